@@ -1,0 +1,90 @@
+// All configuration is read and validated here, once. Other modules take a Config.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: optionalText,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookway'),
+  MONGODB_URI: optionalText,
+  HOOKWAY_DATA_DIR: z.string().min(1).default('.data'),
+  HOOKWAY_API_KEY: optionalText.refine((k) => k === undefined || k.length >= 16, 'must be at least 16 characters'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  FERRETDB_PORT: port.default(27017),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOOKWAY_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  HOOKWAY_CAMPAIGN_REFRESH_MS: z.coerce.number().int().min(100).default(5_000),
+  HOOKWAY_OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).default(2_000),
+});
+
+export interface Config {
+  /** Set when Hookway uses an existing Temporal cluster; undefined means "start the embedded dev server". */
+  temporalAddress?: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  /** Set when Hookway uses an existing MongoDB; undefined means "start the embedded FerretDB". */
+  mongoUri?: string;
+  dataDir: string;
+  apiKey?: string;
+  port: number;
+  /** Interface the gateway listens on; 0.0.0.0 in a container. */
+  host: string;
+  embedded: { temporalPort: number; temporalUiPort: number; ferretdbPort: number };
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  webhookTimeoutMs: number;
+  campaignRefreshMs: number;
+  outboxSweepMs: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return {
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    temporalNamespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+    mongoUri: e.MONGODB_URI,
+    dataDir: path.resolve(e.HOOKWAY_DATA_DIR),
+    apiKey: e.HOOKWAY_API_KEY,
+    port: e.PORT,
+    host: e.HOST,
+    embedded: { temporalPort: e.TEMPORAL_PORT, temporalUiPort: e.TEMPORAL_UI_PORT, ferretdbPort: e.FERRETDB_PORT },
+    logLevel: e.LOG_LEVEL,
+    webhookTimeoutMs: e.HOOKWAY_WEBHOOK_TIMEOUT_MS,
+    campaignRefreshMs: e.HOOKWAY_CAMPAIGN_REFRESH_MS,
+    outboxSweepMs: e.HOOKWAY_OUTBOX_SWEEP_MS,
+  };
+}
+
+/** The API key from the environment, else the one kept in the data folder, generated on first use. */
+export function resolveApiKey(config: Config): string {
+  if (config.apiKey) return config.apiKey;
+  const file = path.join(config.dataDir, 'api-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(config.dataDir, { recursive: true });
+  const key = `hwk_${randomBytes(24).toString('base64url')}`;
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/** MONGODB_URI, else the embedded FerretDB that `npm start` runs. */
+export function mongoUri(config: Config): string {
+  return config.mongoUri ?? `mongodb://127.0.0.1:${config.embedded.ferretdbPort}/hookway?directConnection=true&retryWrites=false`;
+}
+
+/** TEMPORAL_ADDRESS, else the embedded dev server that `npm start` runs. */
+export function temporalAddress(config: Config): string {
+  return config.temporalAddress ?? `127.0.0.1:${config.embedded.temporalPort}`;
+}

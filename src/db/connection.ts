@@ -1,0 +1,40 @@
+// MongoDB through mongoose. The code uses only what both MongoDB 7 and FerretDB 1.24 support:
+// no transactions or sessions, no change streams, no TTL/partial/text indexes, no $lookup or
+// $facet, no projection on findOneAndUpdate, and duplicates detected through error 11000.
+import mongoose, { type Connection } from 'mongoose';
+import { CampaignRepository } from './campaigns';
+import { DeliveryRepository } from './deliveries';
+import { EventRepository } from './events';
+import { ProfileRepository } from './profiles';
+
+export interface Repositories {
+  connection: Connection;
+  campaigns: CampaignRepository;
+  events: EventRepository;
+  profiles: ProfileRepository;
+  deliveries: DeliveryRepository;
+}
+
+export async function connectRepositories(uri: string): Promise<Repositories> {
+  // Indexes are created explicitly below, not lazily by mongoose on first use.
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false, autoCreate: true });
+  await connection.asPromise();
+  const repositories = {
+    connection,
+    campaigns: new CampaignRepository(connection),
+    events: new EventRepository(connection),
+    profiles: new ProfileRepository(connection),
+    deliveries: new DeliveryRepository(connection),
+  };
+  await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
+  return repositories;
+}
+
+export async function pingMongo(connection: Connection): Promise<void> {
+  await connection.db!.admin().ping();
+}
+
+/** MongoDB and FerretDB both report a duplicate key as code 11000 (FerretDB without keyValue). */
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}

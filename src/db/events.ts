@@ -1,0 +1,75 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { isDuplicateKey } from './connection';
+
+export interface EventRecord {
+  _id: string;
+  userId: string;
+  name: string;
+  // Validated by the event schema before it gets here.
+  properties: Record<string, unknown>;
+  timestamp: Date;
+  receivedAt: Date;
+  /**
+   * The outbox: campaigns this event must still start or signal a journey in. Set when the
+   * event is stored, so an accepted event is routed even if Temporal is down at that moment;
+   * removed once every route was handed to Temporal.
+   */
+  pendingRoutes?: string[];
+}
+
+const eventSchema = new Schema<EventRecord>(
+  {
+    _id: { type: String, required: true },
+    userId: { type: String, required: true },
+    name: { type: String, required: true },
+    properties: { type: Schema.Types.Mixed, default: {} },
+    timestamp: { type: Date, required: true },
+    receivedAt: { type: Date, required: true },
+    pendingRoutes: { type: [String], default: undefined },
+  },
+  { versionKey: false, minimize: false },
+);
+eventSchema.index({ userId: 1, name: 1, timestamp: -1 });
+// Serves the outbox sweep; events that matched no campaign have no pendingRoutes field.
+eventSchema.index({ pendingRoutes: 1, receivedAt: 1 });
+
+export class EventRepository {
+  private readonly model: Model<EventRecord>;
+
+  constructor(connection: Connection) {
+    this.model = connection.model<EventRecord>('Event', eventSchema, 'events');
+  }
+
+  /** Stores new events; an id stored before is reported as a duplicate and left unchanged. */
+  async insertNew(events: EventRecord[]): Promise<{ inserted: EventRecord[]; duplicates: number }> {
+    try {
+      await this.model.insertMany(events, { ordered: false, lean: true });
+      return { inserted: events, duplicates: 0 };
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: { code?: number }; code?: number }> }).writeErrors;
+      if (!writeErrors || writeErrors.length === 0) throw err;
+      const failed = new Set<number>();
+      for (const writeError of writeErrors) {
+        if (!isDuplicateKey(writeError) && !isDuplicateKey(writeError.err)) throw err;
+        failed.add(writeError.index);
+      }
+      return { inserted: events.filter((_, i) => !failed.has(i)), duplicates: failed.size };
+    }
+  }
+
+  async findPendingRoutes(receivedBefore: Date, limit: number): Promise<EventRecord[]> {
+    return this.model
+      .find({ pendingRoutes: { $exists: true }, receivedAt: { $lt: receivedBefore } })
+      .sort({ receivedAt: 1 })
+      .limit(limit)
+      .lean<EventRecord[]>();
+  }
+
+  async markRouted(id: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $unset: { pendingRoutes: 1 } });
+  }
+
+  async get(id: string): Promise<EventRecord | null> {
+    return this.model.findById(id).lean<EventRecord>();
+  }
+}

@@ -1,0 +1,24 @@
+// Durations in campaign definitions are short strings ("30s", "15m", "2h", "7d") so that a
+// marketer can read them; the workflow turns them into milliseconds. Pure: imported by
+// workflows, so no Node modules here.
+
+const UNIT_MS = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+} as const;
+
+const DURATION = /^(\d{1,6})(s|m|h|d|w)$/;
+
+/** The longest wait a journey step may ask for: a year and a day. */
+export const MAX_DURATION_MS = 366 * UNIT_MS.d;
+
+/** Milliseconds for a duration string, or undefined when it is not one. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text);
+  if (!match) return undefined;
+  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  return ms > 0 && ms <= MAX_DURATION_MS ? ms : undefined;
+}

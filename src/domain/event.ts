@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { unsafeKeyReason } from './paths';
+
+export const eventNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/, 'must be 1–128 letters, digits or "_.:-", such as price_dropped');
+
+/** A key stored in MongoDB or read by templates must not be an operator, a dotted path or a prototype name. */
+function checkKeys(value: unknown, ctx: z.RefinementCtx, path: PropertyKey[] = []): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => checkKeys(item, ctx, [...path, i]));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      const reason = unsafeKeyReason(key);
+      if (reason) ctx.addIssue({ code: 'custom', path: [...path, key], message: `key ${reason}` });
+      else checkKeys(inner, ctx, [...path, key]);
+    }
+  }
+}
+
+export const propertiesSchema = z.record(z.string(), z.json()).superRefine((value, ctx) => checkKeys(value, ctx));
+
+export const eventInputSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1–128 letters, digits or "_.:-"')
+    .optional(),
+  userId: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(256, 'must be at most 256 characters')
+    .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
+  name: eventNameSchema,
+  properties: propertiesSchema.optional(),
+  userProperties: propertiesSchema.optional(),
+  timestamp: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-11-28T09:00:00Z' }).optional(),
+});
+
+export const MAX_EVENTS_PER_BATCH = 1000;
+
+export const eventBatchSchema = z.strictObject({
+  events: z.array(eventInputSchema).min(1, 'must hold at least one event').max(MAX_EVENTS_PER_BATCH, `must hold at most ${MAX_EVENTS_PER_BATCH} events`),
+});
+
+export type EventInput = z.infer<typeof eventInputSchema>;
+export type Properties = z.infer<typeof propertiesSchema>;
+
+/** An event as journeys see it: the trigger, and any event signalled to a running journey. */
+export interface JourneyEvent {
+  id: string;
+  name: string;
+  userId: string;
+  timestamp: string;
+  properties: Properties;
+}

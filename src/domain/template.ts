@@ -1,0 +1,123 @@
+// Webhook requests are JSON structures whose string leaves are Handlebars templates. Each
+// leaf is rendered on its own and put back into the structure, so the body is valid JSON
+// whatever the values are. A leaf that is exactly one `{{path}}` keeps the value's JSON
+// type (a number stays a number). Templates run in strict mode: a missing variable is an
+// error, never a silently empty string.
+import Handlebars from 'handlebars';
+import { readPath } from './paths';
+
+const handlebars = Handlebars.create();
+
+// knownHelpersOnly turns an unknown helper into a compile error at save time.
+const COMPILE_OPTIONS: CompileOptions = { strict: true, noEscape: true, knownHelpersOnly: true };
+
+const SOLE_PATH = /^\{\{\{?\s*([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\s*\}?\}\}$/;
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export interface RequestTemplate {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: Json;
+}
+
+export interface RenderedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export class TemplateError extends Error {
+  constructor(readonly path: string, reason: string) {
+    super(`${path}: ${reason}`);
+    this.name = 'TemplateError';
+  }
+}
+
+/** Why a template cannot be compiled, or undefined when it compiles. */
+export function templateProblem(source: string): string | undefined {
+  try {
+    handlebars.precompile(source, COMPILE_OPTIONS);
+    return undefined;
+  } catch (err) {
+    return firstLine(err);
+  }
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+}
+
+const compiled = new Map<string, HandlebarsTemplateDelegate>();
+const COMPILED_CACHE_LIMIT = 5_000;
+
+function renderString(source: string, scope: object, path: string): string {
+  let template = compiled.get(source);
+  if (!template) {
+    template = handlebars.compile(source, COMPILE_OPTIONS);
+    if (compiled.size >= COMPILED_CACHE_LIMIT) compiled.clear();
+    compiled.set(source, template);
+  }
+  try {
+    return template(scope);
+  } catch (err) {
+    throw new TemplateError(path, firstLine(err));
+  }
+}
+
+function renderJson(value: Json, scope: object, path: string): Json {
+  if (typeof value === 'string') {
+    const sole = SOLE_PATH.exec(value);
+    if (!sole) return renderString(value, scope, path);
+    const found = readPath(scope, sole[1]);
+    if (found === undefined) throw new TemplateError(path, `"${sole[1]}" is not defined`);
+    return found as Json;
+  }
+  if (Array.isArray(value)) return value.map((item, i) => renderJson(item, scope, `${path}.${i}`));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderJson(v, scope, `${path}.${k}`)]));
+  }
+  return value;
+}
+
+function renderRecord(record: Record<string, string> | undefined, scope: object, path: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(record ?? {}).map(([k, v]) => [k, renderString(v, scope, `${path}.${k}`)]));
+}
+
+export function renderRequest(template: RequestTemplate, scope: object): RenderedRequest {
+  const rendered = renderString(template.url, scope, 'url');
+  let url: URL;
+  try {
+    url = new URL(rendered);
+  } catch {
+    throw new TemplateError('url', `"${rendered}" is not a valid URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TemplateError('url', `protocol ${url.protocol} is not allowed; use http or https`);
+  }
+  for (const [key, value] of Object.entries(renderRecord(template.query, scope, 'query'))) {
+    url.searchParams.append(key, value);
+  }
+  const headers = renderRecord(template.headers, scope, 'headers');
+  const body = template.body === undefined ? undefined : JSON.stringify(renderJson(template.body, scope, 'body'));
+  return { method: template.method, url: url.toString(), headers, body };
+}
+
+/** Every string leaf of a request template with its path, to validate them when a campaign is saved. */
+export function templateLeaves(template: RequestTemplate): Array<[path: string, source: string]> {
+  const leaves: Array<[string, string]> = [['url', template.url]];
+  const walk = (value: unknown, path: string): void => {
+    if (typeof value === 'string') leaves.push([path, value]);
+    else if (Array.isArray(value)) value.forEach((item, i) => walk(item, `${path}.${i}`));
+    else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) walk(v, `${path}.${k}`);
+    }
+  };
+  walk(template.headers, 'headers');
+  walk(template.query, 'query');
+  walk(template.body, 'body');
+  return leaves;
+}

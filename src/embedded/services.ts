@@ -1,0 +1,29 @@
+import path from 'node:path';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { startServiceProcess, type ServiceProcess } from './service-process';
+import { requireTool } from './tools';
+
+const SEARCH_ATTRIBUTE_TYPE = { KEYWORD: 'Keyword' } as const;
+
+/** The real Temporal server (the official CLI's dev server) with a SQLite file and, unless headless, the Web UI. */
+export function startTemporalDevServer(opts: { dbFile: string; port: number; uiPort?: number; logFile: string }): Promise<ServiceProcess> {
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(opts.port),
+    '--namespace', 'default',
+    '--db-filename', opts.dbFile,
+    // WAL lets readers and the writer work at once; the file stays durable across restarts.
+    '--sqlite-pragma', 'journal_mode=WAL',
+    '--log-level', 'warn',
+    ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${SEARCH_ATTRIBUTE_TYPE[a.type]}`]),
+  ];
+  return startServiceProcess({ name: 'temporal', command: requireTool('temporal'), args, port: opts.port, logFile: opts.logFile });
+}
+
+/** FerretDB: the MongoDB wire protocol on SQLite files in dataDir. */
+export function startFerretDb(opts: { dataDir: string; port: number; logFile: string }): Promise<ServiceProcess> {
+  const args = ['--listen', `127.0.0.1:${opts.port}`, '--data-dir', path.resolve(opts.dataDir)];
+  return startServiceProcess({ name: 'ferretdb', command: requireTool('ferretdb'), args, port: opts.port, logFile: opts.logFile });
+}

@@ -1,0 +1,29 @@
+// The gateway alone: `npm run gateway`. Scale out by running several behind a load balancer.
+import { loadConfig, mongoUri, resolveApiKey, temporalAddress } from './config';
+import { startGateway } from './gateway/start';
+import { createLogger } from './logger';
+import { stopOnSignal } from './shutdown';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'gateway');
+  const gateway = await startGateway({
+    mongoUri: mongoUri(config),
+    temporalAddress: temporalAddress(config),
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    apiKey: resolveApiKey(config),
+    port: config.port,
+    host: config.host,
+    campaignRefreshMs: config.campaignRefreshMs,
+    outboxSweepMs: config.outboxSweepMs,
+    logger,
+  });
+  logger.info({ url: gateway.url }, 'gateway listening');
+  stopOnSignal(logger, () => gateway.close());
+}
+
+main().catch((err) => {
+  console.error(`gateway: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+import express, { type Express } from 'express';
+import type { Repositories } from '../db/connection';
+import type { Logger } from '../logger';
+import type { ActiveCampaigns } from './active-campaigns';
+import { requireApiKey } from './auth';
+import type { EventRouter } from './event-router';
+import { errorHandler, notFound, requireJsonBody } from './http-errors';
+import { campaignRoutes } from './routes/campaigns';
+import { deliveryRoutes } from './routes/deliveries';
+import { eventRoutes } from './routes/events';
+
+export interface GatewayDeps {
+  repositories: Repositories;
+  active: ActiveCampaigns;
+  router: EventRouter;
+  apiKey: string;
+  logger: Logger;
+  /** Resolves when every service the gateway needs answers; rejects naming the one that does not. */
+  checkHealth: () => Promise<Record<string, 'ok' | 'down'>>;
+}
+
+const BODY_LIMIT = '1mb';
+
+export function createApp(deps: GatewayDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.get('/healthz', async (_req, res) => {
+    const services = await deps.checkHealth();
+    const healthy = Object.values(services).every((s) => s === 'ok');
+    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'unavailable', services });
+  });
+
+  const v1 = express.Router();
+  v1.use(requireApiKey(deps.apiKey));
+  v1.use(requireJsonBody);
+  v1.use(express.json({ limit: BODY_LIMIT, type: 'application/json' }));
+  v1.use(campaignRoutes({ campaigns: deps.repositories.campaigns, active: deps.active }));
+  v1.use(eventRoutes({ router: deps.router }));
+  v1.use(deliveryRoutes({ deliveries: deps.repositories.deliveries }));
+  app.use('/v1', v1);
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

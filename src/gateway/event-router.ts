@@ -1,0 +1,131 @@
+import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type { EventRecord, EventRepository } from '../db/events';
+import type { ProfileRepository } from '../db/profiles';
+import type { EventInput, JourneyEvent, Properties } from '../domain/event';
+import type { Logger } from '../logger';
+import { enterJourney } from '../temporal/journeys';
+import type { ActiveCampaigns } from './active-campaigns';
+
+export interface EventRouterDeps {
+  events: EventRepository;
+  profiles: ProfileRepository;
+  campaigns: ActiveCampaigns;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  sweepIntervalMs: number;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  ids: string[];
+}
+
+// Bounds how long a hand-off may hang while Temporal is unreachable; the outbox sweep retries.
+const TEMPORAL_DEADLINE_MS = 10_000;
+const ROUTE_CONCURRENCY = 16;
+const SWEEP_BATCH = 200;
+
+function journeyEvent(record: EventRecord): JourneyEvent {
+  return {
+    id: record._id,
+    name: record.name,
+    userId: record.userId,
+    timestamp: record.timestamp.toISOString(),
+    properties: record.properties as Properties,
+  };
+}
+
+/**
+ * Stores events, then hands each to the journeys of the campaigns it triggers. The routes an
+ * event still owes are kept on the stored event (an outbox), so an event answered 2xx is
+ * routed even when Temporal is down at that moment: a periodic sweep retries them.
+ */
+export class EventRouter {
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping = false;
+
+  constructor(private readonly deps: EventRouterDeps) {}
+
+  async ingest(inputs: EventInput[]): Promise<IngestResult> {
+    const receivedAt = new Date();
+    const records = inputs.map((input): EventRecord => {
+      const record: EventRecord = {
+        _id: input.id ?? `evt_${randomUUID()}`,
+        userId: input.userId,
+        name: input.name,
+        properties: input.properties ?? {},
+        timestamp: input.timestamp ? new Date(input.timestamp) : receivedAt,
+        receivedAt,
+      };
+      const routes = this.deps.campaigns.matching(journeyEvent(record)).map((c) => c.id);
+      return routes.length > 0 ? { ...record, pendingRoutes: routes } : record;
+    });
+    // The profile is merged first, so the journeys these events start see the new properties.
+    await this.deps.profiles.merge(
+      inputs.map((input, i) => ({ userId: input.userId, properties: input.userProperties ?? {}, seenAt: records[i].timestamp })),
+    );
+    const { inserted, duplicates } = await this.deps.events.insertNew(records);
+    const toRoute = inserted.filter((r) => r.pendingRoutes);
+    if (toRoute.length > 0) {
+      void this.routeAll(toRoute);
+    }
+    return { accepted: inserted.length, duplicates, ids: records.map((r) => r._id) };
+  }
+
+  private async route(record: EventRecord): Promise<void> {
+    const event = journeyEvent(record);
+    for (const campaignId of record.pendingRoutes ?? []) {
+      // A campaign deactivated since the event arrived starts nothing.
+      const campaign = this.deps.campaigns.get(campaignId);
+      if (!campaign) continue;
+      await this.deps.temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
+        enterJourney(this.deps.temporal, this.deps.taskQueue, campaign, event),
+      );
+    }
+    await this.deps.events.markRouted(record._id);
+  }
+
+  /** Routes what it can; an event whose hand-off fails stays in the outbox for the next sweep. */
+  private async routeAll(records: EventRecord[]): Promise<void> {
+    let failed = 0;
+    let lastError: unknown;
+    for (let i = 0; i < records.length; i += ROUTE_CONCURRENCY) {
+      const results = await Promise.allSettled(records.slice(i, i + ROUTE_CONCURRENCY).map((r) => this.route(r)));
+      for (const result of results) {
+        if (result.status === 'rejected') {
+          failed += 1;
+          lastError = result.reason;
+        }
+      }
+    }
+    if (failed > 0) this.deps.logger.warn({ failed, err: lastError }, 'routing deferred to the outbox sweep');
+  }
+
+  /** Routes events whose hand-off did not finish: Temporal was down, or the gateway died. */
+  async sweep(): Promise<number> {
+    // Only events old enough that their own hand-off should have finished.
+    const cutoff = new Date(Date.now() - this.deps.sweepIntervalMs);
+    const pending = await this.deps.events.findPendingRoutes(cutoff, SWEEP_BATCH);
+    await this.routeAll(pending);
+    return pending.length;
+  }
+
+  startSweeping(): void {
+    this.sweepTimer = setInterval(() => {
+      if (this.sweeping) return;
+      this.sweeping = true;
+      this.sweep()
+        .then((n) => n > 0 && this.deps.logger.info({ routed: n }, 'outbox sweep routed events'))
+        .catch((err) => this.deps.logger.warn({ err }, 'outbox sweep failed; will retry'))
+        .finally(() => (this.sweeping = false));
+    }, this.deps.sweepIntervalMs);
+    this.sweepTimer.unref();
+  }
+
+  stopSweeping(): void {
+    clearInterval(this.sweepTimer);
+  }
+}

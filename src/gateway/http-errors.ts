@@ -1,0 +1,88 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { z } from 'zod';
+import type { Logger } from '../logger';
+
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+/** An error whose message is meant for the API caller. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly issues?: Issue[],
+  ) {
+    super(message);
+  }
+}
+
+const MAX_DEPTH = 64;
+
+/** Iterative, so that a hostile body nested a million levels deep cannot overflow the stack. */
+function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const inner of Object.values(current)) stack.push([inner, depth + 1]);
+  }
+  return false;
+}
+
+/** Parses input with a schema, or throws a 400 that names each field and its problem. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  if (depthExceeds(input, MAX_DEPTH)) {
+    throw new HttpError(400, 'invalid_request', `${what} is nested more than ${MAX_DEPTH} levels deep`);
+  }
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(root)',
+    message: issue.message,
+  }));
+  const summary = issues.slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; ');
+  throw new HttpError(400, 'invalid_request', `invalid ${what}: ${summary}`, issues);
+}
+
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  // req.is() is null when there is no body at all (e.g. POST .../activate), false when it is not JSON.
+  if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
+    if (req.is('application/json') === false) {
+      next(new HttpError(415, 'unsupported_media_type', 'the body must be JSON with Content-Type: application/json'));
+      return;
+    }
+  }
+  next();
+};
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`));
+};
+
+function isDatabaseUnavailable(err: unknown): boolean {
+  const name = (err as { name?: unknown })?.name;
+  return typeof name === 'string' && /^Mongo(ServerSelection|Network|NotConnected|Timeout)/.test(name);
+}
+
+/** Turns every error into a JSON answer; only unexpected ones are logged, and never with the body. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let error: HttpError;
+    if (err instanceof HttpError) error = err;
+    else if (err?.type === 'entity.parse.failed') error = new HttpError(400, 'invalid_json', `the body is not valid JSON: ${err.message}`);
+    else if (err?.type === 'entity.too.large') error = new HttpError(413, 'body_too_large', `the body is larger than the limit of ${err.limit} bytes`);
+    else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) error = new HttpError(err.status, 'bad_request', String(err.message));
+    else if (isDatabaseUnavailable(err)) {
+      logger.warn({ err: { name: err.name, message: err.message }, path: req.path }, 'database unavailable');
+      error = new HttpError(503, 'unavailable', 'the database is unavailable; nothing was stored, retry later');
+    } else {
+      logger.error({ err, method: req.method, path: req.path }, 'request failed');
+      error = new HttpError(500, 'internal', 'internal error');
+    }
+    res.status(error.status).json({ error: { code: error.code, message: error.message, ...(error.issues && { issues: error.issues }) } });
+  };
+}

@@ -1,0 +1,94 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connectRepositories, pingMongo } from '../db/connection';
+import type { Logger } from '../logger';
+import { connectClient, pingTemporal } from '../temporal/connect';
+import { ActiveCampaigns } from './active-campaigns';
+import { createApp } from './app';
+import { EventRouter } from './event-router';
+
+export interface GatewayOptions {
+  mongoUri: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  apiKey: string;
+  /** 0 picks a free port. */
+  port: number;
+  host: string;
+  campaignRefreshMs: number;
+  outboxSweepMs: number;
+  logger: Logger;
+}
+
+export interface RunningGateway {
+  url: string;
+  router: EventRouter;
+  close(): Promise<void>;
+}
+
+const HEALTH_TIMEOUT_MS = 2_000;
+
+async function probe(check: () => Promise<unknown>): Promise<'ok' | 'down'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timeout')), HEALTH_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check(), timeout]);
+    return 'ok';
+  } catch {
+    return 'down';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const repositories = await connectRepositories(opts.mongoUri);
+  const temporal = await connectClient(opts.temporalAddress, opts.namespace);
+  const active = new ActiveCampaigns(repositories.campaigns);
+  await active.refresh();
+  const router = new EventRouter({
+    events: repositories.events,
+    profiles: repositories.profiles,
+    campaigns: active,
+    temporal,
+    taskQueue: opts.taskQueue,
+    logger: opts.logger,
+    sweepIntervalMs: opts.outboxSweepMs,
+  });
+  router.startSweeping();
+  const refreshTimer = setInterval(() => {
+    active.refresh().catch((err) => opts.logger.warn({ err }, 'campaign refresh failed; keeping the last known set'));
+  }, opts.campaignRefreshMs);
+  refreshTimer.unref();
+
+  const app = createApp({
+    repositories,
+    active,
+    router,
+    apiKey: opts.apiKey,
+    logger: opts.logger,
+    checkHealth: async () => ({
+      mongodb: await probe(() => pingMongo(repositories.connection)),
+      temporal: await probe(() => pingTemporal(temporal)),
+    }),
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(opts.port, opts.host, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}`,
+    router,
+    async close() {
+      clearInterval(refreshTimer);
+      router.stopSweeping();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await temporal.connection.close();
+      await repositories.connection.close();
+    },
+  };
+}

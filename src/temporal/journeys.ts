@@ -1,0 +1,25 @@
+import type { Client } from '@temporalio/client';
+import type { Campaign } from '../domain/campaign';
+import type { JourneyEvent } from '../domain/event';
+import { journeyWorkflowId } from '../domain/journey-id';
+import { eventSignal, journey } from '../../workflows';
+import { CAMPAIGN_ID, USER_ID } from '../../workflows/search-attributes';
+
+/**
+ * Hands an event to the (campaign, user) journey: starts it when none is running, else
+ * signals the running one. Idempotent per event id: the workflow ignores an id it has seen.
+ */
+export async function enterJourney(client: Client, taskQueue: string, campaign: Campaign, event: JourneyEvent): Promise<void> {
+  await client.workflow.signalWithStart(journey, {
+    workflowId: journeyWorkflowId(campaign.id, event.userId),
+    taskQueue,
+    args: [{ campaign, userId: event.userId, trigger: event }],
+    signal: eventSignal,
+    signalArgs: [event],
+    typedSearchAttributes: [
+      { key: CAMPAIGN_ID, value: campaign.id },
+      { key: USER_ID, value: event.userId },
+    ],
+    memo: { campaignName: campaign.name, triggerEvent: event.name },
+  });
+}

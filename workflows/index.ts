@@ -1,0 +1,2 @@
+export { journey, eventSignal } from './journey';
+export type { JourneyInput, JourneyResult, JourneyOutcome } from './journey';

@@ -1,0 +1,7 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+// Journeys are findable in the Temporal Web UI and the CLI by these, e.g. CampaignId="price-drop".
+export const CAMPAIGN_ID = defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD);
+export const USER_ID = defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [CAMPAIGN_ID, USER_ID];
