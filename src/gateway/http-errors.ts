@@ -49,9 +49,10 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
 }
 
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
-  // req.is() is null when there is no body at all (e.g. POST .../activate), false when it is not JSON.
+  // Bodiless requests such as POST .../activate need no content type: req.is() is null for
+  // them, false for a body that is not JSON; an empty body (Content-Length: 0) counts as none.
   if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
-    if (req.is('application/json') === false) {
+    if (req.get('content-length') !== '0' && req.is('application/json') === false) {
       next(new HttpError(415, 'unsupported_media_type', 'the body must be JSON with Content-Type: application/json'));
       return;
     }

@@ -1,0 +1,37 @@
+// Mocha root hooks: one Temporal dev server and one FerretDB for the whole run (starting
+// them per suite costs seconds each), and one workflow bundle shared by every worker.
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startFerretDb, startTemporalDevServer } from '../../src/embedded/services';
+import { freePort } from './ports';
+import { setStack, stack } from './stack';
+
+export const mochaHooks = {
+  async beforeAll(this: Mocha.Context) {
+    this.timeout(180_000);
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hookway-test-'));
+    const [ferretdbPort, temporalPort] = [await freePort(), await freePort()];
+    const [ferretdb, temporal, bundle] = await Promise.all([
+      startFerretDb({ dataDir: path.join(dir, 'ferretdb'), port: ferretdbPort, logFile: path.join(dir, 'ferretdb.log') }),
+      startTemporalDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port: temporalPort, logFile: path.join(dir, 'temporal.log') }),
+      bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') }),
+    ]);
+    setStack({
+      dir,
+      mongoUri: `mongodb://127.0.0.1:${ferretdbPort}/hookway?directConnection=true&retryWrites=false`,
+      temporalAddress: `127.0.0.1:${temporalPort}`,
+      workflowBundle: bundle,
+      services: [ferretdb, temporal],
+    });
+  },
+
+  async afterAll(this: Mocha.Context) {
+    this.timeout(60_000);
+    const current = stack();
+    for (const service of current.services) await service.stop();
+    rmSync(current.dir, { recursive: true, force: true });
+  },
+};

@@ -1,0 +1,97 @@
+import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import type { ServiceProcess } from '../../src/embedded/service-process';
+import { connectRepositories, type Repositories } from '../../src/db/connection';
+import { startGateway, type RunningGateway } from '../../src/gateway/start';
+import { createLogger } from '../../src/logger';
+import { createJourneyWorker } from '../../src/worker';
+
+export interface Stack {
+  dir: string;
+  mongoUri: string;
+  temporalAddress: string;
+  workflowBundle: WorkflowBundleWithSourceMap;
+  services: ServiceProcess[];
+}
+
+let current: Stack | undefined;
+
+export function setStack(stack: Stack): void {
+  current = stack;
+}
+
+export function stack(): Stack {
+  if (!current) throw new Error('the test stack is not running; mocha must load test/support/hooks');
+  return current;
+}
+
+export const logger = createLogger(process.env.LOG_LEVEL ?? 'silent', 'test');
+export const API_KEY = 'test-api-key-0123456789';
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A journey worker on its own task queue, with real activities against the test FerretDB. */
+export async function startWorker(taskQueue: string, opts: { temporalAddress?: string; webhookTimeoutMs?: number } = {}) {
+  const repositories = await connectRepositories(stack().mongoUri);
+  const connection = await NativeConnection.connect({ address: opts.temporalAddress ?? stack().temporalAddress });
+  const worker = await createJourneyWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    repositories,
+    webhookTimeoutMs: opts.webhookTimeoutMs ?? 15_000,
+    logger,
+    workflowBundle: stack().workflowBundle,
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await repositories.connection.close();
+    },
+  };
+}
+
+export function startTestGateway(taskQueue: string, opts: { temporalAddress?: string; outboxSweepMs?: number } = {}): Promise<RunningGateway> {
+  return startGateway({
+    mongoUri: stack().mongoUri,
+    temporalAddress: opts.temporalAddress ?? stack().temporalAddress,
+    namespace: 'default',
+    taskQueue,
+    apiKey: API_KEY,
+    port: 0,
+    host: '127.0.0.1',
+    campaignRefreshMs: 60_000,
+    outboxSweepMs: opts.outboxSweepMs ?? 500,
+    logger,
+  });
+}
+
+export function testRepositories(): Promise<Repositories> {
+  return connectRepositories(stack().mongoUri);
+}
+
+/** Calls the gateway's API as a customer would. */
+export async function api(gateway: RunningGateway, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${gateway.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${API_KEY}`, ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
