@@ -5,15 +5,14 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
-const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 const envSchema = z.object({
-  TEMPORAL_ADDRESS: optionalText,
+  TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookway'),
-  MONGODB_URI: optionalText,
+  MONGODB_URI: z.string().optional(),
   HOOKWAY_DATA_DIR: z.string().min(1).default('.data'),
-  HOOKWAY_API_KEY: optionalText.refine((k) => k === undefined || k.length >= 16, 'must be at least 16 characters'),
+  HOOKWAY_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   TEMPORAL_PORT: port.default(7233),
@@ -45,7 +44,8 @@ export interface Config {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // An empty variable means "not set", so that FOO= falls back to the default.
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);

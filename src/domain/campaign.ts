@@ -20,9 +20,15 @@ const durationSchema = z
 const MAX_TEMPLATE = 8 * 1024;
 const MAX_BODY_BYTES = 64 * 1024;
 
-const templateRecord = z
-  .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, 'must be a valid HTTP header or query name'), z.string().max(MAX_TEMPLATE))
-  .refine((record) => Object.keys(record).length <= 50, 'must have at most 50 entries');
+const HTTP_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
+
+const templateRecord = z.record(z.string(), z.string().max(MAX_TEMPLATE)).superRefine((record, ctx) => {
+  const keys = Object.keys(record);
+  if (keys.length > 50) ctx.addIssue({ code: 'custom', message: 'must have at most 50 entries' });
+  for (const key of keys) {
+    if (!HTTP_TOKEN.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'must be a valid HTTP header or query name' });
+  }
+});
 
 const requestSchema = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),

@@ -18,7 +18,12 @@ function checkKeys(value: unknown, ctx: z.RefinementCtx, path: PropertyKey[] = [
   }
 }
 
-export const propertiesSchema = z.record(z.string(), z.json()).superRefine((value, ctx) => checkKeys(value, ctx));
+// Keys are checked on the raw input: z.record drops a "__proto__" key silently, and a caller
+// who sent one must hear that it was refused.
+export const propertiesSchema = z
+  .unknown()
+  .superRefine((value, ctx) => checkKeys(value, ctx))
+  .pipe(z.record(z.string(), z.json()));
 
 export const eventInputSchema = z.strictObject({
   id: z
@@ -29,7 +34,7 @@ export const eventInputSchema = z.strictObject({
     .string()
     .min(1, 'must not be empty')
     .max(256, 'must be at most 256 characters')
-    .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters'),
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters'),
   name: eventNameSchema,
   properties: propertiesSchema.optional(),
   userProperties: propertiesSchema.optional(),

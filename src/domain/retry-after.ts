@@ -11,6 +11,8 @@ export function retryAfterMs(header: string | undefined, now: number): number | 
   let ms: number;
   if (/^\d+$/.test(text)) ms = Number(text) * 1000;
   else {
+    // An HTTP date names its month; without this, Date.parse would also take "1.5" or "-5".
+    if (!/[A-Za-z]{3}/.test(text)) return undefined;
     const at = Date.parse(text);
     if (Number.isNaN(at)) return undefined;
     ms = at - now;

@@ -46,6 +46,8 @@ function journeyEvent(record: EventRecord): JourneyEvent {
 export class EventRouter {
   private sweepTimer?: NodeJS.Timeout;
   private sweeping = false;
+  /** Hand-offs still running, so stop() can let them finish before the client closes. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: EventRouterDeps) {}
 
@@ -69,9 +71,7 @@ export class EventRouter {
     );
     const { inserted, duplicates } = await this.deps.events.insertNew(records);
     const toRoute = inserted.filter((r) => r.pendingRoutes);
-    if (toRoute.length > 0) {
-      void this.routeAll(toRoute);
-    }
+    if (toRoute.length > 0) this.track(this.routeAll(toRoute));
     return { accepted: inserted.length, duplicates, ids: records.map((r) => r._id) };
   }
 
@@ -113,19 +113,28 @@ export class EventRouter {
     return pending.length;
   }
 
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
   startSweeping(): void {
     this.sweepTimer = setInterval(() => {
       if (this.sweeping) return;
       this.sweeping = true;
-      this.sweep()
-        .then((n) => n > 0 && this.deps.logger.info({ routed: n }, 'outbox sweep routed events'))
-        .catch((err) => this.deps.logger.warn({ err }, 'outbox sweep failed; will retry'))
-        .finally(() => (this.sweeping = false));
+      this.track(
+        this.sweep()
+          .then((n) => void (n > 0 && this.deps.logger.info({ routed: n }, 'outbox sweep routed events')))
+          .catch((err) => this.deps.logger.warn({ err }, 'outbox sweep failed; will retry'))
+          .finally(() => (this.sweeping = false)),
+      );
     }, this.deps.sweepIntervalMs);
     this.sweepTimer.unref();
   }
 
-  stopSweeping(): void {
+  /** Stops sweeping and waits for running hand-offs; what they leave undone stays in the outbox. */
+  async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
+    await Promise.allSettled([...this.inFlight]);
   }
 }

@@ -72,7 +72,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     logger: opts.logger,
     checkHealth: async () => ({
       mongodb: await probe(() => pingMongo(repositories.connection)),
-      temporal: await probe(() => pingTemporal(temporal)),
+      temporal: await probe(() => pingTemporal(temporal, HEALTH_TIMEOUT_MS)),
     }),
   });
   const server = await new Promise<Server>((resolve) => {
@@ -85,7 +85,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     router,
     async close() {
       clearInterval(refreshTimer);
-      router.stopSweeping();
+      await router.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await temporal.connection.close();
       await repositories.connection.close();

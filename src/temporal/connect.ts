@@ -12,8 +12,9 @@ export async function connectClient(address: string, namespace: string): Promise
   return new Client({ connection, namespace });
 }
 
-export async function pingTemporal(client: Client): Promise<void> {
-  await client.workflowService.getSystemInfo({});
+/** A deadline ends the client's own retries, which would otherwise outlive the caller. */
+export async function pingTemporal(client: Client, timeoutMs: number): Promise<void> {
+  await client.withDeadline(Date.now() + timeoutMs, () => client.workflowService.getSystemInfo({}));
 }
 
 /**

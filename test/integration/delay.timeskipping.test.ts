@@ -16,6 +16,7 @@ describe('a journey with a 7-day delay (time-skipping server)', function () {
   let env: TestWorkflowEnvironment;
   let receiver: Receiver;
   let repositories: Repositories;
+  const taskQueue = uniqueId('skip');
 
   before(async function () {
     this.timeout(120_000);
@@ -23,7 +24,7 @@ describe('a journey with a 7-day delay (time-skipping server)', function () {
       server: { executable: { type: 'existing-path', path: TOOL_PATHS.temporalTestServer } },
     });
     receiver = await Receiver.start();
-    repositories = await testRepositories();
+    repositories = await testRepositories(taskQueue);
   });
 
   after(async function () {
@@ -33,7 +34,6 @@ describe('a journey with a 7-day delay (time-skipping server)', function () {
   });
 
   it('waits seven days of workflow time, then sends the webhook with the current profile', async function () {
-    const taskQueue = uniqueId('skip');
     const userId = uniqueId('user');
     const campaign = campaignSchema.parse({
       id: uniqueId('winback'),

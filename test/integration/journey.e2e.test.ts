@@ -138,7 +138,7 @@ describe('a price-drop journey, end to end', function () {
         }
       });
       assert.equal(result.outcome, 'notInAudience');
-      const repositories = await testRepositories();
+      const repositories = await testRepositories(taskQueue);
       try {
         const stored = await repositories.events.findPendingRoutes(new Date(Date.now() + 60_000), 1_000);
         assert.ok(!stored.some((e) => e.userId === filtered), 'a filtered-out event owes no route');

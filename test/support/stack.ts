@@ -25,6 +25,11 @@ export function stack(): Stack {
   return current;
 }
 
+/** Each suite keeps its data in a database of its own, named after its task queue. */
+function mongoUriFor(database: string): string {
+  return stack().mongoUri.replace('/hookway?', `/${database}?`);
+}
+
 export const logger = createLogger(process.env.LOG_LEVEL ?? 'silent', 'test');
 export const API_KEY = 'test-api-key-0123456789';
 
@@ -34,7 +39,7 @@ export function uniqueId(prefix: string): string {
 
 /** A journey worker on its own task queue, with real activities against the test FerretDB. */
 export async function startWorker(taskQueue: string, opts: { temporalAddress?: string; webhookTimeoutMs?: number } = {}) {
-  const repositories = await connectRepositories(stack().mongoUri);
+  const repositories = await connectRepositories(mongoUriFor(taskQueue));
   const connection = await NativeConnection.connect({ address: opts.temporalAddress ?? stack().temporalAddress });
   const worker = await createJourneyWorker({
     connection,
@@ -58,7 +63,7 @@ export async function startWorker(taskQueue: string, opts: { temporalAddress?: s
 
 export function startTestGateway(taskQueue: string, opts: { temporalAddress?: string; outboxSweepMs?: number } = {}): Promise<RunningGateway> {
   return startGateway({
-    mongoUri: stack().mongoUri,
+    mongoUri: mongoUriFor(taskQueue),
     temporalAddress: opts.temporalAddress ?? stack().temporalAddress,
     namespace: 'default',
     taskQueue,
@@ -71,8 +76,8 @@ export function startTestGateway(taskQueue: string, opts: { temporalAddress?: st
   });
 }
 
-export function testRepositories(): Promise<Repositories> {
-  return connectRepositories(stack().mongoUri);
+export function testRepositories(taskQueue: string): Promise<Repositories> {
+  return connectRepositories(mongoUriFor(taskQueue));
 }
 
 /** Calls the gateway's API as a customer would. */

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, mongoUri, resolveApiKey, temporalAddress } from '../../src/config';
+
+describe('loadConfig', () => {
+  it('uses defaults for an empty environment', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config, {
+      temporalAddress: undefined,
+      temporalNamespace: 'default',
+      taskQueue: 'hookway',
+      mongoUri: undefined,
+      dataDir: path.resolve('.data'),
+      apiKey: undefined,
+      port: 3000,
+      host: '127.0.0.1',
+      embedded: { temporalPort: 7233, temporalUiPort: 8233, ferretdbPort: 27017 },
+      logLevel: 'info',
+      webhookTimeoutMs: 15_000,
+      campaignRefreshMs: 5_000,
+      outboxSweepMs: 2_000,
+    });
+  });
+
+  it('falls back to the embedded Temporal and FerretDB', () => {
+    const config = loadConfig({});
+    assert.equal(temporalAddress(config), '127.0.0.1:7233');
+    assert.equal(mongoUri(config), 'mongodb://127.0.0.1:27017/hookway?directConnection=true&retryWrites=false');
+  });
+
+  it('reads values from the environment', () => {
+    const config = loadConfig({
+      PORT: '8080', FERRETDB_PORT: '27018', TEMPORAL_ADDRESS: 'temporal:7233', MONGODB_URI: 'mongodb://db/hw',
+      HOOKWAY_DATA_DIR: '/var/lib/hookway', LOG_LEVEL: 'debug', HOOKWAY_API_KEY: 'k'.repeat(16),
+    });
+    assert.equal(config.port, 8080);
+    assert.equal(config.embedded.ferretdbPort, 27018);
+    assert.equal(config.dataDir, '/var/lib/hookway');
+    assert.equal(config.logLevel, 'debug');
+    assert.equal(config.apiKey, 'k'.repeat(16));
+    assert.equal(temporalAddress(config), 'temporal:7233');
+    assert.equal(mongoUri(config), 'mongodb://db/hw');
+  });
+
+  it('treats empty optional settings as unset', () => {
+    const config = loadConfig({ TEMPORAL_ADDRESS: '', MONGODB_URI: '', HOOKWAY_API_KEY: '' });
+    assert.equal(config.temporalAddress, undefined);
+    assert.equal(config.mongoUri, undefined);
+    assert.equal(config.apiKey, undefined);
+  });
+
+  for (const value of ['abc', '0', '65536', '80.5', '-1']) {
+    it(`rejects PORT=${value} with a message naming PORT`, () => {
+      assert.throws(() => loadConfig({ PORT: value }), /^Error: invalid configuration:\n {2}PORT: /);
+    });
+  }
+
+  it('lists every invalid setting', () => {
+    assert.throws(
+      () => loadConfig({ PORT: 'abc', HOOKWAY_API_KEY: 'short', LOG_LEVEL: 'loud' }),
+      (err: Error) => {
+        const lines = err.message.split('\n').slice(1).map((line) => line.trim().split(':')[0]);
+        assert.deepEqual(lines.sort(), ['HOOKWAY_API_KEY', 'LOG_LEVEL', 'PORT']);
+        assert.match(err.message, /HOOKWAY_API_KEY: must be at least 16 characters/);
+        return true;
+      },
+    );
+  });
+
+  it('rejects a webhook timeout under 100 ms', () => {
+    assert.throws(() => loadConfig({ HOOKWAY_WEBHOOK_TIMEOUT_MS: '50' }), /HOOKWAY_WEBHOOK_TIMEOUT_MS: /);
+  });
+});
+
+describe('resolveApiKey', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'hookway-config-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prefers HOOKWAY_API_KEY', () => {
+    const key = 'from-the-environment';
+    assert.equal(resolveApiKey(loadConfig({ HOOKWAY_DATA_DIR: dir, HOOKWAY_API_KEY: key })), key);
+  });
+
+  it('generates a key once, keeps it private in the data folder, and reuses it', () => {
+    const config = loadConfig({ HOOKWAY_DATA_DIR: path.join(dir, 'nested') });
+    const key = resolveApiKey(config);
+    assert.match(key, /^hwk_[A-Za-z0-9_-]{32}$/);
+    const file = path.join(config.dataDir, 'api-key');
+    assert.equal(readFileSync(file, 'utf8'), `${key}\n`);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(resolveApiKey(config), key);
+  });
+});

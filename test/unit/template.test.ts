@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { renderRequest, templateLeaves, templateProblem, TemplateError, type Json, type RequestTemplate } from '../../src/domain/template';
+
+const scope = {
+  user: { id: 'u-1', properties: { name: 'Ana "The Boss" <b>&</b>\nO\'Neil \\ ok', points: 1250, vip: true, phone: null, tags: ['a', 'b'] } },
+  event: { id: 'e1', name: 'price_dropped', timestamp: '2026-11-28T09:00:00Z', properties: { dropPercent: 15.5, sku: 'SKU 42/x' } },
+  campaign: { id: 'price-drop', name: 'Price drop' },
+  journey: { id: 'j1' },
+};
+
+const URL_ = 'https://hooks.example.com/notify';
+
+function renderBody(body: Json): unknown {
+  const rendered = renderRequest({ method: 'POST', url: URL_, body }, scope);
+  return JSON.parse(rendered.body!);
+}
+
+/** Runs fn, expecting a TemplateError, and returns it. */
+function templateError(fn: () => unknown): TemplateError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof TemplateError, `expected a TemplateError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a TemplateError');
+}
+
+describe('renderRequest body', () => {
+  it('stays valid JSON and keeps quotes, newlines and HTML characters verbatim', () => {
+    const body = renderBody({ text: 'Hello {{user.properties.name}}!', nested: { list: ['{{event.properties.sku}} x'] } });
+    assert.deepEqual(body, {
+      text: `Hello ${scope.user.properties.name}!`,
+      nested: { list: ['SKU 42/x x'] },
+    });
+  });
+
+  const soleLeaves: Array<[string, string, unknown]> = [
+    ['a number stays a number', '{{user.properties.points}}', 1250],
+    ['a decimal stays a decimal', '{{event.properties.dropPercent}}', 15.5],
+    ['a boolean stays a boolean', '{{user.properties.vip}}', true],
+    ['null stays null', '{{user.properties.phone}}', null],
+    ['an array stays an array', '{{user.properties.tags}}', ['a', 'b']],
+    ['spaces inside the braces are allowed', '{{ user.properties.points }}', 1250],
+    ['a triple-stache works too', '{{{user.properties.points}}}', 1250],
+  ];
+  for (const [name, leaf, expected] of soleLeaves) {
+    it(`one-expression leaf: ${name}`, () => assert.deepEqual(renderBody({ v: leaf }), { v: expected }));
+  }
+
+  it('renders a number inside text as text', () => {
+    assert.deepEqual(renderBody({ v: '{{user.properties.points}} points' }), { v: '1250 points' });
+  });
+
+  it('leaves non-string leaves untouched', () => {
+    assert.deepEqual(renderBody({ n: 3, b: false, z: null, list: [1, '{{journey.id}}'] }), { n: 3, b: false, z: null, list: [1, 'j1'] });
+  });
+
+  it('supports built-in block helpers', () => {
+    const text = '{{#if user.properties.vip}}VIP {{/if}}{{#each user.properties.tags}}[{{this}}]{{/each}}';
+    assert.deepEqual(renderBody({ text }), { text: 'VIP [a][b]' });
+  });
+});
+
+describe('renderRequest missing values', () => {
+  const cases: Array<[string, RequestTemplate, string, RegExp]> = [
+    ['a missing variable inside text', { method: 'POST', url: URL_, body: { greeting: 'Hi {{user.properties.nickname}}' } },
+      'body.greeting', /nickname/],
+    ['a missing one-expression leaf', { method: 'POST', url: URL_, body: { points: '{{user.properties.score}}' } },
+      'body.points', /"user\.properties\.score" is not defined/],
+    ['a missing variable in an array item', { method: 'POST', url: URL_, body: { items: ['ok', '{{event.properties.color}}'] } },
+      'body.items.1', /event\.properties\.color/],
+    ['a missing variable in a header', { method: 'POST', url: URL_, headers: { 'X-Name': '{{user.properties.nickname}}' } },
+      'headers.X-Name', /nickname/],
+    ['a missing variable in the query', { method: 'GET', url: URL_, query: { ref: '{{campaign.slug}}' } }, 'query.ref', /slug/],
+    ['a missing variable in the URL', { method: 'GET', url: 'https://x.example/{{user.properties.shop}}' }, 'url', /shop/],
+  ];
+  for (const [name, template, path, reason] of cases) {
+    it(`raises a TemplateError at ${path} for ${name}`, () => {
+      const err = templateError(() => renderRequest(template, scope));
+      assert.equal(err.path, path);
+      assert.ok(err.message.startsWith(`${path}: `), err.message);
+      assert.match(err.message, reason);
+    });
+  }
+
+  it('never reads a prototype property', () => {
+    assert.equal(templateError(() => renderBody({ v: '{{user.constructor}}' })).path, 'body.v');
+    assert.equal(templateError(() => renderBody({ v: 'x {{user.constructor.name}}' })).path, 'body.v');
+    assert.deepEqual(renderBody({ v: 'x{{user.__proto__}}' }), { v: 'x' });
+  });
+});
+
+describe('renderRequest URL, query and headers', () => {
+  it('renders headers and appends query values URL-encoded to the existing query', () => {
+    const rendered = renderRequest(
+      { method: 'GET', url: 'https://x.example/u/{{user.id}}?src=hw', headers: { 'X-User': '{{user.id}}' }, query: { name: '{{user.properties.name}}', sku: '{{event.properties.sku}}' } },
+      scope,
+    );
+    const url = new URL(rendered.url);
+    assert.equal(url.pathname, '/u/u-1');
+    assert.deepEqual([...url.searchParams], [['src', 'hw'], ['name', scope.user.properties.name], ['sku', 'SKU 42/x']]);
+    assert.deepEqual(rendered.headers, { 'X-User': 'u-1' });
+    assert.equal(rendered.method, 'GET');
+    assert.equal(rendered.body, undefined);
+  });
+
+  const badUrls: Array<[string, RegExp]> = [
+    ['{{user.id}}', /"u-1" is not a valid URL/],
+    ['javascript:alert({{user.id}})', /protocol javascript: is not allowed/],
+    ['file:///etc/passwd', /protocol file: is not allowed/],
+  ];
+  for (const [url, reason] of badUrls) {
+    it(`rejects the URL ${url}`, () => {
+      const err = templateError(() => renderRequest({ method: 'GET', url }, scope));
+      assert.equal(err.path, 'url');
+      assert.match(err.message, reason);
+    });
+  }
+});
+
+describe('templateProblem', () => {
+  const problems: Array<[string, RegExp]> = [
+    ['{{shout user.id}}', /unknown helper shout/],
+    ['{{user.id', /Parse error/],
+    ['{{#if user.id}}open', /if doesn't match|Parse error|Expecting/],
+  ];
+  for (const [source, reason] of problems) {
+    it(`rejects ${source}`, () => assert.match(templateProblem(source) ?? 'compiled', reason));
+  }
+
+  for (const source of ['plain text', 'Hi {{user.properties.name}}', '{{#each user.properties.tags}}{{this}}{{/each}}', '{{#unless user.properties.vip}}x{{/unless}}']) {
+    it(`accepts ${source}`, () => assert.equal(templateProblem(source), undefined));
+  }
+
+  it('reports a problem on a single line', () => {
+    assert.doesNotMatch(templateProblem('{{user.id')!, /\n/);
+  });
+});
+
+describe('templateLeaves', () => {
+  it('lists every string leaf with its path', () => {
+    const leaves = templateLeaves({
+      method: 'POST', url: 'u', headers: { A: 'h' }, query: { q: 'v' }, body: { text: 't', list: [1, 's'], deep: { x: 'y' } },
+    });
+    assert.deepEqual(leaves, [['url', 'u'], ['headers.A', 'h'], ['query.q', 'v'], ['body.text', 't'], ['body.list.1', 's'], ['body.deep.x', 'y']]);
+  });
+});
