@@ -5,11 +5,13 @@ import { connectRepositories } from './db/connection';
 import { createLogger } from './logger';
 import { stopOnSignal } from './shutdown';
 import { connectClient, ensureSearchAttributes } from './temporal/connect';
+import { installTemporalRuntime } from './temporal/runtime';
 import { createJourneyWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
+  installTemporalRuntime(logger);
   const address = temporalAddress(config);
   const client = await connectClient(address, config.temporalNamespace);
   try {

@@ -1,0 +1,18 @@
+// A stand-in for an SMS provider: prints every webhook it receives and answers 200.
+// Usage: node examples/echo-receiver.js [port]   (default 4000)
+const http = require('node:http');
+
+const port = Number(process.argv[2] ?? 4000);
+http
+  .createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      console.log(`${new Date().toISOString()} ${req.method} ${req.url}`);
+      console.log(`  webhook-id: ${req.headers['webhook-id']}`);
+      console.log(`  body: ${body}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+  })
+  .listen(port, '127.0.0.1', () => console.log(`echo receiver listening on http://127.0.0.1:${port}`));
