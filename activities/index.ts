@@ -1,22 +1,30 @@
 // Activities are built by a factory over their dependencies, so the worker and the tests
 // create them against real services.
-import type { DeliveryRepository } from '../src/db/deliveries';
-import type { ProfileRepository } from '../src/db/profiles';
+import type { Repositories } from '../src/db/connection';
+import type { WebhookSender } from '../src/delivery/sender';
 import type { Logger } from '../src/logger';
 import { createAudienceActivities } from './audience';
 import { createWebhookActivities } from './webhook';
 
 export interface ActivityDeps {
-  profiles: ProfileRepository;
-  deliveries: DeliveryRepository;
+  repositories: Repositories;
+  sender: WebhookSender;
   webhookTimeoutMs: number;
   logger: Logger;
 }
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities({ repositories, sender, webhookTimeoutMs, logger }: ActivityDeps) {
   return {
-    ...createAudienceActivities(deps),
-    ...createWebhookActivities({ ...deps, timeoutMs: deps.webhookTimeoutMs }),
+    ...createAudienceActivities({ profiles: repositories.profiles }),
+    ...createWebhookActivities({
+      profiles: repositories.profiles,
+      deliveries: repositories.deliveries,
+      destinations: repositories.destinations,
+      slots: repositories.slots,
+      sender,
+      defaultTimeoutMs: webhookTimeoutMs,
+      logger,
+    }),
   };
 }
 

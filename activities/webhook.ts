@@ -1,16 +1,31 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import axios, { type AxiosResponse } from 'axios';
-import { performance } from 'node:perf_hooks';
-import type { DeliveryKey, DeliveryRepository } from '../src/db/deliveries';
+import { ApplicationFailure } from '@temporalio/activity';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DeliveryKey, DeliveryRecord, DeliveryRepository } from '../src/db/deliveries';
+import type { DestinationRecord, DestinationRepository } from '../src/db/destinations';
+import type { ConcurrencySlots } from '../src/db/leases';
 import type { ProfileRepository } from '../src/db/profiles';
-import { retryAfterMs } from '../src/domain/retry-after';
-import { renderRequest, TemplateError, type RenderedRequest, type RequestTemplate } from '../src/domain/template';
-import { CONNECTION_FAILED, HTTP_REJECTED, HTTP_RETRYABLE, TEMPLATE_FAILED } from '../src/domain/webhook-errors';
-import type { Logger } from '../src/logger';
+import { composeRequest, deliveryPolicy } from '../src/delivery/compose';
+import { nextAttemptDelayMs } from '../src/delivery/schedule';
+import type { SendOutcome, WebhookSender } from '../src/delivery/sender';
+import { verdictOf } from '../src/delivery/verdict';
 import type { JourneyRef } from '../src/domain/scope';
+import { TemplateError, type RequestTemplate } from '../src/domain/template';
+import {
+  ADDRESS_REFUSED,
+  CONNECTION_FAILED,
+  DEFERRED,
+  DELIVERY_ABORTED,
+  DESTINATION_DISABLED,
+  HTTP_REJECTED,
+  HTTP_RETRYABLE,
+  RETRIES_EXHAUSTED,
+  TEMPLATE_FAILED,
+} from '../src/domain/webhook-errors';
+import type { Logger } from '../src/logger';
 import { loadScope } from './scope';
 
-export interface SendWebhookInput extends JourneyRef {
+export interface PrepareWebhookInput extends JourneyRef {
   key: DeliveryKey;
   request: RequestTemplate;
 }
@@ -18,107 +33,138 @@ export interface SendWebhookInput extends JourneyRef {
 export interface WebhookDeps {
   profiles: ProfileRepository;
   deliveries: DeliveryRepository;
-  timeoutMs: number;
+  destinations: DestinationRepository;
+  slots: ConcurrencySlots;
+  sender: WebhookSender;
+  defaultTimeoutMs: number;
   logger: Logger;
 }
 
-const MAX_RESPONSE_BYTES = 256 * 1024;
-const EXCERPT_CHARS = 512;
+const EXCERPT_CHARS = 1024;
+/** A rate-limit wait up to this long happens inside the attempt; a longer one goes back to Temporal's timer. */
+const MAX_INLINE_WAIT_MS = 1_000;
+const SLOT_LEASE_MARGIN_MS = 30_000;
 
-/** The URL as the delivery log keeps it: no credentials and no query string, which may hold keys. */
-function loggableUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
+/** Not sent yet, and not an attempt: Temporal calls again after `ms`. */
+function deferred(ms: number, why: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: DEFERRED, message: why, nextRetryDelay: Math.max(ms, 100) });
 }
 
-function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+function attemptOf(outcome: SendOutcome, at: Date) {
+  if (outcome.kind === 'error') return { at, latencyMs: outcome.latencyMs, errorClass: outcome.errorClass, error: outcome.message };
+  return { at, latencyMs: outcome.latencyMs, status: outcome.status, responseExcerpt: outcome.body.slice(0, EXCERPT_CHARS) };
 }
 
 export function createWebhookActivities(deps: WebhookDeps) {
-  const http = axios.create({
-    timeout: deps.timeoutMs,
-    maxRedirects: 0,
-    validateStatus: () => true,
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-    maxContentLength: MAX_RESPONSE_BYTES,
-  });
+  async function destinationOf(id: string | undefined): Promise<DestinationRecord | undefined> {
+    if (!id) return undefined;
+    const destination = await deps.destinations.get(id);
+    if (!destination) throw ApplicationFailure.nonRetryable(`destination "${id}" does not exist`, DESTINATION_DISABLED);
+    return destination;
+  }
 
-  async function send(rendered: RenderedRequest, webhookId: string): Promise<AxiosResponse<string>> {
-    return http.request({
-      method: rendered.method,
-      url: rendered.url,
-      data: rendered.body,
-      headers: {
-        'user-agent': 'Hookway/0.1',
-        ...(rendered.body !== undefined && { 'content-type': 'application/json' }),
-        ...rendered.headers,
-        'webhook-id': webhookId,
-        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
-      },
-    });
+  /** Waits for the breaker, the shared rate limit and a concurrency slot; returns the slot to release. */
+  async function admit(destination: DestinationRecord, holder: string): Promise<string | undefined> {
+    const gate = await deps.destinations.gate(destination._id, new Date());
+    if (gate.kind === 'disabled') throw ApplicationFailure.nonRetryable(`destination disabled: ${gate.reason}`, DESTINATION_DISABLED);
+    if (gate.kind === 'wait') throw deferred(gate.ms, 'held: the destination is failing and its breaker is open');
+    const limit = destination.config.rateLimitPerSecond;
+    if (limit) {
+      let wait = await deps.destinations.takeRateSlot(destination._id, limit, Date.now());
+      if (wait > 0 && wait <= MAX_INLINE_WAIT_MS) {
+        await sleep(wait + Math.random() * 50);
+        wait = await deps.destinations.takeRateSlot(destination._id, limit, Date.now());
+      }
+      if (wait > 0) throw deferred(wait + Math.random() * MAX_INLINE_WAIT_MS, `held: rate limit of ${limit}/s`);
+    }
+    const max = destination.config.maxConcurrency;
+    if (!max) return undefined;
+    const now = new Date();
+    const until = new Date(now.getTime() + destination.config.timeoutMs + SLOT_LEASE_MARGIN_MS);
+    const slot = await deps.slots.acquire(destination._id, max, holder, now, until);
+    if (!slot) throw deferred(250 + Math.random() * 750, `held: ${max} sends already in flight`);
+    return slot;
+  }
+
+  async function failFor(delivery: DeliveryRecord, attempt: ReturnType<typeof attemptOf>, reason: string, type: string): Promise<never> {
+    await deps.deliveries.recordAttempt(delivery._id, attempt, 'failed', reason);
+    throw ApplicationFailure.nonRetryable(reason, type);
   }
 
   return {
-    /** One attempt at one webhook; Temporal retries it by the journey's retry policy. */
-    async sendWebhook(input: SendWebhookInput): Promise<{ status: number }> {
+    /** Renders the step's request once and stores it, so every attempt and redelivery sends the same bytes. */
+    async prepareWebhook(input: PrepareWebhookInput): Promise<void> {
       const { key } = input;
-      const attempt = Context.current().info.attempt;
-      const log = deps.logger.child({ webhookId: key._id, journeyId: key.journeyId, campaignId: key.campaignId, attempt });
-      const at = new Date();
-
-      let rendered: RenderedRequest;
       try {
-        rendered = renderRequest(input.request, await loadScope(deps.profiles, input));
+        const destination = await destinationOf(input.request.destination);
+        const request = composeRequest(input.request, await loadScope(deps.profiles, input), destination);
+        await deps.deliveries.prepare(key, destination?._id, request);
       } catch (err) {
-        if (!(err instanceof TemplateError)) throw err;
-        await deps.deliveries.recordAttempt(key, undefined, { attempt, at, latencyMs: 0, error: `template: ${err.message}` }, 'failed', err.message);
-        log.warn({ err: err.message }, 'webhook template failed');
-        throw ApplicationFailure.nonRetryable(`template: ${err.message}`, TEMPLATE_FAILED);
+        const failure = err instanceof TemplateError
+          ? { reason: `template: ${err.message}`, type: TEMPLATE_FAILED, errorClass: 'template' }
+          : err instanceof ApplicationFailure && err.nonRetryable
+            ? { reason: err.message, type: err.type ?? DESTINATION_DISABLED, errorClass: 'destination' }
+            : undefined;
+        if (!failure) throw err;
+        await deps.deliveries.recordPrepareFailure(key, failure.errorClass, failure.reason);
+        deps.logger.warn({ webhookId: key._id, campaignId: key.campaignId, error: failure.reason }, 'webhook could not be prepared');
+        throw ApplicationFailure.nonRetryable(failure.reason, failure.type);
       }
-
-      const request = { method: rendered.method, url: loggableUrl(rendered.url) };
-      const started = performance.now();
-      let response: AxiosResponse<string>;
-      try {
-        response = await send(rendered, key._id);
-      } catch (err) {
-        const latencyMs = Math.round(performance.now() - started);
-        const error = axios.isAxiosError(err) ? `${err.code ?? 'ERROR'}: ${err.message}` : String(err);
-        await deps.deliveries.recordAttempt(key, request, { attempt, at, latencyMs, error }, 'retrying', error);
-        log.info({ error, latencyMs }, 'webhook attempt failed to connect');
-        throw ApplicationFailure.create({ message: error, type: CONNECTION_FAILED });
-      }
-
-      const latencyMs = Math.round(performance.now() - started);
-      const { status } = response;
-      const responseExcerpt = typeof response.data === 'string' ? response.data.slice(0, EXCERPT_CHARS) : undefined;
-      const result = { attempt, at, latencyMs, status, responseExcerpt };
-      if (status >= 200 && status < 300) {
-        await deps.deliveries.recordAttempt(key, request, result, 'succeeded');
-        log.info({ status, latencyMs }, 'webhook delivered');
-        return { status };
-      }
-      const error = `HTTP ${status}`;
-      if (!isRetryableStatus(status)) {
-        await deps.deliveries.recordAttempt(key, request, { ...result, error }, 'failed', error);
-        log.warn({ status, latencyMs }, 'webhook rejected');
-        throw ApplicationFailure.nonRetryable(error, HTTP_REJECTED);
-      }
-      await deps.deliveries.recordAttempt(key, request, { ...result, error }, 'retrying', error);
-      log.info({ status, latencyMs }, 'webhook attempt failed, will retry');
-      const header = response.headers['retry-after'];
-      throw ApplicationFailure.create({
-        message: error,
-        type: HTTP_RETRYABLE,
-        nextRetryDelay: retryAfterMs(typeof header === 'string' ? header : undefined, Date.now()),
-      });
     },
 
-    /** Called by the journey when a webhook's retries are exhausted or it was refused for good. */
-    async markDeliveryFailed(input: { key: DeliveryKey; error: string }): Promise<void> {
-      await deps.deliveries.markFailed(input.key, input.error);
+    /** One attempt at a stored delivery; Temporal calls it again after the delay it asks for. */
+    async deliverWebhook(input: { deliveryId: string }): Promise<{ status: number }> {
+      const delivery = await deps.deliveries.get(input.deliveryId);
+      if (!delivery?.request) throw ApplicationFailure.nonRetryable(`delivery ${input.deliveryId} has no stored request`, TEMPLATE_FAILED);
+      const last = delivery.attempts.at(-1);
+      if (delivery.status === 'succeeded' && last?.status) return { status: last.status };
+
+      const destination = await destinationOf(delivery.destinationId);
+      const { context, retryDelays } = deliveryPolicy(destination, deps.defaultTimeoutMs, delivery._id, new Date());
+      const holder = randomUUID();
+      const slot = destination ? await admit(destination, holder) : undefined;
+      const at = new Date();
+      let outcome: SendOutcome;
+      try {
+        outcome = await deps.sender.send(delivery.request, context);
+      } finally {
+        if (slot) await deps.slots.release(slot, holder);
+      }
+
+      const attempt = attemptOf(outcome, at);
+      const verdict = verdictOf(outcome, Date.now());
+      const log = deps.logger.child({ webhookId: delivery._id, campaignId: delivery.campaignId, destinationId: delivery.destinationId });
+      log.info({ verdict: verdict.kind, status: attempt.status, latencyMs: attempt.latencyMs }, 'webhook attempt');
+      switch (verdict.kind) {
+        case 'success':
+          await deps.deliveries.recordAttempt(delivery._id, attempt, 'succeeded');
+          if (destination) await deps.destinations.recordSuccess(destination._id);
+          return { status: attempt.status! };
+        case 'reject':
+          return failFor(delivery, attempt, verdict.reason, HTTP_REJECTED);
+        case 'refused':
+          return failFor(delivery, attempt, verdict.reason, ADDRESS_REFUSED);
+        case 'abort':
+          return failFor(delivery, attempt, verdict.reason, DELIVERY_ABORTED);
+        case 'gone':
+          if (destination) await deps.destinations.disable(destination._id, `the receiver answered 410 Gone at ${at.toISOString()}`);
+          return failFor(delivery, attempt, verdict.reason, DESTINATION_DISABLED);
+        case 'retry': {
+          const made = await deps.deliveries.recordAttempt(delivery._id, attempt, 'retrying', verdict.reason);
+          if (destination) await deps.destinations.recordFailure(destination._id, new Date());
+          const delay = nextAttemptDelayMs(retryDelays, made, verdict.retryAfterMs, Math.random);
+          if (delay === undefined) {
+            throw ApplicationFailure.nonRetryable(`all ${made} attempts failed; the last: ${verdict.reason}`, RETRIES_EXHAUSTED);
+          }
+          const type = outcome.kind === 'error' ? CONNECTION_FAILED : HTTP_RETRYABLE;
+          throw ApplicationFailure.create({ type, message: verdict.reason, nextRetryDelay: delay });
+        }
+      }
+    },
+
+    /** Called by a workflow once a delivery has failed for good. */
+    async markDeliveryFailed(input: { deliveryId: string; error: string }): Promise<void> {
+      await deps.deliveries.markFailed(input.deliveryId, input.error);
     },
   };
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseDuration } from './domain/duration';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -22,6 +23,12 @@ const envSchema = z.object({
   HOOKWAY_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   HOOKWAY_CAMPAIGN_REFRESH_MS: z.coerce.number().int().min(100).default(5_000),
   HOOKWAY_OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).default(2_000),
+  HOOKWAY_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
+  HOOKWAY_ALLOWED_CIDRS: z.string().default(''),
+  HOOKWAY_SECRET_GRACE: z
+    .string()
+    .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 24h')
+    .default('24h'),
 });
 
 export interface Config {
@@ -41,6 +48,10 @@ export interface Config {
   webhookTimeoutMs: number;
   campaignRefreshMs: number;
   outboxSweepMs: number;
+  /** Which webhook targets may be reached: private, loopback and link-local addresses are refused unless allowed here. */
+  network: { allowPrivate: boolean; allowedCidrs: string[] };
+  /** How long a rotated-out signing secret keeps signing beside the new one. */
+  secretGraceMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -65,6 +76,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutMs: e.HOOKWAY_WEBHOOK_TIMEOUT_MS,
     campaignRefreshMs: e.HOOKWAY_CAMPAIGN_REFRESH_MS,
     outboxSweepMs: e.HOOKWAY_OUTBOX_SWEEP_MS,
+    network: {
+      allowPrivate: e.HOOKWAY_ALLOW_PRIVATE_NETWORKS === 'true',
+      allowedCidrs: e.HOOKWAY_ALLOWED_CIDRS.split(',').map((c) => c.trim()).filter(Boolean),
+    },
+    secretGraceMs: parseDuration(e.HOOKWAY_SECRET_GRACE)!,
   };
 }
 

@@ -17,6 +17,9 @@ async function main(): Promise<void> {
     host: config.host,
     campaignRefreshMs: config.campaignRefreshMs,
     outboxSweepMs: config.outboxSweepMs,
+    webhookTimeoutMs: config.webhookTimeoutMs,
+    secretGraceMs: config.secretGraceMs,
+    network: config.network,
     logger,
   });
   logger.info({ url: gateway.url }, 'gateway listening');

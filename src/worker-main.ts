@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     taskQueue: config.taskQueue,
     repositories,
     webhookTimeoutMs: config.webhookTimeoutMs,
+    network: config.network,
     logger,
   });
   const running = worker.run();

@@ -1,6 +1,9 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { Config } from './config';
 import type { Repositories } from './db/connection';
+import { AddressPolicy } from './delivery/address-guard';
+import { WebhookSender } from './delivery/sender';
 import type { Logger } from './logger';
 
 export interface JourneyWorkerOptions {
@@ -9,6 +12,7 @@ export interface JourneyWorkerOptions {
   taskQueue: string;
   repositories: Repositories;
   webhookTimeoutMs: number;
+  network: Config['network'];
   logger: Logger;
   /** A prebuilt bundle (tests build one for the whole run); otherwise the worker bundles workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -21,8 +25,8 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<W
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
-      profiles: opts.repositories.profiles,
-      deliveries: opts.repositories.deliveries,
+      repositories: opts.repositories,
+      sender: new WebhookSender(new AddressPolicy(opts.network)),
       webhookTimeoutMs: opts.webhookTimeoutMs,
       logger: opts.logger,
     }),

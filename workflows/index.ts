@@ -1,2 +1,3 @@
 export { journey, eventSignal } from './journey';
+export { redelivery } from './redelivery';
 export type { JourneyInput, JourneyResult, JourneyOutcome } from './journey';

@@ -1,13 +1,13 @@
 // The journey interpreter: one workflow per (campaign, user). It runs the campaign
 // definition frozen into its input, so later edits never change a running journey.
 // Deterministic: only @temporalio/workflow and pure domain code.
-import { ActivityFailure, ApplicationFailure, defineSignal, proxyActivities, setHandler, sleep, uuid4, workflowInfo } from '@temporalio/workflow';
+import { defineSignal, proxyActivities, setHandler, sleep, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { JourneyRef } from '../src/domain/scope';
 import type { Campaign, WebhookStep } from '../src/domain/campaign';
 import { parseDuration } from '../src/domain/duration';
 import type { JourneyEvent } from '../src/domain/event';
-import { NON_RETRYABLE_WEBHOOK_ERRORS } from '../src/domain/webhook-errors';
+import { deliver, prepareWebhook } from './deliver';
 
 export interface JourneyInput {
   campaign: Campaign;
@@ -25,30 +25,13 @@ export interface JourneyResult {
 /** Every event for this journey's user arrives here; the trigger too, through signalWithStart. */
 export const eventSignal = defineSignal<[JourneyEvent]>('event');
 
-const { checkAudience, markDeliveryFailed } = proxyActivities<Activities>({
+const { checkAudience } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '1m' },
 });
 
-const { sendWebhook } = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '1h',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: [...NON_RETRYABLE_WEBHOOK_ERRORS],
-  },
-});
-
 function journeyRef(input: JourneyInput): JourneyRef {
   return { journeyId: workflowInfo().workflowId, userId: input.userId, campaign: { id: input.campaign.id, name: input.campaign.name }, trigger: input.trigger };
-}
-
-function failureMessage(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return cause.message;
-  return cause instanceof Error ? cause.message : String(cause);
 }
 
 async function runWebhook(input: JourneyInput, step: WebhookStep): Promise<boolean> {
@@ -56,12 +39,12 @@ async function runWebhook(input: JourneyInput, step: WebhookStep): Promise<boole
   // uuid4 is deterministic across replays, so every attempt of this step carries the same id.
   const key = { _id: `msg_${uuid4()}`, journeyId: ref.journeyId, campaignId: ref.campaign.id, userId: ref.userId, stepId: step.id };
   try {
-    await sendWebhook({ ...ref, key, request: step.request });
-    return true;
-  } catch (err) {
-    await markDeliveryFailed({ key, error: failureMessage(err) });
+    await prepareWebhook({ ...ref, key, request: step.request });
+  } catch {
+    // The reason (a template error, a missing destination) is on the delivery already.
     return false;
   }
+  return deliver(key._id);
 }
 
 export async function journey(input: JourneyInput): Promise<JourneyResult> {

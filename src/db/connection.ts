@@ -4,7 +4,9 @@
 import mongoose, { type Connection } from 'mongoose';
 import { CampaignRepository } from './campaigns';
 import { DeliveryRepository } from './deliveries';
+import { DestinationRepository } from './destinations';
 import { EventRepository } from './events';
+import { ConcurrencySlots } from './leases';
 import { ProfileRepository } from './profiles';
 
 export interface Repositories {
@@ -13,6 +15,8 @@ export interface Repositories {
   events: EventRepository;
   profiles: ProfileRepository;
   deliveries: DeliveryRepository;
+  destinations: DestinationRepository;
+  slots: ConcurrencySlots;
 }
 
 export async function connectRepositories(uri: string): Promise<Repositories> {
@@ -25,6 +29,8 @@ export async function connectRepositories(uri: string): Promise<Repositories> {
     events: new EventRepository(connection),
     profiles: new ProfileRepository(connection),
     deliveries: new DeliveryRepository(connection),
+    destinations: new DestinationRepository(connection),
+    slots: new ConcurrencySlots(connection),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
   return repositories;

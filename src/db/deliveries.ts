@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { RenderedRequest } from '../domain/template';
 
 export const DELIVERY_STATUSES = ['pending', 'retrying', 'succeeded', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -9,22 +10,27 @@ export interface DeliveryAttempt {
   latencyMs: number;
   /** HTTP status, when the receiver answered. */
   status?: number;
-  /** What went wrong, when the attempt did not succeed. */
+  /** timeout, connection, address_refused, http, template, … when the attempt did not succeed. */
+  errorClass?: string;
   error?: string;
   /** The first bytes of the receiver's answer. */
   responseExcerpt?: string;
 }
 
-/** One webhook of one journey step; its id is the `webhook-id` every attempt carries. */
+/** One webhook of one journey step; its id is the `webhook-id` every attempt carries, redeliveries too. */
 export interface DeliveryRecord {
   _id: string;
   journeyId: string;
   campaignId: string;
   userId: string;
   stepId: string;
+  destinationId?: string;
   status: DeliveryStatus;
-  request?: { method: string; url: string };
+  /** The rendered request, kept so retries and redeliveries send exactly the same thing. Destination secrets are added at send time, never stored here. */
+  request?: RenderedRequest;
   attempts: DeliveryAttempt[];
+  /** Attempts before the latest redelivery; the retry schedule starts again after them. */
+  retryBase: number;
   error?: string;
   createdAt: Date;
   updatedAt: Date;
@@ -33,7 +39,7 @@ export interface DeliveryRecord {
 export type DeliveryKey = Pick<DeliveryRecord, '_id' | 'journeyId' | 'campaignId' | 'userId' | 'stepId'>;
 
 const attemptSchema = new Schema<DeliveryAttempt>(
-  { attempt: Number, at: Date, latencyMs: Number, status: Number, error: String, responseExcerpt: String },
+  { attempt: Number, at: Date, latencyMs: Number, status: Number, errorClass: String, error: String, responseExcerpt: String },
   { _id: false },
 );
 
@@ -44,21 +50,27 @@ const deliverySchema = new Schema<DeliveryRecord>(
     campaignId: { type: String, required: true },
     userId: { type: String, required: true },
     stepId: { type: String, required: true },
+    destinationId: String,
     status: { type: String, enum: DELIVERY_STATUSES, required: true },
-    request: { method: String, url: String },
+    request: { type: Schema.Types.Mixed },
     attempts: { type: [attemptSchema], default: [] },
+    retryBase: { type: Number, default: 0 },
     error: String,
   },
-  { versionKey: false, timestamps: true },
+  { versionKey: false, minimize: false, timestamps: true },
 );
 deliverySchema.index({ campaignId: 1, createdAt: -1 });
 deliverySchema.index({ userId: 1, createdAt: -1 });
 deliverySchema.index({ status: 1, createdAt: -1 });
+deliverySchema.index({ destinationId: 1, status: 1, createdAt: -1 });
 
 export interface DeliveryFilter {
   campaignId?: string;
+  destinationId?: string;
   userId?: string;
   status?: DeliveryStatus;
+  since?: Date;
+  until?: Date;
   limit: number;
 }
 
@@ -69,37 +81,77 @@ export class DeliveryRepository {
     this.model = connection.model<DeliveryRecord>('Delivery', deliverySchema, 'deliveries');
   }
 
-  async recordAttempt(
-    key: DeliveryKey,
-    request: DeliveryRecord['request'],
-    attempt: DeliveryAttempt,
-    status: DeliveryStatus,
-    error?: string,
-  ): Promise<void> {
+  /** Stores the rendered request once; a repeated call (an activity retry) changes nothing. */
+  async prepare(key: DeliveryKey, destinationId: string | undefined, request: RenderedRequest): Promise<void> {
     const { _id, ...identity } = key;
     await this.model.updateOne(
       { _id },
-      {
-        $setOnInsert: identity,
-        $set: { status, ...(request && { request }), ...(error ? { error } : {}) },
-        $push: { attempts: attempt },
-        ...(error ? {} : { $unset: { error: 1 } }),
-      },
+      { $setOnInsert: { ...identity, ...(destinationId && { destinationId }), request, status: 'pending', attempts: [], retryBase: 0 } },
       { upsert: true },
     );
   }
 
-  /** Marks a delivery failed for good, once its retries are exhausted. */
-  async markFailed(key: DeliveryKey, error: string): Promise<void> {
+  /** A request that could not even be prepared (template, destination) fails at once, with the reason as its only attempt. */
+  async recordPrepareFailure(key: DeliveryKey, errorClass: string, error: string): Promise<void> {
     const { _id, ...identity } = key;
-    await this.model.updateOne({ _id }, { $setOnInsert: identity, $set: { status: 'failed', error } }, { upsert: true });
+    const attempt: DeliveryAttempt = { attempt: 1, at: new Date(), latencyMs: 0, errorClass, error };
+    await this.model.updateOne(
+      { _id },
+      { $setOnInsert: { ...identity, status: 'failed', error, attempts: [attempt], retryBase: 0 } },
+      { upsert: true },
+    );
+  }
+
+  async get(id: string): Promise<DeliveryRecord | null> {
+    const record = await this.model.findById(id).lean<DeliveryRecord>();
+    // An empty array set through an upsert is not always stored; read it back as empty.
+    return record && { ...record, attempts: record.attempts ?? [], retryBase: record.retryBase ?? 0 };
+  }
+
+  /** Logs one attempt and returns how many attempts this delivery made since its last redelivery. */
+  async recordAttempt(id: string, attempt: Omit<DeliveryAttempt, 'attempt'>, status: DeliveryStatus, error?: string): Promise<number> {
+    const current = await this.get(id);
+    if (!current) throw new Error(`delivery ${id} does not exist`);
+    const numbered = { ...attempt, attempt: current.attempts.length + 1 };
+    const updated = await this.model
+      .findOneAndUpdate(
+        { _id: id },
+        {
+          $set: { status, ...(error && { error }) },
+          $push: { attempts: numbered },
+          ...(error ? {} : { $unset: { error: 1 } }),
+        },
+        { new: true },
+      )
+      .lean<DeliveryRecord>();
+    return updated!.attempts.length - (updated!.retryBase ?? 0);
+  }
+
+  /** Marks a delivery failed for good: refused, or its retries exhausted. */
+  async markFailed(id: string, error: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { status: 'failed', error } });
+  }
+
+  /** Puts a failed delivery back to pending with a fresh retry schedule; false if it was not failed. */
+  async reopen(id: string): Promise<DeliveryRecord | null> {
+    const current = await this.get(id);
+    if (!current || current.status !== 'failed' || !current.request) return null;
+    const reopened = await this.model.updateOne(
+      { _id: id, status: 'failed' },
+      { $set: { status: 'pending', retryBase: current.attempts.length }, $unset: { error: 1 } },
+    );
+    return reopened.modifiedCount === 1 ? { ...current, status: 'pending', retryBase: current.attempts.length } : null;
   }
 
   async list(filter: DeliveryFilter): Promise<DeliveryRecord[]> {
-    const query: Record<string, string> = {};
+    const query: Record<string, unknown> = {};
     if (filter.campaignId) query.campaignId = filter.campaignId;
+    if (filter.destinationId) query.destinationId = filter.destinationId;
     if (filter.userId) query.userId = filter.userId;
     if (filter.status) query.status = filter.status;
+    if (filter.since || filter.until) {
+      query.createdAt = { ...(filter.since && { $gte: filter.since }), ...(filter.until && { $lt: filter.until }) };
+    }
     return this.model.find(query).sort({ createdAt: -1 }).limit(filter.limit).lean<DeliveryRecord[]>();
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { conditionFields } from './condition';
 import { conditionSchema } from './condition-schema';
 import { parseDuration } from './duration';
+import { destinationIdSchema } from './destination';
 import { eventNameSchema } from './event';
 import { templateLeaves, templateProblem } from './template';
 
@@ -30,16 +31,27 @@ const templateRecord = z.record(z.string(), z.string().max(MAX_TEMPLATE)).superR
   }
 });
 
-const requestSchema = z.strictObject({
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-  url: z.string().min(1).max(2048),
-  headers: templateRecord.optional(),
-  query: templateRecord.optional(),
-  body: z
-    .json()
-    .refine((body) => JSON.stringify(body).length <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes as JSON`)
-    .optional(),
-});
+const requestSchema = z
+  .strictObject({
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+    url: z.string().min(1).max(2048).optional(),
+    destination: destinationIdSchema.optional(),
+    path: z.string().max(2048).optional(),
+    headers: templateRecord.optional(),
+    query: templateRecord.optional(),
+    body: z
+      .json()
+      .refine((body) => JSON.stringify(body).length <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes as JSON`)
+      .optional(),
+  })
+  .superRefine((request, ctx) => {
+    if ((request.url === undefined) === (request.destination === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give either "url" (a full URL) or "destination" (with an optional "path")' });
+    }
+    if (request.path !== undefined && request.destination === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: 'is only used with "destination"' });
+    }
+  });
 
 const webhookStepSchema = z.strictObject({
   id: stepIdSchema,

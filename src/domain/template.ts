@@ -17,7 +17,10 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 
 export interface RequestTemplate {
   method: string;
-  url: string;
+  /** A full URL; or, with a destination, `path` under the destination's URL. */
+  url?: string;
+  destination?: string;
+  path?: string;
   headers?: Record<string, string>;
   query?: Record<string, string>;
   body?: Json;
@@ -87,13 +90,24 @@ function renderRecord(record: Record<string, string> | undefined, scope: object,
   return Object.fromEntries(Object.entries(record ?? {}).map(([k, v]) => [k, renderString(v, scope, `${path}.${k}`)]));
 }
 
-export function renderRequest(template: RequestTemplate, scope: object): RenderedRequest {
-  const rendered = renderString(template.url, scope, 'url');
+/** Longest rendered body that is sent; values can make a small template large. */
+export const MAX_RENDERED_BODY_BYTES = 256 * 1024;
+
+function targetUrl(template: RequestTemplate, scope: object, baseUrl: string | undefined): string {
+  if (template.url !== undefined) return renderString(template.url, scope, 'url');
+  if (baseUrl === undefined) throw new TemplateError('destination', 'the request names no url and no destination');
+  const path = renderString(template.path ?? '', scope, 'path');
+  return path ? `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}` : baseUrl;
+}
+
+/** Renders a request; `baseUrl` is the destination's URL when the template names one. */
+export function renderRequest(template: RequestTemplate, scope: object, baseUrl?: string): RenderedRequest {
+  const rendered = targetUrl(template, scope, baseUrl);
   let url: URL;
   try {
     url = new URL(rendered);
   } catch {
-    throw new TemplateError('url', `"${rendered}" is not a valid URL`);
+    throw new TemplateError(template.url !== undefined ? 'url' : 'path', `"${rendered}" is not a valid URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TemplateError('url', `protocol ${url.protocol} is not allowed; use http or https`);
@@ -103,12 +117,17 @@ export function renderRequest(template: RequestTemplate, scope: object): Rendere
   }
   const headers = renderRecord(template.headers, scope, 'headers');
   const body = template.body === undefined ? undefined : JSON.stringify(renderJson(template.body, scope, 'body'));
+  if (body !== undefined && Buffer.byteLength(body) > MAX_RENDERED_BODY_BYTES) {
+    throw new TemplateError('body', `the rendered body is larger than ${MAX_RENDERED_BODY_BYTES} bytes`);
+  }
   return { method: template.method, url: url.toString(), headers, body };
 }
 
 /** Every string leaf of a request template with its path, to validate them when a campaign is saved. */
 export function templateLeaves(template: RequestTemplate): Array<[path: string, source: string]> {
-  const leaves: Array<[string, string]> = [['url', template.url]];
+  const leaves: Array<[string, string]> = [];
+  if (template.url !== undefined) leaves.push(['url', template.url]);
+  if (template.path !== undefined) leaves.push(['path', template.path]);
   const walk = (value: unknown, path: string): void => {
     if (typeof value === 'string') leaves.push([path, value]);
     else if (Array.isArray(value)) value.forEach((item, i) => walk(item, `${path}.${i}`));

@@ -1,5 +1,7 @@
+import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Repositories } from '../db/connection';
+import type { WebhookSender } from '../delivery/sender';
 import type { Logger } from '../logger';
 import type { ActiveCampaigns } from './active-campaigns';
 import { requireApiKey } from './auth';
@@ -7,10 +9,16 @@ import type { EventRouter } from './event-router';
 import { errorHandler, notFound, requireJsonBody } from './http-errors';
 import { campaignRoutes } from './routes/campaigns';
 import { deliveryRoutes } from './routes/deliveries';
+import { destinationRoutes } from './routes/destinations';
 import { eventRoutes } from './routes/events';
 
 export interface GatewayDeps {
   repositories: Repositories;
+  temporal: Client;
+  taskQueue: string;
+  sender: WebhookSender;
+  webhookTimeoutMs: number;
+  secretGraceMs: number;
   active: ActiveCampaigns;
   router: EventRouter;
   apiKey: string;
@@ -36,9 +44,12 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use(requireApiKey(deps.apiKey));
   v1.use(requireJsonBody);
   v1.use(express.json({ limit: BODY_LIMIT, type: 'application/json' }));
-  v1.use(campaignRoutes({ campaigns: deps.repositories.campaigns, active: deps.active }));
+  const { campaigns, deliveries, destinations, profiles } = deps.repositories;
+  const testSend = { profiles, destinations, sender: deps.sender, defaultTimeoutMs: deps.webhookTimeoutMs };
+  v1.use(campaignRoutes({ campaigns, active: deps.active, testSend }));
   v1.use(eventRoutes({ router: deps.router }));
-  v1.use(deliveryRoutes({ deliveries: deps.repositories.deliveries }));
+  v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
+  v1.use(destinationRoutes({ destinations, deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue, secretGraceMs: deps.secretGraceMs }));
   app.use('/v1', v1);
 
   app.use(notFound);

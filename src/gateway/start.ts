@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Config } from '../config';
 import { connectRepositories, pingMongo } from '../db/connection';
+import { AddressPolicy } from '../delivery/address-guard';
+import { WebhookSender } from '../delivery/sender';
 import type { Logger } from '../logger';
 import { connectClient, pingTemporal } from '../temporal/connect';
 import { ActiveCampaigns } from './active-campaigns';
@@ -18,6 +21,9 @@ export interface GatewayOptions {
   host: string;
   campaignRefreshMs: number;
   outboxSweepMs: number;
+  webhookTimeoutMs: number;
+  secretGraceMs: number;
+  network: Config['network'];
   logger: Logger;
 }
 
@@ -66,6 +72,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   const app = createApp({
     repositories,
+    temporal,
+    taskQueue: opts.taskQueue,
+    sender: new WebhookSender(new AddressPolicy(opts.network)),
+    webhookTimeoutMs: opts.webhookTimeoutMs,
+    secretGraceMs: opts.secretGraceMs,
     active,
     router,
     apiKey: opts.apiKey,

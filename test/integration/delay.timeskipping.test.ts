@@ -4,11 +4,13 @@ import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { createActivities } from '../../activities';
 import type { Repositories } from '../../src/db/connection';
+import { AddressPolicy } from '../../src/delivery/address-guard';
+import { WebhookSender } from '../../src/delivery/sender';
 import { campaignSchema } from '../../src/domain/campaign';
 import { TOOL_PATHS } from '../../src/embedded/tools';
 import { journey } from '../../workflows';
 import { Receiver } from '../support/receiver';
-import { logger, stack, testRepositories, uniqueId } from '../support/stack';
+import { logger, stack, TEST_NETWORK, testRepositories, uniqueId } from '../support/stack';
 
 const DAY_MS = 86_400_000;
 
@@ -50,7 +52,7 @@ describe('a journey with a 7-day delay (time-skipping server)', function () {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: stack().workflowBundle,
-      activities: createActivities({ profiles: repositories.profiles, deliveries: repositories.deliveries, webhookTimeoutMs: 5_000, logger }),
+      activities: createActivities({ repositories, sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)), webhookTimeoutMs: 5_000, logger }),
     });
     const trigger = { id: uniqueId('evt'), name: 'signed_up', userId, timestamp: new Date().toISOString(), properties: {} };
     const startedAt = await env.currentTimeMs();

@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import type { RunningGateway } from '../../src/gateway/start';
 import { journeyWorkflowId } from '../../src/domain/journey-id';
+import { verifyWebhook } from '../../src/verify-webhook';
 import { connectClient } from '../../src/temporal/connect';
 import { Receiver } from '../support/receiver';
 import { api, eventually, stack, startTestGateway, startWorker, testRepositories, uniqueId } from '../support/stack';
 
-function priceDropCampaign(id: string, receiverUrl: string) {
+function priceDropCampaign(id: string, destination: string) {
   return {
     id,
     name: 'Price drop',
@@ -19,7 +20,8 @@ function priceDropCampaign(id: string, receiverUrl: string) {
         type: 'webhook',
         request: {
           method: 'POST',
-          url: `${receiverUrl}/sms`,
+          destination,
+          path: '/sms',
           headers: { 'x-campaign': '{{campaign.id}}' },
           body: {
             to: '{{user.properties.phone}}',
@@ -37,6 +39,7 @@ describe('a price-drop journey, end to end', function () {
   let receiver: Receiver;
   let worker: Awaited<ReturnType<typeof startWorker>>;
   let campaignId: string;
+  let signingSecret: string;
   const taskQueue = uniqueId('e2e');
 
   before(async function () {
@@ -44,7 +47,12 @@ describe('a price-drop journey, end to end', function () {
     worker = await startWorker(taskQueue);
     gateway = await startTestGateway(taskQueue);
     campaignId = uniqueId('price-drop');
-    assert.equal((await api(gateway, 'POST', '/v1/campaigns', priceDropCampaign(campaignId, receiver.url))).status, 201);
+    const destinationId = uniqueId('sms-provider');
+    // Short retry delays so the 503, 503, 200 sequence completes in seconds on the real server.
+    const destination = await api(gateway, 'POST', '/v1/destinations', { id: destinationId, name: 'SMS provider', url: receiver.url, retryDelays: ['1s', '1s'] });
+    assert.equal(destination.status, 201);
+    signingSecret = destination.body.signingSecret;
+    assert.equal((await api(gateway, 'POST', '/v1/campaigns', priceDropCampaign(campaignId, destinationId))).status, 201);
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`)).status, 200);
   });
 
@@ -75,6 +83,8 @@ describe('a price-drop journey, end to end', function () {
     assert.equal(new Set(requests.map((r) => r.headers['webhook-id'])).size, 1, 'every attempt carries the same webhook-id');
     assert.match(String(requests[0].headers['webhook-id']), /^msg_/);
     assert.equal(requests[2].path, '/sms');
+    const verified = verifyWebhook({ secret: signingSecret, headers: requests[2].headers, body: requests[2].body });
+    assert.equal(verified.id, requests[0].headers['webhook-id'], 'the receiver can verify the Standard Webhooks signature');
     assert.equal(requests[2].headers['x-campaign'], campaignId);
     assert.deepEqual(requests[2].json, {
       to: '+821012345678',

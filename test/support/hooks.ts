@@ -1,6 +1,6 @@
 // Mocha root hooks: one Temporal dev server and one FerretDB for the whole run (starting
 // them per suite costs seconds each), and one workflow bundle shared by every worker.
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,8 @@ import { setStack, stack } from './stack';
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(180_000);
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    // TEMPORAL_LOG_LEVEL=WARN shows the SDK's own warnings, such as activity failures.
+    Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as LogLevel | undefined) ?? 'ERROR') });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hookway-test-'));
     const [ferretdbPort, temporalPort] = [await freePort(), await freePort()];
     const [ferretdb, temporal, bundle] = await Promise.all([

@@ -32,6 +32,8 @@ function mongoUriFor(database: string): string {
 
 export const logger = createLogger(process.env.LOG_LEVEL ?? 'silent', 'test');
 export const API_KEY = 'test-api-key-0123456789';
+/** The receivers run on loopback, which the SSRF guard refuses unless allowed, as here. */
+export const TEST_NETWORK = { allowPrivate: false, allowedCidrs: ['127.0.0.0/8'] };
 
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -47,6 +49,7 @@ export async function startWorker(taskQueue: string, opts: { temporalAddress?: s
     taskQueue,
     repositories,
     webhookTimeoutMs: opts.webhookTimeoutMs ?? 15_000,
+    network: TEST_NETWORK,
     logger,
     workflowBundle: stack().workflowBundle,
   });
@@ -72,6 +75,9 @@ export function startTestGateway(taskQueue: string, opts: { temporalAddress?: st
     host: '127.0.0.1',
     campaignRefreshMs: 60_000,
     outboxSweepMs: opts.outboxSweepMs ?? 500,
+    webhookTimeoutMs: 5_000,
+    secretGraceMs: 86_400_000,
+    network: TEST_NETWORK,
     logger,
   });
 }

@@ -21,6 +21,8 @@ describe('loadConfig', () => {
       webhookTimeoutMs: 15_000,
       campaignRefreshMs: 5_000,
       outboxSweepMs: 2_000,
+      network: { allowPrivate: false, allowedCidrs: [] },
+      secretGraceMs: 86_400_000,
     });
   });
 

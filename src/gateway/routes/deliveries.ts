@@ -1,27 +1,52 @@
+import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import { DELIVERY_STATUSES, type DeliveryRecord, type DeliveryRepository } from '../../db/deliveries';
+import { redactHeaders } from '../../delivery/compose';
 import { campaignIdSchema } from '../../domain/campaign';
-import { parseInput } from '../http-errors';
+import { destinationIdSchema } from '../../domain/destination';
+import { startRedelivery } from '../../temporal/redeliveries';
+import { HttpError, parseInput } from '../http-errors';
 
 const querySchema = z.strictObject({
   campaignId: campaignIdSchema.optional(),
+  destinationId: destinationIdSchema.optional(),
   userId: z.string().min(1).max(256).optional(),
   status: z.enum(DELIVERY_STATUSES).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
 function view(record: DeliveryRecord) {
-  const { _id, ...rest } = record;
-  return { id: _id, ...rest };
+  const { _id, request, ...rest } = record;
+  return { id: _id, ...rest, request: request && { ...request, headers: redactHeaders(request.headers) } };
 }
 
-export function deliveryRoutes(deps: { deliveries: DeliveryRepository }): Router {
+export function deliveryRoutes(deps: { deliveries: DeliveryRepository; temporal: Client; taskQueue: string }): Router {
   const router = Router();
 
   router.get('/deliveries', async (req, res) => {
-    const filter = parseInput(querySchema, req.query, 'query');
+    const query = parseInput(querySchema, req.query, 'query');
+    const filter = { ...query, since: query.since ? new Date(query.since) : undefined, until: query.until ? new Date(query.until) : undefined };
     res.json({ deliveries: (await deps.deliveries.list(filter)).map(view) });
+  });
+
+  router.get('/deliveries/:id', async (req, res) => {
+    const record = await deps.deliveries.get(String(req.params.id));
+    if (!record) throw new HttpError(404, 'not_found', `delivery "${req.params.id}" does not exist`);
+    res.json(view(record));
+  });
+
+  /** Re-sends a failed delivery durably, with its original webhook-id and a fresh retry schedule. */
+  router.post('/deliveries/:id/redeliver', async (req, res) => {
+    const id = String(req.params.id);
+    const current = await deps.deliveries.get(id);
+    if (!current) throw new HttpError(404, 'not_found', `delivery "${id}" does not exist`);
+    const reopened = await deps.deliveries.reopen(id);
+    if (!reopened) throw new HttpError(409, 'conflict', `delivery "${id}" is ${current.status}; only a failed delivery with a stored request can be redelivered`);
+    const workflowId = await startRedelivery(deps.temporal, deps.taskQueue, reopened);
+    res.status(202).json({ id, status: 'pending', workflowId });
   });
 
   return router;

@@ -1,0 +1,103 @@
+import axios, { type AxiosInstance } from 'axios';
+import http from 'node:http';
+import https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { AddressRefusedError, checkLiteralHost, guardedLookup, type AddressPolicy } from './address-guard';
+import { signatureHeader } from './signature';
+
+export interface OutgoingRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface SendContext {
+  webhookId: string;
+  /** Active signing secrets; two during a rotation. None: the request goes unsigned. */
+  secrets: string[];
+  /** The Authorization header value from the destination's auth, never logged or stored. */
+  authorization?: string;
+  timeoutMs: number;
+}
+
+export type SendOutcome =
+  | { kind: 'response'; status: number; headers: Record<string, string>; body: string; latencyMs: number }
+  | { kind: 'error'; errorClass: 'timeout' | 'connection' | 'address_refused'; message: string; latencyMs: number };
+
+/** Responses are read up to this size; a larger one is a failed attempt, not a memory spike. */
+export const MAX_RESPONSE_BYTES = 256 * 1024;
+
+function flatHeaders(headers: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers)
+      .filter(([, v]) => v !== undefined && v !== null)
+      .map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]),
+  );
+}
+
+/**
+ * Makes one HTTP attempt of a webhook, signed per Standard Webhooks, through the SSRF guard
+ * (the host is resolved once and the connection goes to the checked address), never
+ * following redirects. Never throws: every way it can end is a SendOutcome.
+ */
+export class WebhookSender {
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly policy: AddressPolicy) {
+    this.http = axios.create({
+      maxRedirects: 0,
+      validateStatus: () => true,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      maxContentLength: MAX_RESPONSE_BYTES,
+      // Own agents: a kept-alive socket skips `lookup`, so webhook sends must never share a pool
+      // with connections that other code opened without the guard.
+      httpAgent: new http.Agent({ keepAlive: true, lookup: guardedLookup(policy) }),
+      httpsAgent: new https.Agent({ keepAlive: true, lookup: guardedLookup(policy) }),
+    });
+  }
+
+  async send(request: OutgoingRequest, context: SendContext): Promise<SendOutcome> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const body = request.body ?? '';
+    try {
+      checkLiteralHost(new URL(request.url), this.policy);
+      const response = await this.http.request<string>({
+        method: request.method,
+        url: request.url,
+        data: request.body,
+        timeout: context.timeoutMs,
+        headers: {
+          'user-agent': 'Hookway/0.1',
+          ...(request.body !== undefined && { 'content-type': 'application/json' }),
+          ...request.headers,
+          ...(context.authorization && { authorization: context.authorization }),
+          'webhook-id': context.webhookId,
+          'webhook-timestamp': String(timestamp),
+          ...(context.secrets.length > 0 && { 'webhook-signature': signatureHeader(context.secrets, context.webhookId, timestamp, body) }),
+        },
+      });
+      return {
+        kind: 'response',
+        status: response.status,
+        headers: flatHeaders(response.headers as Record<string, unknown>),
+        body: typeof response.data === 'string' ? response.data : '',
+        latencyMs: elapsed(),
+      };
+    } catch (err) {
+      const latencyMs = elapsed();
+      const cause = axios.isAxiosError(err) ? (err.cause ?? err) : err;
+      if (cause instanceof AddressRefusedError || err instanceof AddressRefusedError) {
+        return { kind: 'error', errorClass: 'address_refused', message: (cause as Error).message, latencyMs };
+      }
+      if (axios.isAxiosError(err) && (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT')) {
+        return { kind: 'error', errorClass: 'timeout', message: `no answer within ${context.timeoutMs} ms`, latencyMs };
+      }
+      const code = axios.isAxiosError(err) ? err.code : undefined;
+      return { kind: 'error', errorClass: 'connection', message: `${code ?? 'ERROR'}: ${err instanceof Error ? err.message : String(err)}`, latencyMs };
+    }
+  }
+}

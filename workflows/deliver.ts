@@ -1,0 +1,42 @@
+// Sending a stored delivery, shared by journeys and redeliveries. The retry schedule, the
+// breaker and the rate limits live in the deliverWebhook activity, which tells Temporal how
+// long to wait before calling it again; Temporal's timers make those waits durable.
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_WEBHOOK_ERRORS } from '../src/domain/webhook-errors';
+
+export const { prepareWebhook, markDeliveryFailed } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: [...NON_RETRYABLE_WEBHOOK_ERRORS] },
+});
+
+const { deliverWebhook } = proxyActivities<Activities>({
+  // An attempt may wait up to 90 s for a slow receiver, plus a rate-limit pause.
+  startToCloseTimeout: '3m',
+  // A safety net well past the longest schedule (about 28 hours) and the 3-day disable rule.
+  scheduleToCloseTimeout: '10d',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    // No attempt limit here: the activity ends the schedule itself (RetriesExhausted).
+    nonRetryableErrorTypes: [...NON_RETRYABLE_WEBHOOK_ERRORS],
+  },
+});
+
+export function failureMessage(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return cause.message;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** Delivers until success (true) or final failure (false, recorded on the delivery). */
+export async function deliver(deliveryId: string): Promise<boolean> {
+  try {
+    await deliverWebhook({ deliveryId });
+    return true;
+  } catch (err) {
+    await markDeliveryFailed({ deliveryId, error: failureMessage(err) });
+    return false;
+  }
+}
