@@ -9,6 +9,7 @@ import { composeRequest, deliveryPolicy } from '../src/delivery/compose';
 import { nextAttemptDelayMs } from '../src/delivery/schedule';
 import type { SendOutcome, WebhookSender } from '../src/delivery/sender';
 import { verdictOf } from '../src/delivery/verdict';
+import { savedResponse, type WebhookResponse } from '../src/domain/journey-state';
 import type { JourneyRef } from '../src/domain/scope';
 import { TemplateError, type RequestTemplate } from '../src/domain/template';
 import {
@@ -113,11 +114,11 @@ export function createWebhookActivities(deps: WebhookDeps) {
     },
 
     /** One attempt at a stored delivery; Temporal calls it again after the delay it asks for. */
-    async deliverWebhook(input: { deliveryId: string }): Promise<{ status: number }> {
+    async deliverWebhook(input: { deliveryId: string }): Promise<WebhookResponse> {
       const delivery = await deps.deliveries.get(input.deliveryId);
       if (!delivery?.request) throw ApplicationFailure.nonRetryable(`delivery ${input.deliveryId} has no stored request`, TEMPLATE_FAILED);
       const last = delivery.attempts.at(-1);
-      if (delivery.status === 'succeeded' && last?.status) return { status: last.status };
+      if (delivery.status === 'succeeded' && last?.status) return savedResponse(last.status, {}, last.responseExcerpt ?? '');
 
       const destination = await destinationOf(delivery.destinationId);
       const { context, retryDelays } = deliveryPolicy(destination, deps.defaultTimeoutMs, delivery._id, new Date());
@@ -137,9 +138,10 @@ export function createWebhookActivities(deps: WebhookDeps) {
       log.info({ verdict: verdict.kind, status: attempt.status, latencyMs: attempt.latencyMs }, 'webhook attempt');
       switch (verdict.kind) {
         case 'success':
+          if (outcome.kind !== 'response') throw new Error('a success is always a response');
           await deps.deliveries.recordAttempt(delivery._id, attempt, 'succeeded');
           if (destination) await deps.destinations.recordSuccess(destination._id);
-          return { status: attempt.status! };
+          return savedResponse(outcome.status, outcome.headers, outcome.body);
         case 'reject':
           return failFor(delivery, attempt, verdict.reason, HTTP_REJECTED);
         case 'refused':

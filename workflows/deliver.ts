@@ -3,6 +3,7 @@
 // long to wait before calling it again; Temporal's timers make those waits durable.
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { WebhookResponse } from '../src/domain/journey-state';
 import { NON_RETRYABLE_WEBHOOK_ERRORS } from '../src/domain/webhook-errors';
 
 export const { prepareWebhook, markDeliveryFailed } = proxyActivities<Activities>({
@@ -30,13 +31,12 @@ export function failureMessage(err: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
-/** Delivers until success (true) or final failure (false, recorded on the delivery). */
-export async function deliver(deliveryId: string): Promise<boolean> {
+/** Delivers until success (the response) or final failure (undefined; recorded on the delivery). */
+export async function deliver(deliveryId: string): Promise<WebhookResponse | undefined> {
   try {
-    await deliverWebhook({ deliveryId });
-    return true;
+    return await deliverWebhook({ deliveryId });
   } catch (err) {
     await markDeliveryFailed({ deliveryId, error: failureMessage(err) });
-    return false;
+    return undefined;
   }
 }

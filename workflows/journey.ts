@@ -1,12 +1,15 @@
 // The journey interpreter: one workflow per (campaign, user). It runs the campaign
 // definition frozen into its input, so later edits never change a running journey.
 // Deterministic: only @temporalio/workflow and pure domain code.
-import { defineSignal, proxyActivities, setHandler, sleep, uuid4, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { JourneyRef } from '../src/domain/scope';
-import type { Campaign, WebhookStep } from '../src/domain/campaign';
+import type { Campaign, EventFilter, Step } from '../src/domain/campaign';
+import { evaluateCondition } from '../src/domain/condition';
 import { parseDuration } from '../src/domain/duration';
 import type { JourneyEvent } from '../src/domain/event';
+import { eventView, type StepContexts, type WebhookResponse } from '../src/domain/journey-state';
+import { journeyScope, type JourneyRef } from '../src/domain/scope';
+import { nextStepId } from '../src/domain/step-graph';
 import { deliver, prepareWebhook } from './deliver';
 
 export interface JourneyInput {
@@ -15,56 +18,126 @@ export interface JourneyInput {
   trigger: JourneyEvent;
 }
 
-export type JourneyOutcome = 'completed' | 'notInAudience' | 'webhookFailed';
+export type JourneyOutcome = 'completed' | 'notInAudience' | 'webhookFailed' | 'exited';
 
 export interface JourneyResult {
   outcome: JourneyOutcome;
+  /** The step whose webhook failed, or the exit step or event that ended the journey. */
   failedStep?: string;
+  reason?: string;
+}
+
+export interface JourneyState {
+  currentStep?: string;
+  /** What the journey waits for now, e.g. "delay until 2026-12-05T09:00:00.000Z". */
+  waitingFor?: string;
+  steps: StepContexts;
 }
 
 /** Every event for this journey's user arrives here; the trigger too, through signalWithStart. */
 export const eventSignal = defineSignal<[JourneyEvent]>('event');
+export const stateQuery = defineQuery<JourneyState>('state');
 
-const { checkAudience } = proxyActivities<Activities>({
+const { checkAudience, loadUserProperties } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '1m' },
 });
 
-function journeyRef(input: JourneyInput): JourneyRef {
-  return { journeyId: workflowInfo().workflowId, userId: input.userId, campaign: { id: input.campaign.id, name: input.campaign.name }, trigger: input.trigger };
-}
+/** Events kept for waitForEvent steps; older ones are dropped first. */
+const INBOX_LIMIT = 100;
 
-async function runWebhook(input: JourneyInput, step: WebhookStep): Promise<boolean> {
-  const ref = journeyRef(input);
-  // uuid4 is deterministic across replays, so every attempt of this step carries the same id.
-  const key = { _id: `msg_${uuid4()}`, journeyId: ref.journeyId, campaignId: ref.campaign.id, userId: ref.userId, stepId: step.id };
-  try {
-    await prepareWebhook({ ...ref, key, request: step.request });
-  } catch {
-    // The reason (a template error, a missing destination) is on the delivery already.
-    return false;
-  }
-  return deliver(key._id);
+function matches(filter: Pick<EventFilter, 'event' | 'where'>, event: JourneyEvent): boolean {
+  return event.name === filter.event && (!filter.where || evaluateCondition(filter.where, { event: eventView(event) }));
 }
 
 export async function journey(input: JourneyInput): Promise<JourneyResult> {
+  const { campaign, userId, trigger } = input;
+  const state: JourneyState = { steps: {} };
   // signalWithStart retries and outbox sweeps may deliver an event twice; an id is handled once.
-  const seenEvents = new Set<string>([input.trigger.id]);
+  const seenEvents = new Set<string>([trigger.id]);
+  const inbox: Array<{ seq: number; event: JourneyEvent }> = [];
+  let received = 0;
+  let exitEvent: JourneyEvent | undefined;
+
+  setHandler(stateQuery, () => state);
   setHandler(eventSignal, (event) => {
+    if (seenEvents.has(event.id)) return;
     seenEvents.add(event.id);
+    if (campaign.exitOn.some((filter) => matches(filter, event))) exitEvent ??= event;
+    inbox.push({ seq: ++received, event });
+    if (inbox.length > INBOX_LIMIT) inbox.shift();
   });
 
-  if (input.campaign.audience) {
-    const inAudience = await checkAudience({ ...journeyRef(input), audience: input.campaign.audience });
+  const ref = (): JourneyRef => ({ journeyId: workflowInfo().workflowId, userId, campaign: { id: campaign.id, name: campaign.name }, trigger, steps: state.steps });
+  const exited = () => exitEvent !== undefined;
+  const exitResult = (): JourneyResult => ({ outcome: 'exited', reason: `event:${exitEvent!.name}` });
+
+  /** Waits up to `ms`, ending early on an exit event; true when the journey must exit. */
+  async function waitOrExit(ms: number, what: string, until: () => boolean = () => false): Promise<boolean> {
+    state.waitingFor = `${what} until ${new Date(Date.now() + ms).toISOString()}`;
+    await condition(() => exited() || until(), ms);
+    state.waitingFor = undefined;
+    return exited();
+  }
+
+  async function runWebhook(step: Extract<Step, { type: 'webhook' }>): Promise<WebhookResponse | undefined> {
+    const current = ref();
+    // uuid4 is deterministic across replays, so every attempt of this step carries the same id.
+    const key = { _id: `msg_${uuid4()}`, journeyId: current.journeyId, campaignId: campaign.id, userId, stepId: step.id };
+    try {
+      await prepareWebhook({ ...current, key, request: step.request });
+    } catch {
+      // The reason (a template error, a missing destination) is on the delivery already.
+      return undefined;
+    }
+    return deliver(key._id);
+  }
+
+  /** Runs one step; returns the path it takes (undefined: the default path), or how the journey ends. */
+  async function runStep(step: Step): Promise<{ target?: string } | JourneyResult> {
+    switch (step.type) {
+      case 'delay':
+        return (await waitOrExit(parseDuration(step.duration)!, 'delay')) ? exitResult() : {};
+      case 'webhook': {
+        const response = await runWebhook(step);
+        if (!response) return step.onFailure === 'exit' ? { outcome: 'webhookFailed', failedStep: step.id } : { target: step.onFailure };
+        if (step.saveResponse) state.steps[step.id] = { response };
+        return {};
+      }
+      case 'waitForEvent': {
+        const from = received;
+        const awaited = () => inbox.find((e) => e.seq > from && matches(step, e.event))?.event;
+        if (await waitOrExit(parseDuration(step.timeout)!, `event ${step.event}`, () => awaited() !== undefined)) return exitResult();
+        const event = awaited();
+        if (!event) return { target: step.onTimeout };
+        state.steps[step.id] = { event: eventView(event) };
+        return { target: step.onEvent };
+      }
+      case 'branch': {
+        // Conditions on the user read the profile as it is now, not as it was at entry.
+        const scope = journeyScope(ref(), await loadUserProperties({ userId }));
+        return { target: step.cases.find((c) => evaluateCondition(c.when, scope))?.next ?? step.default };
+      }
+      case 'exit':
+        return { outcome: 'exited', failedStep: step.id, reason: step.reason };
+    }
+  }
+
+  if (campaign.audience) {
+    const inAudience = await checkAudience({ ...ref(), audience: campaign.audience });
     if (!inAudience) return { outcome: 'notInAudience' };
   }
 
-  for (const step of input.campaign.steps) {
-    if (step.type === 'delay') {
-      await sleep(parseDuration(step.duration)!);
-    } else if (!(await runWebhook(input, step))) {
-      return { outcome: 'webhookFailed', failedStep: step.id };
-    }
+  const indexOf = new Map(campaign.steps.map((s, i) => [s.id, i]));
+  let index: number | undefined = 0;
+  while (index !== undefined) {
+    if (exited()) return exitResult();
+    const step: Step = campaign.steps[index];
+    state.currentStep = step.id;
+    const result = await runStep(step);
+    if ('outcome' in result) return result;
+    const nextId = nextStepId(campaign.steps, index, result.target);
+    index = nextId === undefined ? undefined : indexOf.get(nextId);
   }
   return { outcome: 'completed' };
 }

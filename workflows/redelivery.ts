@@ -2,5 +2,5 @@ import { deliver } from './deliver';
 
 /** Re-sends a failed delivery, with its original webhook-id and a fresh retry schedule. */
 export async function redelivery(input: { deliveryId: string }): Promise<{ delivered: boolean }> {
-  return { delivered: await deliver(input.deliveryId) };
+  return { delivered: (await deliver(input.deliveryId)) !== undefined };
 }

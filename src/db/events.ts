@@ -1,6 +1,12 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKey } from './connection';
 
+/** start: the event triggers the campaign's journey (signalWithStart); signal: it only concerns a running one (exitOn, waitForEvent). */
+export interface PendingRoute {
+  campaignId: string;
+  kind: 'start' | 'signal';
+}
+
 export interface EventRecord {
   _id: string;
   userId: string;
@@ -14,7 +20,7 @@ export interface EventRecord {
    * event is stored, so an accepted event is routed even if Temporal is down at that moment;
    * removed once every route was handed to Temporal.
    */
-  pendingRoutes?: string[];
+  pendingRoutes?: PendingRoute[];
 }
 
 const eventSchema = new Schema<EventRecord>(
@@ -25,7 +31,7 @@ const eventSchema = new Schema<EventRecord>(
     properties: { type: Schema.Types.Mixed, default: {} },
     timestamp: { type: Date, required: true },
     receivedAt: { type: Date, required: true },
-    pendingRoutes: { type: [String], default: undefined },
+    pendingRoutes: { type: [{ campaignId: String, kind: String, _id: false }], default: undefined },
   },
   { versionKey: false, minimize: false },
 );

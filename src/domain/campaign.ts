@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { conditionFields } from './condition';
+import { conditionFields, type Condition } from './condition';
 import { conditionSchema } from './condition-schema';
 import { parseDuration } from './duration';
 import { destinationIdSchema } from './destination';
 import { eventNameSchema } from './event';
+import { stepGraphIssues } from './step-graph';
 import { templateLeaves, templateProblem } from './template';
 
 export const campaignIdSchema = z
@@ -57,15 +58,49 @@ const webhookStepSchema = z.strictObject({
   id: stepIdSchema,
   type: z.literal('webhook'),
   request: requestSchema,
+  /** Keep the response (status, headers, JSON body up to 64 KiB) as steps.<id>.response for later steps. */
+  saveResponse: z.boolean().default(true),
+  /** Where to go when the webhook has finally failed: "exit" ends the journey. */
+  onFailure: z.union([z.literal('exit'), stepIdSchema]).default('exit'),
+  next: stepIdSchema.optional(),
 });
 
 const delayStepSchema = z.strictObject({
   id: stepIdSchema,
   type: z.literal('delay'),
   duration: durationSchema,
+  next: stepIdSchema.optional(),
 });
 
-export const stepSchema = z.discriminatedUnion('type', [webhookStepSchema, delayStepSchema]);
+const waitForEventStepSchema = z.strictObject({
+  id: stepIdSchema,
+  type: z.literal('waitForEvent'),
+  event: eventNameSchema,
+  /** A condition on the awaited event, e.g. { field: "event.properties.amount", op: "gte", value: 10 }. */
+  where: conditionSchema.optional(),
+  timeout: durationSchema,
+  onEvent: stepIdSchema.optional(),
+  onTimeout: stepIdSchema.optional(),
+  next: stepIdSchema.optional(),
+});
+
+const branchStepSchema = z.strictObject({
+  id: stepIdSchema,
+  type: z.literal('branch'),
+  cases: z.array(z.strictObject({ when: conditionSchema, next: stepIdSchema })).min(1).max(20),
+  default: stepIdSchema.optional(),
+  next: stepIdSchema.optional(),
+});
+
+const exitStepSchema = z.strictObject({
+  id: stepIdSchema,
+  type: z.literal('exit'),
+  reason: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 letters, digits or "_.:-"').default('exit'),
+});
+
+export const stepSchema = z.discriminatedUnion('type', [webhookStepSchema, delayStepSchema, waitForEventStepSchema, branchStepSchema, exitStepSchema]);
+
+const eventFilterSchema = z.strictObject({ event: eventNameSchema, where: conditionSchema.optional() });
 
 export const campaignSchema = z
   .strictObject({
@@ -77,6 +112,8 @@ export const campaignSchema = z
       where: conditionSchema.optional(),
     }),
     audience: conditionSchema.optional(),
+    /** Events that end a running journey at once, even in the middle of a delay or a wait. */
+    exitOn: z.array(eventFilterSchema).max(10).default([]),
     steps: z.array(stepSchema).min(1, 'must hold at least one step').max(100, 'must hold at most 100 steps'),
   })
   .superRefine((campaign, ctx) => {
@@ -92,11 +129,20 @@ export const campaignSchema = z
         }
       }
     });
-    // The gateway matches triggers before any profile lookup; user conditions belong in the audience.
-    if (campaign.trigger.where) {
-      for (const field of conditionFields(campaign.trigger.where)) {
+    // With a step id used twice the graph is ambiguous; that error comes first.
+    if (seen.size === campaign.steps.length) {
+      for (const issue of stepGraphIssues(campaign.steps)) ctx.addIssue({ code: 'custom', ...issue });
+    }
+    // Event filters are matched against the event alone, before any profile lookup.
+    const eventFilters: Array<[Array<string | number>, Condition | undefined]> = [
+      [['trigger', 'where'], campaign.trigger.where],
+      ...campaign.exitOn.map((f, i): [Array<string | number>, Condition | undefined] => [['exitOn', i, 'where'], f.where]),
+      ...campaign.steps.map((step, i): [Array<string | number>, Condition | undefined] => [['steps', i, 'where'], step.type === 'waitForEvent' ? step.where : undefined]),
+    ];
+    for (const [path, condition] of eventFilters) {
+      for (const field of condition ? conditionFields(condition) : []) {
         if (!field.startsWith('event.')) {
-          ctx.addIssue({ code: 'custom', path: ['trigger', 'where'], message: `may only read event fields; move "${field}" into the audience` });
+          ctx.addIssue({ code: 'custom', path, message: `may only read event fields; conditions on "${field}" belong in the audience or a branch` });
         }
       }
     }
@@ -105,3 +151,4 @@ export const campaignSchema = z
 export type Campaign = z.infer<typeof campaignSchema>;
 export type Step = z.infer<typeof stepSchema>;
 export type WebhookStep = z.infer<typeof webhookStepSchema>;
+export type EventFilter = z.infer<typeof eventFilterSchema>;

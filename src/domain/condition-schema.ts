@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { COMPARISON_OPS, type Comparison, type Condition } from './condition';
 import { FORBIDDEN_KEYS } from './paths';
 
-const FIELD_PATH = /^(user|event|campaign|journey)(\.[A-Za-z0-9_-]{1,128}){1,8}$/;
+const FIELD_PATH = /^(user|event|campaign|journey|steps)(\.[A-Za-z0-9_-]{1,128}){1,10}$/;
 
 export const fieldPathSchema = z
   .string()
-  .regex(FIELD_PATH, 'must be a path such as user.properties.tier or event.properties.dropPercent')
+  .regex(FIELD_PATH, 'must be a path such as user.properties.tier, event.properties.dropPercent or steps.credit.response.body.balance')
   .refine((path) => !path.split('.').some((key) => FORBIDDEN_KEYS.has(key)), 'must not name a prototype key');
 
 const scalar = z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]);

@@ -1,5 +1,6 @@
 // What templates and conditions can read: the names a marketer writes in a campaign.
 import type { JourneyEvent, Properties } from './event';
+import type { StepContexts } from './journey-state';
 
 /** What an activity needs to know about the journey that called it. */
 export interface JourneyRef {
@@ -7,6 +8,8 @@ export interface JourneyRef {
   userId: string;
   campaign: { id: string; name: string };
   trigger: JourneyEvent;
+  /** What earlier steps saved: webhook responses and awaited events. */
+  steps?: StepContexts;
 }
 
 export interface JourneyScope {
@@ -14,6 +17,7 @@ export interface JourneyScope {
   event: { id: string; name: string; timestamp: string; properties: Properties };
   campaign: { id: string; name: string };
   journey: { id: string };
+  steps: StepContexts;
 }
 
 export function journeyScope(ref: JourneyRef, userProperties: Properties | undefined): JourneyScope {
@@ -23,5 +27,6 @@ export function journeyScope(ref: JourneyRef, userProperties: Properties | undef
     event: { id: trigger.id, name: trigger.name, timestamp: trigger.timestamp, properties: trigger.properties },
     campaign: ref.campaign,
     journey: { id: ref.journeyId },
+    steps: ref.steps ?? {},
   };
 }

@@ -1,4 +1,5 @@
 import type { CampaignRepository } from '../db/campaigns';
+import type { PendingRoute } from '../db/events';
 import type { Campaign } from '../domain/campaign';
 import { evaluateCondition } from '../domain/condition';
 import type { JourneyEvent } from '../domain/event';
@@ -8,8 +9,15 @@ import type { JourneyEvent } from '../domain/event';
  * costs no query. Refreshed when this gateway changes a campaign and on an interval, for
  * changes made through other gateways.
  */
+function addTo(map: Map<string, Campaign[]>, key: string, campaign: Campaign): void {
+  const list = map.get(key) ?? [];
+  if (!list.includes(campaign)) list.push(campaign);
+  map.set(key, list);
+}
+
 export class ActiveCampaigns {
   private byEvent = new Map<string, Campaign[]>();
+  private listenersByEvent = new Map<string, Campaign[]>();
   private byId = new Map<string, Campaign>();
 
   constructor(private readonly repository: CampaignRepository) {}
@@ -17,14 +25,19 @@ export class ActiveCampaigns {
   async refresh(): Promise<void> {
     const records = await this.repository.listActive();
     const byEvent = new Map<string, Campaign[]>();
+    const listenersByEvent = new Map<string, Campaign[]>();
     const byId = new Map<string, Campaign>();
     for (const { definition } of records) {
       byId.set(definition.id, definition);
-      const list = byEvent.get(definition.trigger.event) ?? [];
-      list.push(definition);
-      byEvent.set(definition.trigger.event, list);
+      addTo(byEvent, definition.trigger.event, definition);
+      const awaited = definition.steps.flatMap((step) => (step.type === 'waitForEvent' ? [step.event] : []));
+      for (const name of [...definition.exitOn.map((f) => f.event), ...awaited]) {
+        // A trigger event already reaches the running journey through signalWithStart.
+        if (name !== definition.trigger.event) addTo(listenersByEvent, name, definition);
+      }
     }
     this.byEvent = byEvent;
+    this.listenersByEvent = listenersByEvent;
     this.byId = byId;
   }
 
@@ -32,9 +45,13 @@ export class ActiveCampaigns {
     return this.byId.get(id);
   }
 
-  /** Campaigns whose trigger this event fires; triggers read only the event (the schema ensures it). */
-  matching(event: JourneyEvent): Campaign[] {
-    const candidates = this.byEvent.get(event.name) ?? [];
-    return candidates.filter((c) => !c.trigger.where || evaluateCondition(c.trigger.where, { event }));
+  /** What the event means to each campaign: a trigger, or news for its running journey (exit, awaited event). */
+  routesFor(event: JourneyEvent): PendingRoute[] {
+    const triggered = (this.byEvent.get(event.name) ?? []).filter((c) => !c.trigger.where || evaluateCondition(c.trigger.where, { event }));
+    const listening = this.listenersByEvent.get(event.name) ?? [];
+    return [
+      ...triggered.map((c): PendingRoute => ({ campaignId: c.id, kind: 'start' })),
+      ...listening.map((c): PendingRoute => ({ campaignId: c.id, kind: 'signal' })),
+    ];
   }
 }

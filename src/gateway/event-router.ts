@@ -4,7 +4,7 @@ import type { EventRecord, EventRepository } from '../db/events';
 import type { ProfileRepository } from '../db/profiles';
 import type { EventInput, JourneyEvent, Properties } from '../domain/event';
 import type { Logger } from '../logger';
-import { enterJourney } from '../temporal/journeys';
+import { enterJourney, signalJourney } from '../temporal/journeys';
 import type { ActiveCampaigns } from './active-campaigns';
 
 export interface EventRouterDeps {
@@ -62,7 +62,7 @@ export class EventRouter {
         timestamp: input.timestamp ? new Date(input.timestamp) : receivedAt,
         receivedAt,
       };
-      const routes = this.deps.campaigns.matching(journeyEvent(record)).map((c) => c.id);
+      const routes = this.deps.campaigns.routesFor(journeyEvent(record));
       return routes.length > 0 ? { ...record, pendingRoutes: routes } : record;
     });
     // The profile is merged first, so the journeys these events start see the new properties.
@@ -77,12 +77,12 @@ export class EventRouter {
 
   private async route(record: EventRecord): Promise<void> {
     const event = journeyEvent(record);
-    for (const campaignId of record.pendingRoutes ?? []) {
+    for (const { campaignId, kind } of record.pendingRoutes ?? []) {
       // A campaign deactivated since the event arrived starts nothing.
       const campaign = this.deps.campaigns.get(campaignId);
       if (!campaign) continue;
       await this.deps.temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
-        enterJourney(this.deps.temporal, this.deps.taskQueue, campaign, event),
+        kind === 'start' ? enterJourney(this.deps.temporal, this.deps.taskQueue, campaign, event) : signalJourney(this.deps.temporal, campaign.id, event),
       );
     }
     await this.deps.events.markRouted(record._id);

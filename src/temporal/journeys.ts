@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Campaign } from '../domain/campaign';
 import type { JourneyEvent } from '../domain/event';
 import { journeyWorkflowId } from '../domain/journey-id';
@@ -22,4 +22,13 @@ export async function enterJourney(client: Client, taskQueue: string, campaign: 
     ],
     memo: { campaignName: campaign.name, triggerEvent: event.name },
   });
+}
+
+/** Tells a running journey about an event it may wait for or exit on; no journey, nothing to do. */
+export async function signalJourney(client: Client, campaignId: string, event: JourneyEvent): Promise<void> {
+  try {
+    await client.workflow.getHandle(journeyWorkflowId(campaignId, event.userId)).signal(eventSignal, event);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
 }

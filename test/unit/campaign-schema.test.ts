@@ -88,7 +88,7 @@ describe('campaignSchema', () => {
   for (const [name, where, field] of whereCases) {
     it(`rejects a trigger where that reads ${name}`, () => {
       assert.deepEqual(issues(changed((c) => { c.trigger.where = where; })), [
-        `trigger.where: may only read event fields; move "${field}" into the audience`,
+        `trigger.where: may only read event fields; conditions on "${field}" belong in the audience or a branch`,
       ]);
     });
   }

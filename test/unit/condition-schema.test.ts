@@ -24,7 +24,7 @@ describe('conditionSchema', () => {
 
   const rejected: Array<[string, unknown, string]> = [
     ['a field outside user, event, campaign and journey', { field: 'tier', op: 'eq', value: 1 },
-      'field: must be a path such as user.properties.tier or event.properties.dropPercent'],
+      'field: must be a path such as user.properties.tier, event.properties.dropPercent or steps.credit.response.body.balance'],
     ['a field that names __proto__', { field: 'user.__proto__.isAdmin', op: 'eq', value: true }, 'field: must not name a prototype key'],
     ['a field that names constructor', { field: 'event.properties.constructor', op: 'exists', value: true }, 'field: must not name a prototype key'],
     ['a comparison without op', { field: 'user.id' }, 'op: is required: one of eq, ne, gt, gte, lt, lte, in, nin, exists, contains, startsWith'],
