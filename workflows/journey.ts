@@ -22,8 +22,8 @@ export type JourneyOutcome = 'completed' | 'notInAudience' | 'webhookFailed' | '
 
 export interface JourneyResult {
   outcome: JourneyOutcome;
-  /** The step whose webhook failed, or the exit step or event that ended the journey. */
-  failedStep?: string;
+  /** The step that ended the journey: the webhook that failed, or the exit step. */
+  step?: string;
   reason?: string;
 }
 
@@ -57,6 +57,10 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
   const seenEvents = new Set<string>([trigger.id]);
   const inbox: Array<{ seq: number; event: JourneyEvent }> = [];
   let received = 0;
+  /** Events numbered above this arrived after the previous step began: a wait counts them. */
+  let previousStepFrom = 0;
+  /** An event that answered one wait never answers another. */
+  let consumed = 0;
   let exitEvent: JourneyEvent | undefined;
 
   setHandler(stateQuery, () => state);
@@ -100,17 +104,19 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
         return (await waitOrExit(parseDuration(step.duration)!, 'delay')) ? exitResult() : {};
       case 'webhook': {
         const response = await runWebhook(step);
-        if (!response) return step.onFailure === 'exit' ? { outcome: 'webhookFailed', failedStep: step.id } : { target: step.onFailure };
+        if (!response) return step.onFailure === 'exit' ? { outcome: 'webhookFailed', step: step.id } : { target: step.onFailure };
         if (step.saveResponse) state.steps[step.id] = { response };
         return {};
       }
       case 'waitForEvent': {
-        const from = received;
-        const awaited = () => inbox.find((e) => e.seq > from && matches(step, e.event))?.event;
+        // An event that arrived while the step before ran (say, during a webhook send) still counts.
+        const from = Math.max(previousStepFrom, consumed);
+        const awaited = () => inbox.find((e) => e.seq > from && matches(step, e.event));
         if (await waitOrExit(parseDuration(step.timeout)!, `event ${step.event}`, () => awaited() !== undefined)) return exitResult();
-        const event = awaited();
-        if (!event) return { target: step.onTimeout };
-        state.steps[step.id] = { event: eventView(event) };
+        const answer = awaited();
+        if (!answer) return { target: step.onTimeout };
+        consumed = answer.seq;
+        state.steps[step.id] = { event: eventView(answer.event) };
         return { target: step.onEvent };
       }
       case 'branch': {
@@ -119,7 +125,7 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
         return { target: step.cases.find((c) => evaluateCondition(c.when, scope))?.next ?? step.default };
       }
       case 'exit':
-        return { outcome: 'exited', failedStep: step.id, reason: step.reason };
+        return { outcome: 'exited', step: step.id, reason: step.reason };
     }
   }
 
@@ -130,10 +136,12 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
 
   const indexOf = new Map(campaign.steps.map((s, i) => [s.id, i]));
   let index: number | undefined = 0;
+  let stepFrom = 0;
   while (index !== undefined) {
     if (exited()) return exitResult();
     const step: Step = campaign.steps[index];
     state.currentStep = step.id;
+    [previousStepFrom, stepFrom] = [stepFrom, received];
     const result = await runStep(step);
     if ('outcome' in result) return result;
     const nextId = nextStepId(campaign.steps, index, result.target);

@@ -1,0 +1,60 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { Repositories } from '../../src/db/connection';
+import { AddressPolicy } from '../../src/delivery/address-guard';
+import { WebhookSender } from '../../src/delivery/sender';
+import { campaignSchema, type Campaign } from '../../src/domain/campaign';
+import type { JourneyEvent } from '../../src/domain/event';
+import { TOOL_PATHS } from '../../src/embedded/tools';
+import { journey } from '../../workflows';
+import { logger, stack, TEST_NETWORK, testRepositories, uniqueId } from './stack';
+
+/** Temporal's time-skipping test server with a journey worker whose activities use the real FerretDB. */
+export interface TimeSkipping {
+  env: TestWorkflowEnvironment;
+  repositories: Repositories;
+  taskQueue: string;
+  /** Runs `fn` with a journey worker polling (a worker runs only once, so each call gets its own). */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Starts a journey of this campaign for the user, triggered by `trigger`. */
+  startJourney(campaign: Campaign, userId: string, trigger?: Partial<JourneyEvent>): ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>;
+  teardown(): Promise<void>;
+}
+
+export function event(userId: string, name: string, properties: JourneyEvent['properties'] = {}): JourneyEvent {
+  return { id: uniqueId('evt'), name, userId, timestamp: new Date().toISOString(), properties };
+}
+
+export function campaign(definition: unknown): Campaign {
+  return campaignSchema.parse(definition);
+}
+
+export async function startTimeSkipping(): Promise<TimeSkipping> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: TOOL_PATHS.temporalTestServer } },
+  });
+  const taskQueue = uniqueId('skip');
+  const repositories = await testRepositories(taskQueue);
+  const activities = createActivities({ repositories, sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)), webhookTimeoutMs: 5_000, logger });
+  return {
+    env,
+    repositories,
+    taskQueue,
+    async run(fn) {
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: stack().workflowBundle, activities });
+      return worker.runUntil(fn);
+    },
+    startJourney(definition, userId, trigger = {}) {
+      return env.client.workflow.start(journey, {
+        taskQueue,
+        workflowId: uniqueId('journey'),
+        args: [{ campaign: definition, userId, trigger: { ...event(userId, definition.trigger.event), ...trigger } }],
+      });
+    },
+    async teardown() {
+      await repositories.connection.close();
+      await env.teardown();
+    },
+  };
+}
