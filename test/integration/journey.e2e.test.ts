@@ -161,4 +161,28 @@ describe('a price-drop journey, end to end', function () {
       await client.connection.close();
     }
   });
+
+  it('routes an exit event that is not a trigger to the running journey, which ends at once', async function () {
+    const id = uniqueId('nudge');
+    await api(gateway, 'POST', '/v1/campaigns', {
+      id,
+      name: 'Nudge',
+      trigger: { event: 'cart_created' },
+      exitOn: [{ event: 'cart_abandoned_reverted' }],
+      steps: [{ id: 'wait', type: 'delay', duration: '1h' }, { id: 'nudge', type: 'webhook', request: { url: `${receiver.url}/nudge` } }],
+    });
+    await api(gateway, 'POST', `/v1/campaigns/${id}/activate`);
+    const userId = uniqueId('user');
+    await api(gateway, 'POST', '/v1/events', { userId, name: 'cart_created' });
+    const client = await connectClient(stack().temporalAddress, 'default');
+    try {
+      const handle = client.workflow.getHandle(journeyWorkflowId(id, userId));
+      await eventually(async () => ((await handle.describe().catch(() => undefined))?.status.name === 'RUNNING' ? true : undefined));
+      await api(gateway, 'POST', '/v1/events', { userId, name: 'cart_abandoned_reverted' });
+      assert.deepEqual(await handle.result(), { outcome: 'exited', reason: 'event:cart_abandoned_reverted' });
+      assert.equal(receiver.requests.length, 0);
+    } finally {
+      await client.connection.close();
+    }
+  });
 });
