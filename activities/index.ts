@@ -4,6 +4,7 @@ import type { Repositories } from '../src/db/connection';
 import type { WebhookSender } from '../src/delivery/sender';
 import type { Logger } from '../src/logger';
 import { createAudienceActivities } from './audience';
+import { createJourneyActivities } from './journey';
 import { createWebhookActivities } from './webhook';
 
 export interface ActivityDeps {
@@ -16,11 +17,13 @@ export interface ActivityDeps {
 export function createActivities({ repositories, sender, webhookTimeoutMs, logger }: ActivityDeps) {
   return {
     ...createAudienceActivities({ profiles: repositories.profiles }),
+    ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events }),
     ...createWebhookActivities({
       profiles: repositories.profiles,
       deliveries: repositories.deliveries,
       destinations: repositories.destinations,
       slots: repositories.slots,
+      events: repositories.events,
       sender,
       defaultTimeoutMs: webhookTimeoutMs,
       logger,

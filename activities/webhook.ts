@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveryKey, DeliveryRecord, DeliveryRepository } from '../src/db/deliveries';
 import type { DestinationRecord, DestinationRepository } from '../src/db/destinations';
+import type { EventRepository } from '../src/db/events';
 import type { ConcurrencySlots } from '../src/db/leases';
 import type { ProfileRepository } from '../src/db/profiles';
 import { composeRequest, deliveryPolicy } from '../src/delivery/compose';
@@ -11,6 +12,7 @@ import type { SendOutcome, WebhookSender } from '../src/delivery/sender';
 import { verdictOf } from '../src/delivery/verdict';
 import { savedResponse, type WebhookResponse } from '../src/domain/journey-state';
 import type { JourneyRef } from '../src/domain/scope';
+import { SYSTEM_EVENT } from '../src/domain/system-events';
 import { TemplateError, type RequestTemplate } from '../src/domain/template';
 import {
   ADDRESS_REFUSED,
@@ -36,6 +38,7 @@ export interface WebhookDeps {
   deliveries: DeliveryRepository;
   destinations: DestinationRepository;
   slots: ConcurrencySlots;
+  events: EventRepository;
   sender: WebhookSender;
   defaultTimeoutMs: number;
   logger: Logger;
@@ -87,6 +90,18 @@ export function createWebhookActivities(deps: WebhookDeps) {
     return slot;
   }
 
+  /** hookway.webhook.succeeded / failed, for connected campaigns; once per delivery and outcome. */
+  async function emit(delivery: DeliveryRecord, name: string, properties: Record<string, string>): Promise<void> {
+    await deps.events.insertSystemEvent({
+      _id: `sys:${delivery._id}:${delivery.retryBase}:${name}`,
+      userId: delivery.userId,
+      name,
+      properties: { campaignId: delivery.campaignId, journeyId: delivery.journeyId, stepId: delivery.stepId, webhookId: delivery._id, ...properties },
+      timestamp: new Date(),
+      depth: (delivery.chainDepth ?? 0) + 1,
+    });
+  }
+
   async function failFor(delivery: DeliveryRecord, attempt: ReturnType<typeof attemptOf>, reason: string, type: string): Promise<never> {
     await deps.deliveries.recordAttempt(delivery._id, attempt, 'failed', reason);
     throw ApplicationFailure.nonRetryable(reason, type);
@@ -99,7 +114,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
       try {
         const destination = await destinationOf(input.request.destination);
         const request = composeRequest(input.request, await loadScope(deps.profiles, input), destination);
-        await deps.deliveries.prepare(key, destination?._id, request);
+        await deps.deliveries.prepare(key, destination?._id, input.trigger.depth ?? 0, request);
       } catch (err) {
         const failure = err instanceof TemplateError
           ? { reason: `template: ${err.message}`, type: TEMPLATE_FAILED, errorClass: 'template' }
@@ -141,6 +156,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
           if (outcome.kind !== 'response') throw new Error('a success is always a response');
           await deps.deliveries.recordAttempt(delivery._id, attempt, 'succeeded');
           if (destination) await deps.destinations.recordSuccess(destination._id);
+          await emit(delivery, SYSTEM_EVENT.webhookSucceeded, { status: String(outcome.status) });
           return savedResponse(outcome.status, outcome.headers, outcome.body);
         case 'reject':
           return failFor(delivery, attempt, verdict.reason, HTTP_REJECTED);
@@ -166,7 +182,8 @@ export function createWebhookActivities(deps: WebhookDeps) {
 
     /** Called by a workflow once a delivery has failed for good. */
     async markDeliveryFailed(input: { deliveryId: string; error: string }): Promise<void> {
-      await deps.deliveries.markFailed(input.deliveryId, input.error);
+      const delivery = await deps.deliveries.markFailed(input.deliveryId, input.error);
+      if (delivery) await emit(delivery, SYSTEM_EVENT.webhookFailed, { error: input.error });
     },
   };
 }

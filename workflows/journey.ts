@@ -1,13 +1,26 @@
 // The journey interpreter: one workflow per (campaign, user). It runs the campaign
 // definition frozen into its input, so later edits never change a running journey.
 // Deterministic: only @temporalio/workflow and pure domain code.
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { JourneyIdentity } from '../activities/journey';
 import type { Campaign, EventFilter, Step } from '../src/domain/campaign';
 import { evaluateCondition } from '../src/domain/condition';
-import { parseDuration } from '../src/domain/duration';
+import { MAX_DURATION_MS, parseDuration, parseOffset } from '../src/domain/duration';
 import type { JourneyEvent } from '../src/domain/event';
 import { eventView, type StepContexts, type WebhookResponse } from '../src/domain/journey-state';
+import { nextLocalTime, zoneOr } from '../src/domain/local-time';
+import { readPath } from '../src/domain/paths';
 import { journeyScope, type JourneyRef } from '../src/domain/scope';
 import { nextStepId } from '../src/domain/step-graph';
 import { deliver, prepareWebhook } from './deliver';
@@ -18,7 +31,7 @@ export interface JourneyInput {
   trigger: JourneyEvent;
 }
 
-export type JourneyOutcome = 'completed' | 'notInAudience' | 'webhookFailed' | 'exited';
+export type JourneyOutcome = 'completed' | 'notInAudience' | 'notAdmitted' | 'webhookFailed' | 'exited' | 'goalReached';
 
 export interface JourneyResult {
   outcome: JourneyOutcome;
@@ -38,7 +51,7 @@ export interface JourneyState {
 export const eventSignal = defineSignal<[JourneyEvent]>('event');
 export const stateQuery = defineQuery<JourneyState>('state');
 
-const { checkAudience, loadUserProperties } = proxyActivities<Activities>({
+const { checkAudience, loadUserProperties, recordConversion, admitJourney, journeyEnded } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '1m' },
 });
@@ -52,6 +65,26 @@ function matches(filter: Pick<EventFilter, 'event' | 'where'>, event: JourneyEve
 
 export async function journey(input: JourneyInput): Promise<JourneyResult> {
   const { campaign, userId, trigger } = input;
+  const { workflowId, runId } = workflowInfo();
+  const identity: JourneyIdentity = { journeyId: workflowId, runId, campaignId: campaign.id, userId, depth: trigger.depth ?? 0 };
+  if (campaign.audience) {
+    const scopeRef: JourneyRef = { journeyId: workflowId, userId, campaign: { id: campaign.id, name: campaign.name }, trigger };
+    if (!(await checkAudience({ ...scopeRef, audience: campaign.audience }))) return { outcome: 'notInAudience' };
+  }
+  const admission = await admitJourney({ ...identity, reentry: campaign.reentry });
+  if (!admission.admitted) return { outcome: 'notAdmitted', reason: admission.reason };
+  try {
+    const result = await runJourney(input, identity);
+    await journeyEnded({ ...identity, outcome: result.outcome, reason: result.reason });
+    return result;
+  } catch (err) {
+    if (isCancellation(err)) await CancellationScope.nonCancellable(() => journeyEnded({ ...identity, outcome: 'cancelled' }));
+    throw err;
+  }
+}
+
+async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promise<JourneyResult> {
+  const { campaign, userId, trigger } = input;
   const state: JourneyState = { steps: {} };
   // signalWithStart retries and outbox sweeps may deliver an event twice; an id is handled once.
   const seenEvents = new Set<string>([trigger.id]);
@@ -62,19 +95,52 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
   /** An event that answered one wait never answers another. */
   let consumed = 0;
   let exitEvent: JourneyEvent | undefined;
+  let goalEvent: JourneyEvent | undefined;
+  let conversionRecorded = false;
+  const enteredAt = Date.now();
+  let lastWebhookAt = enteredAt;
+  const { goal } = campaign;
+  const goalOpen = () => goal !== undefined && Date.now() - enteredAt <= parseDuration(goal.within)!;
 
   setHandler(stateQuery, () => state);
   setHandler(eventSignal, (event) => {
     if (seenEvents.has(event.id)) return;
     seenEvents.add(event.id);
     if (campaign.exitOn.some((filter) => matches(filter, event))) exitEvent ??= event;
+    if (goal && !goalEvent && goalOpen() && Date.now() >= lastWebhookAt && matches(goal, event)) goalEvent = event;
     inbox.push({ seq: ++received, event });
     if (inbox.length > INBOX_LIMIT) inbox.shift();
   });
 
   const ref = (): JourneyRef => ({ journeyId: workflowInfo().workflowId, userId, campaign: { id: campaign.id, name: campaign.name }, trigger, steps: state.steps });
-  const exited = () => exitEvent !== undefined;
-  const exitResult = (): JourneyResult => ({ outcome: 'exited', reason: `event:${exitEvent!.name}` });
+  /** An exit event, or a goal that ends the journey, stops it wherever it is. */
+  const exited = () => exitEvent !== undefined || (goalEvent !== undefined && goal!.exit);
+  const exitResult = async (): Promise<JourneyResult> => {
+    await recordGoal();
+    return exitEvent ? { outcome: 'exited', reason: `event:${exitEvent.name}` } : { outcome: 'goalReached', reason: `event:${goalEvent!.name}` };
+  };
+
+  async function recordGoal(): Promise<void> {
+    if (!goalEvent || conversionRecorded) return;
+    conversionRecorded = true;
+    await recordConversion({ ...identity, eventId: goalEvent.id });
+  }
+
+  /** Milliseconds a delay step waits: a duration, until a local time of day, or until a date a property holds. */
+  async function delayMs(step: Extract<Step, { type: 'delay' }>): Promise<number> {
+    if (step.duration) return parseDuration(step.duration)!;
+    const properties = await loadUserProperties({ userId });
+    const now = Date.now();
+    if (step.until) {
+      const zone = zoneOr(properties[campaign.timeZone.property], campaign.timeZone.default);
+      return nextLocalTime(now, step.until, step.weekdays, zone) - now;
+    }
+    const value = readPath(journeyScope(ref(), properties), step.untilField!);
+    const at = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
+    // A missing or unreadable date does not hold the journey up.
+    if (Number.isNaN(at)) return 0;
+    return Math.min(Math.max(0, at + parseOffset(step.offset ?? '0s')! - now), MAX_DURATION_MS);
+  }
 
   /** Waits up to `ms`, ending early on an exit event; true when the journey must exit. */
   async function waitOrExit(ms: number, what: string, until: () => boolean = () => false): Promise<boolean> {
@@ -100,10 +166,13 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
   /** Runs one step; returns the path it takes (undefined: the default path), or how the journey ends. */
   async function runStep(step: Step): Promise<{ target?: string } | JourneyResult> {
     switch (step.type) {
-      case 'delay':
-        return (await waitOrExit(parseDuration(step.duration)!, 'delay')) ? exitResult() : {};
+      case 'delay': {
+        const ms = await delayMs(step);
+        return ms > 0 && (await waitOrExit(ms, 'delay')) ? exitResult() : {};
+      }
       case 'webhook': {
         const response = await runWebhook(step);
+        lastWebhookAt = Date.now();
         if (!response) return step.onFailure === 'exit' ? { outcome: 'webhookFailed', step: step.id } : { target: step.onFailure };
         if (step.saveResponse) state.steps[step.id] = { response };
         return {};
@@ -112,7 +181,7 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
         // An event that arrived while the step before ran (say, during a webhook send) still counts.
         const from = Math.max(previousStepFrom, consumed);
         const awaited = () => inbox.find((e) => e.seq > from && matches(step, e.event));
-        if (await waitOrExit(parseDuration(step.timeout)!, `event ${step.event}`, () => awaited() !== undefined)) return exitResult();
+        if (await waitOrExit(parseDuration(step.timeout)!, `event ${step.event}`, () => awaited() !== undefined)) return await exitResult();
         const answer = awaited();
         if (!answer) return { target: step.onTimeout };
         consumed = answer.seq;
@@ -129,16 +198,12 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
     }
   }
 
-  if (campaign.audience) {
-    const inAudience = await checkAudience({ ...ref(), audience: campaign.audience });
-    if (!inAudience) return { outcome: 'notInAudience' };
-  }
-
   const indexOf = new Map(campaign.steps.map((s, i) => [s.id, i]));
   let index: number | undefined = 0;
   let stepFrom = 0;
   while (index !== undefined) {
     if (exited()) return exitResult();
+    await recordGoal();
     const step: Step = campaign.steps[index];
     state.currentStep = step.id;
     [previousStepFrom, stepFrom] = [stepFrom, received];
@@ -147,5 +212,11 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
     const nextId = nextStepId(campaign.steps, index, result.target);
     index = nextId === undefined ? undefined : indexOf.get(nextId);
   }
-  return { outcome: 'completed' };
+  // The steps are done but the conversion window may not be: stay to count a late goal.
+  if (goal && !goalEvent && goalOpen()) {
+    await waitOrExit(enteredAt + parseDuration(goal.within)! - Date.now(), `goal ${goal.event}`, () => goalEvent !== undefined);
+  }
+  await recordGoal();
+  if (exitEvent) return exitResult();
+  return goalEvent ? { outcome: 'goalReached', reason: `event:${goalEvent.name}` } : { outcome: 'completed' };
 }

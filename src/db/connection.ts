@@ -6,6 +6,7 @@ import { CampaignRepository } from './campaigns';
 import { DeliveryRepository } from './deliveries';
 import { DestinationRepository } from './destinations';
 import { EventRepository } from './events';
+import { JourneyRepository } from './journeys';
 import { ConcurrencySlots } from './leases';
 import { ProfileRepository } from './profiles';
 
@@ -17,6 +18,7 @@ export interface Repositories {
   deliveries: DeliveryRepository;
   destinations: DestinationRepository;
   slots: ConcurrencySlots;
+  journeys: JourneyRepository;
 }
 
 export async function connectRepositories(uri: string): Promise<Repositories> {
@@ -31,6 +33,7 @@ export async function connectRepositories(uri: string): Promise<Repositories> {
     deliveries: new DeliveryRepository(connection),
     destinations: new DestinationRepository(connection),
     slots: new ConcurrencySlots(connection),
+    journeys: new JourneyRepository(connection),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
   return repositories;

@@ -25,6 +25,8 @@ export interface DeliveryRecord {
   userId: string;
   stepId: string;
   destinationId?: string;
+  /** Depth of the event behind the journey, for the system events this delivery emits. */
+  chainDepth?: number;
   status: DeliveryStatus;
   /** The rendered request, kept so retries and redeliveries send exactly the same thing. Destination secrets are added at send time, never stored here. */
   request?: RenderedRequest;
@@ -51,6 +53,7 @@ const deliverySchema = new Schema<DeliveryRecord>(
     userId: { type: String, required: true },
     stepId: { type: String, required: true },
     destinationId: String,
+    chainDepth: Number,
     status: { type: String, enum: DELIVERY_STATUSES, required: true },
     request: { type: Schema.Types.Mixed },
     attempts: { type: [attemptSchema], default: [] },
@@ -74,6 +77,11 @@ export interface DeliveryFilter {
   limit: number;
 }
 
+/** An empty array set through an upsert is not always stored; it reads back as empty. */
+function normalized(record: DeliveryRecord): DeliveryRecord {
+  return { ...record, attempts: record.attempts ?? [], retryBase: record.retryBase ?? 0 };
+}
+
 export class DeliveryRepository {
   private readonly model: Model<DeliveryRecord>;
 
@@ -82,11 +90,11 @@ export class DeliveryRepository {
   }
 
   /** Stores the rendered request once; a repeated call (an activity retry) changes nothing. */
-  async prepare(key: DeliveryKey, destinationId: string | undefined, request: RenderedRequest): Promise<void> {
+  async prepare(key: DeliveryKey, destinationId: string | undefined, chainDepth: number, request: RenderedRequest): Promise<void> {
     const { _id, ...identity } = key;
     await this.model.updateOne(
       { _id },
-      { $setOnInsert: { ...identity, ...(destinationId && { destinationId }), request, status: 'pending', attempts: [], retryBase: 0 } },
+      { $setOnInsert: { ...identity, ...(destinationId && { destinationId }), chainDepth, request, status: 'pending', attempts: [], retryBase: 0 } },
       { upsert: true },
     );
   }
@@ -104,8 +112,7 @@ export class DeliveryRepository {
 
   async get(id: string): Promise<DeliveryRecord | null> {
     const record = await this.model.findById(id).lean<DeliveryRecord>();
-    // An empty array set through an upsert is not always stored; read it back as empty.
-    return record && { ...record, attempts: record.attempts ?? [], retryBase: record.retryBase ?? 0 };
+    return record && normalized(record);
   }
 
   /** Logs one attempt and returns how many attempts this delivery made since its last redelivery. */
@@ -128,8 +135,9 @@ export class DeliveryRepository {
   }
 
   /** Marks a delivery failed for good: refused, or its retries exhausted. */
-  async markFailed(id: string, error: string): Promise<void> {
+  async markFailed(id: string, error: string): Promise<DeliveryRecord | null> {
     await this.model.updateOne({ _id: id }, { $set: { status: 'failed', error } });
+    return this.get(id);
   }
 
   /** Puts a failed delivery back to pending with a fresh retry schedule; false if it was not failed. */
@@ -152,6 +160,6 @@ export class DeliveryRepository {
     if (filter.since || filter.until) {
       query.createdAt = { ...(filter.since && { $gte: filter.since }), ...(filter.until && { $lt: filter.until }) };
     }
-    return this.model.find(query).sort({ createdAt: -1 }).limit(filter.limit).lean<DeliveryRecord[]>();
+    return (await this.model.find(query).sort({ createdAt: -1 }).limit(filter.limit).lean<DeliveryRecord[]>()).map(normalized);
   }
 }

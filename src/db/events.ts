@@ -21,6 +21,9 @@ export interface EventRecord {
    * removed once every route was handed to Temporal.
    */
   pendingRoutes?: PendingRoute[];
+  /** Set on system events written by workers: the gateway's sweep matches them against campaigns. */
+  pendingMatch?: boolean;
+  depth?: number;
 }
 
 const eventSchema = new Schema<EventRecord>(
@@ -32,12 +35,15 @@ const eventSchema = new Schema<EventRecord>(
     timestamp: { type: Date, required: true },
     receivedAt: { type: Date, required: true },
     pendingRoutes: { type: [{ campaignId: String, kind: String, _id: false }], default: undefined },
+    pendingMatch: Boolean,
+    depth: Number,
   },
   { versionKey: false, minimize: false },
 );
 eventSchema.index({ userId: 1, name: 1, timestamp: -1 });
 // Serves the outbox sweep; events that matched no campaign have no pendingRoutes field.
 eventSchema.index({ pendingRoutes: 1, receivedAt: 1 });
+eventSchema.index({ pendingMatch: 1, receivedAt: 1 });
 
 export class EventRepository {
   private readonly model: Model<EventRecord>;
@@ -69,6 +75,20 @@ export class EventRepository {
       .sort({ receivedAt: 1 })
       .limit(limit)
       .lean<EventRecord[]>();
+  }
+
+  /** A system event from a worker; its id is deterministic, so a retried activity stores it once. */
+  async insertSystemEvent(event: Omit<EventRecord, 'receivedAt' | 'pendingMatch'>): Promise<void> {
+    await this.insertNew([{ ...event, receivedAt: new Date(), pendingMatch: true }]);
+  }
+
+  async findPendingMatch(limit: number): Promise<EventRecord[]> {
+    return this.model.find({ pendingMatch: true }).sort({ receivedAt: 1 }).limit(limit).lean<EventRecord[]>();
+  }
+
+  /** Records which campaigns a system event concerns; it then waits in the outbox like any event. */
+  async setRoutes(id: string, routes: PendingRoute[]): Promise<void> {
+    await this.model.updateOne({ _id: id }, { ...(routes.length > 0 && { $set: { pendingRoutes: routes } }), $unset: { pendingMatch: 1 } });
   }
 
   async markRouted(id: string): Promise<void> {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { conditionFields, type Condition } from './condition';
-import { conditionSchema } from './condition-schema';
-import { parseDuration } from './duration';
+import { conditionSchema, fieldPathSchema } from './condition-schema';
+import { parseDuration, parseOffset } from './duration';
 import { destinationIdSchema } from './destination';
 import { eventNameSchema } from './event';
+import { isTimeZone, WEEKDAYS } from './local-time';
 import { stepGraphIssues } from './step-graph';
 import { templateLeaves, templateProblem } from './template';
 
@@ -65,12 +66,26 @@ const webhookStepSchema = z.strictObject({
   next: stepIdSchema.optional(),
 });
 
-const delayStepSchema = z.strictObject({
-  id: stepIdSchema,
-  type: z.literal('delay'),
-  duration: durationSchema,
-  next: stepIdSchema.optional(),
-});
+const offsetSchema = z.string().refine((text) => parseOffset(text) !== undefined, 'must be a duration such as 1d or -2h');
+
+/** Wait for a duration, until a local time of day (optionally on given weekdays), or until a date some property holds. */
+const delayStepSchema = z
+  .strictObject({
+    id: stepIdSchema,
+    type: z.literal('delay'),
+    duration: durationSchema.optional(),
+    until: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time of day such as 09:00').optional(),
+    weekdays: z.array(z.enum(WEEKDAYS)).min(1).max(7).optional(),
+    untilField: fieldPathSchema.optional(),
+    offset: offsetSchema.optional(),
+    next: stepIdSchema.optional(),
+  })
+  .superRefine((step, ctx) => {
+    const kinds = [step.duration, step.until, step.untilField].filter((k) => k !== undefined).length;
+    if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'a delay needs exactly one of duration, until (a time of day) or untilField (a date property)' });
+    if (step.weekdays && step.until === undefined) ctx.addIssue({ code: 'custom', path: ['weekdays'], message: 'is only used with "until"' });
+    if (step.offset && step.untilField === undefined) ctx.addIssue({ code: 'custom', path: ['offset'], message: 'is only used with "untilField"' });
+  });
 
 const waitForEventStepSchema = z.strictObject({
   id: stepIdSchema,
@@ -114,6 +129,24 @@ export const campaignSchema = z
     audience: conditionSchema.optional(),
     /** Events that end a running journey at once, even in the middle of a delay or a wait. */
     exitOn: z.array(eventFilterSchema).max(10).default([]),
+    /** A conversion: the goal event within `within` of entering (and after the last webhook); it may end the journey. */
+    goal: eventFilterSchema.extend({ within: durationSchema, exit: z.boolean().default(true) }).optional(),
+    /** Whether and when a user may enter again. */
+    reentry: z
+      .discriminatedUnion('mode', [
+        z.strictObject({ mode: z.literal('once') }),
+        z.strictObject({ mode: z.literal('afterCompletion'), cooldown: durationSchema.optional() }),
+        z.strictObject({ mode: z.literal('restart') }),
+        z.strictObject({ mode: z.literal('parallel'), key: fieldPathSchema.refine((f) => f.startsWith('event.properties.'), 'must be an event property, e.g. event.properties.orderId') }),
+      ])
+      .default({ mode: 'afterCompletion' }),
+    /** Where delays "until 09:00" take the user's time zone from: a profile property holding an IANA name, else the default. */
+    timeZone: z
+      .strictObject({
+        property: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a profile property name').default('timeZone'),
+        default: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Seoul').default('UTC'),
+      })
+      .default({ property: 'timeZone', default: 'UTC' }),
     steps: z.array(stepSchema).min(1, 'must hold at least one step').max(100, 'must hold at most 100 steps'),
   })
   .superRefine((campaign, ctx) => {
@@ -137,6 +170,7 @@ export const campaignSchema = z
     const eventFilters: Array<[Array<string | number>, Condition | undefined]> = [
       [['trigger', 'where'], campaign.trigger.where],
       ...campaign.exitOn.map((f, i): [Array<string | number>, Condition | undefined] => [['exitOn', i, 'where'], f.where]),
+      [['goal', 'where'], campaign.goal?.where],
       ...campaign.steps.map((step, i): [Array<string | number>, Condition | undefined] => [['steps', i, 'where'], step.type === 'waitForEvent' ? step.where : undefined]),
     ];
     for (const [path, condition] of eventFilters) {
@@ -152,3 +186,4 @@ export type Campaign = z.infer<typeof campaignSchema>;
 export type Step = z.infer<typeof stepSchema>;
 export type WebhookStep = z.infer<typeof webhookStepSchema>;
 export type EventFilter = z.infer<typeof eventFilterSchema>;
+export type Reentry = Campaign['reentry'];

@@ -22,3 +22,9 @@ export function parseDuration(text: string): number | undefined {
   const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
   return ms > 0 && ms <= MAX_DURATION_MS ? ms : undefined;
 }
+
+/** Milliseconds for a duration that may be negative ("-1d"), or undefined. */
+export function parseOffset(text: string): number | undefined {
+  const ms = parseDuration(text.replace(/^-/, ''));
+  return ms === undefined ? undefined : text.startsWith('-') ? -ms : ms;
+}

@@ -57,4 +57,6 @@ export interface JourneyEvent {
   userId: string;
   timestamp: string;
   properties: Properties;
+  /** How many campaigns led to this event: 0 for a customer's event, n+1 for a system event of a journey triggered at depth n. */
+  depth?: number;
 }

@@ -3,6 +3,7 @@ import type { PendingRoute } from '../db/events';
 import type { Campaign } from '../domain/campaign';
 import { evaluateCondition } from '../domain/condition';
 import type { JourneyEvent } from '../domain/event';
+import { mayReach } from '../domain/system-events';
 
 /**
  * The active campaigns, kept in memory and indexed by trigger event, so matching an event
@@ -31,7 +32,8 @@ export class ActiveCampaigns {
       byId.set(definition.id, definition);
       addTo(byEvent, definition.trigger.event, definition);
       const awaited = definition.steps.flatMap((step) => (step.type === 'waitForEvent' ? [step.event] : []));
-      for (const name of [...definition.exitOn.map((f) => f.event), ...awaited]) {
+      const goal = definition.goal ? [definition.goal.event] : [];
+      for (const name of [...definition.exitOn.map((f) => f.event), ...goal, ...awaited]) {
         // A trigger event already reaches the running journey through signalWithStart.
         if (name !== definition.trigger.event) addTo(listenersByEvent, name, definition);
       }
@@ -47,8 +49,10 @@ export class ActiveCampaigns {
 
   /** What the event means to each campaign: a trigger, or news for its running journey (exit, awaited event). */
   routesFor(event: JourneyEvent): PendingRoute[] {
-    const triggered = (this.byEvent.get(event.name) ?? []).filter((c) => !c.trigger.where || evaluateCondition(c.trigger.where, { event }));
-    const listening = this.listenersByEvent.get(event.name) ?? [];
+    const triggered = (this.byEvent.get(event.name) ?? []).filter(
+      (c) => mayReach(event, c.id) && (!c.trigger.where || evaluateCondition(c.trigger.where, { event })),
+    );
+    const listening = (this.listenersByEvent.get(event.name) ?? []).filter((c) => mayReach(event, c.id));
     return [
       ...triggered.map((c): PendingRoute => ({ campaignId: c.id, kind: 'start' })),
       ...listening.map((c): PendingRoute => ({ campaignId: c.id, kind: 'signal' })),

@@ -35,6 +35,7 @@ function journeyEvent(record: EventRecord): JourneyEvent {
     userId: record.userId,
     timestamp: record.timestamp.toISOString(),
     properties: record.properties as Properties,
+    ...(record.depth !== undefined && { depth: record.depth }),
   };
 }
 
@@ -82,7 +83,7 @@ export class EventRouter {
       const campaign = this.deps.campaigns.get(campaignId);
       if (!campaign) continue;
       await this.deps.temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
-        kind === 'start' ? enterJourney(this.deps.temporal, this.deps.taskQueue, campaign, event) : signalJourney(this.deps.temporal, campaign.id, event),
+        kind === 'start' ? enterJourney(this.deps.temporal, this.deps.taskQueue, campaign, event) : signalJourney(this.deps.temporal, campaign, event),
       );
     }
     await this.deps.events.markRouted(record._id);
@@ -106,11 +107,19 @@ export class EventRouter {
 
   /** Routes events whose hand-off did not finish: Temporal was down, or the gateway died. */
   async sweep(): Promise<number> {
+    // System events that workers wrote are matched here, where the active campaigns are known.
+    const unmatched = await this.deps.events.findPendingMatch(SWEEP_BATCH);
+    const matched: EventRecord[] = [];
+    for (const record of unmatched) {
+      const routes = this.deps.campaigns.routesFor(journeyEvent(record));
+      await this.deps.events.setRoutes(record._id, routes);
+      if (routes.length > 0) matched.push({ ...record, pendingRoutes: routes });
+    }
     // Only events old enough that their own hand-off should have finished.
     const cutoff = new Date(Date.now() - this.deps.sweepIntervalMs);
     const pending = await this.deps.events.findPendingRoutes(cutoff, SWEEP_BATCH);
-    await this.routeAll(pending);
-    return pending.length;
+    await this.routeAll([...matched, ...pending]);
+    return matched.length + pending.length;
   }
 
   private track(work: Promise<void>): void {

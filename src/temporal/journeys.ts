@@ -2,33 +2,60 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Campaign } from '../domain/campaign';
 import type { JourneyEvent } from '../domain/event';
 import { journeyWorkflowId } from '../domain/journey-id';
+import { readPath } from '../domain/paths';
 import { eventSignal, journey } from '../../workflows';
 import { CAMPAIGN_ID, USER_ID } from '../../workflows/search-attributes';
 
+/** The journey an event belongs to; parallel campaigns run one per value of their key (e.g. per order). */
+function workflowIdFor(campaign: Campaign, event: JourneyEvent): string {
+  const base = journeyWorkflowId(campaign.id, event.userId);
+  if (campaign.reentry.mode !== 'parallel') return base;
+  const key = readPath({ event }, campaign.reentry.key);
+  return `${base}/${key === undefined || key === null ? 'none' : String(key)}`;
+}
+
 /**
- * Hands an event to the (campaign, user) journey: starts it when none is running, else
- * signals the running one. Idempotent per event id: the workflow ignores an id it has seen.
+ * Hands a trigger event to the (campaign, user) journey, by the campaign's re-entry mode:
+ * `restart` replaces a running journey; the others start one when none runs, else signal
+ * the running one, which ignores an event id it has seen. The once and cooldown rules are
+ * applied by the journey itself when it starts.
  */
 export async function enterJourney(client: Client, taskQueue: string, campaign: Campaign, event: JourneyEvent): Promise<void> {
-  await client.workflow.signalWithStart(journey, {
-    workflowId: journeyWorkflowId(campaign.id, event.userId),
+  const options = {
+    workflowId: workflowIdFor(campaign, event),
     taskQueue,
-    args: [{ campaign, userId: event.userId, trigger: event }],
-    signal: eventSignal,
-    signalArgs: [event],
+    args: [{ campaign, userId: event.userId, trigger: event }] as [Parameters<typeof journey>[0]],
     typedSearchAttributes: [
       { key: CAMPAIGN_ID, value: campaign.id },
       { key: USER_ID, value: event.userId },
     ],
     memo: { campaignName: campaign.name, triggerEvent: event.name },
-  });
+  };
+  if (campaign.reentry.mode === 'restart') {
+    await client.workflow.start(journey, { ...options, workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
+    return;
+  }
+  await client.workflow.signalWithStart(journey, { ...options, signal: eventSignal, signalArgs: [event] });
 }
 
-/** Tells a running journey about an event it may wait for or exit on; no journey, nothing to do. */
-export async function signalJourney(client: Client, campaignId: string, event: JourneyEvent): Promise<void> {
-  try {
-    await client.workflow.getHandle(journeyWorkflowId(campaignId, event.userId)).signal(eventSignal, event);
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
+/** Tells the user's running journeys of a campaign about an event they may wait for, exit or convert on. */
+export async function signalJourney(client: Client, campaign: Campaign, event: JourneyEvent): Promise<void> {
+  const ids =
+    campaign.reentry.mode === 'parallel'
+      ? await runningJourneyIds(client, campaign.id, event.userId)
+      : [journeyWorkflowId(campaign.id, event.userId)];
+  for (const id of ids) {
+    try {
+      await client.workflow.getHandle(id).signal(eventSignal, event);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
   }
+}
+
+async function runningJourneyIds(client: Client, campaignId: string, userId: string): Promise<string[]> {
+  const ids: string[] = [];
+  const query = `${CAMPAIGN_ID.name} = ${JSON.stringify(campaignId)} AND ${USER_ID.name} = ${JSON.stringify(userId)} AND ExecutionStatus = "Running"`;
+  for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
+  return ids;
 }

@@ -1,0 +1,47 @@
+import type { EventRepository } from '../src/db/events';
+import type { JourneyRepository } from '../src/db/journeys';
+import type { Reentry } from '../src/domain/campaign';
+import { SYSTEM_EVENT } from '../src/domain/system-events';
+
+export interface JourneyIdentity {
+  journeyId: string;
+  runId: string;
+  campaignId: string;
+  userId: string;
+  /** Depth of the event that triggered the journey; its system events are one deeper. */
+  depth: number;
+}
+
+export function createJourneyActivities(deps: { journeys: JourneyRepository; events: EventRepository }) {
+  /** Writes a system event for connected campaigns; the id makes a retried activity write it once. */
+  async function emit(identity: JourneyIdentity, name: string, suffix: string, properties: Record<string, string>): Promise<void> {
+    await deps.events.insertSystemEvent({
+      _id: `sys:${identity.journeyId}:${identity.runId}:${suffix}`,
+      userId: identity.userId,
+      name,
+      properties: { campaignId: identity.campaignId, journeyId: identity.journeyId, ...properties },
+      timestamp: new Date(),
+      depth: identity.depth + 1,
+    });
+  }
+
+  return {
+    /** Applies the re-entry rule; an admitted journey announces hookway.journey.entered. */
+    async admitJourney(input: JourneyIdentity & { reentry: Reentry }): Promise<{ admitted: boolean; reason?: string }> {
+      const admission = await deps.journeys.admit(input.journeyId, input.runId, input.campaignId, input.userId, input.reentry, new Date());
+      if (admission.admitted) await emit(input, SYSTEM_EVENT.journeyEntered, 'entered', {});
+      return admission;
+    },
+
+    async journeyEnded(input: JourneyIdentity & { outcome: string; reason?: string }): Promise<void> {
+      await deps.journeys.ended(input.journeyId, input.runId, input.outcome, new Date());
+      await emit(input, SYSTEM_EVENT.journeyExited, 'exited', { outcome: input.outcome, reason: input.reason ?? input.outcome });
+    },
+
+    async recordConversion(input: JourneyIdentity & { eventId: string }): Promise<void> {
+      const { journeyId, runId, campaignId, userId, eventId } = input;
+      const counted = await deps.journeys.recordConversion(`${journeyId}:${runId}`, { campaignId, userId, journeyId, eventId, at: new Date() });
+      if (counted) await emit(input, SYSTEM_EVENT.goalReached, 'goal', { eventId });
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// Local times of day in a user's time zone, computed deterministically from a UTC instant
+// with Intl (available inside workflows), correct across DST changes. Pure.
+
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    formatter(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The wall-clock fields of an instant in a zone. */
+function localParts(utcMs: number, zone: string) {
+  const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
+  return { year: +parts.year, month: +parts.month, day: +parts.day, hour: +parts.hour, minute: +parts.minute, second: +parts.second };
+}
+
+/** How far the zone's wall clock is ahead of UTC at that instant. */
+function offsetMs(utcMs: number, zone: string): number {
+  const p = localParts(utcMs, zone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** The instant at which the zone's clock shows this wall time; in a DST gap, as late as the skipped hour. */
+function instantOf(year: number, month: number, day: number, hour: number, minute: number, zone: string): number {
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const first = wall - offsetMs(wall, zone);
+  const second = wall - offsetMs(first, zone);
+  const shown = localParts(second, zone);
+  return shown.hour === hour && shown.minute === minute ? second : first;
+}
+
+/**
+ * The first instant after `nowMs` at which the user's clock shows `hhmm` ("09:00"), on one
+ * of `weekdays` when given.
+ */
+export function nextLocalTime(nowMs: number, hhmm: string, weekdays: readonly Weekday[] | undefined, zone: string): number {
+  const [hour, minute] = hhmm.split(':').map(Number);
+  const today = localParts(nowMs, zone);
+  for (let days = 0; days <= 8; days++) {
+    const date = new Date(Date.UTC(today.year, today.month - 1, today.day + days));
+    const at = instantOf(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), hour, minute, zone);
+    if (at > nowMs && (!weekdays || weekdays.includes(WEEKDAYS[date.getUTCDay()]))) return at;
+  }
+  throw new Error(`no ${hhmm} on ${weekdays?.join(',')} within 8 days`);
+}
+
+/** The user's zone when the profile names a valid one, else the campaign's default. */
+export function zoneOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' && isTimeZone(value) ? value : fallback;
+}
