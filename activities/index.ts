@@ -17,7 +17,7 @@ export interface ActivityDeps {
 export function createActivities({ repositories, sender, webhookTimeoutMs, logger }: ActivityDeps) {
   return {
     ...createAudienceActivities({ profiles: repositories.profiles }),
-    ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events }),
+    ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events, campaigns: repositories.campaigns }),
     ...createWebhookActivities({
       profiles: repositories.profiles,
       deliveries: repositories.deliveries,

@@ -1,3 +1,4 @@
+import type { CampaignRepository, CampaignStatus } from '../src/db/campaigns';
 import type { EventRepository } from '../src/db/events';
 import type { JourneyRepository } from '../src/db/journeys';
 import type { Reentry } from '../src/domain/campaign';
@@ -12,7 +13,7 @@ export interface JourneyIdentity {
   depth: number;
 }
 
-export function createJourneyActivities(deps: { journeys: JourneyRepository; events: EventRepository }) {
+export function createJourneyActivities(deps: { journeys: JourneyRepository; events: EventRepository; campaigns: CampaignRepository }) {
   /** Writes a system event for connected campaigns; the id makes a retried activity write it once. */
   async function emit(identity: JourneyIdentity, name: string, suffix: string, properties: Record<string, string>): Promise<void> {
     await deps.events.insertSystemEvent({
@@ -26,6 +27,11 @@ export function createJourneyActivities(deps: { journeys: JourneyRepository; eve
   }
 
   return {
+    /** The campaign's lifecycle status now: a paused campaign holds its journeys before each webhook. */
+    async campaignStatus(input: { campaignId: string }): Promise<CampaignStatus | undefined> {
+      return deps.campaigns.status(input.campaignId);
+    },
+
     /** Applies the re-entry rule; an admitted journey announces hookway.journey.entered. */
     async admitJourney(input: JourneyIdentity & { reentry: Reentry }): Promise<{ admitted: boolean; reason?: string }> {
       const admission = await deps.journeys.admit(input.journeyId, input.runId, input.campaignId, input.userId, input.reentry, new Date());

@@ -1,3 +1,3 @@
-export { journey, eventSignal, stateQuery } from './journey';
+export { journey, eventSignal, resumeSignal, stateQuery } from './journey';
 export { redelivery } from './redelivery';
 export type { JourneyInput, JourneyResult, JourneyOutcome, JourneyState } from './journey';

@@ -50,8 +50,13 @@ export interface JourneyState {
 /** Every event for this journey's user arrives here; the trigger too, through signalWithStart. */
 export const eventSignal = defineSignal<[JourneyEvent]>('event');
 export const stateQuery = defineQuery<JourneyState>('state');
+/** Sent when a paused campaign is resumed, so held journeys go on at once. */
+export const resumeSignal = defineSignal('resume');
 
-const { checkAudience, loadUserProperties, recordConversion, admitJourney, journeyEnded } = proxyActivities<Activities>({
+/** A held journey looks at its campaign's status at least this often, in case a resume signal was missed. */
+const PAUSE_RECHECK = '5m';
+
+const { checkAudience, loadUserProperties, recordConversion, admitJourney, journeyEnded, campaignStatus } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '1m' },
 });
@@ -102,7 +107,11 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
   const { goal } = campaign;
   const goalOpen = () => goal !== undefined && Date.now() - enteredAt <= parseDuration(goal.within)!;
 
+  let resumed = false;
   setHandler(stateQuery, () => state);
+  setHandler(resumeSignal, () => {
+    resumed = true;
+  });
   setHandler(eventSignal, (event) => {
     if (seenEvents.has(event.id)) return;
     seenEvents.add(event.id);
@@ -150,6 +159,18 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
     return exited();
   }
 
+  /** While the campaign is paused, the journey holds here, before its next webhook. */
+  async function holdWhilePaused(): Promise<boolean> {
+    while ((await campaignStatus({ campaignId: campaign.id })) === 'paused') {
+      resumed = false;
+      state.waitingFor = 'campaign paused';
+      await condition(() => resumed || exited(), PAUSE_RECHECK);
+      state.waitingFor = undefined;
+      if (exited()) return true;
+    }
+    return false;
+  }
+
   async function runWebhook(step: Extract<Step, { type: 'webhook' }>): Promise<WebhookResponse | undefined> {
     const current = ref();
     // uuid4 is deterministic across replays, so every attempt of this step carries the same id.
@@ -171,6 +192,7 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
         return ms > 0 && (await waitOrExit(ms, 'delay')) ? exitResult() : {};
       }
       case 'webhook': {
+        if (await holdWhilePaused()) return exitResult();
         const response = await runWebhook(step);
         lastWebhookAt = Date.now();
         if (!response) return step.onFailure === 'exit' ? { outcome: 'webhookFailed', step: step.id } : { target: step.onFailure };

@@ -3,5 +3,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 // Journeys are findable in the Temporal Web UI and the CLI by these, e.g. CampaignId="price-drop".
 export const CAMPAIGN_ID = defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD);
 export const USER_ID = defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD);
+/** The campaign version a journey runs, e.g. "2"; a Keyword so it matches exactly. */
+export const CAMPAIGN_VERSION = defineSearchAttributeKey('CampaignVersion', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [CAMPAIGN_ID, USER_ID];
+export const SEARCH_ATTRIBUTES = [CAMPAIGN_ID, USER_ID, CAMPAIGN_VERSION];

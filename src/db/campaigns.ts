@@ -2,13 +2,23 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { Campaign } from '../domain/campaign';
 import { isDuplicateKey } from './connection';
 
-export const CAMPAIGN_STATUSES = ['draft', 'active'] as const;
+/** draft → active ⇄ paused → archived. Paused: no new entries, running journeys hold before their next webhook. */
+export const CAMPAIGN_STATUSES = ['draft', 'active', 'paused', 'archived'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+export interface CampaignVersion {
+  version: number;
+  definition: Campaign;
+  createdAt: Date;
+}
 
 export interface CampaignRecord {
   _id: string;
   status: CampaignStatus;
+  /** The version new journeys start on; running journeys keep the one they started with. */
+  version: number;
   definition: Campaign;
+  versions: CampaignVersion[];
   createdAt: Date;
   updatedAt: Date;
   activatedAt?: Date;
@@ -18,7 +28,9 @@ const campaignSchema = new Schema<CampaignRecord>(
   {
     _id: { type: String, required: true },
     status: { type: String, enum: CAMPAIGN_STATUSES, required: true },
+    version: { type: Number, required: true },
     definition: { type: Schema.Types.Mixed, required: true },
+    versions: { type: [{ version: Number, definition: Schema.Types.Mixed, createdAt: Date, _id: false }], default: [] },
     activatedAt: Date,
   },
   { versionKey: false, minimize: false, timestamps: true },
@@ -36,12 +48,32 @@ export class CampaignRepository {
 
   async create(definition: Campaign): Promise<CampaignRecord> {
     try {
-      const created = await this.model.create({ _id: definition.id, status: 'draft', definition });
+      const created = await this.model.create({
+        _id: definition.id,
+        status: 'draft',
+        version: 1,
+        definition,
+        versions: [{ version: 1, definition, createdAt: new Date() }],
+      });
       return created.toObject();
     } catch (err) {
       if (isDuplicateKey(err)) throw new CampaignExistsError(`campaign "${definition.id}" already exists`);
       throw err;
     }
+  }
+
+  /** Saves an edit as a new version; null when the campaign does not exist or is archived. */
+  async addVersion(definition: Campaign): Promise<CampaignRecord | null> {
+    const current = await this.get(definition.id);
+    if (!current || current.status === 'archived') return null;
+    const version = current.version + 1;
+    return this.model
+      .findOneAndUpdate(
+        { _id: definition.id, version: current.version },
+        { $set: { version, definition }, $push: { versions: { version, definition, createdAt: new Date() } } },
+        { new: true },
+      )
+      .lean<CampaignRecord>();
   }
 
   async get(id: string): Promise<CampaignRecord | null> {
@@ -52,14 +84,20 @@ export class CampaignRepository {
     return this.model.find().sort({ _id: 1 }).lean<CampaignRecord[]>();
   }
 
-  async listActive(): Promise<CampaignRecord[]> {
-    return this.model.find({ status: 'active' }).lean<CampaignRecord[]>();
+  /** Active campaigns take new entries; paused ones still hear exit and awaited events for their running journeys. */
+  async listLive(): Promise<CampaignRecord[]> {
+    return this.model.find({ status: { $in: ['active', 'paused'] } }).lean<CampaignRecord[]>();
   }
 
-  async activate(id: string): Promise<CampaignRecord | null> {
+  /** Moves a campaign from one of `from` to `to`; null when it is in another state (or missing). */
+  async transition(id: string, from: CampaignStatus[], to: CampaignStatus): Promise<CampaignRecord | null> {
     const now = new Date();
     return this.model
-      .findOneAndUpdate({ _id: id }, { $set: { status: 'active', activatedAt: now } }, { new: true })
+      .findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to, ...(to === 'active' && { activatedAt: now }) } }, { new: true })
       .lean<CampaignRecord>();
+  }
+
+  async status(id: string): Promise<CampaignStatus | undefined> {
+    return (await this.get(id))?.status;
   }
 }

@@ -1,61 +1,71 @@
-import type { CampaignRepository } from '../db/campaigns';
+import type { CampaignRecord, CampaignRepository } from '../db/campaigns';
 import type { PendingRoute } from '../db/events';
 import type { Campaign } from '../domain/campaign';
 import { evaluateCondition } from '../domain/condition';
 import type { JourneyEvent } from '../domain/event';
 import { mayReach } from '../domain/system-events';
 
-/**
- * The active campaigns, kept in memory and indexed by trigger event, so matching an event
- * costs no query. Refreshed when this gateway changes a campaign and on an interval, for
- * changes made through other gateways.
- */
-function addTo(map: Map<string, Campaign[]>, key: string, campaign: Campaign): void {
+export interface LiveCampaign {
+  definition: Campaign;
+  version: number;
+  status: CampaignRecord['status'];
+}
+
+function addTo(map: Map<string, LiveCampaign[]>, key: string, campaign: LiveCampaign): void {
   const list = map.get(key) ?? [];
   if (!list.includes(campaign)) list.push(campaign);
   map.set(key, list);
 }
 
+/** Event names a campaign's running journeys listen for besides its trigger: exits, goal, awaited events. */
+function listenedEvents(definition: Campaign): string[] {
+  const awaited = definition.steps.flatMap((step) => (step.type === 'waitForEvent' ? [step.event] : []));
+  const goal = definition.goal ? [definition.goal.event] : [];
+  // A trigger event already reaches the running journey through signalWithStart.
+  return [...definition.exitOn.map((f) => f.event), ...goal, ...awaited].filter((name) => name !== definition.trigger.event);
+}
+
+/**
+ * The live (active and paused) campaigns, kept in memory and indexed by event name, so
+ * matching an event costs no query. Refreshed when this gateway changes a campaign and on
+ * an interval, for changes made through other gateways.
+ */
 export class ActiveCampaigns {
-  private byEvent = new Map<string, Campaign[]>();
-  private listenersByEvent = new Map<string, Campaign[]>();
-  private byId = new Map<string, Campaign>();
+  private triggeredBy = new Map<string, LiveCampaign[]>();
+  private listeners = new Map<string, LiveCampaign[]>();
+  private byId = new Map<string, LiveCampaign>();
 
   constructor(private readonly repository: CampaignRepository) {}
 
   async refresh(): Promise<void> {
-    const records = await this.repository.listActive();
-    const byEvent = new Map<string, Campaign[]>();
-    const listenersByEvent = new Map<string, Campaign[]>();
-    const byId = new Map<string, Campaign>();
-    for (const { definition } of records) {
-      byId.set(definition.id, definition);
-      addTo(byEvent, definition.trigger.event, definition);
-      const awaited = definition.steps.flatMap((step) => (step.type === 'waitForEvent' ? [step.event] : []));
-      const goal = definition.goal ? [definition.goal.event] : [];
-      for (const name of [...definition.exitOn.map((f) => f.event), ...goal, ...awaited]) {
-        // A trigger event already reaches the running journey through signalWithStart.
-        if (name !== definition.trigger.event) addTo(listenersByEvent, name, definition);
-      }
+    const triggeredBy = new Map<string, LiveCampaign[]>();
+    const listeners = new Map<string, LiveCampaign[]>();
+    const byId = new Map<string, LiveCampaign>();
+    for (const { definition, version, status } of await this.repository.listLive()) {
+      const live = { definition, version, status };
+      byId.set(definition.id, live);
+      // A paused campaign takes no new entries; its running journeys still hear their events.
+      if (status === 'active') addTo(triggeredBy, definition.trigger.event, live);
+      for (const name of listenedEvents(definition)) addTo(listeners, name, live);
     }
-    this.byEvent = byEvent;
-    this.listenersByEvent = listenersByEvent;
+    this.triggeredBy = triggeredBy;
+    this.listeners = listeners;
     this.byId = byId;
   }
 
-  get(id: string): Campaign | undefined {
+  get(id: string): LiveCampaign | undefined {
     return this.byId.get(id);
   }
 
-  /** What the event means to each campaign: a trigger, or news for its running journey (exit, awaited event). */
+  /** What the event means to each campaign: a trigger, or news for its running journeys. */
   routesFor(event: JourneyEvent): PendingRoute[] {
-    const triggered = (this.byEvent.get(event.name) ?? []).filter(
-      (c) => mayReach(event, c.id) && (!c.trigger.where || evaluateCondition(c.trigger.where, { event })),
+    const triggered = (this.triggeredBy.get(event.name) ?? []).filter(
+      ({ definition }) => mayReach(event, definition.id) && (!definition.trigger.where || evaluateCondition(definition.trigger.where, { event })),
     );
-    const listening = (this.listenersByEvent.get(event.name) ?? []).filter((c) => mayReach(event, c.id));
+    const listening = (this.listeners.get(event.name) ?? []).filter(({ definition }) => mayReach(event, definition.id));
     return [
-      ...triggered.map((c): PendingRoute => ({ campaignId: c.id, kind: 'start' })),
-      ...listening.map((c): PendingRoute => ({ campaignId: c.id, kind: 'signal' })),
+      ...triggered.map((c): PendingRoute => ({ campaignId: c.definition.id, kind: 'start' })),
+      ...listening.map((c): PendingRoute => ({ campaignId: c.definition.id, kind: 'signal' })),
     ];
   }
 }

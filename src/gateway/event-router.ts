@@ -79,11 +79,13 @@ export class EventRouter {
   private async route(record: EventRecord): Promise<void> {
     const event = journeyEvent(record);
     for (const { campaignId, kind } of record.pendingRoutes ?? []) {
-      // A campaign deactivated since the event arrived starts nothing.
-      const campaign = this.deps.campaigns.get(campaignId);
-      if (!campaign) continue;
+      // A campaign paused or archived since the event arrived starts nothing.
+      const live = this.deps.campaigns.get(campaignId);
+      if (!live || (kind === 'start' && live.status !== 'active')) continue;
       await this.deps.temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
-        kind === 'start' ? enterJourney(this.deps.temporal, this.deps.taskQueue, campaign, event) : signalJourney(this.deps.temporal, campaign, event),
+        kind === 'start'
+          ? enterJourney(this.deps.temporal, this.deps.taskQueue, live.definition, live.version, event)
+          : signalJourney(this.deps.temporal, live.definition, event),
       );
     }
     await this.deps.events.markRouted(record._id);

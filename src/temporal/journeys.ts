@@ -4,7 +4,7 @@ import type { JourneyEvent } from '../domain/event';
 import { journeyWorkflowId } from '../domain/journey-id';
 import { readPath } from '../domain/paths';
 import { eventSignal, journey } from '../../workflows';
-import { CAMPAIGN_ID, USER_ID } from '../../workflows/search-attributes';
+import { CAMPAIGN_ID, CAMPAIGN_VERSION, USER_ID } from '../../workflows/search-attributes';
 
 /** The journey an event belongs to; parallel campaigns run one per value of their key (e.g. per order). */
 function workflowIdFor(campaign: Campaign, event: JourneyEvent): string {
@@ -20,7 +20,7 @@ function workflowIdFor(campaign: Campaign, event: JourneyEvent): string {
  * the running one, which ignores an event id it has seen. The once and cooldown rules are
  * applied by the journey itself when it starts.
  */
-export async function enterJourney(client: Client, taskQueue: string, campaign: Campaign, event: JourneyEvent): Promise<void> {
+export async function enterJourney(client: Client, taskQueue: string, campaign: Campaign, version: number, event: JourneyEvent): Promise<void> {
   const options = {
     workflowId: workflowIdFor(campaign, event),
     taskQueue,
@@ -28,6 +28,7 @@ export async function enterJourney(client: Client, taskQueue: string, campaign: 
     typedSearchAttributes: [
       { key: CAMPAIGN_ID, value: campaign.id },
       { key: USER_ID, value: event.userId },
+      { key: CAMPAIGN_VERSION, value: String(version) },
     ],
     memo: { campaignName: campaign.name, triggerEvent: event.name },
   };

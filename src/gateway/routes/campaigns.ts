@@ -1,18 +1,28 @@
+import type { Client } from '@temporalio/client';
 import { Router } from 'express';
-import { CampaignExistsError, type CampaignRecord, type CampaignRepository } from '../../db/campaigns';
 import { z } from 'zod';
+import { CampaignExistsError, type CampaignRecord, type CampaignRepository, type CampaignStatus } from '../../db/campaigns';
 import type { DestinationRepository } from '../../db/destinations';
 import { campaignIdSchema, campaignSchema, type Campaign } from '../../domain/campaign';
 import { eventInputSchema, propertiesSchema } from '../../domain/event';
-import { testSend, type TestSendDeps } from '../test-send';
+import { cancelRunningJourneys, countRunning, resumeRunningJourneys } from '../../temporal/campaign-journeys';
 import type { ActiveCampaigns } from '../active-campaigns';
 import { HttpError, parseInput } from '../http-errors';
+import { testSend, type TestSendDeps } from '../test-send';
+
+export interface CampaignRouteDeps {
+  campaigns: CampaignRepository;
+  active: ActiveCampaigns;
+  testSend: TestSendDeps;
+  temporal: Client;
+}
 
 function view(record: CampaignRecord) {
   return {
     id: record._id,
     name: record.definition.name,
     status: record.status,
+    version: record.version,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     activatedAt: record.activatedAt,
@@ -37,10 +47,23 @@ async function checkDestinations(definition: Campaign, destinations: Destination
   if (issues.length > 0) throw new HttpError(400, 'invalid_request', `invalid campaign: ${issues[0].path}: ${issues[0].message}`, issues);
 }
 
-export function campaignRoutes(deps: { campaigns: CampaignRepository; active: ActiveCampaigns; testSend: TestSendDeps }): Router {
+/** The lifecycle moves: each names the states it may start from. */
+const MOVES: Record<string, { from: CampaignStatus[]; to: CampaignStatus }> = {
+  activate: { from: ['draft', 'paused'], to: 'active' },
+  pause: { from: ['active'], to: 'paused' },
+  resume: { from: ['paused'], to: 'active' },
+  archive: { from: ['draft', 'active', 'paused'], to: 'archived' },
+};
+
+export function campaignRoutes(deps: CampaignRouteDeps): Router {
   const router = Router();
   const notFound = (id: string) => new HttpError(404, 'not_found', `campaign "${id}" does not exist`);
   const idParam = (id: unknown) => parseInput(campaignIdSchema, id, 'campaign id');
+  const load = async (id: string) => {
+    const record = await deps.campaigns.get(id);
+    if (!record) throw notFound(id);
+    return record;
+  };
 
   router.post('/campaigns', async (req, res) => {
     const definition = parseInput(campaignSchema, req.body, 'campaign');
@@ -53,31 +76,58 @@ export function campaignRoutes(deps: { campaigns: CampaignRepository; active: Ac
     }
   });
 
+  /** An edit is a new version: new journeys start on it, running ones finish on theirs. */
+  router.put('/campaigns/:id', async (req, res) => {
+    const id = idParam(req.params.id);
+    const definition = parseInput(campaignSchema, req.body, 'campaign');
+    if (definition.id !== id) throw new HttpError(400, 'invalid_request', `invalid campaign: id: must be "${id}", the campaign being edited`, [{ path: 'id', message: `must be "${id}"` }]);
+    await checkDestinations(definition, deps.testSend.destinations);
+    const current = await load(id);
+    if (current.status === 'archived') throw new HttpError(409, 'conflict', `campaign "${id}" is archived and cannot change`);
+    const updated = await deps.campaigns.addVersion(definition);
+    if (!updated) throw new HttpError(409, 'conflict', `campaign "${id}" changed meanwhile; retry`);
+    await deps.active.refresh();
+    res.json(view(updated));
+  });
+
   router.get('/campaigns', async (_req, res) => {
     res.json({ campaigns: (await deps.campaigns.list()).map(view) });
   });
 
+  /** The campaign with each version and how many journeys still run on it. */
   router.get('/campaigns/:id', async (req, res) => {
-    const id = idParam(req.params.id);
-    const record = await deps.campaigns.get(id);
-    if (!record) throw notFound(id);
-    res.json(view(record));
+    const record = await load(idParam(req.params.id));
+    const versions = await Promise.all(
+      record.versions.map(async (v) => ({
+        version: v.version,
+        createdAt: v.createdAt,
+        current: v.version === record.version,
+        runningJourneys: await countRunning(deps.temporal, record._id, v.version),
+      })),
+    );
+    res.json({ ...view(record), versions });
   });
 
-  router.post('/campaigns/:id/activate', async (req, res) => {
-    const id = idParam(req.params.id);
-    const record = await deps.campaigns.activate(id);
-    if (!record) throw notFound(id);
-    await deps.active.refresh();
-    res.json(view(record));
-  });
+  for (const [action, move] of Object.entries(MOVES)) {
+    router.post(`/campaigns/:id/${action}`, async (req, res) => {
+      const id = idParam(req.params.id);
+      const current = await load(id);
+      const moved = await deps.campaigns.transition(id, move.from, move.to);
+      if (!moved) throw new HttpError(409, 'conflict', `campaign "${id}" is ${current.status}; it can ${action} only from ${move.from.join(' or ')}`);
+      await deps.active.refresh();
+      const journeys =
+        action === 'archive' ? { cancelledJourneys: await cancelRunningJourneys(deps.temporal, id) }
+        : current.status === 'paused' ? { resumedJourneys: await resumeRunningJourneys(deps.temporal, id) }
+        : {};
+      res.json({ ...view(moved), ...journeys });
+    });
+  }
 
   /** Sends each webhook step once, now, and shows the real answers; for checking a campaign before activating it. */
   router.post('/campaigns/:id/test-send', async (req, res) => {
     const id = idParam(req.params.id);
     const input = parseInput(testSendSchema, req.body ?? {}, 'test send');
-    const record = await deps.campaigns.get(id);
-    if (!record) throw notFound(id);
+    const record = await load(id);
     res.json({ results: await testSend(deps.testSend, record.definition, input.userId, input.event?.properties ?? {}) });
   });
 
