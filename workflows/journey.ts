@@ -2,13 +2,16 @@
 // definition frozen into its input, so later edits never change a running journey.
 // Deterministic: only @temporalio/workflow and pure domain code.
 import {
+  allHandlersFinished,
   CancellationScope,
   condition,
+  continueAsNew,
   defineQuery,
   defineSignal,
   isCancellation,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -24,11 +27,27 @@ import { readPath } from '../src/domain/paths';
 import { journeyScope, type JourneyRef } from '../src/domain/scope';
 import { nextStepId } from '../src/domain/step-graph';
 import { deliver, prepareWebhook } from './deliver';
+import { JOURNEY_STEP } from './search-attributes';
 
 export interface JourneyInput {
   campaign: Campaign;
   userId: string;
   trigger: JourneyEvent;
+  /** Set when a long journey continued as a new run: where it was and what it knew. */
+  resume?: ResumeState;
+}
+
+/** What a journey carries into its next run when its history grows long. */
+export interface ResumeState {
+  stepId: string;
+  firstRunId: string;
+  steps: StepContexts;
+  seenEventIds: string[];
+  pendingEvents: JourneyEvent[];
+  enteredAt: number;
+  lastWebhookAt: number;
+  goalEvent?: JourneyEvent;
+  conversionRecorded: boolean;
 }
 
 export type JourneyOutcome = 'completed' | 'notInAudience' | 'notAdmitted' | 'webhookFailed' | 'exited' | 'goalReached';
@@ -63,21 +82,28 @@ const { checkAudience, loadUserProperties, recordConversion, admitJourney, journ
 
 /** Events kept for waitForEvent steps; older ones are dropped first. */
 const INBOX_LIMIT = 100;
+/** A run continues as new past this many history events (Temporal suggests it at 4,096 and stops runs at 51,200). */
+const HISTORY_LIMIT = 2_000;
+/** Event ids a continued run still de-duplicates; older repeats are far beyond any retry. */
+const SEEN_EVENTS_CARRIED = 1_000;
 
 function matches(filter: Pick<EventFilter, 'event' | 'where'>, event: JourneyEvent): boolean {
   return event.name === filter.event && (!filter.where || evaluateCondition(filter.where, { event: eventView(event) }));
 }
 
 export async function journey(input: JourneyInput): Promise<JourneyResult> {
-  const { campaign, userId, trigger } = input;
+  const { campaign, userId, trigger, resume } = input;
   const { workflowId, runId } = workflowInfo();
-  const identity: JourneyIdentity = { journeyId: workflowId, runId, campaignId: campaign.id, userId, depth: trigger.depth ?? 0 };
-  if (campaign.audience) {
-    const scopeRef: JourneyRef = { journeyId: workflowId, userId, campaign: { id: campaign.id, name: campaign.name }, trigger };
-    if (!(await checkAudience({ ...scopeRef, audience: campaign.audience }))) return { outcome: 'notInAudience' };
+  // A continued journey keeps the identity of its first run, under which it was admitted.
+  const identity: JourneyIdentity = { journeyId: workflowId, runId: resume?.firstRunId ?? runId, campaignId: campaign.id, userId, depth: trigger.depth ?? 0 };
+  if (!resume) {
+    if (campaign.audience) {
+      const scopeRef: JourneyRef = { journeyId: workflowId, userId, campaign: { id: campaign.id, name: campaign.name }, trigger };
+      if (!(await checkAudience({ ...scopeRef, audience: campaign.audience }))) return { outcome: 'notInAudience' };
+    }
+    const admission = await admitJourney({ ...identity, reentry: campaign.reentry });
+    if (!admission.admitted) return { outcome: 'notAdmitted', reason: admission.reason };
   }
-  const admission = await admitJourney({ ...identity, reentry: campaign.reentry });
-  if (!admission.admitted) return { outcome: 'notAdmitted', reason: admission.reason };
   try {
     const result = await runJourney(input, identity);
     await journeyEnded({ ...identity, outcome: result.outcome, reason: result.reason });
@@ -89,10 +115,10 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
 }
 
 async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promise<JourneyResult> {
-  const { campaign, userId, trigger } = input;
-  const state: JourneyState = { steps: {} };
+  const { campaign, userId, trigger, resume } = input;
+  const state: JourneyState = { steps: resume?.steps ?? {} };
   // signalWithStart retries and outbox sweeps may deliver an event twice; an id is handled once.
-  const seenEvents = new Set<string>([trigger.id]);
+  const seenEvents = new Set<string>([trigger.id, ...(resume?.seenEventIds ?? [])]);
   const inbox: Array<{ seq: number; event: JourneyEvent }> = [];
   let received = 0;
   /** Events numbered above this arrived after the previous step began: a wait counts them. */
@@ -100,10 +126,10 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
   /** An event that answered one wait never answers another. */
   let consumed = 0;
   let exitEvent: JourneyEvent | undefined;
-  let goalEvent: JourneyEvent | undefined;
-  let conversionRecorded = false;
-  const enteredAt = Date.now();
-  let lastWebhookAt = enteredAt;
+  let goalEvent: JourneyEvent | undefined = resume?.goalEvent;
+  let conversionRecorded = resume?.conversionRecorded ?? false;
+  const enteredAt = resume?.enteredAt ?? Date.now();
+  let lastWebhookAt = resume?.lastWebhookAt ?? enteredAt;
   const { goal } = campaign;
   const goalOpen = () => goal !== undefined && Date.now() - enteredAt <= parseDuration(goal.within)!;
 
@@ -112,14 +138,16 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
   setHandler(resumeSignal, () => {
     resumed = true;
   });
-  setHandler(eventSignal, (event) => {
+  const accept = (event: JourneyEvent) => {
     if (seenEvents.has(event.id)) return;
     seenEvents.add(event.id);
     if (campaign.exitOn.some((filter) => matches(filter, event))) exitEvent ??= event;
     if (goal && !goalEvent && goalOpen() && Date.now() >= lastWebhookAt && matches(goal, event)) goalEvent = event;
     inbox.push({ seq: ++received, event });
     if (inbox.length > INBOX_LIMIT) inbox.shift();
-  });
+  };
+  resume?.pendingEvents.forEach(accept);
+  setHandler(eventSignal, accept);
 
   const ref = (): JourneyRef => ({ journeyId: workflowInfo().workflowId, userId, campaign: { id: campaign.id, name: campaign.name }, trigger, steps: state.steps });
   /** An exit event, or a goal that ends the journey, stops it wherever it is. */
@@ -221,13 +249,34 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
   }
 
   const indexOf = new Map(campaign.steps.map((s, i) => [s.id, i]));
-  let index: number | undefined = 0;
+  let index: number | undefined = resume ? indexOf.get(resume.stepId) : 0;
   let stepFrom = 0;
   while (index !== undefined) {
     if (exited()) return exitResult();
     await recordGoal();
     const step: Step = campaign.steps[index];
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT) {
+      await condition(allHandlersFinished);
+      const pendingEvents = inbox.filter((e) => e.seq > consumed).map((e) => e.event);
+      await continueAsNew<typeof journey>({
+        campaign,
+        userId,
+        trigger,
+        resume: {
+          stepId: step.id,
+          firstRunId: identity.runId,
+          steps: state.steps,
+          seenEventIds: [...seenEvents].slice(-SEEN_EVENTS_CARRIED),
+          pendingEvents,
+          enteredAt,
+          lastWebhookAt,
+          goalEvent,
+          conversionRecorded,
+        },
+      });
+    }
     state.currentStep = step.id;
+    upsertSearchAttributes([{ key: JOURNEY_STEP, value: step.id }]);
     [previousStepFrom, stepFrom] = [stepFrom, received];
     const result = await runStep(step);
     if ('outcome' in result) return result;

@@ -6,4 +6,7 @@ export const USER_ID = defineSearchAttributeKey('UserId', SearchAttributeType.KE
 /** The campaign version a journey runs, e.g. "2"; a Keyword so it matches exactly. */
 export const CAMPAIGN_VERSION = defineSearchAttributeKey('CampaignVersion', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [CAMPAIGN_ID, USER_ID, CAMPAIGN_VERSION];
+/** The step a journey is on, e.g. JourneyStep="afterSms", to find journeys stuck somewhere. */
+export const JOURNEY_STEP = defineSearchAttributeKey('JourneyStep', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [CAMPAIGN_ID, USER_ID, CAMPAIGN_VERSION, JOURNEY_STEP];

@@ -5,7 +5,7 @@ import { parseDuration, parseOffset } from './duration';
 import { destinationIdSchema } from './destination';
 import { eventNameSchema } from './event';
 import { isTimeZone, WEEKDAYS } from './local-time';
-import { stepGraphIssues } from './step-graph';
+import { referenceIssues, stepGraphIssues } from './step-graph';
 import { templateLeaves, templateProblem } from './template';
 
 export const campaignIdSchema = z
@@ -117,6 +117,18 @@ export const stepSchema = z.discriminatedUnion('type', [webhookStepSchema, delay
 
 const eventFilterSchema = z.strictObject({ event: eventNameSchema, where: conditionSchema.optional() });
 
+const STEP_REFERENCE = /\bsteps\.([A-Za-z][A-Za-z0-9_-]{0,63})/g;
+
+/** The steps a step's templates and conditions read through steps.<id>, with where each is read. */
+function stepReferences(step: z.infer<typeof stepSchema>): Array<[Array<string | number>, string]> {
+  const sources: Array<[Array<string | number>, string]> =
+    step.type === 'webhook' ? templateLeaves(step.request).map(([leaf, source]) => [['request', ...leaf.split('.')], source])
+    : step.type === 'branch' ? step.cases.flatMap((c, i) => conditionFields(c.when).map((field): [Array<string | number>, string] => [['cases', i, 'when'], field]))
+    : step.type === 'delay' && step.untilField ? [[['untilField'], step.untilField]]
+    : [];
+  return sources.flatMap(([path, text]) => [...text.matchAll(STEP_REFERENCE)].map((m): [Array<string | number>, string] => [path, m[1]]));
+}
+
 export const campaignSchema = z
   .strictObject({
     id: campaignIdSchema,
@@ -164,7 +176,9 @@ export const campaignSchema = z
     });
     // With a step id used twice the graph is ambiguous; that error comes first.
     if (seen.size === campaign.steps.length) {
-      for (const issue of stepGraphIssues(campaign.steps)) ctx.addIssue({ code: 'custom', ...issue });
+      const graphIssues = stepGraphIssues(campaign.steps);
+      const issues = graphIssues.length > 0 ? graphIssues : referenceIssues(campaign.steps, campaign.steps.map(stepReferences));
+      for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
     }
     // Event filters are matched against the event alone, before any profile lookup.
     const eventFilters: Array<[Array<string | number>, Condition | undefined]> = [

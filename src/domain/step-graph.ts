@@ -54,6 +54,40 @@ function successors(steps: GraphStep[], index: number): string[] {
   return paths.filter((id): id is string => id !== undefined);
 }
 
+/** Which steps each step can lead to, directly or not. */
+function reachability(steps: GraphStep[], graph: number[][]): Array<Set<number>> {
+  return steps.map((_, start) => {
+    const seen = new Set<number>();
+    const queue = [...graph[start]];
+    while (queue.length > 0) {
+      const i = queue.shift()!;
+      if (seen.has(i)) continue;
+      seen.add(i);
+      queue.push(...graph[i]);
+    }
+    return seen;
+  });
+}
+
+/**
+ * A step may read steps.<id>.* only of a step that can have run before it. `references`
+ * lists, per step index, the step ids its templates and conditions read.
+ */
+export function referenceIssues(steps: GraphStep[], references: Array<Array<[path: Array<string | number>, stepId: string]>>): GraphIssue[] {
+  const indexOf = new Map(steps.map((s, i) => [s.id, i]));
+  const graph = steps.map((_, i) => successors(steps, i).map((id) => indexOf.get(id)!).filter((i) => i !== undefined));
+  const reaches = reachability(steps, graph);
+  const issues: GraphIssue[] = [];
+  references.forEach((refs, i) => {
+    for (const [path, id] of refs) {
+      const source = indexOf.get(id);
+      if (source === undefined) issues.push({ path: ['steps', i, ...path], message: `reads step "${id}", which does not exist` });
+      else if (!reaches[source].has(i)) issues.push({ path: ['steps', i, ...path], message: `reads step "${id}", which cannot have run before this step` });
+    }
+  });
+  return issues;
+}
+
 export function stepGraphIssues(steps: GraphStep[]): GraphIssue[] {
   const issues: GraphIssue[] = [];
   const indexOf = new Map(steps.map((s, i) => [s.id, i]));

@@ -24,10 +24,14 @@ export async function pingTemporal(client: Client, timeoutMs: number): Promise<v
  */
 export async function ensureSearchAttributes(client: Client, namespace: string): Promise<void> {
   const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
-  const missing = SEARCH_ATTRIBUTES.filter((attribute) => !(attribute.name in (customAttributes ?? {})));
-  if (missing.length === 0) return;
+  await addSearchAttributes(client, namespace, SEARCH_ATTRIBUTES.filter((attribute) => !(attribute.name in (customAttributes ?? {}))));
+}
+
+/** Adds search attributes without asking which exist (the time-skipping test server cannot list them). */
+export async function addSearchAttributes(client: Client, namespace: string, attributes = SEARCH_ATTRIBUTES): Promise<void> {
+  if (attributes.length === 0) return;
   await client.connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((a) => [a.name, INDEXED_TYPE[a.type]])),
+    searchAttributes: Object.fromEntries(attributes.map((a) => [a.name, INDEXED_TYPE[a.type]])),
   });
 }

@@ -7,6 +7,7 @@ import { WebhookSender } from '../../src/delivery/sender';
 import { campaignSchema, type Campaign } from '../../src/domain/campaign';
 import type { JourneyEvent } from '../../src/domain/event';
 import { TOOL_PATHS } from '../../src/embedded/tools';
+import { addSearchAttributes } from '../../src/temporal/connect';
 import { journey } from '../../workflows';
 import { logger, stack, TEST_NETWORK, testRepositories, uniqueId } from './stack';
 
@@ -34,6 +35,8 @@ export async function startTimeSkipping(): Promise<TimeSkipping> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: TOOL_PATHS.temporalTestServer } },
   });
+  // Journeys set custom search attributes; this server knows them only once they are added.
+  await addSearchAttributes(env.client, 'default');
   const taskQueue = uniqueId('skip');
   const repositories = await testRepositories(taskQueue);
   const activities = createActivities({ repositories, sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)), webhookTimeoutMs: 5_000, logger });
