@@ -4,6 +4,7 @@ import type { JourneyRepository } from '../src/db/journeys';
 import type { Reentry } from '../src/domain/campaign';
 import { SYSTEM_EVENT } from '../src/domain/system-events';
 
+/** Times (`at`) come from the workflow's clock, so cooldowns follow workflow time, also when a test skips it. */
 export interface JourneyIdentity {
   journeyId: string;
   runId: string;
@@ -33,14 +34,14 @@ export function createJourneyActivities(deps: { journeys: JourneyRepository; eve
     },
 
     /** Applies the re-entry rule; an admitted journey announces hookway.journey.entered. */
-    async admitJourney(input: JourneyIdentity & { reentry: Reentry }): Promise<{ admitted: boolean; reason?: string }> {
-      const admission = await deps.journeys.admit(input.journeyId, input.runId, input.campaignId, input.userId, input.reentry, new Date());
+    async admitJourney(input: JourneyIdentity & { reentry: Reentry; at: number }): Promise<{ admitted: boolean; reason?: string }> {
+      const admission = await deps.journeys.admit(input.journeyId, input.runId, input.campaignId, input.userId, input.reentry, new Date(input.at));
       if (admission.admitted) await emit(input, SYSTEM_EVENT.journeyEntered, 'entered', {});
       return admission;
     },
 
-    async journeyEnded(input: JourneyIdentity & { outcome: string; reason?: string }): Promise<void> {
-      await deps.journeys.ended(input.journeyId, input.runId, input.outcome, new Date());
+    async journeyEnded(input: JourneyIdentity & { outcome: string; reason?: string; at: number }): Promise<void> {
+      await deps.journeys.ended(input.journeyId, input.runId, input.outcome, new Date(input.at));
       await emit(input, SYSTEM_EVENT.journeyExited, 'exited', { outcome: input.outcome, reason: input.reason ?? input.outcome });
     },
 

@@ -63,6 +63,8 @@ export interface JourneyState {
   currentStep?: string;
   /** What the journey waits for now, e.g. "delay until 2026-12-05T09:00:00.000Z". */
   waitingFor?: string;
+  /** Distinct events this run has received (repeats of an event id are not counted). */
+  eventsReceived: number;
   steps: StepContexts;
 }
 
@@ -101,22 +103,22 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
       const scopeRef: JourneyRef = { journeyId: workflowId, userId, campaign: { id: campaign.id, name: campaign.name }, trigger };
       if (!(await checkAudience({ ...scopeRef, audience: campaign.audience }))) return { outcome: 'notInAudience' };
     }
-    const admission = await admitJourney({ ...identity, reentry: campaign.reentry });
+    const admission = await admitJourney({ ...identity, reentry: campaign.reentry, at: Date.now() });
     if (!admission.admitted) return { outcome: 'notAdmitted', reason: admission.reason };
   }
   try {
     const result = await runJourney(input, identity);
-    await journeyEnded({ ...identity, outcome: result.outcome, reason: result.reason });
+    await journeyEnded({ ...identity, outcome: result.outcome, reason: result.reason, at: Date.now() });
     return result;
   } catch (err) {
-    if (isCancellation(err)) await CancellationScope.nonCancellable(() => journeyEnded({ ...identity, outcome: 'cancelled' }));
+    if (isCancellation(err)) await CancellationScope.nonCancellable(() => journeyEnded({ ...identity, outcome: 'cancelled', at: Date.now() }));
     throw err;
   }
 }
 
 async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promise<JourneyResult> {
   const { campaign, userId, trigger, resume } = input;
-  const state: JourneyState = { steps: resume?.steps ?? {} };
+  const state: JourneyState = { eventsReceived: 0, steps: resume?.steps ?? {} };
   // signalWithStart retries and outbox sweeps may deliver an event twice; an id is handled once.
   const seenEvents = new Set<string>([trigger.id, ...(resume?.seenEventIds ?? [])]);
   const inbox: Array<{ seq: number; event: JourneyEvent }> = [];
@@ -144,6 +146,7 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
     if (campaign.exitOn.some((filter) => matches(filter, event))) exitEvent ??= event;
     if (goal && !goalEvent && goalOpen() && Date.now() >= lastWebhookAt && matches(goal, event)) goalEvent = event;
     inbox.push({ seq: ++received, event });
+    state.eventsReceived = received;
     if (inbox.length > INBOX_LIMIT) inbox.shift();
   };
   resume?.pendingEvents.forEach(accept);
