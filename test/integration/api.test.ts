@@ -81,6 +81,24 @@ describe('the gateway API', function () {
       ['a bad duration', (c) => ({ ...c, steps: [{ id: 'wait', type: 'delay', duration: '7 days' }] }), 'steps.0.duration', /duration such as 30s/],
       ['an unknown operator', (c) => ({ ...c, audience: { field: 'user.properties.tier', op: '$where', value: 'x' } }), 'audience.op', /./],
       ['an unknown field', (c) => ({ ...c, colour: 'red' }), '(root)', /colour/],
+      ['a next that names no step', (c) => ({ ...c, steps: [{ ...c.steps[0], next: 'nope' }] }), 'steps.0.next', /names step "nope", which does not exist/],
+      ['a step that can never be reached', (c) => ({ ...c, steps: [{ id: 'stop', type: 'exit' }, c.steps[0]] }), 'steps.1', /can never be reached/],
+      [
+        'a loop with no wait in it',
+        (c) => ({ ...c, steps: [{ id: 'again', type: 'branch', cases: [{ when: { field: 'user.properties.vip', op: 'eq', value: true }, next: 'again' }] }, c.steps[0]] }),
+        'steps.0',
+        /loop with no delay or waitForEvent/,
+      ],
+      [
+        'a template reading a step that cannot have run yet',
+        (c) => ({ ...c, steps: [{ ...c.steps[0], request: { url: 'http://127.0.0.1:9/{{steps.later.response.body.id}}' } }, { ...c.steps[0], id: 'later' }] }),
+        'steps.0.request.url',
+        /reads step "later", which cannot have run before this step/,
+      ],
+      ['a delay with both a duration and a time of day', (c) => ({ ...c, steps: [{ id: 'wait', type: 'delay', duration: '1h', until: '09:00' }] }), 'steps.0', /exactly one of duration, until/],
+      ['an exit condition on the user', (c) => ({ ...c, exitOn: [{ event: 'x', where: { field: 'user.properties.vip', op: 'eq', value: true } }] }), 'exitOn.0.where', /may only read event fields/],
+      ['an unknown time zone', (c) => ({ ...c, timeZone: { default: 'Mars/Olympus' } }), 'timeZone.default', /IANA time zone/],
+      ['a parallel key that is not an event property', (c) => ({ ...c, reentry: { mode: 'parallel', key: 'user.id' } }), 'reentry.key', /must be an event property/],
     ];
     for (const [what, mutate, path, message] of invalid) {
       it(`answers 400 naming ${path} for ${what}, and stores nothing`, async function () {
