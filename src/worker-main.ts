@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   try {
     await ensureSearchAttributes(client, config.temporalNamespace);
   } catch (err) {
-    logger.warn({ err }, 'could not register search attributes; register CampaignId and UserId (Keyword) as the README says');
+    logger.warn({ err }, 'could not register search attributes; register them as the README says');
   } finally {
     await client.connection.close();
   }
