@@ -22,7 +22,6 @@ export function createActivities({ repositories, sender, webhookTimeoutMs, logge
       profiles: repositories.profiles,
       deliveries: repositories.deliveries,
       destinations: repositories.destinations,
-      slots: repositories.slots,
       events: repositories.events,
       sender,
       defaultTimeoutMs: webhookTimeoutMs,

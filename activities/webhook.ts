@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveryKey, DeliveryRecord, DeliveryRepository } from '../src/db/deliveries';
 import type { DestinationRecord, DestinationRepository } from '../src/db/destinations';
 import type { EventRepository } from '../src/db/events';
-import type { ConcurrencySlots } from '../src/db/leases';
 import type { ProfileRepository } from '../src/db/profiles';
 import { composeRequest, deliveryPolicy } from '../src/delivery/compose';
 import { nextAttemptDelayMs } from '../src/delivery/schedule';
@@ -37,7 +36,6 @@ export interface WebhookDeps {
   profiles: ProfileRepository;
   deliveries: DeliveryRepository;
   destinations: DestinationRepository;
-  slots: ConcurrencySlots;
   events: EventRepository;
   sender: WebhookSender;
   defaultTimeoutMs: number;
@@ -85,7 +83,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
     if (!max) return undefined;
     const now = new Date();
     const until = new Date(now.getTime() + destination.config.timeoutMs + SLOT_LEASE_MARGIN_MS);
-    const slot = await deps.slots.acquire(destination._id, max, holder, now, until);
+    const slot = await deps.destinations.acquireSlot(destination._id, max, holder, now, until);
     if (!slot) throw deferred(250 + Math.random() * 750, `held: ${max} sends already in flight`);
     return slot;
   }
@@ -144,7 +142,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
       try {
         outcome = await deps.sender.send(delivery.request, context);
       } finally {
-        if (slot) await deps.slots.release(slot, holder);
+        if (slot && destination) await deps.destinations.releaseSlot(slot, holder);
       }
 
       const attempt = attemptOf(outcome, at);
@@ -181,8 +179,8 @@ export function createWebhookActivities(deps: WebhookDeps) {
     },
 
     /** Called by a workflow once a delivery has failed for good. */
-    async markDeliveryFailed(input: { deliveryId: string; error: string }): Promise<void> {
-      const delivery = await deps.deliveries.markFailed(input.deliveryId, input.error);
+    async markDeliveryFailed(input: { deliveryId: string; retryBase: number; error: string }): Promise<void> {
+      const delivery = await deps.deliveries.markFailed(input.deliveryId, input.retryBase, input.error);
       if (delivery) await emit(delivery, SYSTEM_EVENT.webhookFailed, { error: input.error });
     },
   };

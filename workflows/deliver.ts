@@ -31,12 +31,16 @@ export function failureMessage(err: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
-/** Delivers until success (the response) or final failure (undefined; recorded on the delivery). */
-export async function deliver(deliveryId: string): Promise<WebhookResponse | undefined> {
+/**
+ * Delivers until success (the response) or final failure (undefined; recorded on the
+ * delivery). `retryBase` names the delivery's generation: a journey's first try is 0, each
+ * redelivery a later one, so a late failure mark never overwrites a newer redelivery.
+ */
+export async function deliver(deliveryId: string, retryBase: number): Promise<WebhookResponse | undefined> {
   try {
     return await deliverWebhook({ deliveryId });
   } catch (err) {
-    await markDeliveryFailed({ deliveryId, error: failureMessage(err) });
+    await markDeliveryFailed({ deliveryId, retryBase, error: failureMessage(err) });
     return undefined;
   }
 }

@@ -98,6 +98,8 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
   const { workflowId, runId } = workflowInfo();
   // A continued journey keeps the identity of its first run, under which it was admitted.
   const identity: JourneyIdentity = { journeyId: workflowId, runId: resume?.firstRunId ?? runId, campaignId: campaign.id, userId, depth: trigger.depth ?? 0 };
+  // Answers until the journey proper starts and registers its own state.
+  setHandler(stateQuery, () => ({ waitingFor: 'entry checks', eventsReceived: 0, steps: {} }));
   if (!resume) {
     if (campaign.audience) {
       const scopeRef: JourneyRef = { journeyId: workflowId, userId, campaign: { id: campaign.id, name: campaign.name }, trigger };
@@ -190,16 +192,22 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
     return exited();
   }
 
-  /** While the campaign is paused, the journey holds here, before its next webhook. */
-  async function holdWhilePaused(): Promise<boolean> {
-    while ((await campaignStatus({ campaignId: campaign.id })) === 'paused') {
+  /**
+   * Before each webhook: while the campaign is paused, hold here; once it is archived, end,
+   * since an archive may have missed this journey. Returns how the journey ends, if it does.
+   */
+  async function holdWhilePaused(): Promise<JourneyResult | undefined> {
+    for (;;) {
+      // Cleared before the read, so a resume that arrives during it is not lost.
       resumed = false;
+      const status = await campaignStatus({ campaignId: campaign.id });
+      if (status === 'archived') return { outcome: 'exited', reason: 'campaign archived' };
+      if (status !== 'paused') return undefined;
       state.waitingFor = 'campaign paused';
       await condition(() => resumed || exited(), PAUSE_RECHECK);
       state.waitingFor = undefined;
-      if (exited()) return true;
+      if (exited()) return exitResult();
     }
-    return false;
   }
 
   async function runWebhook(step: Extract<Step, { type: 'webhook' }>): Promise<WebhookResponse | undefined> {
@@ -212,7 +220,7 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
       // The reason (a template error, a missing destination) is on the delivery already.
       return undefined;
     }
-    return deliver(key._id);
+    return deliver(key._id, 0);
   }
 
   /** Runs one step; returns the path it takes (undefined: the default path), or how the journey ends. */
@@ -223,7 +231,8 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
         return ms > 0 && (await waitOrExit(ms, 'delay')) ? exitResult() : {};
       }
       case 'webhook': {
-        if (await holdWhilePaused()) return exitResult();
+        const held = await holdWhilePaused();
+        if (held) return held;
         const response = await runWebhook(step);
         lastWebhookAt = Date.now();
         if (!response) return step.onFailure === 'exit' ? { outcome: 'webhookFailed', step: step.id } : { target: step.onFailure };

@@ -3,21 +3,21 @@
 // $facet, no projection on findOneAndUpdate, and duplicates detected through error 11000.
 import mongoose, { type Connection } from 'mongoose';
 import { CampaignRepository } from './campaigns';
+import { Claims } from './claims';
 import { DeliveryRepository } from './deliveries';
 import { DestinationRepository } from './destinations';
 import { EventRepository } from './events';
 import { JourneyRepository } from './journeys';
-import { ConcurrencySlots } from './leases';
 import { ProfileRepository } from './profiles';
 
 export interface Repositories {
   connection: Connection;
+  claims: Claims;
   campaigns: CampaignRepository;
   events: EventRepository;
   profiles: ProfileRepository;
   deliveries: DeliveryRepository;
   destinations: DestinationRepository;
-  slots: ConcurrencySlots;
   journeys: JourneyRepository;
 }
 
@@ -25,14 +25,15 @@ export async function connectRepositories(uri: string): Promise<Repositories> {
   // Indexes are created explicitly below, not lazily by mongoose on first use.
   const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false, autoCreate: true });
   await connection.asPromise();
+  const claims = new Claims(connection);
   const repositories = {
     connection,
+    claims,
     campaigns: new CampaignRepository(connection),
     events: new EventRepository(connection),
     profiles: new ProfileRepository(connection),
     deliveries: new DeliveryRepository(connection),
-    destinations: new DestinationRepository(connection),
-    slots: new ConcurrencySlots(connection),
+    destinations: new DestinationRepository(connection, claims),
     journeys: new JourneyRepository(connection),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));

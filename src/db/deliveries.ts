@@ -134,10 +134,14 @@ export class DeliveryRepository {
     return updated!.attempts.length - (updated!.retryBase ?? 0);
   }
 
-  /** Marks a delivery failed for good: refused, or its retries exhausted. */
-  async markFailed(id: string, error: string): Promise<DeliveryRecord | null> {
-    await this.model.updateOne({ _id: id }, { $set: { status: 'failed', error } });
-    return this.get(id);
+  /**
+   * Marks a delivery of generation `retryBase` failed for good; null when a redelivery has
+   * since reopened it (a newer generation) or it succeeded.
+   */
+  async markFailed(id: string, retryBase: number, error: string): Promise<DeliveryRecord | null> {
+    const generation = retryBase === 0 ? { $in: [0, null] } : retryBase;
+    const marked = await this.model.updateOne({ _id: id, retryBase: generation, status: { $ne: 'succeeded' } }, { $set: { status: 'failed', error } });
+    return marked.matchedCount === 1 ? this.get(id) : null;
   }
 
   /** Puts a failed delivery back to pending with a fresh retry schedule; false if it was not failed. */

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { Claims } from './claims';
 import { generateSecret } from '../delivery/signature';
 import { DEFAULT_PROBE_INTERVAL, type DestinationConfig, type DestinationCreate } from '../domain/destination';
 import { parseDuration } from '../domain/duration';
@@ -25,8 +27,6 @@ export interface DestinationRecord {
   probeAt?: Date;
   probeIntervalMs?: number;
   disabledReason?: string;
-  /** Sends counted in the current second, for the rate limit shared by all workers. */
-  rate?: { second: number; count: number };
   createdAt: Date;
   updatedAt: Date;
 }
@@ -36,6 +36,8 @@ export type Gate = { kind: 'send' } | { kind: 'wait'; ms: number } | { kind: 'di
 const MAX_PROBE_INTERVAL_MS = 3_600_000;
 /** Senders held by an open breaker look again at least this often, so they resume soon after a probe succeeds. */
 const MAX_BREAKER_WAIT_MS = 30_000;
+/** Slots tried per send before it waits; bounds the writes a nearly full budget costs. */
+const MAX_SLOT_TRIES = 16;
 
 const destinationSchema = new Schema<DestinationRecord>(
   {
@@ -48,7 +50,6 @@ const destinationSchema = new Schema<DestinationRecord>(
     probeAt: Date,
     probeIntervalMs: Number,
     disabledReason: String,
-    rate: { type: Schema.Types.Mixed },
   },
   { versionKey: false, minimize: false, timestamps: true },
 );
@@ -66,7 +67,10 @@ export function activeSecrets(record: DestinationRecord, now: Date): string[] {
 export class DestinationRepository {
   private readonly model: Model<DestinationRecord>;
 
-  constructor(connection: Connection) {
+  constructor(
+    connection: Connection,
+    private readonly claims: Claims,
+  ) {
     this.model = connection.model<DestinationRecord>('Destination', destinationSchema, 'destinations');
   }
 
@@ -128,34 +132,39 @@ export class DestinationRepository {
     const probeAt = record.probeAt?.getTime() ?? 0;
     if (now.getTime() < probeAt) return { kind: 'wait', ms: Math.min(probeAt - now.getTime(), MAX_BREAKER_WAIT_MS) };
     const interval = record.probeIntervalMs ?? firstProbeInterval(record);
-    const claimed = await this.model.updateOne(
-      { _id: id, state: 'open', probeAt: record.probeAt },
-      { $set: { probeAt: new Date(now.getTime() + interval) } },
-    );
-    return claimed.modifiedCount === 1 ? { kind: 'send' } : { kind: 'wait', ms: Math.min(interval, MAX_BREAKER_WAIT_MS) };
+    const probe = await this.claims.claim(`probe:${id}:${probeAt}`, `probe:${id}`, new Date(now.getTime() + MAX_PROBE_INTERVAL_MS));
+    if (!probe) return { kind: 'wait', ms: Math.min(interval, MAX_BREAKER_WAIT_MS) };
+    await this.model.updateOne({ _id: id }, { $set: { probeAt: new Date(now.getTime() + interval) } });
+    return { kind: 'send' };
   }
 
   async recordSuccess(id: string): Promise<void> {
+    const record = await this.get(id);
+    if (!record || (record.consecutiveFailures === 0 && record.state !== 'open')) return;
+    await this.claims.clear(`fail:${id}`);
     await this.model.updateOne(
-      { _id: id, $or: [{ consecutiveFailures: { $gt: 0 } }, { state: 'open' }] },
+      { _id: id, state: { $ne: 'disabled' } },
       { $set: { consecutiveFailures: 0, state: 'enabled' }, $unset: { failingSince: 1, probeAt: 1, probeIntervalMs: 1 } },
     );
   }
 
   /** Counts a failed attempt: opens the breaker at the threshold, backs off probes, disables after too long. */
   async recordFailure(id: string, now: Date): Promise<void> {
-    const record = await this.model
-      .findOneAndUpdate({ _id: id }, { $inc: { consecutiveFailures: 1 }, $min: { failingSince: now } }, { new: true })
-      .lean<DestinationRecord>();
-    if (!record || record.state === 'disabled') return;
-    const failingForMs = now.getTime() - (record.failingSince ?? now).getTime();
-    if (failingForMs >= parseDuration(record.config.breaker.disableAfter)!) {
-      await this.disable(id, `every attempt failed since ${(record.failingSince ?? now).toISOString()}`);
-    } else if (record.state === 'open') {
-      const interval = Math.min((record.probeIntervalMs ?? firstProbeInterval(record)) * 2, MAX_PROBE_INTERVAL_MS);
+    const current = await this.get(id);
+    if (!current || current.state === 'disabled') return;
+    const disableAfterMs = parseDuration(current.config.breaker.disableAfter)!;
+    // Each failure is its own claim, so concurrent failures are all counted.
+    await this.claims.claim(`fail:${id}:${randomUUID()}`, `fail:${id}`, new Date(now.getTime() + disableAfterMs));
+    const failures = await this.claims.count(`fail:${id}`, now);
+    const failingSince = current.failingSince ?? now;
+    await this.model.updateOne({ _id: id }, { $set: { consecutiveFailures: failures, failingSince } });
+    if (now.getTime() - failingSince.getTime() >= disableAfterMs) {
+      await this.disable(id, `every attempt failed since ${failingSince.toISOString()}`);
+    } else if (current.state === 'open') {
+      const interval = Math.min((current.probeIntervalMs ?? firstProbeInterval(current)) * 2, MAX_PROBE_INTERVAL_MS);
       await this.model.updateOne({ _id: id, state: 'open' }, { $set: { probeAt: new Date(now.getTime() + interval), probeIntervalMs: interval } });
-    } else if (record.consecutiveFailures >= record.config.breaker.failureThreshold) {
-      const interval = firstProbeInterval(record);
+    } else if (failures >= current.config.breaker.failureThreshold) {
+      const interval = firstProbeInterval(current);
       await this.model.updateOne(
         { _id: id, state: 'enabled' },
         { $set: { state: 'open', probeAt: new Date(now.getTime() + interval), probeIntervalMs: interval } },
@@ -168,17 +177,31 @@ export class DestinationRepository {
   }
 
   /**
-   * Takes one send from this second's budget, shared by every worker through this document.
-   * Returns 0 when taken, else how long to wait for the next second.
+   * Takes one send from this second's budget, shared by every worker: the budget is `limit`
+   * claims per second. Returns 0 when taken, else how long to wait for the next second.
    */
   async takeRateSlot(id: string, limit: number, nowMs: number): Promise<number> {
     const second = Math.floor(nowMs / 1000);
-    const counted = await this.model.updateOne({ _id: id, 'rate.second': second, 'rate.count': { $lt: limit } }, { $inc: { 'rate.count': 1 } });
-    if (counted.modifiedCount === 1) return 0;
-    const opened = await this.model.updateOne(
-      { _id: id, $or: [{ rate: null }, { 'rate.second': { $lt: second } }] },
-      { $set: { rate: { second, count: 1 } } },
-    );
-    return opened.modifiedCount === 1 ? 0 : (second + 1) * 1000 - nowMs;
+    const expiresAt = new Date((second + 2) * 1000);
+    const start = Math.floor(Math.random() * limit);
+    // Trying every slot of a large budget would cost a write each; a few misses mean "nearly full, wait".
+    for (let i = 0; i < Math.min(limit, MAX_SLOT_TRIES); i++) {
+      if (await this.claims.claim(`rate:${id}:${second}:${(start + i) % limit}`, `rate:${id}`, expiresAt)) return 0;
+    }
+    return (second + 1) * 1000 - nowMs;
+  }
+
+  /** Takes one of `max` concurrency slots until `until`; returns its id, or undefined when all are busy. */
+  async acquireSlot(id: string, max: number, holder: string, now: Date, until: Date): Promise<string | undefined> {
+    const start = Math.floor(Math.random() * max);
+    for (let i = 0; i < Math.min(max, MAX_SLOT_TRIES); i++) {
+      const slot = `slot:${id}:${(start + i) % max}`;
+      if (await this.claims.claimOrTakeOver(slot, `slot:${id}`, now, until, holder)) return slot;
+    }
+    return undefined;
+  }
+
+  async releaseSlot(slot: string, holder: string): Promise<void> {
+    await this.claims.release(slot, holder);
   }
 }

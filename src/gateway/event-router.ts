@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
+import type { Claims } from '../db/claims';
 import type { EventRecord, EventRepository } from '../db/events';
 import type { ProfileRepository } from '../db/profiles';
 import type { EventInput, JourneyEvent, Properties } from '../domain/event';
@@ -9,6 +10,7 @@ import type { ActiveCampaigns } from './active-campaigns';
 
 export interface EventRouterDeps {
   events: EventRepository;
+  claims: Claims;
   profiles: ProfileRepository;
   campaigns: ActiveCampaigns;
   temporal: Client;
@@ -26,6 +28,8 @@ export interface IngestResult {
 // Bounds how long a hand-off may hang while Temporal is unreachable; the outbox sweep retries.
 const TEMPORAL_DEADLINE_MS = 10_000;
 const ROUTE_CONCURRENCY = 16;
+/** How long a hand-off holds its event; past it (a gateway died mid-way) another may take over. */
+const ROUTE_LEASE_MS = 60_000;
 const SWEEP_BATCH = 200;
 
 function journeyEvent(record: EventRecord): JourneyEvent {
@@ -49,6 +53,8 @@ export class EventRouter {
   private sweeping = false;
   /** Hand-offs still running, so stop() can let them finish before the client closes. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Names this gateway's claims on events it is handing off. */
+  private readonly holder = randomUUID();
 
   constructor(private readonly deps: EventRouterDeps) {}
 
@@ -77,6 +83,21 @@ export class EventRouter {
   }
 
   private async route(record: EventRecord): Promise<void> {
+    // One hand-off per event at a time, across this gateway's sweep and every other gateway:
+    // a second would restart a `restart` journey, or re-enter a finished one.
+    const lease = new Date(Date.now() + ROUTE_LEASE_MS);
+    if (!(await this.deps.claims.claimOrTakeOver(`route:${record._id}`, 'route', new Date(), lease, this.holder))) return;
+    try {
+      await this.handOff(record);
+    } catch (err) {
+      // Let the next sweep retry at once rather than after the lease.
+      await this.deps.claims.release(`route:${record._id}`, this.holder);
+      throw err;
+    }
+    await this.deps.events.markRouted(record._id);
+  }
+
+  private async handOff(record: EventRecord): Promise<void> {
     const event = journeyEvent(record);
     for (const { campaignId, kind } of record.pendingRoutes ?? []) {
       // A campaign paused or archived since the event arrived starts nothing.
@@ -88,8 +109,8 @@ export class EventRouter {
           : signalJourney(this.deps.temporal, live.definition, event),
       );
     }
-    await this.deps.events.markRouted(record._id);
   }
+
 
   /** Routes what it can; an event whose hand-off fails stays in the outbox for the next sweep. */
   private async routeAll(records: EventRecord[]): Promise<void> {
@@ -120,8 +141,9 @@ export class EventRouter {
     // Only events old enough that their own hand-off should have finished.
     const cutoff = new Date(Date.now() - this.deps.sweepIntervalMs);
     const pending = await this.deps.events.findPendingRoutes(cutoff, SWEEP_BATCH);
-    await this.routeAll([...matched, ...pending]);
-    return matched.length + pending.length;
+    const fresh = pending.filter((p) => !matched.some((m) => m._id === p._id));
+    await this.routeAll([...matched, ...fresh]);
+    return matched.length + fresh.length;
   }
 
   private track(work: Promise<void>): void {

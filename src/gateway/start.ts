@@ -57,6 +57,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   await active.refresh();
   const router = new EventRouter({
     events: repositories.events,
+    claims: repositories.claims,
     profiles: repositories.profiles,
     campaigns: active,
     temporal,

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { DeliveryRepository } from '../../db/deliveries';
 import { DestinationExistsError, type DestinationRecord, type DestinationRepository } from '../../db/destinations';
+import { redactHeaders } from '../../delivery/compose';
 import { maskSecret } from '../../delivery/signature';
 import { destinationConfigSchema, destinationCreateSchema, destinationIdSchema } from '../../domain/destination';
 import { startRedelivery } from '../../temporal/redeliveries';
@@ -17,6 +18,7 @@ function view(record: DestinationRecord) {
   return {
     id: record._id,
     ...config,
+    headers: redactHeaders(config.headers),
     auth: auth && (auth.type === 'basic' ? { type: 'basic', username: auth.username, password: HIDDEN } : { type: 'bearer', token: HIDDEN }),
     signingSecrets: record.secrets.map((s) => ({ hint: maskSecret(s.value), createdAt: s.createdAt, expiresAt: s.expiresAt })),
     state: record.state,
