@@ -16,13 +16,16 @@ export interface ScriptedAnswer {
   body?: string;
 }
 
+/** Instead of answering: 'hang' never answers, 'reset' destroys the connection. */
+export type ScriptedFault = 'hang' | 'reset';
+
 /**
  * A real HTTP server standing in for a third-party webhook endpoint: it records every
  * request and answers from a script (the last answer repeats), 200 by default.
  */
 export class Receiver {
   readonly requests: ReceivedRequest[] = [];
-  private script: ScriptedAnswer[] = [];
+  private script: Array<ScriptedAnswer | ScriptedFault> = [];
   private readonly server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -36,6 +39,8 @@ export class Receiver {
       }
       this.requests.push({ method: req.method!, path: req.url!, headers: req.headers, body, json, at: Date.now() });
       const answer = this.script.length > 1 ? this.script.shift()! : (this.script[0] ?? { status: 200 });
+      if (answer === 'hang') return;
+      if (answer === 'reset') return void req.socket.destroy();
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(answer.body ?? '{"ok":true}');
     });
@@ -52,7 +57,7 @@ export class Receiver {
   }
 
   /** Answers in this order; the last answer repeats. */
-  answerWith(...answers: ScriptedAnswer[]): void {
+  answerWith(...answers: Array<ScriptedAnswer | ScriptedFault>): void {
     this.script = answers;
   }
 
