@@ -1,7 +1,7 @@
 // Sending a stored delivery, shared by journeys and redeliveries. The retry schedule, the
 // breaker and the rate limits live in the deliverWebhook activity, which tells Temporal how
 // long to wait before calling it again; Temporal's timers make those waits durable.
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { WebhookResponse } from '../src/domain/journey-state';
 import { NON_RETRYABLE_WEBHOOK_ERRORS } from '../src/domain/webhook-errors';
@@ -40,7 +40,9 @@ export async function deliver(deliveryId: string, retryBase: number): Promise<We
   try {
     return await deliverWebhook({ deliveryId });
   } catch (err) {
-    await markDeliveryFailed({ deliveryId, retryBase, error: failureMessage(err) });
+    const error = isCancellation(err) ? 'cancelled: the journey ended while this webhook was being retried' : failureMessage(err);
+    // Recorded even when the journey's scope was cancelled, so the delivery does not stay "retrying".
+    await CancellationScope.nonCancellable(() => markDeliveryFailed({ deliveryId, retryBase, error }));
     return undefined;
   }
 }

@@ -220,7 +220,18 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
       // The reason (a template error, a missing destination) is on the delivery already.
       return undefined;
     }
-    return deliver(key._id, 0);
+    // An exit event ends the journey even while this webhook waits between retries.
+    const sending = new CancellationScope();
+    const watching = new CancellationScope();
+    const delivered = sending.run(() => deliver(key._id, 0));
+    const exitSeen = watching.run(() => condition(exited)).catch(() => undefined);
+    await Promise.race([delivered.catch(() => undefined), exitSeen]);
+    // The watch must not outlive the step, or every webhook would leave a condition behind.
+    watching.cancel();
+    if (!exited()) return delivered;
+    sending.cancel();
+    await delivered.catch(() => undefined);
+    return undefined;
   }
 
   /** Runs one step; returns the path it takes (undefined: the default path), or how the journey ends. */
@@ -234,6 +245,7 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
         const held = await holdWhilePaused();
         if (held) return held;
         const response = await runWebhook(step);
+        if (exited()) return exitResult();
         lastWebhookAt = Date.now();
         if (!response) return step.onFailure === 'exit' ? { outcome: 'webhookFailed', step: step.id } : { target: step.onFailure };
         if (step.saveResponse) state.steps[step.id] = { response };

@@ -117,6 +117,30 @@ describe('journey steps (time-skipping server)', function () {
     assert.deepEqual(paths(), ['/welcome']);
   });
 
+  it('an exit event ends the journey while a webhook waits between retries, and the delivery is marked failed', async function () {
+    receiver.answerWith({ status: 503 });
+    const userId = uniqueId('user');
+    const definition = campaign({
+      id: uniqueId('retrying'),
+      name: 'Retrying',
+      trigger: { event: 'signed_up' },
+      exitOn: [{ event: 'unsubscribed' }],
+      steps: [webhook('sms'), webhook('email')],
+    });
+    const result = await ts.run(async () => {
+      const handle = await ts.startJourney(definition, userId);
+      await receiver.waitFor(1);
+      await ts.env.sleep('1h');
+      await handle.signal(eventSignal, event(userId, 'unsubscribed'));
+      return handle.result();
+    });
+    assert.deepEqual(result, { outcome: 'exited', reason: 'event:unsubscribed' });
+    assert.ok(paths().every((p) => p === '/sms'), 'the next step never ran');
+    const [delivery] = await ts.repositories.deliveries.list({ campaignId: definition.id, limit: 10 });
+    assert.equal(delivery.status, 'failed');
+    assert.match(delivery.error ?? '', /journey ended/);
+  });
+
   it('a finally failed webhook goes to its onFailure step', async function () {
     receiver.answerWith({ status: 400 }, { status: 200 });
     const definition = campaign({
