@@ -100,8 +100,12 @@ export function createWebhookActivities(deps: WebhookDeps) {
     });
   }
 
+  /**
+   * Logs a final attempt but leaves the status alone: the workflow's markDeliveryFailed is the
+   * one writer of "failed", so a redelivery (which needs "failed") can never race it.
+   */
   async function failFor(delivery: DeliveryRecord, attempt: ReturnType<typeof attemptOf>, reason: string, type: string): Promise<never> {
-    await deps.deliveries.recordAttempt(delivery._id, attempt, 'failed', reason);
+    await deps.deliveries.recordAttempt(delivery._id, attempt, 'retrying', reason);
     throw ApplicationFailure.nonRetryable(reason, type);
   }
 

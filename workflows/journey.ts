@@ -105,7 +105,8 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
       const scopeRef: JourneyRef = { journeyId: workflowId, userId, campaign: { id: campaign.id, name: campaign.name }, trigger };
       if (!(await checkAudience({ ...scopeRef, audience: campaign.audience }))) return { outcome: 'notInAudience' };
     }
-    const admission = await admitJourney({ ...identity, reentry: campaign.reentry, at: Date.now() });
+    // Not cancellable: an admitted journey must reach the try below, which records its end.
+    const admission = await CancellationScope.nonCancellable(() => admitJourney({ ...identity, reentry: campaign.reentry, at: Date.now() }));
     if (!admission.admitted) return { outcome: 'notAdmitted', reason: admission.reason };
   }
   try {

@@ -1,11 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { resumeSignal } from '../../workflows';
-import { CAMPAIGN_ID, CAMPAIGN_VERSION } from '../../workflows/search-attributes';
+import { journeysQuery } from './journey-queries';
 
-/** The visibility query for a campaign's running journeys, optionally of one version. */
-export function runningQuery(campaignId: string, version?: number): string {
-  const versionClause = version === undefined ? '' : ` AND ${CAMPAIGN_VERSION.name} = ${JSON.stringify(String(version))}`;
-  return `${CAMPAIGN_ID.name} = ${JSON.stringify(campaignId)}${versionClause} AND ExecutionStatus = "Running"`;
+function runningQuery(campaignId: string, version?: number): string {
+  return journeysQuery({ campaignId, version, status: 'Running' });
 }
 
 export async function countRunning(client: Client, campaignId: string, version?: number): Promise<number> {
