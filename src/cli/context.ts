@@ -1,0 +1,59 @@
+// What every command needs: the global options, and the gateway and Temporal clients,
+// created only when a command uses them and closed when it ends.
+import type { Client } from '@temporalio/client';
+import { connectClient } from '../temporal/connect';
+import { resolveCliApiKey } from './api-key';
+import { CliError } from './errors';
+import { GatewayClient } from './gateway';
+
+export const DEFAULT_URL = 'http://127.0.0.1:3000';
+export const DEFAULT_TEMPORAL = '127.0.0.1:7233';
+
+export interface GlobalOptions {
+  url?: string;
+  apiKey?: string;
+  temporal?: string;
+  namespace?: string;
+  json?: boolean;
+}
+
+export class CliContext {
+  private gatewayClient?: GatewayClient;
+  private temporalClient?: Promise<Client>;
+
+  constructor(readonly options: GlobalOptions) {}
+
+  /** Empty environment variables count as unset, as in the server's configuration. */
+  get url(): string {
+    return this.options.url || DEFAULT_URL;
+  }
+
+  get temporalAddress(): string {
+    return this.options.temporal || DEFAULT_TEMPORAL;
+  }
+
+  get namespace(): string {
+    return this.options.namespace || 'default';
+  }
+
+  get json(): boolean {
+    return Boolean(this.options.json);
+  }
+
+  gateway(): GatewayClient {
+    this.gatewayClient ??= new GatewayClient(this.url, resolveCliApiKey(this.options.apiKey));
+    return this.gatewayClient;
+  }
+
+  temporal(): Promise<Client> {
+    this.temporalClient ??= connectClient(this.temporalAddress, this.namespace).catch((err: Error) => {
+      throw new CliError(`cannot reach Temporal at ${this.temporalAddress}: ${err.message} (set --temporal or TEMPORAL_ADDRESS)`);
+    });
+    return this.temporalClient;
+  }
+
+  async close(): Promise<void> {
+    const client = await this.temporalClient?.catch(() => undefined);
+    await client?.connection.close();
+  }
+}
