@@ -1,25 +1,12 @@
 // Long waits on Temporal's time-skipping server: a 7-day delay passes in seconds.
 import assert from 'node:assert/strict';
-import { Receiver } from '../support/receiver';
 import { uniqueId } from '../support/stack';
-import { campaign, startTimeSkipping, type TimeSkipping } from '../support/time-skipping';
+import { campaign, timeSkippingSuite } from '../support/time-skipping';
 
 const DAY_MS = 86_400_000;
 
 describe('a journey with a 7-day delay (time-skipping server)', function () {
-  let ts: TimeSkipping;
-  let receiver: Receiver;
-
-  before(async function () {
-    this.timeout(120_000);
-    ts = await startTimeSkipping();
-    receiver = await Receiver.start();
-  });
-
-  after(async function () {
-    await ts?.teardown();
-    await receiver?.close();
-  });
+  const suite = timeSkippingSuite();
 
   it('waits seven days of workflow time, then sends the webhook with the current profile', async function () {
     const userId = uniqueId('user');
@@ -29,24 +16,24 @@ describe('a journey with a 7-day delay (time-skipping server)', function () {
       trigger: { event: 'signed_up' },
       steps: [
         { id: 'wait', type: 'delay', duration: '7d' },
-        { id: 'push', type: 'webhook', request: { url: `${receiver.url}/push`, body: { user: '{{user.id}}', tier: '{{user.properties.tier}}' } } },
+        { id: 'push', type: 'webhook', request: { url: `${suite.receiver.url}/push`, body: { user: '{{user.id}}', tier: '{{user.properties.tier}}' } } },
       ],
     });
-    await ts.repositories.profiles.merge([{ userId, properties: { tier: 'gold' }, seenAt: new Date() }]);
+    await suite.ts.repositories.profiles.merge([{ userId, properties: { tier: 'gold' }, seenAt: new Date() }]);
 
-    const startedAt = await ts.env.currentTimeMs();
+    const startedAt = await suite.ts.env.currentTimeMs();
     const wallStart = Date.now();
-    const result = await ts.run(async () => {
-      const handle = await ts.startJourney(definition, userId);
-      await ts.env.sleep('6d');
-      assert.equal(receiver.requests.length, 0, 'nothing is sent during the delay');
+    const result = await suite.ts.run(async () => {
+      const handle = await suite.ts.startJourney(definition, userId);
+      await suite.ts.env.sleep('6d');
+      assert.equal(suite.receiver.requests.length, 0, 'nothing is sent during the delay');
       return handle.result();
     });
 
     assert.equal(result.outcome, 'completed');
-    assert.ok((await ts.env.currentTimeMs()) - startedAt >= 7 * DAY_MS, 'seven days passed in workflow time');
+    assert.ok((await suite.ts.env.currentTimeMs()) - startedAt >= 7 * DAY_MS, 'seven days passed in workflow time');
     assert.ok(Date.now() - wallStart < 60_000, 'but not on the wall clock');
-    assert.equal(receiver.requests.length, 1);
-    assert.deepEqual(receiver.requests[0].json, { user: userId, tier: 'gold' });
+    assert.equal(suite.receiver.requests.length, 1);
+    assert.deepEqual(suite.receiver.requests[0].json, { user: userId, tier: 'gold' });
   });
 });

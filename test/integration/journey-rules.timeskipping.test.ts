@@ -3,9 +3,8 @@
 import { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { eventSignal, journey, stateQuery } from '../../workflows';
-import { Receiver } from '../support/receiver';
 import { uniqueId } from '../support/stack';
-import { campaign, event, startTimeSkipping, type TimeSkipping } from '../support/time-skipping';
+import { campaign, event, timeSkippingSuite } from '../support/time-skipping';
 
 const DAY_MS = 86_400_000;
 
@@ -14,32 +13,16 @@ function localTime(ms: number, zone: string): string {
 }
 
 describe('journey rules (time-skipping server)', function () {
-  let ts: TimeSkipping;
-  let receiver: Receiver;
+  const suite = timeSkippingSuite();
 
-  before(async function () {
-    this.timeout(120_000);
-    ts = await startTimeSkipping();
-    receiver = await Receiver.start();
-  });
-
-  after(async function () {
-    await ts?.teardown();
-    await receiver?.close();
-  });
-
-  beforeEach(function () {
-    receiver.requests.length = 0;
-  });
-
-  const webhook = (id: string, body: unknown = {}) => ({ id, type: 'webhook', request: { url: `${receiver.url}/${id}`, body } });
-  const paths = () => receiver.requests.map((r) => r.path);
+  const webhook = (id: string, body: unknown = {}) => ({ id, type: 'webhook', request: { url: `${suite.receiver.url}/${id}`, body } });
+  const paths = () => suite.receiver.requests.map((r) => r.path);
   const base = (extra: object) => ({ id: uniqueId('rules'), name: 'Rules', trigger: { event: 'signed_up' }, ...extra });
 
   /** Runs one journey to its end; returns its result and how long it ran in workflow time. */
   async function runToEnd(definition: ReturnType<typeof campaign>, userId = uniqueId('user')) {
-    return ts.run(async () => {
-      const handle = await ts.startJourney(definition, userId);
+    return suite.ts.run(async () => {
+      const handle = await suite.ts.startJourney(definition, userId);
       const result = await handle.result();
       const { startTime, closeTime } = await handle.describe();
       return { result, startedAt: startTime.getTime(), closedAt: closeTime!.getTime() };
@@ -55,7 +38,7 @@ describe('journey rules (time-skipping server)', function () {
 
   it("a delay until 09:00 waits for 09:00 in the time zone of the user's profile", async function () {
     const userId = uniqueId('user');
-    await ts.repositories.profiles.merge([{ userId, properties: { tz: 'Asia/Seoul' }, seenAt: new Date() }]);
+    await suite.ts.repositories.profiles.merge([{ userId, properties: { tz: 'Asia/Seoul' }, seenAt: new Date() }]);
     const definition = campaign(base({ timeZone: { property: 'tz', default: 'America/New_York' }, steps: [{ id: 'morning', type: 'delay', until: '09:00' }, webhook('hello')] }));
     const { closedAt, startedAt } = await runToEnd(definition, userId);
     assert.equal(localTime(closedAt, 'Asia/Seoul'), '09:00');
@@ -65,7 +48,7 @@ describe('journey rules (time-skipping server)', function () {
 
   it('an invalid zone in the profile falls back to the campaign default', async function () {
     const userId = uniqueId('user');
-    await ts.repositories.profiles.merge([{ userId, properties: { tz: 'Mars/Olympus' }, seenAt: new Date() }]);
+    await suite.ts.repositories.profiles.merge([{ userId, properties: { tz: 'Mars/Olympus' }, seenAt: new Date() }]);
     const definition = campaign(base({ timeZone: { property: 'tz', default: 'America/New_York' }, steps: [{ id: 'morning', type: 'delay', until: '07:30', weekdays: ['mon'] }, webhook('hello')] }));
     const { closedAt } = await runToEnd(definition, userId);
     assert.equal(localTime(closedAt, 'America/New_York'), '07:30');
@@ -74,8 +57,8 @@ describe('journey rules (time-skipping server)', function () {
 
   it('a delay until a date in the profile, with an offset, waits until then', async function () {
     const userId = uniqueId('user');
-    const renewal = (await ts.env.currentTimeMs()) + 10 * DAY_MS;
-    await ts.repositories.profiles.merge([{ userId, properties: { renewsAt: new Date(renewal).toISOString() }, seenAt: new Date() }]);
+    const renewal = (await suite.ts.env.currentTimeMs()) + 10 * DAY_MS;
+    await suite.ts.repositories.profiles.merge([{ userId, properties: { renewsAt: new Date(renewal).toISOString() }, seenAt: new Date() }]);
     const definition = campaign(base({ steps: [{ id: 'before', type: 'delay', untilField: 'user.properties.renewsAt', offset: '-3d' }, webhook('reminder')] }));
     const { closedAt } = await runToEnd(definition, userId);
     assert.ok(Math.abs(closedAt - (renewal - 3 * DAY_MS)) < 60_000, 'sent three days before the renewal');
@@ -84,30 +67,30 @@ describe('journey rules (time-skipping server)', function () {
   it('a goal reached within its window ends the journey and counts one conversion', async function () {
     const userId = uniqueId('user');
     const definition = campaign(base({ goal: { event: 'purchase', within: '7d' }, steps: [webhook('offer'), { id: 'wait', type: 'delay', duration: '3d' }, webhook('reminder')] }));
-    const result = await ts.run(async () => {
-      const handle = await ts.startJourney(definition, userId);
-      await ts.env.sleep('1d');
+    const result = await suite.ts.run(async () => {
+      const handle = await suite.ts.startJourney(definition, userId);
+      await suite.ts.env.sleep('1d');
       await handle.signal(eventSignal, event(userId, 'purchase'));
       return handle.result();
     });
     assert.deepEqual(result, { outcome: 'goalReached', reason: 'event:purchase' });
     assert.deepEqual(paths(), ['/offer']);
-    assert.equal(await ts.repositories.journeys.countConversions(definition.id), 1);
+    assert.equal(await suite.ts.repositories.journeys.countConversions(definition.id), 1);
   });
 
   it('a journey stays open for its conversion window after its last step, and a goal after the window does not count', async function () {
     const definition = campaign(base({ goal: { event: 'purchase', within: '2d', exit: false }, steps: [webhook('offer')] }));
     const [converted, missed] = [uniqueId('user'), uniqueId('user')];
-    await ts.run(async () => {
-      const first = await ts.startJourney(definition, converted);
-      const second = await ts.startJourney(definition, missed);
-      await ts.env.sleep('1d');
+    await suite.ts.run(async () => {
+      const first = await suite.ts.startJourney(definition, converted);
+      const second = await suite.ts.startJourney(definition, missed);
+      await suite.ts.env.sleep('1d');
       await first.signal(eventSignal, event(converted, 'purchase'));
       assert.equal((await first.result()).outcome, 'goalReached');
-      await ts.env.sleep('2d');
+      await suite.ts.env.sleep('2d');
       assert.equal((await second.result()).outcome, 'completed');
     });
-    assert.equal(await ts.repositories.journeys.countConversions(definition.id), 1);
+    assert.equal(await suite.ts.repositories.journeys.countConversions(definition.id), 1);
   });
 
   /**
@@ -116,8 +99,8 @@ describe('journey rules (time-skipping server)', function () {
    * server skip time while it waits, which would blur the cooldown being tested.
    */
   async function enter(definition: ReturnType<typeof campaign>, userId: string, workflowId: string) {
-    const handle = await new Client({ connection: ts.env.connection }).workflow.start(journey, {
-      taskQueue: ts.taskQueue,
+    const handle = await new Client({ connection: suite.ts.env.connection }).workflow.start(journey, {
+      taskQueue: suite.ts.taskQueue,
       workflowId,
       args: [{ campaign: definition, userId, trigger: event(userId, 'signed_up') }],
     });
@@ -127,7 +110,7 @@ describe('journey rules (time-skipping server)', function () {
   it('re-entry "once": a user who finished never enters again', async function () {
     const definition = campaign(base({ reentry: { mode: 'once' }, steps: [webhook('welcome')] }));
     const [userId, id] = [uniqueId('user'), uniqueId('journey')];
-    const [first, second] = await ts.run(async () => [await enter(definition, userId, id), await enter(definition, userId, id)]);
+    const [first, second] = await suite.ts.run(async () => [await enter(definition, userId, id), await enter(definition, userId, id)]);
     assert.equal(first.outcome, 'completed');
     assert.deepEqual(second, { outcome: 'notAdmitted', reason: 'already entered once' });
     assert.deepEqual(paths(), ['/welcome']);
@@ -136,10 +119,10 @@ describe('journey rules (time-skipping server)', function () {
   it('re-entry after completion with a cooldown: refused during the cooldown, admitted after it', async function () {
     const definition = campaign(base({ reentry: { mode: 'afterCompletion', cooldown: '1d' }, steps: [webhook('welcome')] }));
     const [userId, id] = [uniqueId('user'), uniqueId('journey')];
-    const outcomes = await ts.run(async () => {
+    const outcomes = await suite.ts.run(async () => {
       const first = await enter(definition, userId, id);
       const early = await enter(definition, userId, id);
-      await ts.env.sleep('25h');
+      await suite.ts.env.sleep('25h');
       const later = await enter(definition, userId, id);
       return [first.outcome, early.outcome, later.outcome];
     });
@@ -155,11 +138,11 @@ describe('journey rules (time-skipping server)', function () {
     );
     // Enough events to pass the journey's history limit of 2,000.
     const logins = Array.from({ length: 2_100 }, () => event(userId, 'login'));
-    await ts.run(async () => {
-      const handle = await ts.startJourney(definition, userId);
+    await suite.ts.run(async () => {
+      const handle = await suite.ts.startJourney(definition, userId);
       const firstRun = (await handle.describe()).runId;
       for (let i = 0; i < logins.length; i += 50) await Promise.all(logins.slice(i, i + 50).map((login) => handle.signal(eventSignal, login)));
-      await ts.env.sleep('1d');
+      await suite.ts.env.sleep('1d');
       const continued = await handle.describe();
       assert.notEqual(continued.runId, firstRun, 'the journey continued as a new run');
       const before = await handle.query(stateQuery);

@@ -3,34 +3,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eventSignal, stateQuery } from '../../workflows';
-import { Receiver } from '../support/receiver';
 import { uniqueId } from '../support/stack';
-import { campaign, event, startTimeSkipping, type TimeSkipping } from '../support/time-skipping';
+import { campaign, event, timeSkippingSuite } from '../support/time-skipping';
 
 const DAY_MS = 86_400_000;
 
 describe('journey steps (time-skipping server)', function () {
-  let ts: TimeSkipping;
-  let receiver: Receiver;
+  const suite = timeSkippingSuite();
 
-  before(async function () {
-    this.timeout(120_000);
-    ts = await startTimeSkipping();
-    receiver = await Receiver.start();
-  });
-
-  after(async function () {
-    await ts?.teardown();
-    await receiver?.close();
-  });
-
-  beforeEach(function () {
-    receiver.requests.length = 0;
-    receiver.answerWith({ status: 200 });
-  });
-
-  const webhook = (id: string, body: unknown = {}, extra: object = {}) => ({ id, type: 'webhook', request: { url: `${receiver.url}/${id}`, body }, ...extra });
-  const paths = () => receiver.requests.map((r) => r.path);
+  const webhook = (id: string, body: unknown = {}, extra: object = {}) => ({ id, type: 'webhook', request: { url: `${suite.receiver.url}/${id}`, body }, ...extra });
+  const paths = () => suite.receiver.requests.map((r) => r.path);
 
   it('waitForEvent answered: takes the onEvent path and exposes the awaited event to templates', async function () {
     const userId = uniqueId('user');
@@ -45,9 +27,9 @@ describe('journey steps (time-skipping server)', function () {
         { id: 'done', type: 'exit', reason: 'finished' },
       ],
     });
-    const result = await ts.run(async () => {
-      const handle = await ts.startJourney(definition, userId);
-      await ts.env.sleep('1d');
+    const result = await suite.ts.run(async () => {
+      const handle = await suite.ts.startJourney(definition, userId);
+      await suite.ts.env.sleep('1d');
       assert.equal((await handle.query(stateQuery)).currentStep, 'checkout');
       await handle.signal(eventSignal, event(userId, 'purchase', { amount: 5 }));
       await handle.signal(eventSignal, event(userId, 'purchase', { amount: 42 }));
@@ -55,7 +37,7 @@ describe('journey steps (time-skipping server)', function () {
     });
     assert.deepEqual(result, { outcome: 'exited', step: 'done', reason: 'finished' });
     assert.deepEqual(paths(), ['/thanks']);
-    assert.deepEqual(receiver.requests[0].json, { amount: 42 });
+    assert.deepEqual(suite.receiver.requests[0].json, { amount: 42 });
   });
 
   it('waitForEvent timed out: takes the onTimeout path after the timeout', async function () {
@@ -69,15 +51,15 @@ describe('journey steps (time-skipping server)', function () {
         webhook('remind'),
       ],
     });
-    const started = await ts.env.currentTimeMs();
-    const result = await ts.run(async () => (await ts.startJourney(definition, uniqueId('user'))).result());
+    const started = await suite.ts.env.currentTimeMs();
+    const result = await suite.ts.run(async () => (await suite.ts.startJourney(definition, uniqueId('user'))).result());
     assert.equal(result.outcome, 'completed');
-    assert.ok((await ts.env.currentTimeMs()) - started >= 2 * DAY_MS);
+    assert.ok((await suite.ts.env.currentTimeMs()) - started >= 2 * DAY_MS);
     assert.deepEqual(paths(), ['/remind']);
   });
 
   it('branches on a saved webhook response', async function () {
-    receiver.answerWith({ status: 200, body: '{"tier":"gold","balance":12500}' });
+    suite.receiver.answerWith({ status: 200, body: '{"tier":"gold","balance":12500}' });
     const definition = campaign({
       id: uniqueId('tiered'),
       name: 'Tiered',
@@ -90,9 +72,9 @@ describe('journey steps (time-skipping server)', function () {
         { id: 'end', type: 'exit' },
       ],
     });
-    await ts.run(async () => (await ts.startJourney(definition, uniqueId('user'))).result());
+    await suite.ts.run(async () => (await suite.ts.startJourney(definition, uniqueId('user'))).result());
     assert.deepEqual(paths(), ['/lookup', '/gold']);
-    assert.deepEqual(receiver.requests[1].json, { balance: 12500 });
+    assert.deepEqual(suite.receiver.requests[1].json, { balance: 12500 });
   });
 
   it('an exit event in the middle of a 7-day delay ends the journey at once and sends nothing more', async function () {
@@ -104,9 +86,9 @@ describe('journey steps (time-skipping server)', function () {
       exitOn: [{ event: 'unsubscribed' }],
       steps: [webhook('welcome'), { id: 'wait', type: 'delay', duration: '7d' }, webhook('nudge')],
     });
-    const { result, description } = await ts.run(async () => {
-      const handle = await ts.startJourney(definition, userId);
-      await ts.env.sleep('1d');
+    const { result, description } = await suite.ts.run(async () => {
+      const handle = await suite.ts.startJourney(definition, userId);
+      await suite.ts.env.sleep('1d');
       assert.match((await handle.query(stateQuery)).waitingFor ?? '', /^delay until /);
       await handle.signal(eventSignal, event(userId, 'unsubscribed'));
       return { result: await handle.result(), description: await handle.describe() };
@@ -118,7 +100,7 @@ describe('journey steps (time-skipping server)', function () {
   });
 
   it('an exit event ends the journey while a webhook waits between retries, and the delivery is marked failed', async function () {
-    receiver.answerWith({ status: 503 });
+    suite.receiver.answerWith({ status: 503 });
     const userId = uniqueId('user');
     const definition = campaign({
       id: uniqueId('retrying'),
@@ -127,54 +109,54 @@ describe('journey steps (time-skipping server)', function () {
       exitOn: [{ event: 'unsubscribed' }],
       steps: [webhook('sms'), webhook('email')],
     });
-    const result = await ts.run(async () => {
-      const handle = await ts.startJourney(definition, userId);
-      await receiver.waitFor(1);
-      await ts.env.sleep('1h');
+    const result = await suite.ts.run(async () => {
+      const handle = await suite.ts.startJourney(definition, userId);
+      await suite.receiver.waitFor(1);
+      await suite.ts.env.sleep('1h');
       await handle.signal(eventSignal, event(userId, 'unsubscribed'));
       return handle.result();
     });
     assert.deepEqual(result, { outcome: 'exited', reason: 'event:unsubscribed' });
     assert.ok(paths().every((p) => p === '/sms'), 'the next step never ran');
-    const [delivery] = await ts.repositories.deliveries.list({ campaignId: definition.id, limit: 10 });
+    const [delivery] = await suite.ts.repositories.deliveries.list({ campaignId: definition.id, limit: 10 });
     assert.equal(delivery.status, 'failed');
     assert.match(delivery.error ?? '', /journey ended/);
   });
 
   it('a finally failed webhook goes to its onFailure step', async function () {
-    receiver.answerWith({ status: 400 }, { status: 200 });
+    suite.receiver.answerWith({ status: 400 }, { status: 200 });
     const definition = campaign({
       id: uniqueId('fallback'),
       name: 'Fallback',
       trigger: { event: 'signed_up' },
       steps: [webhook('sms', {}, { onFailure: 'email', next: 'end' }), webhook('email'), { id: 'end', type: 'exit' }],
     });
-    const result = await ts.run(async () => (await ts.startJourney(definition, uniqueId('user'))).result());
+    const result = await suite.ts.run(async () => (await suite.ts.startJourney(definition, uniqueId('user'))).result());
     assert.deepEqual(result, { outcome: 'exited', step: 'end', reason: 'exit' });
     assert.deepEqual(paths(), ['/sms', '/email']);
   });
 
   it('re-engagement example: push after 7 idle days, SMS a day later, and a login goes back to waiting', async function () {
-    const example = readFileSync(path.join(__dirname, '../../../examples/reengagement.json'), 'utf8').replaceAll('http://127.0.0.1:4000', receiver.url);
+    const example = readFileSync(path.join(__dirname, '../../../examples/reengagement.json'), 'utf8').replaceAll('http://127.0.0.1:4000', suite.receiver.url);
     const definition = campaign(JSON.parse(example));
     const userId = uniqueId('user');
-    await ts.repositories.profiles.merge([{ userId, properties: { phone: '+821000000000', email: 'a@example.com' }, seenAt: new Date() }]);
-    await ts.run(async () => {
-      const handle = await ts.startJourney(definition, userId);
-      await ts.env.sleep('5d');
+    await suite.ts.repositories.profiles.merge([{ userId, properties: { phone: '+821000000000', email: 'a@example.com' }, seenAt: new Date() }]);
+    await suite.ts.run(async () => {
+      const handle = await suite.ts.startJourney(definition, userId);
+      await suite.ts.env.sleep('5d');
       await handle.signal(eventSignal, event(userId, 'login'));
-      await ts.env.sleep('6d');
+      await suite.ts.env.sleep('6d');
       assert.deepEqual(paths(), [], 'a login five days in restarted the 7-day wait');
-      await ts.env.sleep('1d');
-      await receiver.waitFor(1);
-      await ts.env.sleep('1d');
-      await receiver.waitFor(2);
+      await suite.ts.env.sleep('1d');
+      await suite.receiver.waitFor(1);
+      await suite.ts.env.sleep('1d');
+      await suite.receiver.waitFor(2);
       await handle.signal(eventSignal, event(userId, 'login'));
-      await ts.env.sleep('3d');
+      await suite.ts.env.sleep('3d');
       assert.equal((await handle.query(stateQuery)).currentStep, 'idle');
       await handle.terminate('test over');
     });
     assert.deepEqual(paths(), ['/push', '/sms']);
-    assert.deepEqual(receiver.requests[1].json, { to: '+821000000000', text: 'Your cart is waiting for you.' });
+    assert.deepEqual(suite.receiver.requests[1].json, { to: '+821000000000', text: 'Your cart is waiting for you.' });
   });
 });

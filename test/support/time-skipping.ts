@@ -9,6 +9,7 @@ import type { JourneyEvent } from '../../src/domain/event';
 import { TOOL_PATHS } from '../../src/embedded/tools';
 import { addSearchAttributes } from '../../src/temporal/connect';
 import { journey } from '../../workflows';
+import { Receiver } from './receiver';
 import { logger, stack, TEST_NETWORK, testRepositories, uniqueId } from './stack';
 
 /** Temporal's time-skipping test server with a journey worker whose activities use the real FerretDB. */
@@ -60,4 +61,26 @@ export async function startTimeSkipping(): Promise<TimeSkipping> {
       await env.teardown();
     },
   };
+}
+
+/**
+ * Registers the hooks of a time-skipping suite: one server and one receiver for the suite,
+ * the receiver emptied and answering 200 before each test. Read them from the returned object.
+ */
+export function timeSkippingSuite(): { ts: TimeSkipping; receiver: Receiver } {
+  const suite = {} as { ts: TimeSkipping; receiver: Receiver };
+  before(async function () {
+    this.timeout(120_000);
+    suite.ts = await startTimeSkipping();
+    suite.receiver = await Receiver.start();
+  });
+  after(async function () {
+    await suite.ts?.teardown();
+    await suite.receiver?.close();
+  });
+  beforeEach(function () {
+    suite.receiver.requests.length = 0;
+    suite.receiver.answerWith({ status: 200 });
+  });
+  return suite;
 }
