@@ -93,6 +93,11 @@ function matches(filter: Pick<EventFilter, 'event' | 'where'>, event: JourneyEve
   return event.name === filter.event && (!filter.where || evaluateCondition(filter.where, { event: eventView(event) }));
 }
 
+/** What activities need to know of this journey, with what its steps saved so far. */
+function journeyRef({ campaign, userId, trigger }: JourneyInput, steps: StepContexts): JourneyRef {
+  return { journeyId: workflowInfo().workflowId, userId, campaign: { id: campaign.id, name: campaign.name }, trigger, steps };
+}
+
 export async function journey(input: JourneyInput): Promise<JourneyResult> {
   const { campaign, userId, trigger, resume } = input;
   const { workflowId, runId } = workflowInfo();
@@ -102,8 +107,7 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
   setHandler(stateQuery, () => ({ waitingFor: 'entry checks', eventsReceived: 0, steps: {} }));
   if (!resume) {
     if (campaign.audience) {
-      const scopeRef: JourneyRef = { journeyId: workflowId, userId, campaign: { id: campaign.id, name: campaign.name }, trigger };
-      if (!(await checkAudience({ ...scopeRef, audience: campaign.audience }))) return { outcome: 'notInAudience' };
+      if (!(await checkAudience({ ...journeyRef(input, {}), audience: campaign.audience }))) return { outcome: 'notInAudience' };
     }
     // Not cancellable: an admitted journey must reach the try below, which records its end.
     const admission = await CancellationScope.nonCancellable(() => admitJourney({ ...identity, reentry: campaign.reentry, at: Date.now() }));
@@ -155,7 +159,7 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
   resume?.pendingEvents.forEach(accept);
   setHandler(eventSignal, accept);
 
-  const ref = (): JourneyRef => ({ journeyId: workflowInfo().workflowId, userId, campaign: { id: campaign.id, name: campaign.name }, trigger, steps: state.steps });
+  const ref = (): JourneyRef => journeyRef(input, state.steps);
   /** An exit event, or a goal that ends the journey, stops it wherever it is. */
   const exited = () => exitEvent !== undefined || (goalEvent !== undefined && goal!.exit);
   const exitResult = async (): Promise<JourneyResult> => {
