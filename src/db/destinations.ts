@@ -99,6 +99,8 @@ export class DestinationRepository {
 
   /** Replaces the configuration; an operator re-enabling a destination also resets its breaker. */
   async replaceConfig(id: string, config: DestinationConfig): Promise<DestinationRecord | null> {
+    // The failure count lives in claims; a re-enabled destination counts from zero again.
+    await this.claims.clear(`fail:${id}`);
     return this.model
       .findOneAndUpdate(
         { _id: id },
