@@ -3,6 +3,7 @@
 import type { Repositories } from '../src/db/connection';
 import type { WebhookSender } from '../src/delivery/sender';
 import type { Logger } from '../src/logger';
+import { WorkerMetrics } from '../src/metrics/worker-metrics';
 import { createAudienceActivities } from './audience';
 import { createJourneyActivities } from './journey';
 import { createWebhookActivities } from './webhook';
@@ -12,17 +13,22 @@ export interface ActivityDeps {
   sender: WebhookSender;
   webhookTimeoutMs: number;
   logger: Logger;
+  /** The worker's Prometheus metrics; activities built without a worker (tests) keep their own. */
+  metrics?: WorkerMetrics;
 }
 
-export function createActivities({ repositories, sender, webhookTimeoutMs, logger }: ActivityDeps) {
+export function createActivities({ repositories, sender, webhookTimeoutMs, logger, metrics = new WorkerMetrics() }: ActivityDeps) {
   return {
     ...createAudienceActivities({ profiles: repositories.profiles }),
-    ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events, campaigns: repositories.campaigns }),
+    ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events, campaigns: repositories.campaigns, stats: repositories.statsRecorder }),
     ...createWebhookActivities({
       profiles: repositories.profiles,
       deliveries: repositories.deliveries,
       destinations: repositories.destinations,
       events: repositories.events,
+      journeys: repositories.journeys,
+      stats: repositories.statsRecorder,
+      metrics,
       sender,
       defaultTimeoutMs: webhookTimeoutMs,
       logger,

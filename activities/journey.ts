@@ -1,7 +1,9 @@
 import type { CampaignRepository, CampaignStatus } from '../src/db/campaigns';
 import type { EventRepository } from '../src/db/events';
 import type { JourneyRepository } from '../src/db/journeys';
+import type { StatsRecorder } from '../src/db/stats-recorder';
 import type { Reentry } from '../src/domain/campaign';
+import { COUNTER, exitCounter } from '../src/domain/stats';
 import { SYSTEM_EVENT } from '../src/domain/system-events';
 
 /** Times (`at`) come from the workflow's clock, so cooldowns follow workflow time, also when a test skips it. */
@@ -14,10 +16,10 @@ export interface JourneyIdentity {
   depth: number;
 }
 
-export function createJourneyActivities(deps: { journeys: JourneyRepository; events: EventRepository; campaigns: CampaignRepository }) {
-  /** Writes a system event for connected campaigns; the id makes a retried activity write it once. */
-  async function emit(identity: JourneyIdentity, name: string, suffix: string, properties: Record<string, string>): Promise<void> {
-    await deps.events.insertSystemEvent({
+export function createJourneyActivities(deps: { journeys: JourneyRepository; events: EventRepository; campaigns: CampaignRepository; stats: StatsRecorder }) {
+  /** Writes a system event for connected campaigns; the id makes a retried activity write it once, and the answer (new or not) makes it counted once. */
+  async function emit(identity: JourneyIdentity, name: string, suffix: string, properties: Record<string, string>): Promise<boolean> {
+    return deps.events.insertSystemEvent({
       _id: `sys:${identity.journeyId}:${identity.runId}:${suffix}`,
       userId: identity.userId,
       name,
@@ -34,21 +36,32 @@ export function createJourneyActivities(deps: { journeys: JourneyRepository; eve
     },
 
     /** Applies the re-entry rule; an admitted journey announces hookway.journey.entered. */
-    async admitJourney(input: JourneyIdentity & { reentry: Reentry; at: number }): Promise<{ admitted: boolean; reason?: string }> {
-      const admission = await deps.journeys.admit(input.journeyId, input.runId, input.campaignId, input.userId, input.reentry, new Date(input.at));
-      if (admission.admitted) await emit(input, SYSTEM_EVENT.journeyEntered, 'entered', {});
+    /** `campaignVersion` is absent from journeys started before versions were passed in; they count as version 0. */
+    async admitJourney(input: JourneyIdentity & { reentry: Reentry; at: number; campaignVersion?: number }): Promise<{ admitted: boolean; reason?: string }> {
+      const version = input.campaignVersion ?? 0;
+      const admission = await deps.journeys.admit(input.journeyId, input.runId, input.campaignId, input.userId, version, input.reentry, new Date(input.at));
+      if (admission.admitted && (await emit(input, SYSTEM_EVENT.journeyEntered, 'entered', {}))) {
+        deps.stats.count({ campaignId: input.campaignId, version }, COUNTER.entered);
+      }
       return admission;
     },
 
     async journeyEnded(input: JourneyIdentity & { outcome: string; reason?: string; at: number }): Promise<void> {
+      // Read before the write that decides the counting, so a failed read cannot lose the count.
+      const version = await deps.journeys.versionOf(input.journeyId);
       await deps.journeys.ended(input.journeyId, input.runId, input.outcome, new Date(input.at));
-      await emit(input, SYSTEM_EVENT.journeyExited, 'exited', { outcome: input.outcome, reason: input.reason ?? input.outcome });
+      if (await emit(input, SYSTEM_EVENT.journeyExited, 'exited', { outcome: input.outcome, reason: input.reason ?? input.outcome })) {
+        deps.stats.count({ campaignId: input.campaignId, version }, exitCounter(input.outcome));
+      }
     },
 
     async recordConversion(input: JourneyIdentity & { eventId: string }): Promise<void> {
       const { journeyId, runId, campaignId, userId, eventId } = input;
+      const version = await deps.journeys.versionOf(journeyId);
       const counted = await deps.journeys.recordConversion(`${journeyId}:${runId}`, { campaignId, userId, journeyId, eventId, at: new Date() });
-      if (counted) await emit(input, SYSTEM_EVENT.goalReached, 'goal', { eventId });
+      if (!counted) return;
+      deps.stats.count({ campaignId, version }, COUNTER.conversions);
+      await emit(input, SYSTEM_EVENT.goalReached, 'goal', { eventId });
     },
   };
 }

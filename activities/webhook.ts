@@ -4,12 +4,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveryKey, DeliveryRecord, DeliveryRepository } from '../src/db/deliveries';
 import type { DestinationRecord, DestinationRepository } from '../src/db/destinations';
 import type { EventRepository } from '../src/db/events';
+import type { JourneyRepository } from '../src/db/journeys';
+import type { StatsKey } from '../src/db/stats';
+import type { StatsRecorder } from '../src/db/stats-recorder';
 import type { ProfileRepository } from '../src/db/profiles';
 import { composeRequest, deliveryPolicy } from '../src/delivery/compose';
 import { nextAttemptDelayMs } from '../src/delivery/schedule';
 import type { SendOutcome, WebhookSender } from '../src/delivery/sender';
 import { verdictOf } from '../src/delivery/verdict';
 import { savedResponse, type WebhookResponse } from '../src/domain/journey-state';
+import { COUNTER, stepCounter } from '../src/domain/stats';
 import type { JourneyRef } from '../src/domain/scope';
 import { SYSTEM_EVENT } from '../src/domain/system-events';
 import { TemplateError, type RequestTemplate } from '../src/domain/template';
@@ -25,6 +29,7 @@ import {
   TEMPLATE_FAILED,
 } from '../src/domain/webhook-errors';
 import type { Logger } from '../src/logger';
+import type { WorkerMetrics } from '../src/metrics/worker-metrics';
 import { loadScope } from './scope';
 
 export interface PrepareWebhookInput extends JourneyRef {
@@ -37,9 +42,21 @@ export interface WebhookDeps {
   deliveries: DeliveryRepository;
   destinations: DestinationRepository;
   events: EventRepository;
+  journeys: JourneyRepository;
+  stats: StatsRecorder;
+  metrics: WorkerMetrics;
   sender: WebhookSender;
   defaultTimeoutMs: number;
   logger: Logger;
+}
+
+function statsKeyOf(delivery: DeliveryRecord): StatsKey {
+  return { campaignId: delivery.campaignId, version: delivery.campaignVersion ?? 0 };
+}
+
+/** The ids every log line about a delivery carries; never its request, which may hold personal data. */
+function logFields(delivery: DeliveryKey & Pick<DeliveryRecord, 'destinationId'>) {
+  return { webhookId: delivery._id, journeyId: delivery.journeyId, campaignId: delivery.campaignId, stepId: delivery.stepId, destinationId: delivery.destinationId };
 }
 
 const EXCERPT_CHARS = 1024;
@@ -88,9 +105,9 @@ export function createWebhookActivities(deps: WebhookDeps) {
     return slot;
   }
 
-  /** hookway.webhook.succeeded / failed, for connected campaigns; once per delivery and outcome. */
-  async function emit(delivery: DeliveryRecord, name: string, properties: Record<string, string>): Promise<void> {
-    await deps.events.insertSystemEvent({
+  /** hookway.webhook.succeeded / failed, for connected campaigns; once per delivery and outcome: true the first time. */
+  async function emit(delivery: DeliveryRecord, name: string, properties: Record<string, string>): Promise<boolean> {
+    return deps.events.insertSystemEvent({
       _id: `sys:${delivery._id}:${delivery.retryBase}:${name}`,
       userId: delivery.userId,
       name,
@@ -113,10 +130,14 @@ export function createWebhookActivities(deps: WebhookDeps) {
     /** Renders the step's request once and stores it, so every attempt and redelivery sends the same bytes. */
     async prepareWebhook(input: PrepareWebhookInput): Promise<void> {
       const { key } = input;
+      const version = await deps.journeys.versionOf(key.journeyId);
+      const statsKey = { campaignId: key.campaignId, version };
       try {
         const destination = await destinationOf(input.request.destination);
         const request = composeRequest(input.request, await loadScope(deps.profiles, input), destination);
-        await deps.deliveries.prepare(key, destination?._id, input.trigger.depth ?? 0, request);
+        if (await deps.deliveries.prepare(key, version, destination?._id, input.trigger.depth ?? 0, request)) {
+          deps.stats.count(statsKey, stepCounter(key.stepId, 'reached'));
+        }
       } catch (err) {
         const failure = err instanceof TemplateError
           ? { reason: `template: ${err.message}`, type: TEMPLATE_FAILED, errorClass: 'template' }
@@ -124,8 +145,12 @@ export function createWebhookActivities(deps: WebhookDeps) {
             ? { reason: err.message, type: err.type ?? DESTINATION_DISABLED, errorClass: 'destination' }
             : undefined;
         if (!failure) throw err;
-        await deps.deliveries.recordPrepareFailure(key, failure.errorClass, failure.reason);
-        deps.logger.warn({ webhookId: key._id, campaignId: key.campaignId, error: failure.reason }, 'webhook could not be prepared');
+        if (await deps.deliveries.recordPrepareFailure(key, version, failure.errorClass, failure.reason)) {
+          deps.stats.count(statsKey, stepCounter(key.stepId, 'reached'));
+          deps.stats.count(statsKey, COUNTER.failed);
+          deps.metrics.delivered('failed');
+        }
+        deps.logger.warn({ ...logFields(key), error: failure.reason }, 'webhook could not be prepared');
         throw ApplicationFailure.nonRetryable(failure.reason, failure.type);
       }
     },
@@ -151,14 +176,22 @@ export function createWebhookActivities(deps: WebhookDeps) {
 
       const attempt = attemptOf(outcome, at);
       const verdict = verdictOf(outcome, Date.now());
-      const log = deps.logger.child({ webhookId: delivery._id, campaignId: delivery.campaignId, destinationId: delivery.destinationId });
-      log.info({ verdict: verdict.kind, status: attempt.status, latencyMs: attempt.latencyMs }, 'webhook attempt');
+      deps.logger.info({ ...logFields(delivery), verdict: verdict.kind, status: attempt.status, errorClass: attempt.errorClass, latencyMs: attempt.latencyMs }, 'webhook attempt');
+      // Every call sends once, so every call is one attempt, counted whatever follows.
+      const statsKey = statsKeyOf(delivery);
+      deps.stats.count(statsKey, COUNTER.attempted);
+      deps.stats.latency(statsKey, attempt.latencyMs);
+      deps.metrics.attempt(verdict.kind, attempt.latencyMs);
       switch (verdict.kind) {
         case 'success':
           if (outcome.kind !== 'response') throw new Error('a success is always a response');
           await deps.deliveries.recordAttempt(delivery._id, attempt, 'succeeded');
           if (destination) await deps.destinations.recordSuccess(destination._id);
-          await emit(delivery, SYSTEM_EVENT.webhookSucceeded, { status: String(outcome.status) });
+          if (await emit(delivery, SYSTEM_EVENT.webhookSucceeded, { status: String(outcome.status) })) {
+            deps.stats.count(statsKey, COUNTER.succeeded);
+            deps.stats.count(statsKey, stepCounter(delivery.stepId, 'sent'));
+            deps.metrics.delivered('succeeded');
+          }
           return savedResponse(outcome.status, outcome.headers, outcome.body);
         case 'reject':
           return failFor(delivery, attempt, verdict.reason, HTTP_REJECTED);
@@ -176,6 +209,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
           if (delay === undefined) {
             throw ApplicationFailure.nonRetryable(`all ${made} attempts failed; the last: ${verdict.reason}`, RETRIES_EXHAUSTED);
           }
+          deps.stats.count(statsKey, COUNTER.retried);
           const type = outcome.kind === 'error' ? CONNECTION_FAILED : HTTP_RETRYABLE;
           throw ApplicationFailure.create({ type, message: verdict.reason, nextRetryDelay: delay });
         }
@@ -185,7 +219,10 @@ export function createWebhookActivities(deps: WebhookDeps) {
     /** Called by a workflow once a delivery has failed for good. */
     async markDeliveryFailed(input: { deliveryId: string; retryBase: number; error: string }): Promise<void> {
       const delivery = await deps.deliveries.markFailed(input.deliveryId, input.retryBase, input.error);
-      if (delivery) await emit(delivery, SYSTEM_EVENT.webhookFailed, { error: input.error });
+      if (!delivery || !(await emit(delivery, SYSTEM_EVENT.webhookFailed, { error: input.error }))) return;
+      deps.stats.count(statsKeyOf(delivery), COUNTER.failed);
+      deps.metrics.delivered('failed');
+      deps.logger.warn({ ...logFields(delivery), error: input.error }, 'webhook failed for good');
     },
   };
 }

@@ -16,6 +16,7 @@ const envSchema = z.object({
   HOOKWAY_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   FERRETDB_PORT: port.default(27017),
@@ -43,6 +44,8 @@ export interface Config {
   port: number;
   /** Interface the gateway listens on; 0.0.0.0 in a container. */
   host: string;
+  /** Where a worker serves Prometheus /metrics (on `host`); 0 turns it off. */
+  workerMetricsPort: number;
   embedded: { temporalPort: number; temporalUiPort: number; ferretdbPort: number };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   webhookTimeoutMs: number;
@@ -71,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKey: e.HOOKWAY_API_KEY,
     port: e.PORT,
     host: e.HOST,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
     embedded: { temporalPort: e.TEMPORAL_PORT, temporalUiPort: e.TEMPORAL_UI_PORT, ferretdbPort: e.FERRETDB_PORT },
     logLevel: e.LOG_LEVEL,
     webhookTimeoutMs: e.HOOKWAY_WEBHOOK_TIMEOUT_MS,

@@ -2,7 +2,10 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, mongoUri, temporalAddress } from './config';
 import { connectRepositories } from './db/connection';
+import { collectDefaultMetrics } from 'prom-client';
 import { createLogger } from './logger';
+import { serveMetrics } from './metrics/serve';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { stopOnSignal } from './shutdown';
 import { connectClient, ensureSearchAttributes } from './temporal/connect';
 import { installTemporalRuntime } from './temporal/runtime';
@@ -21,7 +24,11 @@ async function main(): Promise<void> {
   } finally {
     await client.connection.close();
   }
-  const repositories = await connectRepositories(mongoUri(config));
+  const repositories = await connectRepositories(mongoUri(config), logger);
+  const metrics = new WorkerMetrics(repositories.destinations);
+  collectDefaultMetrics({ register: metrics.registry });
+  const metricsServer = config.workerMetricsPort === 0 ? undefined : await serveMetrics(metrics.registry, config.host, config.workerMetricsPort);
+  if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics');
   const connection = await NativeConnection.connect({ address });
   const worker = await createJourneyWorker({
     connection,
@@ -31,13 +38,16 @@ async function main(): Promise<void> {
     webhookTimeoutMs: config.webhookTimeoutMs,
     network: config.network,
     logger,
+    metrics,
   });
   const running = worker.run();
   logger.info({ taskQueue: config.taskQueue }, 'worker running');
   stopOnSignal(logger, async () => {
     worker.shutdown();
     await running;
+    metricsServer?.server.close();
     await connection.close();
+    await repositories.statsRecorder.close();
     await repositories.connection.close();
   });
   await running;

@@ -5,6 +5,7 @@ import type { Repositories } from './db/connection';
 import { AddressPolicy } from './delivery/address-guard';
 import { WebhookSender } from './delivery/sender';
 import type { Logger } from './logger';
+import type { WorkerMetrics } from './metrics/worker-metrics';
 
 export interface JourneyWorkerOptions {
   connection: NativeConnection;
@@ -14,6 +15,8 @@ export interface JourneyWorkerOptions {
   webhookTimeoutMs: number;
   network: Config['network'];
   logger: Logger;
+  /** Where activities report Prometheus metrics (the worker serves them when a port is set). */
+  metrics?: WorkerMetrics;
   /** A prebuilt bundle (tests build one for the whole run); otherwise the worker bundles workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -29,6 +32,7 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<W
       sender: new WebhookSender(new AddressPolicy(opts.network)),
       webhookTimeoutMs: opts.webhookTimeoutMs,
       logger: opts.logger,
+      metrics: opts.metrics,
     }),
   });
 }

@@ -33,6 +33,8 @@ export interface JourneyInput {
   campaign: Campaign;
   userId: string;
   trigger: JourneyEvent;
+  /** The campaign version the journey follows, for its stats (absent in journeys started before it was passed). */
+  campaignVersion?: number;
   /** Set when a long journey continued as a new run: where it was and what it knew. */
   resume?: ResumeState;
 }
@@ -110,7 +112,7 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
       if (!(await checkAudience({ ...journeyRef(input, {}), audience: campaign.audience }))) return { outcome: 'notInAudience' };
     }
     // Not cancellable: an admitted journey must reach the try below, which records its end.
-    const admission = await CancellationScope.nonCancellable(() => admitJourney({ ...identity, reentry: campaign.reentry, at: Date.now() }));
+    const admission = await CancellationScope.nonCancellable(() => admitJourney({ ...identity, reentry: campaign.reentry, at: Date.now(), campaignVersion: input.campaignVersion }));
     if (!admission.admitted) return { outcome: 'notAdmitted', reason: admission.reason };
   }
   try {

@@ -2,6 +2,8 @@
 // no transactions or sessions, no change streams, no TTL/partial/text indexes, no $lookup or
 // $facet, no projection on findOneAndUpdate, and duplicates detected through error 11000.
 import mongoose, { type Connection } from 'mongoose';
+import pino from 'pino';
+import type { Logger } from '../logger';
 import { CampaignRepository } from './campaigns';
 import { Claims } from './claims';
 import { DeliveryRepository } from './deliveries';
@@ -9,6 +11,8 @@ import { DestinationRepository } from './destinations';
 import { EventRepository } from './events';
 import { JourneyRepository } from './journeys';
 import { ProfileRepository } from './profiles';
+import { StatsStore } from './stats';
+import { StatsRecorder } from './stats-recorder';
 
 export interface Repositories {
   connection: Connection;
@@ -19,13 +23,22 @@ export interface Repositories {
   deliveries: DeliveryRepository;
   destinations: DestinationRepository;
   journeys: JourneyRepository;
+  stats: StatsStore;
+  /** Counts campaign analytics; flush or close it before closing the connection. */
+  statsRecorder: StatsRecorder;
 }
 
-export async function connectRepositories(uri: string): Promise<Repositories> {
+const STATS_FLUSH_MS = 1_000;
+const STATS_COMPACT_EVERY = 5;
+
+export async function connectRepositories(uri: string, logger: Logger = pino({ level: 'silent' })): Promise<Repositories> {
   // Indexes are created explicitly below, not lazily by mongoose on first use.
   const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false, autoCreate: true });
   await connection.asPromise();
   const claims = new Claims(connection);
+  const stats = new StatsStore(connection, claims);
+  const statsRecorder = new StatsRecorder(stats, { flushMs: STATS_FLUSH_MS, compactEvery: STATS_COMPACT_EVERY, logger });
+  connection.on('close', () => statsRecorder.stop());
   const repositories = {
     connection,
     claims,
@@ -35,6 +48,8 @@ export async function connectRepositories(uri: string): Promise<Repositories> {
     deliveries: new DeliveryRepository(connection),
     destinations: new DestinationRepository(connection, claims),
     journeys: new JourneyRepository(connection),
+    stats,
+    statsRecorder,
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
   return repositories;

@@ -25,6 +25,8 @@ export interface DeliveryRecord {
   userId: string;
   stepId: string;
   destinationId?: string;
+  /** The campaign version of the journey that made it, for its stats; 0 when unknown. */
+  campaignVersion?: number;
   /** Depth of the event behind the journey, for the system events this delivery emits. */
   chainDepth?: number;
   status: DeliveryStatus;
@@ -53,6 +55,7 @@ const deliverySchema = new Schema<DeliveryRecord>(
     userId: { type: String, required: true },
     stepId: { type: String, required: true },
     destinationId: String,
+    campaignVersion: Number,
     chainDepth: Number,
     status: { type: String, enum: DELIVERY_STATUSES, required: true },
     request: { type: Schema.Types.Mixed },
@@ -89,25 +92,27 @@ export class DeliveryRepository {
     this.model = connection.model<DeliveryRecord>('Delivery', deliverySchema, 'deliveries');
   }
 
-  /** Stores the rendered request once; a repeated call (an activity retry) changes nothing. */
-  async prepare(key: DeliveryKey, destinationId: string | undefined, chainDepth: number, request: RenderedRequest): Promise<void> {
+  /** Stores the rendered request once; a repeated call (an activity retry) changes nothing. True when it was stored now. */
+  async prepare(key: DeliveryKey, campaignVersion: number, destinationId: string | undefined, chainDepth: number, request: RenderedRequest): Promise<boolean> {
     const { _id, ...identity } = key;
-    await this.model.updateOne(
+    const stored = await this.model.updateOne(
       { _id },
-      { $setOnInsert: { ...identity, ...(destinationId && { destinationId }), chainDepth, request, status: 'pending', attempts: [], retryBase: 0 } },
+      { $setOnInsert: { ...identity, campaignVersion, ...(destinationId && { destinationId }), chainDepth, request, status: 'pending', attempts: [], retryBase: 0 } },
       { upsert: true },
     );
+    return stored.upsertedCount === 1;
   }
 
-  /** A request that could not even be prepared (template, destination) fails at once, with the reason as its only attempt. */
-  async recordPrepareFailure(key: DeliveryKey, errorClass: string, error: string): Promise<void> {
+  /** A request that could not even be prepared (template, destination) fails at once, with the reason as its only attempt. True when stored now. */
+  async recordPrepareFailure(key: DeliveryKey, campaignVersion: number, errorClass: string, error: string): Promise<boolean> {
     const { _id, ...identity } = key;
     const attempt: DeliveryAttempt = { attempt: 1, at: new Date(), latencyMs: 0, errorClass, error };
-    await this.model.updateOne(
+    const stored = await this.model.updateOne(
       { _id },
-      { $setOnInsert: { ...identity, status: 'failed', error, attempts: [attempt], retryBase: 0 } },
+      { $setOnInsert: { ...identity, campaignVersion, status: 'failed', error, attempts: [attempt], retryBase: 0 } },
       { upsert: true },
     );
+    return stored.upsertedCount === 1;
   }
 
   async get(id: string): Promise<DeliveryRecord | null> {

@@ -77,9 +77,10 @@ export class EventRepository {
       .lean<EventRecord[]>();
   }
 
-  /** A system event from a worker; its id is deterministic, so a retried activity stores it once. */
-  async insertSystemEvent(event: Omit<EventRecord, 'receivedAt' | 'pendingMatch'>): Promise<void> {
-    await this.insertNew([{ ...event, receivedAt: new Date(), pendingMatch: true }]);
+  /** A system event from a worker; its id is deterministic, so a retried activity stores it once. True when it was new. */
+  async insertSystemEvent(event: Omit<EventRecord, 'receivedAt' | 'pendingMatch'>): Promise<boolean> {
+    const { inserted } = await this.insertNew([{ ...event, receivedAt: new Date(), pendingMatch: true }]);
+    return inserted.length === 1;
   }
 
   async findPendingMatch(limit: number): Promise<EventRecord[]> {

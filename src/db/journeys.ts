@@ -9,6 +9,8 @@ export interface JourneyRecord {
   campaignId: string;
   userId: string;
   runId: string;
+  /** The campaign version this run follows, for its stats. */
+  campaignVersion?: number;
   status: 'running' | 'ended';
   entries: number;
   enteredAt: Date;
@@ -22,6 +24,7 @@ const journeySchema = new Schema<JourneyRecord>(
     campaignId: { type: String, required: true },
     userId: { type: String, required: true },
     runId: { type: String, required: true },
+    campaignVersion: Number,
     status: { type: String, required: true },
     entries: { type: Number, default: 0 },
     enteredAt: Date,
@@ -59,7 +62,7 @@ export class JourneyRepository {
   }
 
   /** Applies the campaign's re-entry rule to a new run; repeated calls for the same run agree. */
-  async admit(journeyId: string, runId: string, campaignId: string, userId: string, reentry: Reentry, now: Date): Promise<Admission> {
+  async admit(journeyId: string, runId: string, campaignId: string, userId: string, campaignVersion: number, reentry: Reentry, now: Date): Promise<Admission> {
     const previous = await this.journeys.findById(journeyId).lean<JourneyRecord>();
     if (previous?.runId === runId) return { admitted: true };
     if (previous && reentry.mode === 'once') return { admitted: false, reason: 'already entered once' };
@@ -67,7 +70,7 @@ export class JourneyRepository {
       const readyAt = previous.endedAt.getTime() + parseDuration(reentry.cooldown)!;
       if (now.getTime() < readyAt) return { admitted: false, reason: `cooling down until ${new Date(readyAt).toISOString()}` };
     }
-    const entry = { campaignId, userId, runId, status: 'running', enteredAt: now };
+    const entry = { campaignId, userId, runId, campaignVersion, status: 'running', enteredAt: now };
     try {
       await this.journeys.updateOne({ _id: journeyId }, { $set: entry, $unset: { endedAt: 1, outcome: 1 }, $inc: { entries: 1 } }, { upsert: true });
     } catch (err) {
@@ -75,6 +78,11 @@ export class JourneyRepository {
       return { admitted: false, reason: 'entered by a concurrent run' };
     }
     return { admitted: true };
+  }
+
+  /** The campaign version a journey's current run follows; 0 when unknown. */
+  async versionOf(journeyId: string): Promise<number> {
+    return (await this.journeys.findById(journeyId, { campaignVersion: 1 }).lean<Pick<JourneyRecord, 'campaignVersion'>>())?.campaignVersion ?? 0;
   }
 
   async ended(journeyId: string, runId: string, outcome: string, now: Date): Promise<void> {

@@ -24,7 +24,7 @@ export async function enterJourney(client: Client, taskQueue: string, campaign: 
   const options = {
     workflowId: workflowIdFor(campaign, event),
     taskQueue,
-    args: [{ campaign, userId: event.userId, trigger: event }] as [Parameters<typeof journey>[0]],
+    args: [{ campaign, userId: event.userId, trigger: event, campaignVersion: version }] as [Parameters<typeof journey>[0]],
     typedSearchAttributes: [
       { key: CAMPAIGN_ID, value: campaign.id },
       { key: USER_ID, value: event.userId },

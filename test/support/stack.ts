@@ -4,6 +4,8 @@ import type { ServiceProcess } from '../../src/embedded/service-process';
 import { connectRepositories, type Repositories } from '../../src/db/connection';
 import { startGateway, type RunningGateway } from '../../src/gateway/start';
 import { createLogger } from '../../src/logger';
+import { serveMetrics } from '../../src/metrics/serve';
+import { WorkerMetrics } from '../../src/metrics/worker-metrics';
 import { createJourneyWorker } from '../../src/worker';
 
 export interface Stack {
@@ -40,8 +42,10 @@ export function uniqueId(prefix: string): string {
 }
 
 /** A journey worker on its own task queue, with real activities against the test FerretDB. */
-export async function startWorker(taskQueue: string, opts: { temporalAddress?: string; webhookTimeoutMs?: number } = {}) {
-  const repositories = await connectRepositories(mongoUriFor(taskQueue));
+export async function startWorker(taskQueue: string, opts: { temporalAddress?: string; webhookTimeoutMs?: number; serveMetrics?: boolean } = {}) {
+  const repositories = await connectRepositories(mongoUriFor(taskQueue), logger);
+  const metrics = new WorkerMetrics(repositories.destinations);
+  const metricsServer = opts.serveMetrics ? await serveMetrics(metrics.registry, '127.0.0.1', 0) : undefined;
   const connection = await NativeConnection.connect({ address: opts.temporalAddress ?? stack().temporalAddress });
   const worker = await createJourneyWorker({
     connection,
@@ -51,14 +55,19 @@ export async function startWorker(taskQueue: string, opts: { temporalAddress?: s
     webhookTimeoutMs: opts.webhookTimeoutMs ?? 15_000,
     network: TEST_NETWORK,
     logger,
+    metrics,
     workflowBundle: stack().workflowBundle,
   });
   const running = worker.run();
   return {
+    /** Set when started with serveMetrics. */
+    metricsUrl: metricsServer?.url,
     async stop() {
       worker.shutdown();
       await running;
+      metricsServer?.server.close();
       await connection.close();
+      await repositories.statsRecorder.close();
       await repositories.connection.close();
     },
   };
