@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     secretGraceMs: config.secretGraceMs,
     network: config.network,
     logger,
+    processMetrics: true,
   });
   logger.info({ url: gateway.url }, 'gateway listening');
   stopOnSignal(logger, () => gateway.close());

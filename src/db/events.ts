@@ -96,6 +96,16 @@ export class EventRepository {
     await this.model.updateOne({ _id: id }, { $unset: { pendingRoutes: 1 } });
   }
 
+  /** When the oldest event still waiting in the outbox (to be matched or routed) arrived. */
+  async oldestUnrouted(): Promise<Date | undefined> {
+    const [routes, match] = await Promise.all([
+      this.model.findOne({ pendingRoutes: { $exists: true } }, { receivedAt: 1 }).sort({ receivedAt: 1 }).lean<Pick<EventRecord, 'receivedAt'>>(),
+      this.model.findOne({ pendingMatch: true }, { receivedAt: 1 }).sort({ receivedAt: 1 }).lean<Pick<EventRecord, 'receivedAt'>>(),
+    ]);
+    const times = [routes?.receivedAt, match?.receivedAt].filter((t): t is Date => t instanceof Date);
+    return times.length === 0 ? undefined : new Date(Math.min(...times.map((t) => t.getTime())));
+  }
+
   async get(id: string): Promise<EventRecord | null> {
     return this.model.findById(id).lean<EventRecord>();
   }

@@ -1,16 +1,20 @@
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
+import { collectDefaultMetrics } from 'prom-client';
 import type { Repositories } from '../db/connection';
 import type { WebhookSender } from '../delivery/sender';
 import type { Logger } from '../logger';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { ActiveCampaigns } from './active-campaigns';
 import { requireApiKey } from './auth';
+import { dashboard } from './dashboard';
 import type { EventRouter } from './event-router';
 import { errorHandler, notFound, requireJsonBody } from './http-errors';
 import { campaignRoutes } from './routes/campaigns';
 import { deliveryRoutes } from './routes/deliveries';
 import { destinationRoutes } from './routes/destinations';
 import { eventRoutes } from './routes/events';
+import { statsRoutes } from './routes/stats';
 
 export interface GatewayDeps {
   repositories: Repositories;
@@ -23,6 +27,8 @@ export interface GatewayDeps {
   router: EventRouter;
   apiKey: string;
   logger: Logger;
+  /** Adds Node's process metrics to /metrics; once per process (the gateway's entry point sets it). */
+  processMetrics?: boolean;
   /** Resolves when every service the gateway needs answers; rejects naming the one that does not. */
   checkHealth: () => Promise<Record<string, 'ok' | 'down'>>;
 }
@@ -33,6 +39,15 @@ export function createApp(deps: GatewayDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  const metrics = new GatewayMetrics(deps.repositories.events);
+  if (deps.processMetrics) collectDefaultMetrics({ register: metrics.registry });
+  app.use(metrics.countRequests());
+
+  // Counts and route patterns only, like /healthz: for the Prometheus scraper, without the key.
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use('/dashboard', dashboard());
 
   app.get('/healthz', async (_req, res) => {
     const services = await deps.checkHealth();
@@ -47,7 +62,8 @@ export function createApp(deps: GatewayDeps): Express {
   const { campaigns, deliveries, destinations, profiles } = deps.repositories;
   const testSend = { profiles, destinations, sender: deps.sender, defaultTimeoutMs: deps.webhookTimeoutMs };
   v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal }));
-  v1.use(eventRoutes({ router: deps.router }));
+  v1.use(eventRoutes({ router: deps.router, metrics }));
+  v1.use(statsRoutes({ stats: deps.repositories.stats, campaigns }));
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   v1.use(destinationRoutes({ destinations, deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue, secretGraceMs: deps.secretGraceMs }));
   app.use('/v1', v1);

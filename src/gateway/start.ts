@@ -25,6 +25,8 @@ export interface GatewayOptions {
   secretGraceMs: number;
   network: Config['network'];
   logger: Logger;
+  /** Adds Node's process metrics to /metrics; set by the entry point, once per process. */
+  processMetrics?: boolean;
 }
 
 export interface RunningGateway {
@@ -82,6 +84,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     router,
     apiKey: opts.apiKey,
     logger: opts.logger,
+    processMetrics: opts.processMetrics,
     checkHealth: async () => ({
       mongodb: await probe(() => pingMongo(repositories.connection)),
       temporal: await probe(() => pingTemporal(temporal, HEALTH_TIMEOUT_MS)),

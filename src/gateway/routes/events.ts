@@ -1,16 +1,32 @@
 import { Router } from 'express';
 import { eventBatchSchema, eventInputSchema } from '../../domain/event';
+import type { GatewayMetrics } from '../../metrics/gateway-metrics';
 import type { EventRouter } from '../event-router';
-import { parseInput } from '../http-errors';
+import { HttpError, parseInput } from '../http-errors';
 
-export function eventRoutes(deps: { router: EventRouter }): Router {
+/** How many events a rejected body held: a batch counts its entries. */
+function eventsIn(body: unknown): number {
+  const events = typeof body === 'object' && body !== null ? (body as { events?: unknown }).events : undefined;
+  return Array.isArray(events) ? events.length : 1;
+}
+
+export function eventRoutes(deps: { router: EventRouter; metrics: GatewayMetrics }): Router {
   const router = Router();
 
   /** One event, or `{ events: [...] }`; 202 once every accepted event is stored. */
   router.post('/events', async (req, res) => {
     const isBatch = typeof req.body === 'object' && req.body !== null && 'events' in req.body;
-    const inputs = isBatch ? parseInput(eventBatchSchema, req.body, 'event batch').events : [parseInput(eventInputSchema, req.body, 'event')];
-    res.status(202).json(await deps.router.ingest(inputs));
+    let inputs;
+    try {
+      inputs = isBatch ? parseInput(eventBatchSchema, req.body, 'event batch').events : [parseInput(eventInputSchema, req.body, 'event')];
+    } catch (err) {
+      if (err instanceof HttpError) deps.metrics.countEvents('rejected', eventsIn(req.body));
+      throw err;
+    }
+    const result = await deps.router.ingest(inputs);
+    deps.metrics.countEvents('accepted', result.accepted);
+    deps.metrics.countEvents('duplicate', result.duplicates);
+    res.status(202).json(result);
   });
 
   return router;

@@ -1,0 +1,47 @@
+import type { RequestHandler } from 'express';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { EventRepository } from '../db/events';
+
+/** The gateway's Prometheus metrics: HTTP requests, events by result, and how far routing lags behind. */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'hookway_http_requests_total',
+    help: 'HTTP requests by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.registry],
+  });
+  private readonly events = new Counter({
+    name: 'hookway_events_total',
+    help: 'Events received, by result (accepted, duplicate, rejected)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+
+  constructor(eventStore: EventRepository) {
+    new Gauge({
+      name: 'hookway_routing_lag_seconds',
+      help: 'Age of the oldest accepted event not yet handed to Temporal (the outbox); 0 when it is empty',
+      registers: [this.registry],
+      async collect() {
+        const oldest = await eventStore.oldestUnrouted();
+        this.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
+      },
+    });
+  }
+
+  /** Counts each request once it is answered, labelled by its route pattern, never by ids in the path. */
+  countRequests(): RequestHandler {
+    return (req, res, next) => {
+      res.on('finish', () => {
+        const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+        this.requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      });
+      next();
+    };
+  }
+
+  countEvents(result: 'accepted' | 'duplicate' | 'rejected', n: number): void {
+    if (n > 0) this.events.inc({ result }, n);
+  }
+}
