@@ -1,73 +1,91 @@
-// `hookway stats <campaignId>`: what the API can tell today — status, versions with their
-// running journeys, and deliveries by status. Real analytics (conversions, rates over
-// time) are a later piece.
-import type { Command } from 'commander';
-import { jsonOption, withContext } from '../action';
-import type { GatewayClient } from '../gateway';
+// `hookway stats <campaignId>`: the campaign's analytics from GET /v1/campaigns/:id/stats
+// (entered, webhooks, conversions, latency, per version, the funnel) and its running journeys.
+import { InvalidArgumentError, type Command } from 'commander';
+import { jsonOption, positiveInt, withContext } from '../action';
 import { withQuery } from '../gateway';
-import { formatTime, printFields, printJson, printLine, printTable } from '../output';
+import { printFields, printJson, printLine, printTable } from '../output';
 import type { CampaignDetail } from './campaign-types';
-import type { DeliveryView } from './delivery-types';
 
-const PAGE = 500;
-/** Counting walks the delivery log page by page; past this many it reports a lower bound. */
-const MAX_COUNTED = 20_000;
-
-interface DeliveryCounts {
-  byStatus: Record<string, number>;
-  counted: number;
-  complete: boolean;
+interface StatsOptions {
+  from?: string;
+  to?: string;
+  bucket?: string;
+  version?: number;
 }
 
-/** Pages backwards by creation time; ties at a page boundary are fetched again and de-duplicated by id. */
-async function countDeliveries(gateway: GatewayClient, campaignId: string): Promise<DeliveryCounts> {
-  const byStatus: Record<string, number> = { pending: 0, retrying: 0, succeeded: 0, failed: 0 };
-  const seen = new Set<string>();
-  let until: string | undefined;
-  for (;;) {
-    const { deliveries } = await gateway.get<{ deliveries: DeliveryView[] }>(withQuery('/v1/deliveries', { campaignId, until, limit: PAGE }));
-    const fresh = deliveries.filter((d) => !seen.has(d.id));
-    for (const d of fresh) {
-      seen.add(d.id);
-      byStatus[d.status] = (byStatus[d.status] ?? 0) + 1;
-    }
-    if (deliveries.length < PAGE) return { byStatus, counted: seen.size, complete: true };
-    if (fresh.length === 0 || seen.size >= MAX_COUNTED) return { byStatus, counted: seen.size, complete: false };
-    // `until` is exclusive: step one millisecond past the oldest so its equals come back.
-    until = new Date(new Date(deliveries.at(-1)!.createdAt).getTime() + 1).toISOString();
-  }
+interface Summary {
+  entered: number;
+  exited: Record<string, number>;
+  webhooks: { attempted: number; succeeded: number; failed: number; retried: number };
+  heldQuietHours: number;
+  capped: number;
+  conversions: number;
+  conversionRate: number | null;
+  successRate: number | null;
+  latencyMs: { p50: number | null; p95: number | null };
 }
+
+type FunnelStage = { stage: 'entered' | 'goal'; count: number } | { stage: 'step'; step: string; reached: number; sent: number };
+
+interface StatsAnswer {
+  from: string;
+  to: string;
+  totals: Summary;
+  versions: Array<{ version: number } & Summary>;
+  funnel: FunnelStage[];
+}
+
+function bucketSize(text: string): string {
+  if (text !== 'hour' && text !== 'day') throw new InvalidArgumentError('must be hour or day');
+  return text;
+}
+
+const percent = (rate: number | null) => (rate === null ? '-' : `${(rate * 100).toFixed(1)}%`);
+const ms = (value: number | null) => (value === null ? '-' : `${value} ms`);
 
 export function registerStats(program: Command): void {
   jsonOption(
     program
       .command('stats')
-      .description("a campaign's status, running journeys per version, and deliveries by status")
-      .argument('<campaignId>', 'campaign id'),
+      .description("a campaign's analytics: entered, webhooks, conversions, latency, per version, and its funnel")
+      .argument('<campaignId>', 'campaign id')
+      .option('--from <time>', 'start of the range (ISO 8601); default: a day (or, by day, 30 days) before --to')
+      .option('--to <time>', 'end of the range (ISO 8601); default: now')
+      .option('--bucket <size>', 'hour or day', bucketSize)
+      .option('--version <n>', 'only this campaign version', positiveInt),
   ).action(
-    withContext(async (ctx, _opts, campaignId) => {
+    withContext<StatsOptions>(async (ctx, opts, campaignId) => {
       const gateway = ctx.gateway();
-      const campaign = await gateway.get<CampaignDetail>(`/v1/campaigns/${encodeURIComponent(campaignId)}`);
-      const deliveries = await countDeliveries(gateway, campaignId);
+      const id = encodeURIComponent(campaignId);
+      const campaign = await gateway.get<CampaignDetail>(`/v1/campaigns/${id}`);
+      const stats = await gateway.get<StatsAnswer>(withQuery(`/v1/campaigns/${id}/stats`, { from: opts.from, to: opts.to, bucket: opts.bucket, version: opts.version }));
       const runningJourneys = campaign.versions.reduce((sum, v) => sum + v.runningJourneys, 0);
-      if (ctx.json) {
-        return printJson({
-          campaign: { id: campaign.id, name: campaign.name, status: campaign.status, version: campaign.version },
-          runningJourneys,
-          versions: campaign.versions,
-          deliveries: { ...deliveries.byStatus, total: deliveries.counted, complete: deliveries.complete },
-        });
-      }
+      if (ctx.json) return printJson({ ...stats, runningJourneys });
+      const { totals } = stats;
       printFields([
         ['campaign', `${campaign.id} (${campaign.name})`],
         ['status', `${campaign.status}, version ${campaign.version}`],
+        ['range', `${stats.from} to ${stats.to}`],
         ['running journeys', runningJourneys],
-        ['deliveries', `${Object.entries(deliveries.byStatus).map(([status, n]) => `${status} ${n}`).join(', ')}${deliveries.complete ? '' : ` (the latest ${deliveries.counted} only)`}`],
+        ['entered', totals.entered],
+        ['exited', Object.entries(totals.exited).map(([outcome, n]) => `${outcome} ${n}`).join(', ') || '0'],
+        ['webhooks', `attempted ${totals.webhooks.attempted}, succeeded ${totals.webhooks.succeeded}, failed ${totals.webhooks.failed}, retried ${totals.webhooks.retried}`],
+        ['success rate', percent(totals.successRate)],
+        ['held (quiet hours), capped', `${totals.heldQuietHours}, ${totals.capped}`],
+        ['conversions', `${totals.conversions} (${percent(totals.conversionRate)})`],
+        ['latency p50 / p95', `${ms(totals.latencyMs.p50)} / ${ms(totals.latencyMs.p95)}`],
       ]);
       printLine();
       printTable(
-        ['VERSION', 'CREATED', 'RUNNING JOURNEYS'],
-        campaign.versions.map((v) => [`${v.version}${v.current ? ' (current)' : ''}`, formatTime(v.createdAt), v.runningJourneys]),
+        ['VERSION', 'RUNNING', 'ENTERED', 'SUCCEEDED', 'FAILED', 'CONVERSIONS'],
+        stats.versions.map((v) => [v.version, campaign.versions.find((c) => c.version === v.version)?.runningJourneys ?? 0, v.entered, v.webhooks.succeeded, v.webhooks.failed, v.conversions]),
+      );
+      printLine();
+      printTable(
+        ['FUNNEL', 'JOURNEYS'],
+        stats.funnel.flatMap((s): Array<[string, number]> =>
+          s.stage === 'step' ? [[`${s.step} reached`, s.reached], [`${s.step} sent`, s.sent]] : [[s.stage === 'entered' ? 'entered' : 'goal reached', s.count]],
+        ),
       );
     }),
   );
