@@ -4,6 +4,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { jsonOption, positiveInt, withContext } from '../action';
 import { withQuery } from '../gateway';
 import { printFields, printJson, printLine, printTable } from '../output';
+import type { StatsSummary as Summary } from '../../domain/stats';
+import type { FunnelStage } from '../../gateway/stats-report';
 import type { CampaignDetail } from './campaign-types';
 
 interface StatsOptions {
@@ -12,20 +14,6 @@ interface StatsOptions {
   bucket?: string;
   version?: number;
 }
-
-interface Summary {
-  entered: number;
-  exited: Record<string, number>;
-  webhooks: { attempted: number; succeeded: number; failed: number; retried: number };
-  heldQuietHours: number;
-  capped: number;
-  conversions: number;
-  conversionRate: number | null;
-  successRate: number | null;
-  latencyMs: { p50: number | null; p95: number | null };
-}
-
-type FunnelStage = { stage: 'entered' | 'goal'; count: number } | { stage: 'step'; step: string; reached: number; sent: number };
 
 interface StatsAnswer {
   from: string;
