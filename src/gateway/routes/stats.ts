@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { CampaignRepository } from '../../db/campaigns';
 import type { StatsStore } from '../../db/stats';
-import { DAY_MS } from '../../domain/stats';
+import { DAY_MS, floorTo, HOUR_MS } from '../../domain/stats';
 import { HttpError, parseInput } from '../http-errors';
 import { funnel, series, totals, totalsByVersion, type BucketSize } from '../stats-report';
 
@@ -31,7 +31,8 @@ function rangeOf(query: { from?: string; to?: string }, defaultMs: number): { fr
   const problem = (path: string, message: string) => new HttpError(400, 'invalid_request', `invalid query: ${path}: ${message}`, [{ path, message }]);
   if (from >= to) throw problem('from', 'must be before "to"');
   if (to.getTime() - from.getTime() > MAX_RANGE_MS) throw problem('from', `must be at most ${MAX_RANGE_MS / DAY_MS} days before "to"`);
-  return { from, to };
+  // Counters are kept by the hour: a range starts at the whole hour holding `from`.
+  return { from: new Date(floorTo(from.getTime(), HOUR_MS)), to };
 }
 
 export function statsRoutes(deps: { stats: StatsStore; campaigns: CampaignRepository }): Router {
