@@ -4,6 +4,7 @@ import type { JourneyRepository } from '../src/db/journeys';
 import type { StatsRecorder } from '../src/db/stats-recorder';
 import type { Reentry } from '../src/domain/campaign';
 import { COUNTER, exitCounter } from '../src/domain/stats';
+import type { Logger } from '../src/logger';
 import { SYSTEM_EVENT } from '../src/domain/system-events';
 
 /** Times (`at`) come from the workflow's clock, so cooldowns follow workflow time, also when a test skips it. */
@@ -16,7 +17,10 @@ export interface JourneyIdentity {
   depth: number;
 }
 
-export function createJourneyActivities(deps: { journeys: JourneyRepository; events: EventRepository; campaigns: CampaignRepository; stats: StatsRecorder }) {
+export function createJourneyActivities(deps: { journeys: JourneyRepository; events: EventRepository; campaigns: CampaignRepository; stats: StatsRecorder; logger: Logger }) {
+  /** The ids a journey's log lines carry; never its event or profile properties. */
+  const logFields = (identity: JourneyIdentity) => ({ journeyId: identity.journeyId, runId: identity.runId, campaignId: identity.campaignId, userId: identity.userId });
+
   /** Writes a system event for connected campaigns; the id makes a retried activity write it once, and the answer (new or not) makes it counted once. */
   async function emit(identity: JourneyIdentity, name: string, suffix: string, properties: Record<string, string>): Promise<boolean> {
     return deps.events.insertSystemEvent({
@@ -42,7 +46,9 @@ export function createJourneyActivities(deps: { journeys: JourneyRepository; eve
       const admission = await deps.journeys.admit(input.journeyId, input.runId, input.campaignId, input.userId, version, input.reentry, new Date(input.at));
       if (admission.admitted && (await emit(input, SYSTEM_EVENT.journeyEntered, 'entered', {}))) {
         deps.stats.count({ campaignId: input.campaignId, version }, COUNTER.entered);
+        deps.logger.info({ ...logFields(input), campaignVersion: version }, 'journey entered');
       }
+      if (!admission.admitted) deps.logger.info({ ...logFields(input), reason: admission.reason }, 'journey not admitted');
       return admission;
     },
 
@@ -52,6 +58,7 @@ export function createJourneyActivities(deps: { journeys: JourneyRepository; eve
       await deps.journeys.ended(input.journeyId, input.runId, input.outcome, new Date(input.at));
       if (await emit(input, SYSTEM_EVENT.journeyExited, 'exited', { outcome: input.outcome, reason: input.reason ?? input.outcome })) {
         deps.stats.count({ campaignId: input.campaignId, version }, exitCounter(input.outcome));
+        deps.logger.info({ ...logFields(input), outcome: input.outcome, reason: input.reason }, 'journey ended');
       }
     },
 
@@ -61,6 +68,7 @@ export function createJourneyActivities(deps: { journeys: JourneyRepository; eve
       const counted = await deps.journeys.recordConversion(`${journeyId}:${runId}`, { campaignId, userId, journeyId, eventId, at: new Date() });
       if (!counted) return;
       deps.stats.count({ campaignId, version }, COUNTER.conversions);
+      deps.logger.info({ ...logFields(input), eventId }, 'goal reached');
       await emit(input, SYSTEM_EVENT.goalReached, 'goal', { eventId });
     },
   };
