@@ -20,7 +20,7 @@ export interface ActivityDeps {
 export function createActivities({ repositories, sender, webhookTimeoutMs, logger, metrics = new WorkerMetrics() }: ActivityDeps) {
   return {
     ...createAudienceActivities({ profiles: repositories.profiles }),
-    ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events, campaigns: repositories.campaigns, stats: repositories.statsRecorder, logger }),
+    ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events, campaigns: repositories.campaigns, stats: repositories.statsRecorder, claims: repositories.claims, logger }),
     ...createWebhookActivities({
       profiles: repositories.profiles,
       deliveries: repositories.deliveries,

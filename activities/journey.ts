@@ -1,4 +1,5 @@
 import type { CampaignRepository, CampaignStatus } from '../src/db/campaigns';
+import type { Claims } from '../src/db/claims';
 import type { EventRepository } from '../src/db/events';
 import type { JourneyRepository } from '../src/db/journeys';
 import type { StatsRecorder } from '../src/db/stats-recorder';
@@ -17,7 +18,10 @@ export interface JourneyIdentity {
   depth: number;
 }
 
-export function createJourneyActivities(deps: { journeys: JourneyRepository; events: EventRepository; campaigns: CampaignRepository; stats: StatsRecorder; logger: Logger }) {
+/** How long a counted fact is remembered against retries: far past any activity retry. */
+const FACT_MEMORY_MS = 30 * 24 * 3_600_000;
+
+export function createJourneyActivities(deps: { journeys: JourneyRepository; events: EventRepository; campaigns: CampaignRepository; stats: StatsRecorder; claims: Claims; logger: Logger }) {
   /** The ids a journey's log lines carry; never its event or profile properties. */
   const logFields = (identity: JourneyIdentity) => ({ journeyId: identity.journeyId, runId: identity.runId, campaignId: identity.campaignId, userId: identity.userId });
 
@@ -60,6 +64,18 @@ export function createJourneyActivities(deps: { journeys: JourneyRepository; eve
         deps.stats.count({ campaignId: input.campaignId, version }, exitCounter(input.outcome));
         deps.logger.info({ ...logFields(input), outcome: input.outcome, reason: input.reason }, 'journey ended');
       }
+    },
+
+    /**
+     * Counts something a workflow decided without an activity of its own (a webhook held by
+     * quiet hours, skipped by a cap), once per `factId` of this run however often it is retried.
+     */
+    async countJourneyFact(input: JourneyIdentity & { counter: typeof COUNTER.heldQuietHours | typeof COUNTER.capped; factId: string }): Promise<void> {
+      const version = await deps.journeys.versionOf(input.journeyId);
+      const id = `count:${input.journeyId}:${input.runId}:${input.counter}:${input.factId}`;
+      if (!(await deps.claims.claim(id, 'stats-fact', new Date(Date.now() + FACT_MEMORY_MS)))) return;
+      deps.stats.count({ campaignId: input.campaignId, version }, input.counter);
+      deps.logger.info({ ...logFields(input), counter: input.counter, factId: input.factId }, 'journey counted');
     },
 
     async recordConversion(input: JourneyIdentity & { eventId: string }): Promise<void> {

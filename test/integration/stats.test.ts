@@ -85,7 +85,7 @@ describe('campaign stats counters', function () {
     assert.equal(new Set(byVersion.map((r) => r.hour.getTime())).size, hours.length, 'one hourly bucket per hour');
   });
 
-  it('counts an entry, an exit and a conversion once when their activities run twice', async function () {
+  it('counts an entry, a hold, a cap, an exit and a conversion once when their activities run twice', async function () {
     const repositories = processes[3];
     const activities = createActivities({ repositories, sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)), webhookTimeoutMs: 5_000, logger });
     const campaignId = uniqueId('retried');
@@ -93,13 +93,22 @@ describe('campaign stats counters', function () {
     const from = new Date(Date.now() - HOUR_MS);
     for (let i = 0; i < 2; i++) {
       await activities.admitJourney({ ...identity, reentry: { mode: 'afterCompletion' }, at: Date.now(), campaignVersion: 3 });
+      await activities.countJourneyFact({ ...identity, counter: COUNTER.heldQuietHours, factId: 'sms' });
+      await activities.countJourneyFact({ ...identity, counter: COUNTER.capped, factId: 'email' });
       await activities.recordConversion({ ...identity, eventId: 'purchase-1' });
       await activities.journeyEnded({ ...identity, outcome: 'goalReached', at: Date.now() });
     }
+    await activities.countJourneyFact({ ...identity, counter: COUNTER.heldQuietHours, factId: 'push' });
     await repositories.statsRecorder.flush();
     const rows = await repositories.stats.rows(from, new Date(Date.now() + HOUR_MS), campaignId);
     assert.deepEqual([...new Set(rows.map((r) => r.version))], [3]);
     const counts = rows.reduce((sum, r) => addCounts(sum, r.counts), {});
-    assert.deepEqual(counts, { [COUNTER.entered]: 1, [COUNTER.conversions]: 1, [exitCounter('goalReached')]: 1 });
+    assert.deepEqual(counts, {
+      [COUNTER.entered]: 1,
+      [COUNTER.heldQuietHours]: 2,
+      [COUNTER.capped]: 1,
+      [COUNTER.conversions]: 1,
+      [exitCounter('goalReached')]: 1,
+    });
   });
 });
