@@ -87,6 +87,7 @@ async function main(): Promise<void> {
         '',
         'Hookway is running.',
         `  Gateway:          ${gatewayUrl}`,
+        `  Dashboard:        ${gatewayUrl}/dashboard/`,
         `  Temporal Web UI:  ${ui}`,
         `  API key:          ${apiKey}`,
         `  Data:             ${config.dataDir}`,
