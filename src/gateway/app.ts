@@ -47,7 +47,7 @@ export function createApp(deps: GatewayDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use('/dashboard', dashboard());
+  app.use('/dashboard', metrics.rememberMount(), dashboard());
 
   app.get('/healthz', async (_req, res) => {
     const services = await deps.checkHealth();
@@ -56,6 +56,7 @@ export function createApp(deps: GatewayDeps): Express {
   });
 
   const v1 = express.Router();
+  v1.use(metrics.rememberMount());
   v1.use(requireApiKey(deps.apiKey));
   v1.use(requireJsonBody);
   v1.use(express.json({ limit: BODY_LIMIT, type: 'application/json' }));

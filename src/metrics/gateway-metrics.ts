@@ -30,13 +30,26 @@ export class GatewayMetrics {
     });
   }
 
-  /** Counts each request once it is answered, labelled by its route pattern, never by ids in the path. */
+  /**
+   * Counts each request once it is answered, labelled by its route pattern (never by ids in
+   * the path): the mount path noted by `rememberMount` plus the matched route, the mount
+   * alone for static files, else "unmatched".
+   */
   countRequests(): RequestHandler {
     return (req, res, next) => {
       res.on('finish', () => {
-        const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+        const mount = typeof res.locals.mount === 'string' ? res.locals.mount : '';
+        const route = req.route ? `${mount}${String(req.route.path)}` : mount || 'unmatched';
         this.requests.inc({ method: req.method, route, status: String(res.statusCode) });
       });
+      next();
+    };
+  }
+
+  /** Notes a router's mount path, which Express forgets once an error leaves the router. */
+  rememberMount(): RequestHandler {
+    return (req, res, next) => {
+      res.locals.mount = req.baseUrl;
       next();
     };
   }

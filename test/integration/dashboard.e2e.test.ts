@@ -75,8 +75,9 @@ describe('the analytics dashboard in headless Chromium', function () {
     page.on('pageerror', (err) => errors.push(err.message));
     page.on('console', (message) => void (message.type() === 'error' && errors.push(message.text())));
 
-    const response = await page.goto(`${gateway.url}/dashboard/`);
+    const response = await page.goto(`${gateway.url}/dashboard`);
     assert.equal(response?.status(), 200);
+    assert.equal(page.url(), `${gateway.url}/dashboard/`, 'redirected to the folder, so relative links resolve');
     const csp = response?.headers()['content-security-policy'] ?? '';
     assert.match(csp, /default-src 'self'/);
     assert.match(csp, /script-src 'self'(;|$)/);

@@ -136,6 +136,9 @@ describe('campaign analytics, end to end', function () {
     assert.equal(sample(after, 'hookway_events_total', { result: 'rejected' }), sample(before, 'hookway_events_total', { result: 'rejected' }) + 1);
     assert.ok(sample(after, 'hookway_http_requests_total', { method: 'POST', route: '/v1/events', status: '202' }) >= accepted);
     assert.ok(sample(after, 'hookway_http_requests_total', { method: 'GET', route: '/v1/campaigns/:id/stats', status: '200' }) >= 1);
+    assert.ok(sample(after, 'hookway_http_requests_total', { method: 'GET', route: '/v1/campaigns/:id/stats', status: '400' }) >= 1);
+    assert.equal(sample(after, 'hookway_http_requests_total', { method: 'POST', route: '/v1/events', status: '400' }), 1);
+    assert.doesNotMatch(after, new RegExp(scenario.campaignId), 'no ids in labels');
     assert.match(after, /^hookway_routing_lag_seconds \d/m);
 
     const { provider, broken } = scenario;
