@@ -27,7 +27,14 @@ async function main(): Promise<void> {
   const repositories = await connectRepositories(mongoUri(config), logger);
   const metrics = new WorkerMetrics(repositories.destinations);
   collectDefaultMetrics({ register: metrics.registry });
-  const metricsServer = config.workerMetricsPort === 0 ? undefined : await serveMetrics(metrics.registry, config.host, config.workerMetricsPort);
+  // Metrics are worth a warning, not a worker: a taken port leaves the worker running without them.
+  const metricsServer =
+    config.workerMetricsPort === 0
+      ? undefined
+      : await serveMetrics(metrics.registry, config.host, config.workerMetricsPort).catch((err: Error) => {
+          logger.warn({ err: err.message, port: config.workerMetricsPort }, 'worker metrics not served; set WORKER_METRICS_PORT to a free port (0: off)');
+          return undefined;
+        });
   if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics');
   const connection = await NativeConnection.connect({ address });
   const worker = await createJourneyWorker({

@@ -14,6 +14,12 @@ export async function serveMetrics(registry: Registry, host: string, port: numbe
       () => res.writeHead(500).end(),
     );
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   return { url: `http://${host}:${(server.address() as AddressInfo).port}/metrics`, server };
 }

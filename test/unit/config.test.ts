@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       apiKey: undefined,
       port: 3000,
       host: '127.0.0.1',
+      workerMetricsPort: 9464,
       embedded: { temporalPort: 7233, temporalUiPort: 8233, ferretdbPort: 27017 },
       logLevel: 'info',
       webhookTimeoutMs: 15_000,
@@ -35,9 +36,10 @@ describe('loadConfig', () => {
   it('reads values from the environment', () => {
     const config = loadConfig({
       PORT: '8080', FERRETDB_PORT: '27018', TEMPORAL_ADDRESS: 'temporal:7233', MONGODB_URI: 'mongodb://db/hw',
-      HOOKWAY_DATA_DIR: '/var/lib/hookway', LOG_LEVEL: 'debug', HOOKWAY_API_KEY: 'k'.repeat(16),
+      HOOKWAY_DATA_DIR: '/var/lib/hookway', LOG_LEVEL: 'debug', HOOKWAY_API_KEY: 'k'.repeat(16), WORKER_METRICS_PORT: '0',
     });
     assert.equal(config.port, 8080);
+    assert.equal(config.workerMetricsPort, 0, 'metrics off');
     assert.equal(config.embedded.ferretdbPort, 27018);
     assert.equal(config.dataDir, '/var/lib/hookway');
     assert.equal(config.logLevel, 'debug');
