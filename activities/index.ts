@@ -4,6 +4,7 @@ import type { Repositories } from '../src/db/connection';
 import type { WebhookSender } from '../src/delivery/sender';
 import type { Logger } from '../src/logger';
 import { createAudienceActivities } from './audience';
+import { createFatigueActivities } from './fatigue';
 import { createJourneyActivities } from './journey';
 import { createWebhookActivities } from './webhook';
 
@@ -27,6 +28,7 @@ export function createActivities({ repositories, sender, webhookTimeoutMs, logge
       defaultTimeoutMs: webhookTimeoutMs,
       logger,
     }),
+    ...createFatigueActivities({ settings: repositories.settings, sendLog: repositories.sendLog, profiles: repositories.profiles, logger }),
   };
 }
 

@@ -9,6 +9,8 @@ import { DestinationRepository } from './destinations';
 import { EventRepository } from './events';
 import { JourneyRepository } from './journeys';
 import { ProfileRepository } from './profiles';
+import { SendLog } from './send-log';
+import { SettingsRepository } from './settings';
 
 export interface Repositories {
   connection: Connection;
@@ -19,6 +21,8 @@ export interface Repositories {
   deliveries: DeliveryRepository;
   destinations: DestinationRepository;
   journeys: JourneyRepository;
+  sendLog: SendLog;
+  settings: SettingsRepository;
 }
 
 export async function connectRepositories(uri: string): Promise<Repositories> {
@@ -35,6 +39,8 @@ export async function connectRepositories(uri: string): Promise<Repositories> {
     deliveries: new DeliveryRepository(connection),
     destinations: new DestinationRepository(connection, claims),
     journeys: new JourneyRepository(connection),
+    sendLog: new SendLog(connection),
+    settings: new SettingsRepository(connection),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
   return repositories;
