@@ -11,6 +11,7 @@ import { campaignRoutes } from './routes/campaigns';
 import { deliveryRoutes } from './routes/deliveries';
 import { destinationRoutes } from './routes/destinations';
 import { eventRoutes } from './routes/events';
+import { settingsRoutes } from './routes/settings';
 
 export interface GatewayDeps {
   repositories: Repositories;
@@ -50,6 +51,7 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use(eventRoutes({ router: deps.router }));
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   v1.use(destinationRoutes({ destinations, deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue, secretGraceMs: deps.secretGraceMs }));
+  v1.use(settingsRoutes({ settings: deps.repositories.settings }));
   app.use('/v1', v1);
 
   app.use(notFound);
