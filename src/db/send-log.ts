@@ -65,12 +65,12 @@ export class SendLog {
     const { userId, key, now } = request;
     const horizon = Math.max(0, ...request.caps.map(capWindowMs));
     for (let tries = 0; tries < MAX_TRIES; tries++) {
-      // Read the last entry first: every entry up to it was written before, so the reads below see
-      // them all, including this key's entry if a retry of this reservation already wrote it.
+      // Read the last entry first: every entry up to it was written before, so the reads below see them all.
       const last = await this.model.findOne({ userId }).sort({ seq: -1 }).lean<SendRecord>();
-      if (await this.model.exists({ userId, key })) return { granted: true };
       const sends =
         horizon === 0 ? [] : await this.model.find({ userId, at: { $gt: new Date(now.getTime() - horizon) }, released: { $ne: true } }).lean<SendRecord[]>();
+      // Looked for last: whatever the reads above saw, including another attempt of this same reservation, is seen here.
+      if (await this.model.exists({ userId, key })) return { granted: true };
       const verdict = capVerdict(request.caps, sends.map((s) => ({ campaignId: s.campaignId, tags: s.tags, at: s.at.getTime() })), now.getTime());
       if (!verdict.granted) return verdict;
       const seq = (last?.seq ?? -1) + 1;
