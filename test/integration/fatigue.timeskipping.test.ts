@@ -120,12 +120,12 @@ describe('frequency caps, quiet hours and send windows in journeys (time-skippin
     assert.deepEqual(paths(), ['/rejected', '/promo']);
   });
 
-  it('20 journeys of one user released at the same moment against a cap of 3: exactly 3 webhooks arrive', async function () {
+  it('50 journeys of one user released at the same moment against a cap of 3: exactly 3 webhooks arrive', async function () {
     await useSettings({ caps: [{ max: 3, window: '24h' }] });
     const userId = uniqueId('user');
     const definition = define({ steps: [{ id: 'together', type: 'delay', duration: '1h' }, webhook('race')] });
     const statuses = await suite.ts.run(async () => {
-      const handles = await Promise.all(Array.from({ length: 20 }, () => suite.ts.startJourney(definition, userId)));
+      const handles = await Promise.all(Array.from({ length: 50 }, () => suite.ts.startJourney(definition, userId)));
       // Every delay ends at the same workflow instant; then the reservations race in real time.
       await suite.ts.env.sleep('61m');
       return Promise.all(handles.map(finished));
