@@ -153,6 +153,26 @@ describe('frequency caps, quiet hours and send windows in journeys (time-skippin
     assert.deepEqual(paths(), ['/promo']);
   });
 
+  it('quiet hours across a DST change: 23:00 EST on the eve of summer time is held until 08:00 EDT in New York', async function () {
+    await useSettings({ quietHours: { start: '21:00', end: '08:00' } });
+    const now = await suite.ts.env.currentTimeMs();
+    // Summer time begins at 02:00 EST (07:00Z) on the second Sunday of March: the next one after now.
+    const secondSunday = (year: number) => Date.UTC(year, 2, 8 + ((7 - new Date(Date.UTC(year, 2, 8)).getUTCDay()) % 7), 7);
+    const year = new Date(now).getUTCFullYear();
+    const change = [year, year + 1].map(secondSunday).find((at) => at > now + DAY_MS)!;
+    const userId = uniqueId('user');
+    await suite.ts.repositories.profiles.merge([{ userId, properties: { timeZone: 'America/New_York', eveAt: new Date(change - 2 * HOUR_MS).toISOString() }, seenAt: new Date() }]);
+    const definition = define({ steps: [{ id: 'eve', type: 'delay', untilField: 'user.properties.eveAt', offset: '-1h' }, webhook('morning')] });
+    const closedAt = await suite.ts.run(async () => {
+      const handle = await suite.ts.startJourney(definition, userId);
+      await handle.result();
+      return (await handle.describe()).closeTime!.getTime();
+    });
+    assert.equal(localTime(closedAt, 'America/New_York').slice(-5), '08:00');
+    assert.ok(Math.abs(closedAt - (change + 5 * HOUR_MS)) < 60_000, `08:00 EDT is 12:00Z, not the 13:00Z of winter: ${new Date(closedAt).toISOString()}`);
+    assert.deepEqual(paths(), ['/morning']);
+  });
+
   it('a send window on Mondays 10:00–11:00 New York time, with an invalid zone in the profile reported and replaced', async function () {
     await useSettings({});
     const userId = uniqueId('user');
