@@ -5,6 +5,7 @@ import type { WebhookSender } from '../src/delivery/sender';
 import type { Logger } from '../src/logger';
 import { WorkerMetrics } from '../src/metrics/worker-metrics';
 import { createAudienceActivities } from './audience';
+import { createFatigueActivities } from './fatigue';
 import { createJourneyActivities } from './journey';
 import { createWebhookActivities } from './webhook';
 
@@ -33,6 +34,7 @@ export function createActivities({ repositories, sender, webhookTimeoutMs, logge
       defaultTimeoutMs: webhookTimeoutMs,
       logger,
     }),
+    ...createFatigueActivities({ settings: repositories.settings, sendLog: repositories.sendLog, profiles: repositories.profiles, logger }),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -27,7 +28,7 @@ import { readPath } from '../src/domain/paths';
 import { journeyScope, type JourneyRef } from '../src/domain/scope';
 import { nextStepId } from '../src/domain/step-graph';
 import { deliver, prepareWebhook } from './deliver';
-import { JOURNEY_STEP } from './search-attributes';
+import { JOURNEY_STATE, JOURNEY_STEP, type JourneyPhase } from './search-attributes';
 
 export interface JourneyInput {
   campaign: Campaign;
@@ -68,6 +69,10 @@ export interface JourneyState {
   /** Distinct events this run has received (repeats of an event id are not counted). */
   eventsReceived: number;
   steps: StepContexts;
+  /** The user's zone for quiet hours and send windows, as last looked up. */
+  timeZone?: string;
+  /** Set when the profile names no valid zone and a default was used. */
+  timeZoneProblem?: string;
 }
 
 /** Every event for this journey's user arrives here; the trigger too, through signalWithStart. */
@@ -79,7 +84,7 @@ export const resumeSignal = defineSignal('resume');
 /** A held journey looks at its campaign's status at least this often, in case a resume signal was missed. */
 const PAUSE_RECHECK = '5m';
 
-const { checkAudience, loadUserProperties, recordConversion, admitJourney, journeyEnded, campaignStatus } = proxyActivities<Activities>({
+const { checkAudience, loadUserProperties, recordConversion, admitJourney, journeyEnded, campaignStatus, planSend, reserveSend, releaseSend, userTimeZone } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '1m' },
 });
@@ -144,6 +149,17 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
   const { goal } = campaign;
   const goalOpen = () => goal !== undefined && Date.now() - enteredAt <= parseDuration(goal.within)!;
 
+  // Journeys started before fatigue control keep the old commands when their histories replay.
+  const fatigue = patched('fatigue-control');
+  let phase: JourneyPhase | undefined;
+  /** Shown in the Web UI as the search attribute JourneyState. */
+  const enterPhase = (next: JourneyPhase) => {
+    if (!fatigue || next === phase) return;
+    phase = next;
+    upsertSearchAttributes([{ key: JOURNEY_STATE, value: next }]);
+  };
+  enterPhase('running');
+
   let resumed = false;
   setHandler(stateQuery, () => state);
   setHandler(resumeSignal, () => {
@@ -181,7 +197,9 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
     const properties = await loadUserProperties({ userId });
     const now = Date.now();
     if (step.until) {
-      const zone = zoneOr(properties[campaign.timeZone.property], campaign.timeZone.default);
+      const zone = fatigue
+        ? (await userTimeZone({ journeyId: workflowInfo().workflowId, userId, timeZone: campaign.timeZone })).zone
+        : zoneOr(properties[campaign.timeZone.property], campaign.timeZone.default ?? 'UTC');
       return nextLocalTime(now, step.until, step.weekdays, zone) - now;
     }
     const value = readPath(journeyScope(ref(), properties), step.untilField!);
@@ -192,10 +210,12 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
   }
 
   /** Waits up to `ms`, ending early on an exit event; true when the journey must exit. */
-  async function waitOrExit(ms: number, what: string, until: () => boolean = () => false): Promise<boolean> {
+  async function waitOrExit(ms: number, what: string, until: () => boolean = () => false, waiting: JourneyPhase = 'waiting'): Promise<boolean> {
     state.waitingFor = `${what} until ${new Date(Date.now() + ms).toISOString()}`;
+    enterPhase(waiting);
     await condition(() => exited() || until(), ms);
     state.waitingFor = undefined;
+    enterPhase('running');
     return exited();
   }
 
@@ -211,16 +231,46 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
       if (status === 'archived') return { outcome: 'exited', reason: 'campaign archived' };
       if (status !== 'paused') return undefined;
       state.waitingFor = 'campaign paused';
+      enterPhase('held');
       await condition(() => resumed || exited(), PAUSE_RECHECK);
       state.waitingFor = undefined;
+      enterPhase('running');
       if (exited()) return exitResult();
     }
   }
 
-  async function runWebhook(step: Extract<Step, { type: 'webhook' }>): Promise<WebhookResponse | undefined> {
+  /**
+   * Before a webhook: the pause hold, then quiet hours and the send window, then the caps.
+   * Says whether a slot was reserved, or which path the journey takes instead of sending.
+   */
+  async function passFatigueRules(stepId: string, deliveryId: string): Promise<{ reserved: boolean } | { target?: string } | JourneyResult> {
+    const rules = { id: campaign.id, timeZone: campaign.timeZone, caps: campaign.caps, tags: campaign.tags, quietHours: campaign.quietHours, sendWindow: campaign.sendWindow };
+    for (;;) {
+      const paused = await holdWhilePaused();
+      if (paused) return paused;
+      const plan = await planSend({ journeyId: workflowInfo().workflowId, userId, rules, at: Date.now() });
+      Object.assign(state, { timeZone: plan.zone, timeZoneProblem: plan.zoneProblem });
+      // Quiet hours and the send window never overlap: this webhook can never go out.
+      if (plan.sendAt === undefined) return {};
+      if (plan.sendAt > Date.now()) {
+        if (await waitOrExit(plan.sendAt - Date.now(), plan.heldBy!, undefined, 'held')) return exitResult();
+        // Looked at again: the campaign may have been paused, or the rules edited, meanwhile.
+        continue;
+      }
+      if (campaign.capExempt) return { reserved: false };
+      const verdict = await reserveSend({ key: deliveryId, userId, campaignId: campaign.id, tags: campaign.tags ?? [], caps: plan.caps, at: Date.now() });
+      if (verdict.granted) return { reserved: true };
+      const onCapped = campaign.onCapped ?? 'skip';
+      if (onCapped === 'skip') return {};
+      if (onCapped === 'exit') return { outcome: 'exited', step: stepId, reason: 'capped' };
+      // Looked at again once enough counted sends have left the window for a slot to free.
+      if (await waitOrExit(verdict.freesAt - Date.now(), `frequency cap (${verdict.cap})`, undefined, 'held')) return exitResult();
+    }
+  }
+
+  async function runWebhook(step: Extract<Step, { type: 'webhook' }>, deliveryId: string): Promise<WebhookResponse | undefined> {
     const current = ref();
-    // uuid4 is deterministic across replays, so every attempt of this step carries the same id.
-    const key = { _id: `msg_${uuid4()}`, journeyId: current.journeyId, campaignId: campaign.id, userId, stepId: step.id };
+    const key = { _id: deliveryId, journeyId: current.journeyId, campaignId: campaign.id, userId, stepId: step.id };
     try {
       await prepareWebhook({ ...current, key, request: step.request });
     } catch {
@@ -249,9 +299,20 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
         return ms > 0 && (await waitOrExit(ms, 'delay')) ? exitResult() : {};
       }
       case 'webhook': {
-        const held = await holdWhilePaused();
-        if (held) return held;
-        const response = await runWebhook(step);
+        // uuid4 is deterministic across replays, so every attempt of this step carries the same id.
+        const deliveryId = `msg_${uuid4()}`;
+        let reserved = false;
+        if (fatigue) {
+          const gate = await passFatigueRules(step.id, deliveryId);
+          if (!('reserved' in gate)) return gate;
+          reserved = gate.reserved;
+        } else {
+          const held = await holdWhilePaused();
+          if (held) return held;
+        }
+        const response = await runWebhook(step, deliveryId);
+        // A send that did not succeed gives its slot back.
+        if (!response && reserved) await releaseSend({ key: deliveryId, userId });
         if (exited()) return exitResult();
         lastWebhookAt = Date.now();
         if (!response) return step.onFailure === 'exit' ? { outcome: 'webhookFailed', step: step.id } : { target: step.onFailure };

@@ -9,4 +9,8 @@ export const CAMPAIGN_VERSION = defineSearchAttributeKey('CampaignVersion', Sear
 /** The step a journey is on, e.g. JourneyStep="afterSms", to find journeys stuck somewhere. */
 export const JOURNEY_STEP = defineSearchAttributeKey('JourneyStep', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [CAMPAIGN_ID, USER_ID, CAMPAIGN_VERSION, JOURNEY_STEP];
+/** What a journey is doing: running, waiting (a delay, an event, a goal) or held (paused campaign, quiet hours, a frequency cap). */
+export const JOURNEY_STATE = defineSearchAttributeKey('JourneyState', SearchAttributeType.KEYWORD);
+export type JourneyPhase = 'running' | 'waiting' | 'held';
+
+export const SEARCH_ATTRIBUTES = [CAMPAIGN_ID, USER_ID, CAMPAIGN_VERSION, JOURNEY_STEP, JOURNEY_STATE];

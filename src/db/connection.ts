@@ -13,6 +13,8 @@ import { JourneyRepository } from './journeys';
 import { ProfileRepository } from './profiles';
 import { StatsStore } from './stats';
 import { StatsRecorder } from './stats-recorder';
+import { SendLog } from './send-log';
+import { SettingsRepository } from './settings';
 
 export interface Repositories {
   connection: Connection;
@@ -26,6 +28,8 @@ export interface Repositories {
   stats: StatsStore;
   /** Counts campaign analytics; flush or close it before closing the connection. */
   statsRecorder: StatsRecorder;
+  sendLog: SendLog;
+  settings: SettingsRepository;
 }
 
 const STATS_FLUSH_MS = 1_000;
@@ -50,6 +54,8 @@ export async function connectRepositories(uri: string, logger: Logger = pino({ l
     journeys: new JourneyRepository(connection),
     stats,
     statsRecorder,
+    sendLog: new SendLog(connection),
+    settings: new SettingsRepository(connection),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
   return repositories;

@@ -4,6 +4,7 @@ import { conditionSchema, fieldPathSchema } from './condition-schema';
 import { parseDuration, parseOffset } from './duration';
 import { destinationIdSchema } from './destination';
 import { eventNameSchema } from './event';
+import { campaignFatigueFields, fatigueIssues } from './fatigue';
 import { isTimeZone, WEEKDAYS } from './local-time';
 import { referenceIssues, stepGraphIssues } from './step-graph';
 import { templateLeaves, templateProblem } from './template';
@@ -156,12 +157,15 @@ export const campaignSchema = z
     timeZone: z
       .strictObject({
         property: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a profile property name').default('timeZone'),
-        default: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Seoul').default('UTC'),
+        /** Unset: the global default of /v1/settings (delays until a time of day use UTC). */
+        default: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Seoul').optional(),
       })
-      .default({ property: 'timeZone', default: 'UTC' }),
+      .default({ property: 'timeZone' }),
+    ...campaignFatigueFields,
     steps: z.array(stepSchema).min(1, 'must hold at least one step').max(100, 'must hold at most 100 steps'),
   })
   .superRefine((campaign, ctx) => {
+    for (const issue of fatigueIssues(campaign)) ctx.addIssue({ code: 'custom', ...issue });
     const seen = new Set<string>();
     campaign.steps.forEach((step, i) => {
       if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `"${step.id}" is used by an earlier step` });

@@ -73,3 +73,19 @@ export function nextLocalTime(nowMs: number, hhmm: string, weekdays: readonly We
 export function zoneOr(value: unknown, fallback: string): string {
   return typeof value === 'string' && isTimeZone(value) ? value : fallback;
 }
+
+/** Minutes since local midnight and the local weekday of an instant in a zone. */
+export function localClock(utcMs: number, zone: string): { minutes: number; weekday: Weekday } {
+  const p = localParts(utcMs, zone);
+  return { minutes: p.hour * 60 + p.minute, weekday: WEEKDAYS[new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay()] };
+}
+
+/**
+ * The first valid zone of the profile's value and the defaults, in that order. A value that
+ * is set but not a zone is reported as `problem`, so a bad profile is visible, never fatal.
+ */
+export function chooseZone(value: unknown, defaults: Array<string | undefined>): { zone: string; problem?: string } {
+  const zone = zoneOr(value, defaults.find((d) => d !== undefined && isTimeZone(d)) ?? 'UTC');
+  if (value === undefined || value === null || zone === value) return { zone };
+  return { zone, problem: `${JSON.stringify(value).slice(0, 80)} is not an IANA time zone; used ${zone}` };
+}

@@ -15,6 +15,7 @@ import { deliveryRoutes } from './routes/deliveries';
 import { destinationRoutes } from './routes/destinations';
 import { eventRoutes } from './routes/events';
 import { statsRoutes } from './routes/stats';
+import { settingsRoutes } from './routes/settings';
 
 export interface GatewayDeps {
   repositories: Repositories;
@@ -67,6 +68,7 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use(statsRoutes({ stats: deps.repositories.stats, campaigns }));
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   v1.use(destinationRoutes({ destinations, deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue, secretGraceMs: deps.secretGraceMs }));
+  v1.use(settingsRoutes({ settings: deps.repositories.settings }));
   app.use('/v1', v1);
 
   app.use(notFound);

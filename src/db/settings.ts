@@ -1,0 +1,37 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { DEFAULT_SETTINGS, settingsSchema, type Settings } from '../domain/settings';
+
+/** The one settings document: fatigue rules for every campaign. */
+interface SettingsRecord {
+  _id: string;
+  settings: Settings;
+  updatedAt: Date;
+}
+
+const SETTINGS_ID = 'global';
+
+const settingsRecordSchema = new Schema<SettingsRecord>(
+  { _id: { type: String, required: true }, settings: { type: Schema.Types.Mixed, required: true }, updatedAt: Date },
+  { versionKey: false, minimize: false },
+);
+
+export class SettingsRepository {
+  private readonly model: Model<SettingsRecord>;
+
+  constructor(connection: Connection) {
+    this.model = connection.model<SettingsRecord>('Settings', settingsRecordSchema, 'settings');
+  }
+
+  /** The saved settings, or the defaults before any were saved. */
+  async get(): Promise<Settings> {
+    const record = await this.model.findById(SETTINGS_ID).lean<SettingsRecord>();
+    // Parsed again so that a field added later gets its default.
+    return record ? settingsSchema.parse(record.settings) : DEFAULT_SETTINGS;
+  }
+
+  /** Replaces the settings as a whole (the last writer wins, as with any admin form). */
+  async put(settings: Settings): Promise<Settings> {
+    await this.model.replaceOne({ _id: SETTINGS_ID }, { settings, updatedAt: new Date() }, { upsert: true });
+    return settings;
+  }
+}
