@@ -84,7 +84,7 @@ export const resumeSignal = defineSignal('resume');
 /** A held journey looks at its campaign's status at least this often, in case a resume signal was missed. */
 const PAUSE_RECHECK = '5m';
 
-const { checkAudience, loadUserProperties, recordConversion, admitJourney, journeyEnded, campaignStatus, planSend, reserveSend, releaseSend, userTimeZone } = proxyActivities<Activities>({
+const { checkAudience, loadUserProperties, recordConversion, admitJourney, journeyEnded, campaignStatus, planSend, reserveSend, releaseSend, userTimeZone, countJourneyFact } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '1m' },
 });
@@ -253,6 +253,7 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
       // Quiet hours and the send window never overlap: this webhook can never go out.
       if (plan.sendAt === undefined) return {};
       if (plan.sendAt > Date.now()) {
+        if (plan.heldBy === 'quiet hours') await countJourneyFact({ ...identity, counter: 'held:quietHours', factId: deliveryId });
         if (await waitOrExit(plan.sendAt - Date.now(), plan.heldBy!, undefined, 'held')) return exitResult();
         // Looked at again: the campaign may have been paused, or the rules edited, meanwhile.
         continue;
@@ -260,6 +261,7 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
       if (campaign.capExempt) return { reserved: false };
       const verdict = await reserveSend({ key: deliveryId, userId, campaignId: campaign.id, tags: campaign.tags ?? [], caps: plan.caps, at: Date.now() });
       if (verdict.granted) return { reserved: true };
+      await countJourneyFact({ ...identity, counter: 'capped', factId: deliveryId });
       const onCapped = campaign.onCapped ?? 'skip';
       if (onCapped === 'skip') return {};
       if (onCapped === 'exit') return { outcome: 'exited', step: stepId, reason: 'capped' };
