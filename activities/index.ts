@@ -16,7 +16,7 @@ export interface ActivityDeps {
 
 export function createActivities({ repositories, sender, webhookTimeoutMs, logger }: ActivityDeps) {
   return {
-    ...createAudienceActivities({ profiles: repositories.profiles }),
+    ...createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience }),
     ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events, campaigns: repositories.campaigns }),
     ...createWebhookActivities({
       profiles: repositories.profiles,

@@ -2,6 +2,7 @@
 // no transactions or sessions, no change streams, no TTL/partial/text indexes, no $lookup or
 // $facet, no projection on findOneAndUpdate, and duplicates detected through error 11000.
 import mongoose, { type Connection } from 'mongoose';
+import { AudienceQuery } from './audience';
 import { CampaignRepository } from './campaigns';
 import { Claims } from './claims';
 import { DeliveryRepository } from './deliveries';
@@ -9,6 +10,7 @@ import { DestinationRepository } from './destinations';
 import { EventRepository } from './events';
 import { JourneyRepository } from './journeys';
 import { ProfileRepository } from './profiles';
+import { SegmentRepository } from './segments';
 
 export interface Repositories {
   connection: Connection;
@@ -19,6 +21,8 @@ export interface Repositories {
   deliveries: DeliveryRepository;
   destinations: DestinationRepository;
   journeys: JourneyRepository;
+  segments: SegmentRepository;
+  audience: AudienceQuery;
 }
 
 export async function connectRepositories(uri: string): Promise<Repositories> {
@@ -26,6 +30,7 @@ export async function connectRepositories(uri: string): Promise<Repositories> {
   const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false, autoCreate: true });
   await connection.asPromise();
   const claims = new Claims(connection);
+  const segments = new SegmentRepository(connection);
   const repositories = {
     connection,
     claims,
@@ -35,6 +40,8 @@ export async function connectRepositories(uri: string): Promise<Repositories> {
     deliveries: new DeliveryRepository(connection),
     destinations: new DestinationRepository(connection, claims),
     journeys: new JourneyRepository(connection),
+    segments,
+    audience: new AudienceQuery(connection, segments),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
   return repositories;
