@@ -11,6 +11,8 @@ import { campaignRoutes } from './routes/campaigns';
 import { deliveryRoutes } from './routes/deliveries';
 import { destinationRoutes } from './routes/destinations';
 import { eventRoutes } from './routes/events';
+import { segmentRoutes } from './routes/segments';
+import { userRoutes } from './routes/users';
 
 export interface GatewayDeps {
   repositories: Repositories;
@@ -46,7 +48,10 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use(express.json({ limit: BODY_LIMIT, type: 'application/json' }));
   const { campaigns, deliveries, destinations, profiles } = deps.repositories;
   const testSend = { profiles, destinations, sender: deps.sender, defaultTimeoutMs: deps.webhookTimeoutMs };
-  v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal }));
+  const { segments, audience, events, journeys } = deps.repositories;
+  v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal, segments: { segments, audience } }));
+  v1.use(segmentRoutes({ segments, audience }));
+  v1.use(userRoutes({ profiles, events, journeys }));
   v1.use(eventRoutes({ router: deps.router }));
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   v1.use(destinationRoutes({ destinations, deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue, secretGraceMs: deps.secretGraceMs }));
