@@ -5,6 +5,7 @@ import type { WebhookSender } from '../src/delivery/sender';
 import type { Logger } from '../src/logger';
 import { createAudienceActivities } from './audience';
 import { createJourneyActivities } from './journey';
+import { createRetentionActivities } from './retention';
 import { createWebhookActivities } from './webhook';
 
 export interface ActivityDeps {
@@ -18,6 +19,7 @@ export function createActivities({ repositories, sender, webhookTimeoutMs, logge
   return {
     ...createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience }),
     ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events, campaigns: repositories.campaigns }),
+    ...createRetentionActivities({ events: repositories.events, logger }),
     ...createWebhookActivities({
       profiles: repositories.profiles,
       deliveries: repositories.deliveries,
