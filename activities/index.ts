@@ -7,6 +7,7 @@ import { WorkerMetrics } from '../src/metrics/worker-metrics';
 import { createAudienceActivities } from './audience';
 import { createFatigueActivities } from './fatigue';
 import { createJourneyActivities } from './journey';
+import { createRetentionActivities } from './retention';
 import { createWebhookActivities } from './webhook';
 
 export interface ActivityDeps {
@@ -20,8 +21,9 @@ export interface ActivityDeps {
 
 export function createActivities({ repositories, sender, webhookTimeoutMs, logger, metrics = new WorkerMetrics() }: ActivityDeps) {
   return {
-    ...createAudienceActivities({ profiles: repositories.profiles }),
+    ...createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience }),
     ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events, campaigns: repositories.campaigns, stats: repositories.statsRecorder, claims: repositories.claims, logger }),
+    ...createRetentionActivities({ events: repositories.events, logger }),
     ...createWebhookActivities({
       profiles: repositories.profiles,
       deliveries: repositories.deliveries,

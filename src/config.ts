@@ -30,6 +30,10 @@ const envSchema = z.object({
     .string()
     .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 24h')
     .default('24h'),
+  HOOKWAY_EVENT_RETENTION: z
+    .string()
+    .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 90d')
+    .default('90d'),
 });
 
 export interface Config {
@@ -55,6 +59,8 @@ export interface Config {
   network: { allowPrivate: boolean; allowedCidrs: string[] };
   /** How long a rotated-out signing secret keeps signing beside the new one. */
   secretGraceMs: number;
+  /** Events older than this are purged by a daily schedule (FerretDB has no TTL index). */
+  eventRetentionMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -85,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedCidrs: e.HOOKWAY_ALLOWED_CIDRS.split(',').map((c) => c.trim()).filter(Boolean),
     },
     secretGraceMs: parseDuration(e.HOOKWAY_SECRET_GRACE)!,
+    eventRetentionMs: parseDuration(e.HOOKWAY_EVENT_RETENTION)!,
   };
 }
 

@@ -8,6 +8,7 @@ import { serveMetrics } from './metrics/serve';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { stopOnSignal } from './shutdown';
 import { connectClient, ensureSearchAttributes } from './temporal/connect';
+import { ensureRetentionSchedule } from './temporal/retention-schedule';
 import { installTemporalRuntime } from './temporal/runtime';
 import { createJourneyWorker } from './worker';
 
@@ -21,6 +22,9 @@ async function main(): Promise<void> {
     await ensureSearchAttributes(client, config.temporalNamespace);
   } catch (err) {
     logger.warn({ err }, 'could not register search attributes; register them as the README says');
+  }
+  try {
+    await ensureRetentionSchedule(client, { taskQueue: config.taskQueue, retentionMs: config.eventRetentionMs });
   } finally {
     await client.connection.close();
   }

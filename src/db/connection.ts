@@ -4,6 +4,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import pino from 'pino';
 import type { Logger } from '../logger';
+import { AudienceQuery } from './audience';
 import { CampaignRepository } from './campaigns';
 import { Claims } from './claims';
 import { DeliveryRepository } from './deliveries';
@@ -15,6 +16,7 @@ import { StatsStore } from './stats';
 import { StatsRecorder } from './stats-recorder';
 import { SendLog } from './send-log';
 import { SettingsRepository } from './settings';
+import { SegmentRepository } from './segments';
 
 export interface Repositories {
   connection: Connection;
@@ -30,6 +32,8 @@ export interface Repositories {
   statsRecorder: StatsRecorder;
   sendLog: SendLog;
   settings: SettingsRepository;
+  segments: SegmentRepository;
+  audience: AudienceQuery;
 }
 
 const STATS_FLUSH_MS = 1_000;
@@ -43,6 +47,7 @@ export async function connectRepositories(uri: string, logger: Logger = pino({ l
   const stats = new StatsStore(connection, claims);
   const statsRecorder = new StatsRecorder(stats, { flushMs: STATS_FLUSH_MS, compactEvery: STATS_COMPACT_EVERY, logger });
   connection.on('close', () => statsRecorder.stop());
+  const segments = new SegmentRepository(connection);
   const repositories = {
     connection,
     claims,
@@ -56,6 +61,8 @@ export async function connectRepositories(uri: string, logger: Logger = pino({ l
     statsRecorder,
     sendLog: new SendLog(connection),
     settings: new SettingsRepository(connection),
+    segments,
+    audience: new AudienceQuery(connection, segments),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
   return repositories;

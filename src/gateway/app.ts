@@ -16,6 +16,8 @@ import { destinationRoutes } from './routes/destinations';
 import { eventRoutes } from './routes/events';
 import { statsRoutes } from './routes/stats';
 import { settingsRoutes } from './routes/settings';
+import { segmentRoutes } from './routes/segments';
+import { userRoutes } from './routes/users';
 
 export interface GatewayDeps {
   repositories: Repositories;
@@ -63,7 +65,10 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use(express.json({ limit: BODY_LIMIT, type: 'application/json' }));
   const { campaigns, deliveries, destinations, profiles } = deps.repositories;
   const testSend = { profiles, destinations, sender: deps.sender, defaultTimeoutMs: deps.webhookTimeoutMs };
-  v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal }));
+  const { segments, audience, events, journeys } = deps.repositories;
+  v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal, segments: { segments, audience } }));
+  v1.use(segmentRoutes({ segments, audience }));
+  v1.use(userRoutes({ profiles, events, journeys }));
   v1.use(eventRoutes({ router: deps.router, metrics }));
   v1.use(statsRoutes({ stats: deps.repositories.stats, campaigns }));
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
