@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { rateSchema } from './domain/access-key';
 import { parseDuration } from './domain/duration';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -29,6 +30,7 @@ const envSchema = z.object({
     .string()
     .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 24h')
     .default('24h'),
+  HOOKWAY_INGEST_RATE: rateSchema.default('100/s'),
 });
 
 export interface Config {
@@ -52,6 +54,8 @@ export interface Config {
   network: { allowPrivate: boolean; allowedCidrs: string[] };
   /** How long a rotated-out signing secret keeps signing beside the new one. */
   secretGraceMs: number;
+  /** Default ingestion rate per access key, such as 100/s; a key may carry its own. */
+  ingestRate: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -81,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedCidrs: e.HOOKWAY_ALLOWED_CIDRS.split(',').map((c) => c.trim()).filter(Boolean),
     },
     secretGraceMs: parseDuration(e.HOOKWAY_SECRET_GRACE)!,
+    ingestRate: e.HOOKWAY_INGEST_RATE,
   };
 }
 
@@ -90,7 +95,7 @@ export function resolveApiKey(config: Config): string {
   const file = path.join(config.dataDir, 'api-key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(config.dataDir, { recursive: true });
-  const key = `hwk_${randomBytes(24).toString('base64url')}`;
+  const key = `hk_admin_${randomBytes(32).toString('base64url')}`;
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
 }

@@ -2,6 +2,7 @@
 // no transactions or sessions, no change streams, no TTL/partial/text indexes, no $lookup or
 // $facet, no projection on findOneAndUpdate, and duplicates detected through error 11000.
 import mongoose, { type Connection } from 'mongoose';
+import { AccessKeyRepository } from './access-keys';
 import { CampaignRepository } from './campaigns';
 import { Claims } from './claims';
 import { DeliveryRepository } from './deliveries';
@@ -19,6 +20,7 @@ export interface Repositories {
   deliveries: DeliveryRepository;
   destinations: DestinationRepository;
   journeys: JourneyRepository;
+  accessKeys: AccessKeyRepository;
 }
 
 export async function connectRepositories(uri: string): Promise<Repositories> {
@@ -35,6 +37,7 @@ export async function connectRepositories(uri: string): Promise<Repositories> {
     deliveries: new DeliveryRepository(connection),
     destinations: new DestinationRepository(connection, claims),
     journeys: new JourneyRepository(connection),
+    accessKeys: new AccessKeyRepository(connection),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
   return repositories;

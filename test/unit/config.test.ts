@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       outboxSweepMs: 2_000,
       network: { allowPrivate: false, allowedCidrs: [] },
       secretGraceMs: 86_400_000,
+      ingestRate: '100/s',
     });
   });
 
@@ -74,6 +75,13 @@ describe('loadConfig', () => {
   it('rejects a webhook timeout under 100 ms', () => {
     assert.throws(() => loadConfig({ HOOKWAY_WEBHOOK_TIMEOUT_MS: '50' }), /HOOKWAY_WEBHOOK_TIMEOUT_MS: /);
   });
+
+  it('reads the default ingestion rate per key, and rejects one that is not a rate', () => {
+    assert.equal(loadConfig({ HOOKWAY_INGEST_RATE: '20/m' }).ingestRate, '20/m');
+    for (const bad of ['fast', '0/s', '10/d', '-1/s']) {
+      assert.throws(() => loadConfig({ HOOKWAY_INGEST_RATE: bad }), /HOOKWAY_INGEST_RATE: must be a rate such as 100\/s/);
+    }
+  });
 });
 
 describe('resolveApiKey', () => {
@@ -89,7 +97,7 @@ describe('resolveApiKey', () => {
   it('generates a key once, keeps it private in the data folder, and reuses it', () => {
     const config = loadConfig({ HOOKWAY_DATA_DIR: path.join(dir, 'nested') });
     const key = resolveApiKey(config);
-    assert.match(key, /^hwk_[A-Za-z0-9_-]{32}$/);
+    assert.match(key, /^hk_admin_[A-Za-z0-9_-]{43}$/);
     const file = path.join(config.dataDir, 'api-key');
     assert.equal(readFileSync(file, 'utf8'), `${key}\n`);
     assert.equal(statSync(file).mode & 0o777, 0o600);
