@@ -3,6 +3,7 @@
 // key through at its rate (a shared limit would cost a database write per event).
 import type { RequestHandler } from 'express';
 import { parseRate, type Rate } from '../domain/access-key';
+import { formatDuration } from '../domain/duration';
 import { BOOTSTRAP_KEY_ID, callerOf } from './auth';
 import { HttpError } from './http-errors';
 
@@ -41,7 +42,8 @@ export function limitIngestion(defaultRate: string): RequestHandler {
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);
       res.set('Retry-After', String(seconds));
-      throw new HttpError(429, 'rate_limited', `key ${caller.keyId} sent more than its rate of ${rateText}; retry after ${seconds} s`);
+      // The longest wait is one period of the slowest rate, an hour: it always has a duration text.
+      throw new HttpError(429, 'rate_limited', `key ${caller.keyId} sent more than its rate of ${rateText}; retry in ${formatDuration(seconds * 1000)}`);
     }
     next();
   };
