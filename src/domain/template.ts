@@ -158,6 +158,10 @@ export function renderRequest(template: RequestTemplate, scope: object, baseUrl?
     url.searchParams.append(key, value);
   }
   const headers = renderRecord(template.headers, scope, 'headers');
+  for (const [name, value] of Object.entries(headers)) {
+    // A value from an event must not split the header; sending would fail on every retry.
+    if (/[\r\n\0]/.test(value)) throw new TemplateError(`headers.${name}`, 'the rendered value contains a line break or NUL, which a header cannot carry');
+  }
   const body = template.body === undefined ? undefined : JSON.stringify(renderJson(template.body, scope, 'body'));
   if (body !== undefined && Buffer.byteLength(body) > MAX_RENDERED_BODY_BYTES) {
     throw new TemplateError('body', `the rendered body is larger than ${MAX_RENDERED_BODY_BYTES} bytes`);

@@ -2,7 +2,7 @@
 // them exactly: the values are never parsed as templates or as JSON syntax.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { renderRequest, type Json } from '../../src/domain/template';
+import { renderRequest, TemplateError, type Json } from '../../src/domain/template';
 
 /** Strings made to hurt: JSON and template syntax, escapes, control characters, lone surrogates. */
 const hostileString = fc.string({
@@ -61,6 +61,24 @@ describe('rendered JSON bodies (property-based)', () => {
         }
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('never put a line break into a header: the value is sent whole or the request is refused, naming the header', () => {
+    fc.assert(
+      fc.property(hostileString, (value) => {
+        const template = { method: 'POST', url: 'https://hooks.example.com/in', headers: { 'X-Name': 'n={{user.properties.value}}' } };
+        let headers: Record<string, string>;
+        try {
+          headers = renderRequest(template, scopeWith({ value })).headers;
+        } catch (err) {
+          assert.ok(err instanceof TemplateError && err.path === 'headers.X-Name', String(err));
+          assert.match(value, /[\r\n\0]/);
+          return;
+        }
+        assert.equal(headers['X-Name'], `n=${value}`);
+      }),
+      { numRuns: 300 },
     );
   });
 });
