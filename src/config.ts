@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { rateSchema } from './domain/access-key';
 import { parseDuration } from './domain/duration';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -34,6 +35,7 @@ const envSchema = z.object({
     .string()
     .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 90d')
     .default('90d'),
+  HOOKWAY_INGEST_RATE: rateSchema.default('100/s'),
 });
 
 export interface Config {
@@ -61,6 +63,8 @@ export interface Config {
   secretGraceMs: number;
   /** Events older than this are purged by a daily schedule (FerretDB has no TTL index). */
   eventRetentionMs: number;
+  /** Default ingestion rate per access key, such as 100/s; a key may carry its own. */
+  ingestRate: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -92,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     secretGraceMs: parseDuration(e.HOOKWAY_SECRET_GRACE)!,
     eventRetentionMs: parseDuration(e.HOOKWAY_EVENT_RETENTION)!,
+    ingestRate: e.HOOKWAY_INGEST_RATE,
   };
 }
 
@@ -101,7 +106,7 @@ export function resolveApiKey(config: Config): string {
   const file = path.join(config.dataDir, 'api-key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(config.dataDir, { recursive: true });
-  const key = `hwk_${randomBytes(24).toString('base64url')}`;
+  const key = `hk_admin_${randomBytes(32).toString('base64url')}`;
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
 }

@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     apiKey: resolveApiKey(config),
+    ingestRate: config.ingestRate,
     port: config.port,
     host: config.host,
     campaignRefreshMs: config.campaignRefreshMs,

@@ -6,6 +6,7 @@ import { registerCampaigns } from './commands/campaigns';
 import { registerDeliveries } from './commands/deliveries';
 import { registerEvents } from './commands/events';
 import { registerJourneys } from './commands/journeys';
+import { registerKeys } from './commands/keys';
 import { registerReplay } from './commands/replay';
 import { registerStats } from './commands/stats';
 import { DEFAULT_TEMPORAL, DEFAULT_URL } from './context';
@@ -20,7 +21,7 @@ function packageVersion(): string {
 
 export function buildProgram(): Command {
   const program = new Command('hookway')
-    .description('Operate Hookway: campaigns, journeys, deliveries, events, replays and stats.')
+    .description('Operate Hookway: campaigns, journeys, deliveries, events, replays, stats and access keys.')
     .version(packageVersion())
     .addOption(new Option('--url <url>', 'gateway URL').env('HOOKWAY_URL').default(DEFAULT_URL))
     .addOption(new Option('--api-key <key>', 'API key (default: the file <HOOKWAY_DATA_DIR or .data>/api-key)').env('HOOKWAY_API_KEY'))
@@ -34,5 +35,6 @@ export function buildProgram(): Command {
   registerDeliveries(program);
   registerEvents(program);
   registerStats(program);
+  registerKeys(program);
   return program;
 }

@@ -5,6 +5,7 @@ import mongoose, { type Connection } from 'mongoose';
 import pino from 'pino';
 import type { Logger } from '../logger';
 import { AudienceQuery } from './audience';
+import { AccessKeyRepository } from './access-keys';
 import { CampaignRepository } from './campaigns';
 import { Claims } from './claims';
 import { DeliveryRepository } from './deliveries';
@@ -34,6 +35,7 @@ export interface Repositories {
   settings: SettingsRepository;
   segments: SegmentRepository;
   audience: AudienceQuery;
+  accessKeys: AccessKeyRepository;
 }
 
 const STATS_FLUSH_MS = 1_000;
@@ -63,6 +65,7 @@ export async function connectRepositories(uri: string, logger: Logger = pino({ l
     settings: new SettingsRepository(connection),
     segments,
     audience: new AudienceQuery(connection, segments),
+    accessKeys: new AccessKeyRepository(connection),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
   return repositories;

@@ -174,7 +174,7 @@ export const campaignSchema = z
       for (const [leafPath, source] of templateLeaves(step.request)) {
         const problem = templateProblem(source);
         if (problem) {
-          ctx.addIssue({ code: 'custom', path: ['steps', i, 'request', ...leafPath.split('.')], message: `template does not compile: ${problem}` });
+          ctx.addIssue({ code: 'custom', path: ['steps', i, 'request', ...leafPath.split('.')], message: problem });
         }
       }
     });

@@ -23,6 +23,16 @@ export function parseDuration(text: string): number | undefined {
   return ms > 0 && ms <= MAX_DURATION_MS ? ms : undefined;
 }
 
+const LARGEST_UNIT_FIRST = (Object.entries(UNIT_MS) as Array<[keyof typeof UNIT_MS, number]>).reverse();
+
+/** The duration text for `ms` in its largest exact unit ("3600000" → "1h"), or undefined when none reads back. */
+export function formatDuration(ms: number): string | undefined {
+  const fit = LARGEST_UNIT_FIRST.find(([, unitMs]) => ms % unitMs === 0);
+  if (!fit) return undefined;
+  const text = `${ms / fit[1]}${fit[0]}`;
+  return parseDuration(text) === ms ? text : undefined;
+}
+
 /** Milliseconds for a duration that may be negative ("-1d"), or undefined. */
 export function parseOffset(text: string): number | undefined {
   const ms = parseDuration(text.replace(/^-/, ''));

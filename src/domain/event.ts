@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dateTimeSchema } from './date-time';
 import { unsafeKeyReason } from './paths';
 
 export const eventNameSchema = z
@@ -38,7 +39,7 @@ export const eventInputSchema = z.strictObject({
   name: eventNameSchema,
   properties: propertiesSchema.optional(),
   userProperties: propertiesSchema.optional(),
-  timestamp: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-11-28T09:00:00Z' }).optional(),
+  timestamp: dateTimeSchema.optional(),
 });
 
 export const MAX_EVENTS_PER_BATCH = 1000;

@@ -45,13 +45,24 @@ function offsetMs(utcMs: number, zone: string): number {
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(utcMs / 1000) * 1000;
 }
 
-/** The instant at which the zone's clock shows this wall time; in a DST gap, as late as the skipped hour. */
-function instantOf(year: number, month: number, day: number, hour: number, minute: number, zone: string): number {
+const DAY_MS = 86_400_000;
+
+/**
+ * The instants at which the zone's clock shows this wall time, earliest first: one, or two
+ * when clocks fall back through it. In a spring-forward gap, where it never shows, the one
+ * instant the skipped time would have been on the old clock (02:30 → 03:30). The offsets a
+ * day before and after bracket any change near that day, whichever side of UTC the zone is.
+ */
+function instantsOf(year: number, month: number, day: number, hour: number, minute: number, zone: string): number[] {
   const wall = Date.UTC(year, month - 1, day, hour, minute);
-  const first = wall - offsetMs(wall, zone);
-  const second = wall - offsetMs(first, zone);
-  const shown = localParts(second, zone);
-  return shown.hour === hour && shown.minute === minute ? second : first;
+  const before = wall - offsetMs(wall - DAY_MS, zone);
+  const after = wall - offsetMs(wall + DAY_MS, zone);
+  const shows = (at: number) => {
+    const shown = localParts(at, zone);
+    return shown.hour === hour && shown.minute === minute;
+  };
+  const found = [...new Set([before, after])].filter(shows).sort((a, b) => a - b);
+  return found.length > 0 ? found : [before];
 }
 
 /**
@@ -63,8 +74,9 @@ export function nextLocalTime(nowMs: number, hhmm: string, weekdays: readonly We
   const today = localParts(nowMs, zone);
   for (let days = 0; days <= 8; days++) {
     const date = new Date(Date.UTC(today.year, today.month - 1, today.day + days));
-    const at = instantOf(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), hour, minute, zone);
-    if (at > nowMs && (!weekdays || weekdays.includes(WEEKDAYS[date.getUTCDay()]))) return at;
+    if (weekdays && !weekdays.includes(WEEKDAYS[date.getUTCDay()])) continue;
+    const at = instantsOf(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), hour, minute, zone).find((instant) => instant > nowMs);
+    if (at !== undefined) return at;
   }
   throw new Error(`no ${hhmm} on ${weekdays?.join(',')} within 8 days`);
 }

@@ -4,7 +4,7 @@
 // type (a number stays a number). Templates run in strict mode: a missing variable is an
 // error, never a silently empty string.
 import Handlebars from 'handlebars';
-import { readPath } from './paths';
+import { FORBIDDEN_KEYS, readPath } from './paths';
 
 const handlebars = Handlebars.create();
 
@@ -40,14 +40,56 @@ export class TemplateError extends Error {
   }
 }
 
-/** Why a template cannot be compiled, or undefined when it compiles. */
+/**
+ * What a compiling template does that a campaign may not: read a prototype key (by path or
+ * through lookup), or use a partial, a decorator or the log helper, which would fail or write
+ * to the console at send time. Handlebars also blocks prototype reads when rendering; refusing
+ * them at save time tells the author at once.
+ */
+class ForbiddenUse extends Handlebars.Visitor {
+  problem?: string;
+
+  private refuse(problem: string): void {
+    this.problem ??= problem;
+  }
+
+  PathExpression(path: hbs.AST.PathExpression): void {
+    const key = path.parts.find((part) => FORBIDDEN_KEYS.has(part));
+    if (key) this.refuse(`template reads "${key}", which is not allowed`);
+    else if (path.original === 'log') this.refuse('the log helper is not available');
+  }
+
+  StringLiteral(literal: hbs.AST.StringLiteral): void {
+    if (FORBIDDEN_KEYS.has(literal.value)) this.refuse(`template reads "${literal.value}", which is not allowed`);
+  }
+
+  PartialStatement(): void {
+    this.refuse('template uses a partial; partials are not available');
+  }
+
+  PartialBlockStatement(): void {
+    this.refuse('template uses a partial; partials are not available');
+  }
+
+  Decorator(): void {
+    this.refuse('template uses a decorator; decorators are not available');
+  }
+
+  DecoratorBlock(): void {
+    this.refuse('template uses a decorator; decorators are not available');
+  }
+}
+
+/** Why a template cannot be used, or undefined when it compiles and reads nothing forbidden. */
 export function templateProblem(source: string): string | undefined {
   try {
     handlebars.precompile(source, COMPILE_OPTIONS);
-    return undefined;
   } catch (err) {
-    return firstLine(err);
+    return `template does not compile: ${firstLine(err)}`;
   }
+  const visitor = new ForbiddenUse();
+  visitor.accept(handlebars.parse(source));
+  return visitor.problem;
 }
 
 function firstLine(err: unknown): string {
@@ -116,6 +158,10 @@ export function renderRequest(template: RequestTemplate, scope: object, baseUrl?
     url.searchParams.append(key, value);
   }
   const headers = renderRecord(template.headers, scope, 'headers');
+  for (const [name, value] of Object.entries(headers)) {
+    // A value from an event must not split the header; sending would fail on every retry.
+    if (/[\r\n\0]/.test(value)) throw new TemplateError(`headers.${name}`, 'the rendered value contains a line break or NUL, which a header cannot carry');
+  }
   const body = template.body === undefined ? undefined : JSON.stringify(renderJson(template.body, scope, 'body'));
   if (body !== undefined && Buffer.byteLength(body) > MAX_RENDERED_BODY_BYTES) {
     throw new TemplateError('body', `the rendered body is larger than ${MAX_RENDERED_BODY_BYTES} bytes`);

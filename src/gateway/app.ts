@@ -1,15 +1,17 @@
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import { collectDefaultMetrics } from 'prom-client';
+import helmet from 'helmet';
 import type { Repositories } from '../db/connection';
 import type { WebhookSender } from '../delivery/sender';
 import type { Logger } from '../logger';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { ActiveCampaigns } from './active-campaigns';
-import { requireApiKey } from './auth';
+import { authenticate, requireAdmin } from './auth';
 import { dashboard } from './dashboard';
 import type { EventRouter } from './event-router';
 import { errorHandler, notFound, requireJsonBody } from './http-errors';
+import { limitIngestion } from './ingest-limit';
 import { campaignRoutes } from './routes/campaigns';
 import { deliveryRoutes } from './routes/deliveries';
 import { destinationRoutes } from './routes/destinations';
@@ -18,6 +20,7 @@ import { statsRoutes } from './routes/stats';
 import { settingsRoutes } from './routes/settings';
 import { segmentRoutes } from './routes/segments';
 import { userRoutes } from './routes/users';
+import { keyRoutes } from './routes/keys';
 
 export interface GatewayDeps {
   repositories: Repositories;
@@ -29,6 +32,8 @@ export interface GatewayDeps {
   active: ActiveCampaigns;
   router: EventRouter;
   apiKey: string;
+  /** Default ingestion rate per key, such as 100/s. */
+  ingestRate: string;
   logger: Logger;
   /** Adds Node's process metrics to /metrics; once per process (the gateway's entry point sets it). */
   processMetrics?: boolean;
@@ -38,10 +43,20 @@ export interface GatewayDeps {
 
 const BODY_LIMIT = '1mb';
 
+/** Everything the dashboard loads comes from the gateway itself. */
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  objectSrc: ["'none'"],
+};
+
 export function createApp(deps: GatewayDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } }));
   const metrics = new GatewayMetrics(deps.repositories.events);
   if (deps.processMetrics) collectDefaultMetrics({ register: metrics.registry });
   app.use(metrics.countRequests());
@@ -60,16 +75,20 @@ export function createApp(deps: GatewayDeps): Express {
 
   const v1 = express.Router();
   v1.use(metrics.rememberMount());
-  v1.use(requireApiKey(deps.apiKey));
+  v1.use(authenticate(deps.apiKey, deps.repositories.accessKeys));
+  v1.post('/events', limitIngestion(deps.ingestRate));
   v1.use(requireJsonBody);
   v1.use(express.json({ limit: BODY_LIMIT, type: 'application/json' }));
   const { campaigns, deliveries, destinations, profiles } = deps.repositories;
   const testSend = { profiles, destinations, sender: deps.sender, defaultTimeoutMs: deps.webhookTimeoutMs };
+  v1.use(eventRoutes({ router: deps.router, metrics }));
+  // Every route below is for admin keys only; ingest keys stop here with a 403.
+  v1.use(requireAdmin);
+  v1.use(keyRoutes({ accessKeys: deps.repositories.accessKeys }));
   const { segments, audience, events, journeys } = deps.repositories;
   v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal, segments: { segments, audience } }));
   v1.use(segmentRoutes({ segments, audience }));
   v1.use(userRoutes({ profiles, events, journeys }));
-  v1.use(eventRoutes({ router: deps.router, metrics }));
   v1.use(statsRoutes({ stats: deps.repositories.stats, campaigns }));
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   v1.use(destinationRoutes({ destinations, deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue, secretGraceMs: deps.secretGraceMs }));

@@ -1,19 +1,53 @@
-import type { RequestHandler } from 'express';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { keyDigest, type AccessKeyRepository } from '../db/access-keys';
+import type { AccessKind } from '../domain/access-key';
 import { HttpError } from './http-errors';
 
-const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+/** Who is calling, as the routes see it. */
+export interface Caller {
+  keyId: string;
+  kind: AccessKind;
+  rateLimit?: string;
+}
 
-/** Bearer-key check; compares digests in constant time so the key cannot be guessed by timing. */
-export function requireApiKey(apiKey: string): RequestHandler {
-  const expected = digest(apiKey);
-  return (req, _res, next) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match || !timingSafeEqual(digest(match[1].trim()), expected)) {
-      next(new HttpError(401, 'unauthorized', 'send the API key as "Authorization: Bearer <key>"'));
-      return;
+/** HOOKWAY_API_KEY: the operator's admin key, from which the first other keys are made. */
+export const BOOTSTRAP_KEY_ID = 'bootstrap';
+
+export function callerOf(res: Response): Caller {
+  return res.locals.caller as Caller;
+}
+
+const unauthorized = (why: string) => new HttpError(401, 'unauthorized', `${why}; send an access key as "Authorization: Bearer <key>"`);
+
+/**
+ * Finds the caller's key. The bootstrap key is compared by digest in constant time. Other keys
+ * are looked up by their digest on every request, never cached, so that a key revoked on one
+ * gateway is refused by every gateway at once; a timing difference in that lookup can only
+ * tell an attacker about a digest, never about a key.
+ */
+export function authenticate(bootstrapKey: string, keys: AccessKeyRepository): RequestHandler {
+  const bootstrap = keyDigest(bootstrapKey);
+  return async (req, res, next) => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    if (!match) throw unauthorized('no access key');
+    const digest = keyDigest(match[1]);
+    if (timingSafeEqual(digest, bootstrap)) {
+      res.locals.caller = { keyId: BOOTSTRAP_KEY_ID, kind: 'admin' } satisfies Caller;
+      return next();
     }
+    const record = await keys.findByDigest(digest);
+    if (!record || record.revokedAt) throw unauthorized('the access key is unknown or revoked');
+    res.locals.caller = { keyId: record._id, kind: record.kind, rateLimit: record.rateLimit } satisfies Caller;
     next();
   };
 }
+
+/** Lets only admin keys through; an ingest key hears which kind it would need. */
+export const requireAdmin: RequestHandler = (req, res, next) => {
+  const { kind } = callerOf(res);
+  if (kind !== 'admin') {
+    throw new HttpError(403, 'forbidden', `an ${kind} key may only post events; ${req.method} ${req.baseUrl}${req.path} needs an admin key`);
+  }
+  next();
+};

@@ -16,6 +16,7 @@ export interface GatewayOptions {
   namespace: string;
   taskQueue: string;
   apiKey: string;
+  ingestRate: string;
   /** 0 picks a free port. */
   port: number;
   host: string;
@@ -83,6 +84,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     active,
     router,
     apiKey: opts.apiKey,
+    ingestRate: opts.ingestRate,
     logger: opts.logger,
     processMetrics: opts.processMetrics,
     checkHealth: async () => ({

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceProcess } from '../../src/embedded/service-process';
 import { connectRepositories, type Repositories } from '../../src/db/connection';
 import { startGateway, type RunningGateway } from '../../src/gateway/start';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 import { serveMetrics } from '../../src/metrics/serve';
 import { WorkerMetrics } from '../../src/metrics/worker-metrics';
 import { createJourneyWorker } from '../../src/worker';
@@ -73,13 +73,17 @@ export async function startWorker(taskQueue: string, opts: { temporalAddress?: s
   };
 }
 
-export function startTestGateway(taskQueue: string, opts: { temporalAddress?: string; outboxSweepMs?: number } = {}): Promise<RunningGateway> {
+export function startTestGateway(
+  taskQueue: string,
+  opts: { temporalAddress?: string; outboxSweepMs?: number; ingestRate?: string; logger?: Logger } = {},
+): Promise<RunningGateway> {
   return startGateway({
     mongoUri: mongoUriFor(taskQueue),
     temporalAddress: opts.temporalAddress ?? stack().temporalAddress,
     namespace: 'default',
     taskQueue,
     apiKey: API_KEY,
+    ingestRate: opts.ingestRate ?? '100/s',
     port: 0,
     host: '127.0.0.1',
     campaignRefreshMs: 60_000,
@@ -87,7 +91,7 @@ export function startTestGateway(taskQueue: string, opts: { temporalAddress?: st
     webhookTimeoutMs: 5_000,
     secretGraceMs: 86_400_000,
     network: TEST_NETWORK,
-    logger,
+    logger: opts.logger ?? logger,
   });
 }
 

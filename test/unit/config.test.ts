@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       network: { allowPrivate: false, allowedCidrs: [] },
       secretGraceMs: 86_400_000,
       eventRetentionMs: 90 * 86_400_000,
+      ingestRate: '100/s',
     });
   });
 
@@ -82,6 +83,13 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ HOOKWAY_EVENT_RETENTION: '30d' }).eventRetentionMs, 30 * 86_400_000);
     assert.throws(() => loadConfig({ HOOKWAY_EVENT_RETENTION: '90 days' }), /HOOKWAY_EVENT_RETENTION: must be a duration/);
   });
+
+  it('reads the default ingestion rate per key, and rejects one that is not a rate', () => {
+    assert.equal(loadConfig({ HOOKWAY_INGEST_RATE: '20/m' }).ingestRate, '20/m');
+    for (const bad of ['fast', '0/s', '10/d', '-1/s']) {
+      assert.throws(() => loadConfig({ HOOKWAY_INGEST_RATE: bad }), /HOOKWAY_INGEST_RATE: must be a rate such as 100\/s/);
+    }
+  });
 });
 
 describe('resolveApiKey', () => {
@@ -97,7 +105,7 @@ describe('resolveApiKey', () => {
   it('generates a key once, keeps it private in the data folder, and reuses it', () => {
     const config = loadConfig({ HOOKWAY_DATA_DIR: path.join(dir, 'nested') });
     const key = resolveApiKey(config);
-    assert.match(key, /^hwk_[A-Za-z0-9_-]{32}$/);
+    assert.match(key, /^hk_admin_[A-Za-z0-9_-]{43}$/);
     const file = path.join(config.dataDir, 'api-key');
     assert.equal(readFileSync(file, 'utf8'), `${key}\n`);
     assert.equal(statSync(file).mode & 0o777, 0o600);

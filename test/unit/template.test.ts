@@ -124,12 +124,22 @@ describe('templateProblem', () => {
     ['{{shout user.id}}', /unknown helper shout/],
     ['{{user.id', /Parse error/],
     ['{{#if user.id}}open', /if doesn't match|Parse error|Expecting/],
+    ['{{constructor.constructor}}', /template reads "constructor", which is not allowed/],
+    ['{{[__proto__]}}', /template reads "__proto__"/],
+    ['{{@root.constructor}}', /template reads "constructor"/],
+    ['{{user.properties.prototype}}', /template reads "prototype"/],
+    ['{{lookup user "constructor"}}', /template reads "constructor"/],
+    ['{{#each user.properties.tags}}{{lookup ../user "__proto__"}}{{/each}}', /template reads "__proto__"/],
+    ['{{> secrets}}', /partials are not available/],
+    ['{{#> layout}}x{{/layout}}', /partials are not available/],
+    ['{{* decorate}}', /decorators are not available/],
+    ['{{log user.id}}', /the log helper is not available/],
   ];
   for (const [source, reason] of problems) {
     it(`rejects ${source}`, () => assert.match(templateProblem(source) ?? 'compiled', reason));
   }
 
-  for (const source of ['plain text', 'Hi {{user.properties.name}}', '{{#each user.properties.tags}}{{this}}{{/each}}', '{{#unless user.properties.vip}}x{{/unless}}']) {
+  for (const source of ['plain text', 'Hi {{user.properties.name}}', '{{#each user.properties.tags}}{{this}}{{/each}}', '{{#unless user.properties.vip}}x{{/unless}}', '{{lookup user.properties.names event.properties.lang}}', 'constructor and __proto__ as plain text']) {
     it(`accepts ${source}`, () => assert.equal(templateProblem(source), undefined));
   }
 

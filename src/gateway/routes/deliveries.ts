@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DELIVERY_STATUSES, type DeliveryRecord, type DeliveryRepository } from '../../db/deliveries';
 import { redactHeaders } from '../../delivery/compose';
 import { campaignIdSchema } from '../../domain/campaign';
+import { dateTimeSchema } from '../../domain/date-time';
 import { destinationIdSchema } from '../../domain/destination';
 import { startRedelivery } from '../../temporal/redeliveries';
 import { HttpError, parseInput } from '../http-errors';
@@ -13,10 +14,13 @@ const querySchema = z.strictObject({
   destinationId: destinationIdSchema.optional(),
   userId: z.string().min(1).max(256).optional(),
   status: z.enum(DELIVERY_STATUSES).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
+  since: dateTimeSchema.optional(),
+  until: dateTimeSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+/** A delivery's id is its webhook-id: msg_ and a UUID (msg_test_… for test sends). */
+const deliveryIdSchema = z.string().regex(/^msg_[A-Za-z0-9_-]{1,100}$/, 'must be a webhook-id such as msg_3f9a…');
 
 function view(record: DeliveryRecord) {
   const { _id, request, ...rest } = record;
@@ -32,15 +36,18 @@ export function deliveryRoutes(deps: { deliveries: DeliveryRepository; temporal:
     res.json({ deliveries: (await deps.deliveries.list(filter)).map(view) });
   });
 
+  const idParam = (id: unknown) => parseInput(deliveryIdSchema, id, 'delivery id');
+
   router.get('/deliveries/:id', async (req, res) => {
-    const record = await deps.deliveries.get(String(req.params.id));
-    if (!record) throw new HttpError(404, 'not_found', `delivery "${req.params.id}" does not exist`);
+    const id = idParam(req.params.id);
+    const record = await deps.deliveries.get(id);
+    if (!record) throw new HttpError(404, 'not_found', `delivery "${id}" does not exist`);
     res.json(view(record));
   });
 
   /** Re-sends a failed delivery durably, with its original webhook-id and a fresh retry schedule. */
   router.post('/deliveries/:id/redeliver', async (req, res) => {
-    const id = String(req.params.id);
+    const id = idParam(req.params.id);
     const current = await deps.deliveries.get(id);
     if (!current) throw new HttpError(404, 'not_found', `delivery "${id}" does not exist`);
     const reopened = await deps.deliveries.reopen(id);

@@ -5,6 +5,7 @@ import type { DeliveryRepository } from '../../db/deliveries';
 import { DestinationExistsError, type DestinationRecord, type DestinationRepository } from '../../db/destinations';
 import { redactHeaders } from '../../delivery/compose';
 import { maskSecret } from '../../delivery/signature';
+import { dateTimeSchema } from '../../domain/date-time';
 import { destinationConfigSchema, destinationCreateSchema, destinationIdSchema } from '../../domain/destination';
 import { startRedelivery } from '../../temporal/redeliveries';
 import { HttpError, parseInput } from '../http-errors';
@@ -31,8 +32,8 @@ function view(record: DestinationRecord) {
 }
 
 const recoverSchema = z.strictObject({
-  since: z.iso.datetime({ offset: true }),
-  until: z.iso.datetime({ offset: true }).optional(),
+  since: dateTimeSchema,
+  until: dateTimeSchema.optional(),
 });
 
 export function destinationRoutes(deps: {

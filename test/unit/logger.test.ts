@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/logger';
+
+describe('the logger', () => {
+  it('redacts keys, tokens, secrets and authorization headers, at the top level and one object down', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', 'test', new Writable({ write: (chunk, _enc, done) => void (lines.push(String(chunk)), done()) }));
+    const secrets = ['s-apikey', 's-key', 's-token', 's-auth', 's-secret', 's-signing', 's-nested-key', 's-header'];
+    logger.info({
+      apiKey: secrets[0],
+      key: secrets[1],
+      token: secrets[2],
+      authorization: secrets[3],
+      secret: secrets[4],
+      signingSecret: secrets[5],
+      created: { key: secrets[6], id: 'key_visible' },
+      headers: { authorization: `Bearer ${secrets[7]}` },
+    }, 'a line with secrets');
+    const line = lines.join('');
+    for (const secret of secrets) assert.ok(!line.includes(secret), `${secret} was logged`);
+    assert.match(line, /key_visible/);
+    assert.match(line, /\[redacted\]/);
+  });
+});
