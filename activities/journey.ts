@@ -33,9 +33,13 @@ export function createJourneyActivities(deps: { journeys: JourneyRepository; eve
       return deps.campaigns.status(input.campaignId);
     },
 
-    /** Applies the re-entry rule; an admitted journey announces hookway.journey.entered. */
-    async admitJourney(input: JourneyIdentity & { reentry: Reentry; at: number }): Promise<{ admitted: boolean; reason?: string }> {
-      const admission = await deps.journeys.admit(input.journeyId, input.runId, input.campaignId, input.userId, input.reentry, new Date(input.at));
+    /**
+     * Applies the re-entry rule and admits a trigger event once; an admitted journey announces
+     * hookway.journey.entered. `triggerEventId` is absent only in runs started before it was passed.
+     */
+    async admitJourney(input: JourneyIdentity & { reentry: Reentry; at: number; triggerEventId?: string }): Promise<{ admitted: boolean; reason?: string }> {
+      const { journeyId, runId, campaignId, userId, reentry, triggerEventId } = input;
+      const admission = await deps.journeys.admit({ journeyId, runId, campaignId, userId, reentry, now: new Date(input.at), triggerEventId });
       if (admission.admitted) await emit(input, SYSTEM_EVENT.journeyEntered, 'entered', {});
       return admission;
     },

@@ -64,9 +64,13 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`));
 };
 
-function isDatabaseUnavailable(err: unknown): boolean {
+export function isDatabaseUnavailable(err: unknown): boolean {
   const name = (err as { name?: unknown })?.name;
-  return typeof name === 'string' && /^Mongo(ServerSelection|Network|NotConnected|Timeout)/.test(name);
+  if (typeof name !== 'string') return false;
+  if (/^Mongo(ServerSelection|Network|NotConnected|Timeout|PoolCleared)/.test(name)) return true;
+  // A bulk write (insertMany, bulkWrite) that failed on the network wraps the network error,
+  // copying its fields: beforeHandshake marks it. A server-side write error has none.
+  return name === 'MongoBulkWriteError' && 'beforeHandshake' in (err as object);
 }
 
 /** Turns every error into a JSON answer; only unexpected ones are logged, and never with the body. */
