@@ -46,13 +46,14 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'ferretdb-stop',
-    title: 'FerretDB stopped mid-journey, then restarted',
+    title: 'FerretDB killed mid-journey, down for a while, then restarted',
     flap: { ok: 1 },
     timeoutMs: 5_000,
     // 503 while an event cannot be stored, never a 2xx for one that was not.
     allowedStatuses: [202, 503],
     async inject(cluster, outageMs) {
-      await cluster.stopPart('ferretdb', 'stop');
+      // Killed, not stopped: a stop lets open connections drain for seconds, hiding the outage.
+      await cluster.stopPart('ferretdb', 'kill');
       await pause(outageMs);
       await cluster.startPart('ferretdb');
     },
