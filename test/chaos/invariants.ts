@@ -30,6 +30,17 @@ export function settled(inv: Invariants): boolean {
   return lost(inv) === 0 && inv.unfinished === 0 && inv.webhooksDelivered === inv.webhooksExpected;
 }
 
+/** One webhook per user and step expected; how many the receiver accepted. No database read. */
+export function webhookTally(receiver: FlakyReceiver, users: string[], steps: string[]): { expected: number; delivered: number } {
+  const delivered = new Set<string>();
+  for (const id of receiver.acknowledgedIds()) {
+    const { user, step } = receiver.byWebhookId.get(id)!.body;
+    delivered.add(`${user} ${step}`);
+  }
+  const expected = users.flatMap((u) => steps.map((s) => `${u} ${s}`));
+  return { expected: expected.length, delivered: expected.filter((key) => delivered.has(key)).length };
+}
+
 interface StoredEvent {
   _id: string;
   pendingRoutes?: unknown;
@@ -72,12 +83,7 @@ export async function checkInvariants(
   const duplicated = new Set([...deliveriesPerStep].filter(([, n]) => n > 1).map(([key]) => key.split(' ')[0]));
   for (const j of journeys) if ((j.entries ?? 1) > 1) duplicated.add(j._id);
 
-  const delivered = new Set<string>();
-  for (const id of receiver.acknowledgedIds()) {
-    const { user, step } = receiver.byWebhookId.get(id)!.body;
-    delivered.add(`${user} ${step}`);
-  }
-  const expectedWebhooks = users.flatMap((u) => steps.map((s) => `${u} ${s}`));
+  const { expected: webhooksExpected, delivered: webhooksDelivered } = webhookTally(receiver, users, steps);
 
   return {
     journeys: journeys.length,
@@ -86,8 +92,8 @@ export async function checkInvariants(
     noJourney: expectedJourneys.filter((j) => !j).length,
     unfinished: expectedJourneys.filter((j) => j && !(j.status === 'ended' && j.outcome === 'completed')).length,
     duplicateJourneys: duplicated.size,
-    webhooksExpected: expectedWebhooks.length,
-    webhooksDelivered: expectedWebhooks.filter((key) => delivered.has(key)).length,
+    webhooksExpected,
+    webhooksDelivered,
     rawDuplicates: receiver.rawDuplicates,
   };
 }
