@@ -68,6 +68,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const name = (err as { name?: unknown })?.name;
   if (typeof name !== 'string') return false;
   if (/^Mongo(ServerSelection|Network|NotConnected|Timeout|PoolCleared)/.test(name)) return true;
+  // FerretDB on SQLite reports a write that waited too long for the file lock as an internal error.
+  if (name.startsWith('Mongo') && /SQLITE_BUSY/.test(String((err as { message?: unknown }).message))) return true;
   // A bulk write (insertMany, bulkWrite) that failed on the network wraps the network error,
   // copying its fields: beforeHandshake marks it. A server-side write error has none.
   return name === 'MongoBulkWriteError' && 'beforeHandshake' in (err as object);

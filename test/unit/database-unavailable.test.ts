@@ -15,6 +15,12 @@ describe('database unavailable', function () {
     assert.equal(isDatabaseUnavailable(new MongoNetworkError('connection 15 to 127.0.0.1:27017 closed')), true);
   });
 
+  it('recognises FerretDB waiting too long for its SQLite file lock', function () {
+    const busy = '[collection.go:135 sqlite.(*collection).InsertAll.func1] database is locked (5) (SQLITE_BUSY)';
+    assert.equal(isDatabaseUnavailable(new MongoServerError({ message: busy, code: 1 })), true);
+    assert.equal(isDatabaseUnavailable(new MongoBulkWriteError({ message: busy, code: 1, writeErrors: [] } as never, {} as never)), true);
+  });
+
   it('does not take a write the server refused for an outage', function () {
     const refused = new MongoBulkWriteError({ message: 'E11000 duplicate key', code: 11000, writeErrors: [] } as never, {} as never);
     assert.equal(isDatabaseUnavailable(refused), false);
