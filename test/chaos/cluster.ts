@@ -11,6 +11,7 @@ import { freePort } from '../support/ports';
 export type Part = 'ferretdb' | 'temporal' | 'worker' | 'gateway';
 
 const READY_TIMEOUT_MS = 180_000;
+const STOP_TIMEOUT_MS = 15_000;
 const DIST_SRC = path.join(__dirname, '..', '..', 'src');
 
 export interface ClusterOptions {
@@ -35,7 +36,10 @@ function startNodePart(name: string, script: string, env: NodeJS.ProcessEnv, log
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
+      // A worker finishing a hung webhook attempt, or a gateway waiting on hand-offs, gets this long.
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
       await exited;
+      clearTimeout(timer);
     },
   };
   return (async () => {
