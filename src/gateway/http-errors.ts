@@ -70,9 +70,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (/^Mongo(ServerSelection|Network|NotConnected|Timeout|PoolCleared)/.test(name)) return true;
   // FerretDB on SQLite reports a write that waited too long for the file lock as an internal error.
   if (name.startsWith('Mongo') && /SQLITE_BUSY/.test(String((err as { message?: unknown }).message))) return true;
-  // A bulk write (insertMany, bulkWrite) that failed on the network wraps the network error,
-  // copying its fields: beforeHandshake marks it. A server-side write error has none.
-  return name === 'MongoBulkWriteError' && 'beforeHandshake' in (err as object);
+  // A bulk write (insertMany, bulkWrite) that could not reach the server wraps the driver's
+  // error (a network or server-selection error) as its errorResponse.
+  return name === 'MongoBulkWriteError' && isDatabaseUnavailable((err as { errorResponse?: unknown }).errorResponse);
 }
 
 /** Turns every error into a JSON answer; only unexpected ones are logged, and never with the body. */

@@ -6,12 +6,14 @@ import mongoose from 'mongoose';
 import { isDatabaseUnavailable } from '../../src/gateway/http-errors';
 
 // The driver's own error classes, as mongoose ships it.
-const { MongoBulkWriteError, MongoNetworkError, MongoServerError } = mongoose.mongo;
+const { MongoBulkWriteError, MongoNetworkError, MongoServerError, MongoServerSelectionError } = mongoose.mongo;
 
 describe('database unavailable', function () {
   it('recognises a bulk write that failed on the network', function () {
     const bulk = new MongoBulkWriteError(new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:27017'), {} as never);
     assert.equal(isDatabaseUnavailable(bulk), true);
+    const unreachable = new MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:27017', {} as never);
+    assert.equal(isDatabaseUnavailable(new MongoBulkWriteError(unreachable, {} as never)), true);
     assert.equal(isDatabaseUnavailable(new MongoNetworkError('connection 15 to 127.0.0.1:27017 closed')), true);
   });
 
