@@ -43,13 +43,17 @@ export function createJourneyActivities(deps: { journeys: JourneyRepository; eve
       return deps.campaigns.status(input.campaignId);
     },
 
-    /** Applies the re-entry rule; an admitted journey announces hookway.journey.entered. */
-    /** `campaignVersion` is absent from journeys started before versions were passed in; they count as version 0. */
-    async admitJourney(input: JourneyIdentity & { reentry: Reentry; at: number; campaignVersion?: number }): Promise<{ admitted: boolean; reason?: string }> {
+    /**
+     * Applies the re-entry rule and admits a trigger event once; an admitted journey announces
+     * hookway.journey.entered. `triggerEventId` and `campaignVersion` are absent only in runs
+     * started before they were passed; such runs count as version 0.
+     */
+    async admitJourney(input: JourneyIdentity & { reentry: Reentry; at: number; campaignVersion?: number; triggerEventId?: string }): Promise<{ admitted: boolean; reason?: string }> {
+      const { journeyId, runId, campaignId, userId, reentry, triggerEventId } = input;
       const version = input.campaignVersion ?? 0;
-      const admission = await deps.journeys.admit(input.journeyId, input.runId, input.campaignId, input.userId, version, input.reentry, new Date(input.at));
+      const admission = await deps.journeys.admit({ journeyId, runId, campaignId, userId, campaignVersion: version, reentry, now: new Date(input.at), triggerEventId });
       if (admission.admitted && (await emit(input, SYSTEM_EVENT.journeyEntered, 'entered', {}))) {
-        deps.stats.count({ campaignId: input.campaignId, version }, COUNTER.entered);
+        deps.stats.count({ campaignId, version }, COUNTER.entered);
         deps.logger.info({ ...logFields(input), campaignVersion: version }, 'journey entered');
       }
       if (!admission.admitted) deps.logger.info({ ...logFields(input), reason: admission.reason }, 'journey not admitted');

@@ -117,7 +117,7 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
       if (!(await checkAudience({ ...journeyRef(input, {}), audience: campaign.audience }))) return { outcome: 'notInAudience' };
     }
     // Not cancellable: an admitted journey must reach the try below, which records its end.
-    const admission = await CancellationScope.nonCancellable(() => admitJourney({ ...identity, reentry: campaign.reentry, at: Date.now(), campaignVersion: input.campaignVersion }));
+    const admission = await CancellationScope.nonCancellable(() => admitJourney({ ...identity, reentry: campaign.reentry, at: Date.now(), campaignVersion: input.campaignVersion, triggerEventId: trigger.id }));
     if (!admission.admitted) return { outcome: 'notAdmitted', reason: admission.reason };
   }
   try {

@@ -52,21 +52,49 @@ const conversionSchema = new Schema<ConversionRecord>(
 );
 conversionSchema.index({ campaignId: 1, at: -1 });
 
+/** Which run a trigger event started: an event handed off again (an outbox retry) starts nothing more. */
+interface TriggerRecord {
+  _id: string;
+  runId: string;
+}
+
+const triggerSchema = new Schema<TriggerRecord>({ _id: String, runId: String }, { versionKey: false });
+
 export type Admission = { admitted: true } | { admitted: false; reason: string };
 
 export class JourneyRepository {
   private readonly journeys: Model<JourneyRecord>;
   private readonly conversions: Model<ConversionRecord>;
+  private readonly triggers: Model<TriggerRecord>;
 
   constructor(connection: Connection) {
     this.journeys = connection.model<JourneyRecord>('Journey', journeySchema, 'journeys');
     this.conversions = connection.model<ConversionRecord>('Conversion', conversionSchema, 'conversions');
+    this.triggers = connection.model<TriggerRecord>('JourneyTrigger', triggerSchema, 'journeyTriggers');
   }
 
-  /** Applies the campaign's re-entry rule to a new run; repeated calls for the same run agree. */
-  async admit(journeyId: string, runId: string, campaignId: string, userId: string, campaignVersion: number, reentry: Reentry, now: Date): Promise<Admission> {
+  /**
+   * Applies the campaign's re-entry rule to a new run; repeated calls for the same run agree.
+   * A trigger event admits one run only: the gateway may hand an event off again (its outbox
+   * retries a hand-off whose outcome it could not record), and by then the first journey may
+   * have ended, so Temporal would start a second run for the same event.
+   */
+  async admit(request: {
+    journeyId: string;
+    runId: string;
+    campaignId: string;
+    userId: string;
+    campaignVersion: number;
+    reentry: Reentry;
+    now: Date;
+    triggerEventId?: string;
+  }): Promise<Admission> {
+    const { journeyId, runId, campaignId, userId, campaignVersion, reentry, now, triggerEventId } = request;
     const previous = await this.journeys.findById(journeyId).lean<JourneyRecord>();
     if (previous?.runId === runId) return { admitted: true };
+    if (triggerEventId && !(await this.claimTrigger(`${journeyId}:${triggerEventId}`, runId))) {
+      return { admitted: false, reason: `event ${triggerEventId} already started this journey` };
+    }
     if (previous && reentry.mode === 'once') return { admitted: false, reason: 'already entered once' };
     if (previous?.endedAt && reentry.mode === 'afterCompletion' && reentry.cooldown) {
       const readyAt = previous.endedAt.getTime() + parseDuration(reentry.cooldown)!;
@@ -85,6 +113,18 @@ export class JourneyRepository {
   /** The campaign version a journey's current run follows; 0 when unknown. */
   async versionOf(journeyId: string): Promise<number> {
     return (await this.journeys.findById(journeyId, { campaignVersion: 1 }).lean<Pick<JourneyRecord, 'campaignVersion'>>())?.campaignVersion ?? 0;
+  }
+
+  /** True when this run holds the trigger (a unique insert, atomic on FerretDB too), also on a retried call. */
+  private async claimTrigger(id: string, runId: string): Promise<boolean> {
+    try {
+      await this.triggers.create({ _id: id, runId });
+      return true;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const holder = await this.triggers.findById(id).lean<TriggerRecord>();
+      return holder?.runId === runId;
+    }
   }
 
   async ended(journeyId: string, runId: string, outcome: string, now: Date): Promise<void> {

@@ -55,6 +55,8 @@ export class EventRouter {
   private readonly inFlight = new Set<Promise<void>>();
   /** Names this gateway's claims on events it is handing off. */
   private readonly holder = randomUUID();
+  /** Claims this gateway could not release (the database was down): released before the next try. */
+  private readonly stranded = new Set<string>();
 
   constructor(private readonly deps: EventRouterDeps) {}
 
@@ -84,17 +86,24 @@ export class EventRouter {
 
   private async route(record: EventRecord): Promise<void> {
     // One hand-off per event at a time, across this gateway's sweep and every other gateway:
-    // a second would restart a `restart` journey, or re-enter a finished one.
+    // a second would restart a `restart` journey.
+    const claim = `route:${record._id}`;
+    if (this.stranded.has(claim)) {
+      await this.deps.claims.release(claim, this.holder);
+      this.stranded.delete(claim);
+    }
     const lease = new Date(Date.now() + ROUTE_LEASE_MS);
-    if (!(await this.deps.claims.claimOrTakeOver(`route:${record._id}`, 'route', new Date(), lease, this.holder))) return;
+    if (!(await this.deps.claims.claimOrTakeOver(claim, 'route', new Date(), lease, this.holder))) return;
     try {
       await this.handOff(record);
+      await this.deps.events.markRouted(record._id);
     } catch (err) {
-      // Let the next sweep retry at once rather than after the lease.
-      await this.deps.claims.release(`route:${record._id}`, this.holder);
+      // Let the next sweep retry at once rather than after the lease. If the hand-off went
+      // through but its record did not, handing off again is harmless: a journey ignores an
+      // event it has seen and admits a trigger event once.
+      await this.deps.claims.release(claim, this.holder).catch(() => this.stranded.add(claim));
       throw err;
     }
-    await this.deps.events.markRouted(record._id);
   }
 
   private async handOff(record: EventRecord): Promise<void> {

@@ -64,9 +64,15 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`));
 };
 
-function isDatabaseUnavailable(err: unknown): boolean {
+export function isDatabaseUnavailable(err: unknown): boolean {
   const name = (err as { name?: unknown })?.name;
-  return typeof name === 'string' && /^Mongo(ServerSelection|Network|NotConnected|Timeout)/.test(name);
+  if (typeof name !== 'string') return false;
+  if (/^Mongo(ServerSelection|Network|NotConnected|Timeout|PoolCleared)/.test(name)) return true;
+  // FerretDB on SQLite reports a write that waited too long for the file lock as an internal error.
+  if (name.startsWith('Mongo') && /SQLITE_BUSY/.test(String((err as { message?: unknown }).message))) return true;
+  // A bulk write (insertMany, bulkWrite) that could not reach the server wraps the driver's
+  // error (a network or server-selection error) as its errorResponse.
+  return name === 'MongoBulkWriteError' && isDatabaseUnavailable((err as { errorResponse?: unknown }).errorResponse);
 }
 
 /** Turns every error into a JSON answer; only unexpected ones are logged, and never with the body. */

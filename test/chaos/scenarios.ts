@@ -1,0 +1,85 @@
+// The five faults. Each runs while events arrive; it returns once the fault is over (the
+// part restarted), which is when the time to recover starts.
+import type { ChaosCluster } from './cluster';
+import type { FlapProfile } from './flaky-receiver';
+
+export interface Scenario {
+  name: string;
+  title: string;
+  /** How the receiver answers. */
+  flap: FlapProfile;
+  /** The destination's webhook timeout. */
+  timeoutMs: number;
+  /** Statuses the gateway may answer an event with during this scenario (0: no answer). */
+  allowedStatuses: number[];
+  inject(cluster: ChaosCluster, outageMs: number): Promise<void>;
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'worker-kill',
+    title: 'Worker killed with SIGKILL mid-sends and retries, then restarted',
+    // Some sends fail, so retries are pending when the worker dies.
+    flap: { ok: 4, error500: 1 },
+    timeoutMs: 5_000,
+    allowedStatuses: [202],
+    async inject(cluster) {
+      await cluster.stopPart('worker', 'kill');
+      await pause(1_000);
+      await cluster.startPart('worker');
+    },
+  },
+  {
+    name: 'temporal-stop',
+    title: 'Temporal server stopped while events arrive, then restarted on its file database',
+    flap: { ok: 1 },
+    timeoutMs: 5_000,
+    // The gateway answers from its outbox: 202 throughout.
+    allowedStatuses: [202],
+    async inject(cluster, outageMs) {
+      await cluster.stopPart('temporal', 'stop');
+      await pause(outageMs);
+      await cluster.startPart('temporal');
+    },
+  },
+  {
+    name: 'ferretdb-stop',
+    title: 'FerretDB killed mid-journey, down for a while, then restarted',
+    flap: { ok: 1 },
+    timeoutMs: 5_000,
+    // 503 while an event cannot be stored, never a 2xx for one that was not.
+    allowedStatuses: [202, 503],
+    async inject(cluster, outageMs) {
+      // Killed, not stopped: a stop lets open connections drain for seconds, hiding the outage.
+      await cluster.stopPart('ferretdb', 'kill');
+      await pause(outageMs);
+      await cluster.startPart('ferretdb');
+    },
+  },
+  {
+    name: 'gateway-kill',
+    title: 'Gateway killed with SIGKILL under load, then restarted',
+    flap: { ok: 1 },
+    timeoutMs: 5_000,
+    // Requests in flight when it dies, and those sent before it is back, get no answer.
+    allowedStatuses: [202, 0],
+    async inject(cluster) {
+      await cluster.stopPart('gateway', 'kill');
+      await pause(1_000);
+      await cluster.startPart('gateway');
+    },
+  },
+  {
+    name: 'flapping-receiver',
+    title: 'Receiver flaps: 500s, 429 with Retry-After, hangs past the timeout, resets, slow bodies',
+    flap: { ok: 4, error500: 1, retryAfter429: 1, hang: 1, reset: 1, slowBody: 1 },
+    // The shortest a destination allows, so hangs and slow bodies time out quickly.
+    timeoutMs: 1_000,
+    allowedStatuses: [202],
+    async inject() {
+      // The receiver is the fault, all along.
+    },
+  },
+];

@@ -1,0 +1,53 @@
+// "The same event id sent twice starts at most one journey", even when the gateway hands the
+// event off again after the first journey ended: found by the chaos run (FerretDB stopped
+// between a hand-off and the outbox update, so the sweep routed the event a second time).
+import type { Client } from '@temporalio/client';
+import assert from 'node:assert/strict';
+import { campaignSchema } from '../../src/domain/campaign';
+import { journeyWorkflowId } from '../../src/domain/journey-id';
+import { connectClient } from '../../src/temporal/connect';
+import { enterJourney } from '../../src/temporal/journeys';
+import { Receiver } from '../support/receiver';
+import { stack, startWorker, uniqueId } from '../support/stack';
+
+describe('a trigger event handed off again after its journey ended', function () {
+  this.timeout(120_000);
+  const taskQueue = uniqueId('trigger-once');
+  let receiver: Receiver;
+  let worker: Awaited<ReturnType<typeof startWorker>>;
+  let client: Client;
+
+  before(async function () {
+    receiver = await Receiver.start();
+    worker = await startWorker(taskQueue);
+    client = await connectClient(stack().temporalAddress, 'default');
+  });
+
+  after(async function () {
+    await client?.connection.close();
+    await worker?.stop();
+    await receiver?.close();
+  });
+
+  it('starts no second journey, while a new event re-enters as usual', async function () {
+    const campaign = campaignSchema.parse({
+      id: uniqueId('welcome'),
+      name: 'Welcome',
+      trigger: { event: 'signed_up' },
+      steps: [{ id: 'hello', type: 'webhook', request: { url: `${receiver.url}/hello`, body: { user: '{{user.id}}' } } }],
+    });
+    const userId = uniqueId('user');
+    const event = (id: string) => ({ id, name: 'signed_up', userId, timestamp: new Date().toISOString(), properties: {} });
+    const handle = client.workflow.getHandle(journeyWorkflowId(campaign.id, userId));
+
+    await enterJourney(client, taskQueue, campaign, 1, event('evt-1'));
+    assert.equal((await handle.result()).outcome, 'completed');
+    await enterJourney(client, taskQueue, campaign, 1, event('evt-1'));
+    assert.deepEqual(await handle.result(), { outcome: 'notAdmitted', reason: 'event evt-1 already started this journey' });
+    assert.equal(receiver.requests.length, 1);
+
+    await enterJourney(client, taskQueue, campaign, 1, event('evt-2'));
+    assert.equal((await handle.result()).outcome, 'completed');
+    assert.equal(receiver.requests.length, 2);
+  });
+});
