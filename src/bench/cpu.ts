@@ -3,6 +3,12 @@ import { cpuSeconds } from './stack';
 /** Percent of one core each process used during a phase: what bounds the phase's figure. */
 export type CpuShare = Record<string, number>;
 
+/** What a phase cost Temporal's database: state writes per workflow run and their mean time. */
+export interface TemporalLoad {
+  writesPerRun?: number;
+  meanWriteMs?: number;
+}
+
 export function cpuMeter(pids: Map<string, number | undefined>): () => CpuShare {
   const targets = new Map([...pids, ['bench', process.pid]]);
   const started = performance.now();

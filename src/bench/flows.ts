@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BenchContext } from './context';
+import { runMs, type BenchContext } from './context';
 import { floorWorkflow } from './floor/workflow';
 import { closedLoop, perSecond, summarise, type LatencySummary } from './stats';
 
@@ -17,7 +17,7 @@ export interface FlowResult {
   ms: number;
 }
 
-const WEBHOOK_TIMEOUT_MS = 60_000;
+const WEBHOOK_TIMEOUT_MS = 30_000;
 
 /** Waits until `query` counts no running workflow; returns when that was seen (performance.now()). */
 async function drained(ctx: BenchContext, query: string, deadline: number): Promise<number> {
@@ -31,11 +31,12 @@ async function drained(ctx: BenchContext, query: string, deadline: number): Prom
 async function measure(ctx: BenchContext, count: number, concurrency: number, runningQuery: string, one: (i: number) => Promise<number | undefined>): Promise<FlowResult> {
   const latencies: number[] = [];
   const started = performance.now();
-  const { done, failed, firstError } = await closedLoop(count, concurrency, ctx.options.phaseMs, async (i) => {
+  const maxMs = runMs(ctx, 0.5);
+  const { done, failed, firstError } = await closedLoop(count, concurrency, maxMs, async (i) => {
     const latency = await one(i);
     if (latency !== undefined) latencies.push(latency);
   });
-  const end = await drained(ctx, runningQuery, started + ctx.options.phaseMs + WEBHOOK_TIMEOUT_MS);
+  const end = await drained(ctx, runningQuery, Math.min(started + maxMs + WEBHOOK_TIMEOUT_MS, ctx.deadline));
   const ms = end - started;
   return { started: done, received: latencies.length, failed, firstError, perSecond: perSecond(done, ms), latency: summarise(latencies), ms: Math.round(ms) };
 }

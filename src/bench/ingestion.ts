@@ -1,5 +1,6 @@
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
-import type { BenchContext } from './context';
+import { runMs, type BenchContext } from './context';
+import { readTemporalCounters } from './temporal-metrics';
 import { closedLoop, perSecond, summarise, type LatencySummary } from './stats';
 
 export const NO_MATCH_EVENT = 'bench_nothing_listens';
@@ -65,19 +66,6 @@ async function timedLoop(count: number, concurrency: number, maxMs: number, perI
   return { count: done * perItem, failed, firstError, perSecond: perSecond(done * perItem, ms), latency: summarise(latencies) };
 }
 
-/** Sum of Temporal frontend calls that start or signal workflows, from its Prometheus endpoint. */
-async function temporalStartCalls(metricsUrl: string | undefined): Promise<number | undefined> {
-  if (!metricsUrl) return undefined;
-  const text = await (await fetch(metricsUrl)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('service_requests{')) continue;
-    if (!/operation="(StartWorkflowExecution|SignalWithStartWorkflowExecution|SignalWorkflowExecution)"/.test(line)) continue;
-    total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
-
 async function createFloorCollections(ctx: BenchContext): Promise<{ events: Collection<Keyed>; profiles: Collection<Keyed> }> {
   const db = ctx.mongo.useDb('bench_floor').db!;
   const events = db.collection<Keyed>('events');
@@ -91,7 +79,9 @@ async function createFloorCollections(ctx: BenchContext): Promise<{ events: Coll
 }
 
 export async function runIngestion(ctx: BenchContext): Promise<IngestionResult> {
-  const { singles: singleCount, batches: batchCount, phaseMs } = ctx.options;
+  const { singles: singleCount, batches: batchCount } = ctx.options;
+  // Four runs share the phase.
+  const quarter = () => runMs(ctx, 0.25) / 2;
   const floor = await createFloorCollections(ctx);
   const writeFloor = async (inputs: ReturnType<typeof eventInput>[]) => {
     const { events, upserts } = documentsFor(inputs);
@@ -105,15 +95,15 @@ export async function runIngestion(ctx: BenchContext): Promise<IngestionResult> 
   };
   const batch = (run: string, b: number) => Array.from({ length: BATCH_SIZE }, (_, j) => eventInput(run, b * BATCH_SIZE + j));
 
-  const callsBefore = await temporalStartCalls(ctx.stack.metricsUrl);
+  const callsBefore = (await readTemporalCounters(ctx.stack.metricsUrl))?.startCalls;
   const workflowsBefore = (await ctx.temporal.workflow.count('')).count;
-  const singles = await timedLoop(singleCount, SINGLE_CONCURRENCY, phaseMs, 1, (i) => post(eventInput('ing-s', i)));
-  const batches = await timedLoop(batchCount, BATCH_CONCURRENCY, phaseMs, BATCH_SIZE, (b) => post({ events: batch('ing-b', b) }));
-  const callsAfter = await temporalStartCalls(ctx.stack.metricsUrl);
+  const singles = await timedLoop(singleCount, SINGLE_CONCURRENCY, quarter(), 1, (i) => post(eventInput('ing-s', i)));
+  const batches = await timedLoop(batchCount, BATCH_CONCURRENCY, quarter(), BATCH_SIZE, (b) => post({ events: batch('ing-b', b) }));
+  const callsAfter = (await readTemporalCounters(ctx.stack.metricsUrl))?.startCalls;
   const workflowsAfter = (await ctx.temporal.workflow.count('')).count;
 
-  const singlesFloor = await timedLoop(singleCount, SINGLE_CONCURRENCY, phaseMs, 1, (i) => writeFloor([eventInput('ing-s', i)]));
-  const batchesFloor = await timedLoop(batchCount, BATCH_CONCURRENCY, phaseMs, BATCH_SIZE, (b) => writeFloor(batch('ing-b', b)));
+  const singlesFloor = await timedLoop(singleCount, SINGLE_CONCURRENCY, quarter(), 1, (i) => writeFloor([eventInput('ing-s', i)]));
+  const batchesFloor = await timedLoop(batchCount, BATCH_CONCURRENCY, quarter(), BATCH_SIZE, (b) => writeFloor(batch('ing-b', b)));
   return {
     singles,
     singlesFloor,

@@ -7,6 +7,7 @@ import mongoose from 'mongoose';
 import { connectClient } from '../temporal/connect';
 import type { BenchContext, BenchOptions } from './context';
 import { cpuMeter } from './cpu';
+import { readTemporalCounters } from './temporal-metrics';
 import { runFloor, runJourneys } from './flows';
 import { GatewayClient } from './gateway-client';
 import { runIngestion } from './ingestion';
@@ -31,7 +32,7 @@ const PHASES = ['fanout', 'ingestion', 'scale', 'parked'] as const;
 type Phase = (typeof PHASES)[number];
 
 function phaseList(value: string): Phase[] {
-  const list = value.split(',').map((p) => p.trim());
+  const list = value.split(',').map((p) => p.trim()).filter(Boolean);
   const unknown = list.filter((p) => !(PHASES as readonly string[]).includes(p));
   if (unknown.length > 0) throw new InvalidArgumentError(`unknown phase ${unknown.join(', ')}; choose from ${PHASES.join(', ')}`);
   return list as Phase[];
@@ -47,7 +48,8 @@ function parseArguments(): { out: string; phases: Set<Phase>; options: BenchOpti
     .option('--batches <n>', 'batches of 500 events', positive, 10)
     .option('--parked <n>', 'journeys parked in a 30-day delay (up to 20,000)', positive, 2_000)
     .option('--fanout-events <n>', 'events in each fan-out run', positive, 40)
-    .option('--phase-seconds <n>', 'upper bound of any one measured run', positive, 90)
+    .option('--phase-seconds <n>', 'upper bound of any one measured run', positive, 45)
+    .option('--budget-seconds <n>', 'time budget of the whole run: runs shrink and phases are skipped to keep it', positive, 540)
     .option('--phases <list>', `which phases to run, comma-separated: ${PHASES.join(',')}`, phaseList, [...PHASES])
     .option('--cpu-prof <dir>', 'write V8 CPU profiles of the gateway and workers there')
     .parse();
@@ -63,15 +65,25 @@ function parseArguments(): { out: string; phases: Set<Phase>; options: BenchOpti
       parked: Math.min(o.parked, 20_000),
       fanoutEvents: o.fanoutEvents,
       phaseMs: o.phaseSeconds * 1000,
+      budgetMs: o.budgetSeconds * 1000,
       cpuProfileDir: o.cpuProf ? path.resolve(o.cpuProf) : undefined,
     },
   };
+}
+
+/** Workflow runs a phase made: journeys or floor workflows started, or journeys parked. */
+function runsOf(result: object): number | undefined {
+  const { started, parked } = result as { started?: unknown; parked?: unknown };
+  const runs = typeof started === 'number' ? started : typeof parked === 'number' ? parked : undefined;
+  return runs && runs > 0 ? runs : undefined;
 }
 
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 async function main(): Promise<void> {
   const { out, phases, options } = parseArguments();
+  // Stopping everything takes up to half a minute on a busy machine.
+  const deadline = performance.now() + options.budgetMs - 30_000;
   const dir = path.resolve('.data', 'bench', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(dir, { recursive: true });
   const processes: NodeProcess[] = [];
@@ -124,6 +136,7 @@ async function main(): Promise<void> {
       temporal: await connectClient(stack.temporalAddress, 'default'),
       mongo: await mongoose.createConnection(stack.mongoUri).asPromise(),
       floorTaskQueue: FLOOR_TASK_QUEUE,
+      deadline,
       pids,
       startWorker: (name) => start(name, 'worker-main.js', 'worker running'),
     };
@@ -134,54 +147,71 @@ async function main(): Promise<void> {
     await ctx.gateway.createWebhookCampaign(PARKED_CAMPAIGN, PARKED_TRIGGER, receiver.url, '30d');
 
     const cpu: BenchResults['cpu'] = {};
-    const phase = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    const temporal: BenchResults['temporal'] = {};
+    const phase = async <T extends object>(name: string, run: () => Promise<T>): Promise<T> => {
       log(`${name}…`);
       const meter = cpuMeter(pids);
+      const before = await readTemporalCounters(stack.metricsUrl);
       const result = await run();
       cpu[name] = meter();
+      const after = await readTemporalCounters(stack.metricsUrl);
+      if (before && after && after.stateWrites > before.stateWrites) {
+        const writes = after.stateWrites - before.stateWrites;
+        temporal[name] = {
+          ...(runsOf(result) && { writesPerRun: Math.round((writes / runsOf(result)!) * 10) / 10 }),
+          meanWriteMs: Math.round(((after.stateWriteSeconds - before.stateWriteSeconds) * 1000 * 10) / writes) / 10,
+        };
+      }
       log(`${name}: ${JSON.stringify(result)}`);
       return result;
     };
     const journeyRun = (run: string) => runJourneys(ctx, { run, trigger: 'bench_journey', campaigns: ['bench-journey'] });
-    const results: BenchResults = { cpu };
+    const results: BenchResults = { cpu, temporal, skipped: [] };
+    const hasTime = (phase: Phase) => {
+      if (deadline - performance.now() > 60_000) return phases.has(phase);
+      if (phases.has(phase)) results.skipped.push(phase);
+      return false;
+    };
     await phase('warm-up', async () => {
       await runFloor(ctx, 'warm', 20);
       return runJourneys(ctx, { run: 'warm', trigger: 'bench_journey', campaigns: ['bench-journey'], count: 20 });
     });
     results.floor = await phase('floor', () => runFloor(ctx, 'main'));
     results.journeys = await phase('journeys', () => journeyRun('j1'));
-    if (phases.has('fanout')) {
+    if (hasTime('fanout')) {
       const concurrency = Math.max(1, Math.round(options.concurrency / 10));
       const fanout = (run: string, trigger: string, campaigns: string[]) => runJourneys(ctx, { run, trigger, campaigns, count: options.fanoutEvents, concurrency });
       results.fanout1 = await phase('fan-out 1', () => fanout('f1', 'bench_fan1', ['bench-fan1']));
       results.fanout10 = await phase('fan-out 10', () => fanout('f10', 'bench_fan10', fan10));
     }
-    if (phases.has('ingestion')) results.ingestion = await phase('ingestion', () => runIngestion(ctx));
-    if (phases.has('scale')) {
+    if (hasTime('ingestion')) results.ingestion = await phase('ingestion', () => runIngestion(ctx));
+    if (hasTime('scale')) {
       const second = await ctx.startWorker('worker-2');
       results.twoWorkers = await phase('2 workers', () => journeyRun('j2'));
       await second.stop();
       pids.delete('worker-2');
     }
-    if (phases.has('parked')) {
+    if (hasTime('parked')) {
       results.parked = await phase('parking', () => runParked(ctx));
       results.journeysWithParked = await phase('journeys with parked', () => journeyRun('j3'));
     }
 
+    if (results.skipped.length > 0) log(`skipped for the time budget: ${results.skipped.join(', ')}`);
     const table = rows(results);
     const md = [
       `Run of ${new Date().toISOString()} on ${machine().cpus}, ${machine().memoryGiB} GiB, load average ${machine().loadAverage.join(' ')} at the end.`,
       '',
       markdownTable(table),
+      ...(results.skipped.length > 0 ? ['', `Skipped for the time budget: ${results.skipped.join(', ')}.`] : []),
       '',
       'CPU per process during each phase (100% = one core):',
       '',
-      cpuTable(cpu),
+      cpuTable(cpu, temporal),
       '',
     ].join('\n');
     writeFileSync(out, `${JSON.stringify({ machine: machine(), options, results, table }, null, 2)}\n`);
     writeFileSync(out.replace(/\.json$/, '') + '.md', md);
-    console.log(`\n${textTable(table)}\n\n${cpuTable(cpu)}\n`);
+    console.log(`\n${textTable(table)}\n\n${cpuTable(cpu, temporal)}\n`);
     log(`figures in ${out}; markdown rows in ${out.replace(/\.json$/, '')}.md; logs in ${dir}/logs`);
     ctx.gateway.close();
     await ctx.temporal.connection.close();

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BenchContext } from './context';
+import { runMs, type BenchContext } from './context';
 import { rssMiB } from './stack';
 import { closedLoop } from './stats';
 
@@ -28,14 +28,15 @@ export async function runParked(ctx: BenchContext): Promise<ParkedResult> {
   const rssBefore = rss(ctx);
   const started = performance.now();
   const batches = Math.ceil(requested / BATCH_SIZE);
-  await closedLoop(batches, 2, ctx.options.phaseMs, async (b) => {
+  await closedLoop(batches, 2, runMs(ctx, 0.5), async (b) => {
     const size = Math.min(BATCH_SIZE, requested - b * BATCH_SIZE);
     const events = Array.from({ length: size }, (_, j) => ({ id: `park-${b * BATCH_SIZE + j}`, userId: `parked-user-${b * BATCH_SIZE + j}`, name: PARKED_TRIGGER }));
     const res = await ctx.gateway.request('POST', '/v1/events', { events });
     if (res.status !== 202) throw new Error(`batch POST answered ${res.status}: ${res.body.slice(0, 200)}`);
   });
-  // Creation is bounded like every run: whatever is parked by then is reported.
-  const deadline = started + Math.max(ctx.options.phaseMs * 3, requested * 100);
+  // Creation is bounded like every run: whatever is parked by then is reported. A share of
+  // the budget stays for the journeys measured next to the parked ones.
+  const deadline = Math.min(started + ctx.options.phaseMs * 4, ctx.deadline - ctx.options.phaseMs);
   let parked = 0;
   while (performance.now() < deadline) {
     parked = (await ctx.temporal.workflow.count(`CampaignId="${PARKED_CAMPAIGN}" AND JourneyStep="wait" AND ExecutionStatus="Running"`)).count;

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { CpuShare } from './cpu';
+import type { CpuShare, TemporalLoad } from './cpu';
 import type { FlowResult } from './flows';
 import type { IngestionResult } from './ingestion';
 import type { ParkedResult } from './parked';
@@ -15,6 +15,9 @@ export interface BenchResults {
   journeysWithParked?: FlowResult;
   parked?: ParkedResult;
   cpu: Record<string, CpuShare>;
+  temporal: Record<string, TemporalLoad>;
+  /** Phases asked for but left out because the time budget ran out. */
+  skipped: string[];
 }
 
 export interface Row {
@@ -117,11 +120,13 @@ export function markdownTable(list: Row[]): string {
   ].join('\n');
 }
 
-export function cpuTable(cpu: Record<string, CpuShare>): string {
+/** CPU per process (100% = one core) and Temporal's database writes, per phase. */
+export function cpuTable(cpu: Record<string, CpuShare>, temporal: Record<string, TemporalLoad>): string {
   const names = [...new Set(Object.values(cpu).flatMap((share) => Object.keys(share)))];
+  const load = (phase: string) => `${temporal[phase]?.writesPerRun ?? '-'} | ${temporal[phase]?.meanWriteMs ?? '-'}`;
   return [
-    `| phase | ${names.join(' | ')} |`,
-    `|---|${names.map(() => '---').join('|')}|`,
-    ...Object.entries(cpu).map(([phase, share]) => `| ${phase} | ${names.map((n) => (share[n] === undefined ? '-' : `${share[n]}%`)).join(' | ')} |`),
+    `| phase | ${names.join(' | ')} | Temporal writes/run | mean write ms |`,
+    `|---|${names.map(() => '---').join('|')}|---|---|`,
+    ...Object.entries(cpu).map(([phase, share]) => `| ${phase} | ${names.map((n) => (share[n] === undefined ? '-' : `${share[n]}%`)).join(' | ')} | ${load(phase)} |`),
   ].join('\n');
 }
