@@ -4,7 +4,8 @@ const REQUEST_TIMEOUT_MS = 60_000;
 
 /** The gateway's API as a customer calls it, over kept-alive connections. */
 export class GatewayClient {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // Idle sockets close before the server's 5 s keep-alive timeout would close them under a request.
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
 
   constructor(readonly url: string, private readonly apiKey: string) {}
 
