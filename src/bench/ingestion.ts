@@ -70,11 +70,7 @@ async function createFloorCollections(ctx: BenchContext): Promise<{ events: Coll
   const db = ctx.mongo.useDb('bench_floor').db!;
   const events = db.collection<Keyed>('events');
   // The same indexes as Hookway's events collection, so both write the same index entries.
-  await events.createIndexes([
-    { key: { userId: 1, name: 1, timestamp: -1 } },
-    { key: { pendingRoutes: 1, receivedAt: 1 } },
-    { key: { pendingMatch: 1, receivedAt: 1 } },
-  ]);
+  await events.createIndexes([{ key: { userId: 1, name: 1, timestamp: -1 } }]);
   return { events, profiles: db.collection<Keyed>('profiles') };
 }
 
