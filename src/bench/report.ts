@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { CACHED_JOURNEYS } from '../worker';
 import type { CpuShare, TemporalLoad } from './cpu';
 import type { FlowResult } from './flows';
 import type { IngestionResult } from './ingestion';
@@ -59,7 +60,8 @@ function parkedRows(parked: ParkedResult, journeys: FlowResult, withParked: Flow
   const perJourneyKiB = parked.parked > 0 && rssAfter.worker !== undefined && rssBefore.worker !== undefined
     ? Math.round(((rssAfter.worker - rssBefore.worker) * 1024) / parked.parked)
     : NaN;
-  const workerAt20k = (rssBefore.worker ?? NaN) + (perJourneyKiB * 20_000) / 1024;
+  // Parked journeys beyond the worker's cache are evicted, so memory stops growing there.
+  const workerAt20k = (rssBefore.worker ?? NaN) + (perJourneyKiB * Math.min(20_000, CACHED_JOURNEYS)) / 1024;
   const slowdown = ratio(withParked.latency.p50, journeys.latency.p50);
   const rate = ratio(withParked.perSecond, journeys.perSecond);
   return [
