@@ -49,7 +49,7 @@ function parseArguments(): { out: string; phases: Set<Phase>; options: BenchOpti
     .option('--parked <n>', 'journeys parked in a 30-day delay (up to 20,000)', positive, 2_000)
     .option('--fanout-events <n>', 'events in each fan-out run', positive, 40)
     .option('--phase-seconds <n>', 'upper bound of any one measured run', positive, 45)
-    .option('--budget-seconds <n>', 'time budget of the whole run: runs shrink and phases are skipped to keep it', positive, 540)
+    .option('--budget-seconds <n>', 'time budget of the whole run: runs shrink and phases are skipped to keep it', positive, 480)
     .option('--phases <list>', `which phases to run, comma-separated: ${PHASES.join(',')}`, phaseList, [...PHASES])
     .option('--cpu-prof <dir>', 'write V8 CPU profiles of the gateway and workers there')
     .parse();
