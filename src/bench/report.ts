@@ -83,13 +83,15 @@ function fanoutRows(one: FlowResult, ten: FlowResult): Row[] {
 /** The table's rows for whichever phases ran. */
 export function rows(r: BenchResults): Row[] {
   const { floor, journeys } = r;
+  // The scale run follows the parked phase when both ran, so its reference is the run beside the parked journeys.
+  const oneWorker = r.journeysWithParked ?? journeys;
   return [
     ...(floor && journeys ? journeyRows(floor, journeys) : []),
     ...(r.ingestion ? ingestionRows(r.ingestion) : []),
     ...(r.parked && journeys && r.journeysWithParked ? parkedRows(r.parked, journeys, r.journeysWithParked) : []),
     ...(r.fanout1 && r.fanout10 ? fanoutRows(r.fanout1, r.fanout10) : []),
-    ...(r.twoWorkers && journeys
-      ? [{ figure: 'journeys/s with 2 workers', hookway: `${r.twoWorkers.perSecond}`, floor: `${journeys.perSecond} (1 worker)`, ratio: `${ratio(r.twoWorkers.perSecond, journeys.perSecond)}`, goal: '-', met: '-' as const }]
+    ...(r.twoWorkers && oneWorker
+      ? [{ figure: 'journeys/s with 2 workers', hookway: `${r.twoWorkers.perSecond}`, floor: `${oneWorker.perSecond} (1 worker)`, ratio: `${ratio(r.twoWorkers.perSecond, oneWorker.perSecond)}`, goal: '-', met: '-' as const }]
       : []),
   ];
 }
