@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { isDuplicateKey } from './connection';
 
 export interface ProfileRecord {
   _id: string;
@@ -28,9 +29,16 @@ const profileSchema = new Schema<ProfileRecord>(
 profileSchema.index({ firstSeen: 1 });
 profileSchema.index({ lastSeen: 1 });
 
+type MergedUpdate = ProfileUpdate & { firstSeen: Date };
+
+/** Update statements per command; FerretDB 1.24 takes minutes over a few hundred in one. */
+const UPDATE_GROUP = 50;
+/** lastSeen is kept to this resolution, so a user's every event does not rewrite the profile. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
 /** Folds several updates of one user into one, so a batch writes each profile once. */
-function mergeByUser(updates: ProfileUpdate[]): Array<ProfileUpdate & { firstSeen: Date }> {
-  const byUser = new Map<string, ProfileUpdate & { firstSeen: Date }>();
+function mergeByUser(updates: ProfileUpdate[]): MergedUpdate[] {
+  const byUser = new Map<string, MergedUpdate>();
   for (const update of updates) {
     const known = byUser.get(update.userId);
     if (!known) {
@@ -44,6 +52,26 @@ function mergeByUser(updates: ProfileUpdate[]): Array<ProfileUpdate & { firstSee
   return [...byUser.values()];
 }
 
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Whether writing `u` would change the stored profile `p` (lastSeen only past its resolution). */
+function changesProfile(p: ProfileRecord, u: MergedUpdate): boolean {
+  return (
+    Object.entries(u.properties).some(([k, v]) => !sameValue(p.properties[k], v)) ||
+    u.firstSeen < p.firstSeen ||
+    u.seenAt.getTime() - p.lastSeen.getTime() >= LAST_SEEN_RESOLUTION_MS
+  );
+}
+
+function upsertOf(u: MergedUpdate) {
+  const set = Object.fromEntries(Object.entries(u.properties).map(([k, v]) => [`properties.${k}`, v]));
+  // An empty $set is an error on some servers, so it is left out when there is nothing to set.
+  const update = { ...(Object.keys(set).length > 0 && { $set: set }), $min: { firstSeen: u.firstSeen }, $max: { lastSeen: u.seenAt } };
+  return { updateOne: { filter: { _id: u.userId }, update, upsert: true } };
+}
+
 export class ProfileRepository {
   private readonly model: Model<ProfileRecord>;
 
@@ -51,16 +79,39 @@ export class ProfileRepository {
     this.model = connection.model<ProfileRecord>('Profile', profileSchema, 'profiles');
   }
 
-  /** Merges properties into each user's profile (creating it), keeping first and last seen times. */
+  /**
+   * Merges properties into each user's profile (creating it), keeping first and last seen
+   * times. Profiles are read first, so new users are inserted in one batch and a user whose
+   * profile this changes nothing in costs no write: upserts are by far the slowest write on
+   * FerretDB (about 10 ms each), and most events repeat what the profile already holds.
+   */
   async merge(updates: ProfileUpdate[]): Promise<void> {
     if (updates.length === 0) return;
-    const operations = mergeByUser(updates).map((u) => {
-      const set = Object.fromEntries(Object.entries(u.properties).map(([k, v]) => [`properties.${k}`, v]));
-      // An empty $set is an error on some servers, so it is left out when there is nothing to set.
-      const update = { ...(Object.keys(set).length > 0 && { $set: set }), $min: { firstSeen: u.firstSeen }, $max: { lastSeen: u.seenAt } };
-      return { updateOne: { filter: { _id: u.userId }, update, upsert: true } };
-    });
-    await this.model.bulkWrite(operations, { ordered: false });
+    const merged = mergeByUser(updates);
+    const known = new Map(
+      (await this.model.find({ _id: { $in: merged.map((u) => u.userId) } }).lean<ProfileRecord[]>()).map((p) => [p._id, p]),
+    );
+    const fresh = merged.filter((u) => !known.has(u.userId));
+    const raced = await this.insertNew(fresh);
+    const changes = [...raced, ...merged.filter((u) => { const p = known.get(u.userId); return p !== undefined && changesProfile(p, u); })];
+    // FerretDB stalls on update commands with many statements, so they go in small groups.
+    for (let i = 0; i < changes.length; i += UPDATE_GROUP) {
+      await this.model.bulkWrite(changes.slice(i, i + UPDATE_GROUP).map(upsertOf), { ordered: false });
+    }
+  }
+
+  /** Inserts profiles of users seen for the first time; returns those another writer created meanwhile. */
+  private async insertNew(fresh: MergedUpdate[]): Promise<MergedUpdate[]> {
+    if (fresh.length === 0) return [];
+    const docs = fresh.map((u): ProfileRecord => ({ _id: u.userId, properties: u.properties, firstSeen: u.firstSeen, lastSeen: u.seenAt }));
+    try {
+      await this.model.insertMany(docs, { ordered: false, lean: true });
+      return [];
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: unknown }> }).writeErrors;
+      if (!writeErrors?.length || !writeErrors.every((e) => isDuplicateKey(e) || isDuplicateKey(e.err))) throw err;
+      return writeErrors.map((e) => fresh[e.index]);
+    }
   }
 
   async get(userId: string): Promise<ProfileRecord | null> {

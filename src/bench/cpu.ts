@@ -1,0 +1,25 @@
+import { cpuSeconds } from './stack';
+
+/** Percent of one core each process used during a phase: what bounds the phase's figure. */
+export type CpuShare = Record<string, number>;
+
+/** What a phase cost Temporal's database: state writes per workflow run and their mean time. */
+export interface TemporalLoad {
+  writesPerRun?: number;
+  meanWriteMs?: number;
+}
+
+export function cpuMeter(pids: Map<string, number | undefined>): () => CpuShare {
+  const targets = new Map([...pids, ['bench', process.pid]]);
+  const started = performance.now();
+  const before = new Map([...targets].map(([name, pid]) => [name, cpuSeconds(pid)]));
+  return () => {
+    const seconds = (performance.now() - started) / 1000;
+    const share: CpuShare = {};
+    for (const [name, pid] of targets) {
+      const [a, b] = [before.get(name), cpuSeconds(pid)];
+      if (a !== undefined && b !== undefined) share[name] = Math.round(((b - a) / seconds) * 100);
+    }
+    return share;
+  };
+}

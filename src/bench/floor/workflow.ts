@@ -1,0 +1,10 @@
+// The floor: the least a webhook journey can cost on Temporal, one workflow with one activity
+// that POSTs. Bundled on its own (its own worker and task queue), apart from Hookway's workflows.
+import { proxyActivities } from '@temporalio/workflow';
+import type { FloorActivities } from './activities';
+
+const { post } = proxyActivities<FloorActivities>({ startToCloseTimeout: '30s' });
+
+export async function floorWorkflow(url: string, ref: string): Promise<void> {
+  await post(url, ref);
+}

@@ -1,0 +1,228 @@
+// `npm run bench [-- out.json]`: Hookway next to bare Temporal and the bare database, in one
+// run on one machine. See docs/benchmarks.md for what each figure means.
+import { Command, InvalidArgumentError } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import mongoose from 'mongoose';
+import { connectClient } from '../temporal/connect';
+import type { BenchContext, BenchOptions } from './context';
+import { cpuMeter } from './cpu';
+import { readTemporalCounters } from './temporal-metrics';
+import { runFloor, runJourneys } from './flows';
+import { GatewayClient } from './gateway-client';
+import { runIngestion } from './ingestion';
+import { PARKED_CAMPAIGN, PARKED_TRIGGER, runParked } from './parked';
+import { BenchReceiver } from './receiver';
+import { cpuTable, machine, markdownTable, rows, textTable, type BenchResults } from './report';
+import { freePort } from '../../test/support/ports';
+import { startBenchStack, startNodeProcess, type NodeProcess } from './stack';
+
+const TASK_QUEUE = 'hookway-bench';
+const FLOOR_TASK_QUEUE = 'bench-floor';
+const API_KEY = 'bench-api-key-0123456789';
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+/** Optional phases; the floor and the journey figure always run, as the others' reference. */
+const PHASES = ['fanout', 'ingestion', 'scale', 'parked'] as const;
+type Phase = (typeof PHASES)[number];
+
+function phaseList(value: string): Phase[] {
+  const list = value.split(',').map((p) => p.trim()).filter(Boolean);
+  const unknown = list.filter((p) => !(PHASES as readonly string[]).includes(p));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown phase ${unknown.join(', ')}; choose from ${PHASES.join(', ')}`);
+  return list as Phase[];
+}
+
+function parseArguments(): { out: string; phases: Set<Phase>; options: BenchOptions } {
+  const program = new Command('bench')
+    .description('Hookway next to bare Temporal and the bare database, measured in the same run')
+    .argument('[out]', 'where to write the figures as JSON (a .md with the table goes beside it)', 'bench-result.json')
+    .option('--journeys <n>', 'journeys (and floor workflows) per measured run', positive, 300)
+    .option('--concurrency <n>', 'runs in flight at once, the same for the floor and Hookway', positive, 20)
+    .option('--singles <n>', 'single event POSTs (at concurrency 50)', positive, 2_000)
+    .option('--batches <n>', 'batches of 500 events', positive, 10)
+    .option('--parked <n>', 'journeys parked in a 30-day delay (up to 20,000)', positive, 2_000)
+    .option('--fanout-events <n>', 'events in each fan-out run', positive, 40)
+    .option('--phase-seconds <n>', 'upper bound of any one measured run', positive, 45)
+    .option('--budget-seconds <n>', 'time budget of the whole run: runs shrink and phases are skipped to keep it', positive, 480)
+    .option('--phases <list>', `which phases to run, comma-separated: ${PHASES.join(',')}`, phaseList, [...PHASES])
+    .option('--cpu-prof <dir>', 'write V8 CPU profiles of the gateway and workers there')
+    .parse();
+  const o = program.opts();
+  return {
+    out: path.resolve(program.args[0] ?? 'bench-result.json'),
+    phases: new Set(o.phases as Phase[]),
+    options: {
+      journeys: o.journeys,
+      concurrency: o.concurrency,
+      singles: o.singles,
+      batches: o.batches,
+      parked: Math.min(o.parked, 20_000),
+      fanoutEvents: o.fanoutEvents,
+      phaseMs: o.phaseSeconds * 1000,
+      budgetMs: o.budgetSeconds * 1000,
+      cpuProfileDir: o.cpuProf ? path.resolve(o.cpuProf) : undefined,
+    },
+  };
+}
+
+/** Workflow runs a phase made: journeys or floor workflows started, or journeys parked. */
+function runsOf(result: object): number | undefined {
+  const { started, parked } = result as { started?: unknown; parked?: unknown };
+  const runs = typeof started === 'number' ? started : typeof parked === 'number' ? parked : undefined;
+  return runs && runs > 0 ? runs : undefined;
+}
+
+const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+async function main(): Promise<void> {
+  const { out, phases, options } = parseArguments();
+  // Stopping everything takes up to half a minute on a busy machine.
+  const deadline = performance.now() + options.budgetMs - 30_000;
+  const dir = path.resolve('.data', 'bench', new Date().toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(dir, { recursive: true });
+  const processes: NodeProcess[] = [];
+  log(`stack in ${dir}`);
+  const stack = await startBenchStack(dir);
+  const receiver = await BenchReceiver.start();
+  const port = await freePort();
+  const env = {
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    MONGODB_URI: stack.mongoUri,
+    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+    HOOKWAY_API_KEY: API_KEY,
+    HOOKWAY_DATA_DIR: dir,
+    HOOKWAY_ALLOWED_CIDRS: '127.0.0.1/32',
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    BENCH_FLOOR_TASK_QUEUE: FLOOR_TASK_QUEUE,
+  };
+  const dist = path.resolve(__dirname, '..');
+  const start = async (name: string, script: string, readyText: string) => {
+    const p = await startNodeProcess({ name, script: path.join(dist, script), env, dir, readyText, cpuProfileDir: options.cpuProfileDir });
+    processes.push(p);
+    pids.set(name, p.pid);
+    return p;
+  };
+  const pids = new Map<string, number | undefined>(stack.services.map((s) => [s.name, s.child.pid]));
+  const stopAll = async () => {
+    for (const p of processes.reverse()) await p.stop();
+    await receiver.close();
+    if (stack.metricsUrl) {
+      const metrics = await fetch(stack.metricsUrl).then((r) => r.text()).catch(() => '');
+      writeFileSync(path.join(dir, 'temporal-metrics.txt'), metrics);
+    }
+    for (const s of [...stack.services].reverse()) await s.stop();
+  };
+  // Ctrl-C stops what the benchmark started, so no server is left behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().finally(() => process.exit(130)));
+  try {
+    log('starting the worker, the gateway and the floor worker');
+    await Promise.all([
+      start('worker', 'worker-main.js', 'worker running'),
+      start('gateway', 'gateway-main.js', 'gateway listening'),
+      start('floor-worker', 'bench/floor/worker-main.js', 'floor worker running'),
+    ]);
+    const ctx: BenchContext = {
+      options,
+      stack,
+      receiver,
+      gateway: new GatewayClient(`http://127.0.0.1:${port}`, API_KEY),
+      temporal: await connectClient(stack.temporalAddress, 'default'),
+      mongo: await mongoose.createConnection(stack.mongoUri).asPromise(),
+      floorTaskQueue: FLOOR_TASK_QUEUE,
+      deadline,
+      pids,
+      startWorker: (name) => start(name, 'worker-main.js', 'worker running'),
+    };
+    const fan10 = Array.from({ length: 10 }, (_, i) => `bench-fan10-${i}`);
+    await ctx.gateway.createWebhookCampaign('bench-journey', 'bench_journey', receiver.url);
+    await ctx.gateway.createWebhookCampaign('bench-fan1', 'bench_fan1', receiver.url);
+    for (const id of fan10) await ctx.gateway.createWebhookCampaign(id, 'bench_fan10', receiver.url);
+    await ctx.gateway.createWebhookCampaign(PARKED_CAMPAIGN, PARKED_TRIGGER, receiver.url, '30d');
+
+    const cpu: BenchResults['cpu'] = {};
+    const temporal: BenchResults['temporal'] = {};
+    const phase = async <T extends object>(name: string, run: () => Promise<T>): Promise<T> => {
+      log(`${name}…`);
+      const meter = cpuMeter(pids);
+      const before = await readTemporalCounters(stack.metricsUrl);
+      const result = await run();
+      cpu[name] = meter();
+      const after = await readTemporalCounters(stack.metricsUrl);
+      if (before && after && after.stateWrites > before.stateWrites) {
+        const writes = after.stateWrites - before.stateWrites;
+        temporal[name] = {
+          ...(runsOf(result) && { writesPerRun: Math.round((writes / runsOf(result)!) * 10) / 10 }),
+          meanWriteMs: Math.round(((after.stateWriteSeconds - before.stateWriteSeconds) * 1000 * 10) / writes) / 10,
+        };
+      }
+      log(`${name}: ${JSON.stringify(result)}`);
+      return result;
+    };
+    const journeyRun = (run: string) => runJourneys(ctx, { run, trigger: 'bench_journey', campaigns: ['bench-journey'] });
+    const results: BenchResults = { cpu, temporal, skipped: [] };
+    const hasTime = (phase: Phase) => {
+      if (deadline - performance.now() > 60_000) return phases.has(phase);
+      if (phases.has(phase)) results.skipped.push(phase);
+      return false;
+    };
+    await phase('warm-up', async () => {
+      await runFloor(ctx, 'warm', 20);
+      return runJourneys(ctx, { run: 'warm', trigger: 'bench_journey', campaigns: ['bench-journey'], count: 20 });
+    });
+    results.floor = await phase('floor', () => runFloor(ctx, 'main'));
+    results.journeys = await phase('journeys', () => journeyRun('j1'));
+    if (hasTime('fanout')) {
+      const concurrency = Math.max(1, Math.round(options.concurrency / 10));
+      const fanout = (run: string, trigger: string, campaigns: string[]) => runJourneys(ctx, { run, trigger, campaigns, count: options.fanoutEvents, concurrency });
+      results.fanout1 = await phase('fan-out 1', () => fanout('f1', 'bench_fan1', ['bench-fan1']));
+      results.fanout10 = await phase('fan-out 10', () => fanout('f10', 'bench_fan10', fan10));
+    }
+    if (hasTime('ingestion')) results.ingestion = await phase('ingestion', () => runIngestion(ctx));
+    if (hasTime('parked')) {
+      results.parked = await phase('parking', () => runParked(ctx));
+      results.journeysWithParked = await phase('journeys with parked', () => journeyRun('j3'));
+    }
+    // Last, having no goal of its own; with parked journeys present it is compared with the run next to them.
+    if (hasTime('scale')) {
+      const second = await ctx.startWorker('worker-2');
+      results.twoWorkers = await phase('2 workers', () => journeyRun('j2'));
+      await second.stop();
+      pids.delete('worker-2');
+    }
+
+    if (results.skipped.length > 0) log(`skipped for the time budget: ${results.skipped.join(', ')}`);
+    const table = rows(results);
+    const md = [
+      `Run of ${new Date().toISOString()} on ${machine().cpus}, ${machine().memoryGiB} GiB, load average ${machine().loadAverage.join(' ')} at the end.`,
+      '',
+      markdownTable(table),
+      ...(results.skipped.length > 0 ? ['', `Skipped for the time budget: ${results.skipped.join(', ')}.`] : []),
+      '',
+      'CPU per process during each phase (100% = one core):',
+      '',
+      cpuTable(cpu, temporal),
+      '',
+    ].join('\n');
+    writeFileSync(out, `${JSON.stringify({ machine: machine(), options, results, table }, null, 2)}\n`);
+    writeFileSync(out.replace(/\.json$/, '') + '.md', md);
+    console.log(`\n${textTable(table)}\n\n${cpuTable(cpu, temporal)}\n`);
+    log(`figures in ${out}; markdown rows in ${out.replace(/\.json$/, '')}.md; logs in ${dir}/logs`);
+    ctx.gateway.close();
+    await ctx.temporal.connection.close();
+    await ctx.mongo.close();
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});

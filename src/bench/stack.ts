@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startFerretDb, startTemporalDevServer } from '../embedded/services';
+import type { ServiceProcess } from '../embedded/service-process';
+import { freePort } from '../../test/support/ports';
+
+/** Resident memory of a process in MiB, from /proc (Linux). */
+export function rssMiB(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat, counted in clock ticks (100 per second).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface BenchStack {
+  dir: string;
+  temporalAddress: string;
+  mongoUri: string;
+  /** Temporal's Prometheus endpoint; only for the embedded dev server. */
+  metricsUrl?: string;
+  services: ServiceProcess[];
+}
+
+/** The embedded Temporal dev server and FerretDB in `dir`, unless TEMPORAL_ADDRESS / MONGODB_URI name existing ones. */
+export async function startBenchStack(dir: string): Promise<BenchStack> {
+  const logs = path.join(dir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  const services: ServiceProcess[] = [];
+  let mongoUri = process.env.MONGODB_URI;
+  if (!mongoUri) {
+    const port = await freePort();
+    services.push(await startFerretDb({ dataDir: path.join(dir, 'ferretdb'), port, logFile: path.join(logs, 'ferretdb.log') }));
+    mongoUri = `mongodb://127.0.0.1:${port}/hookway?directConnection=true&retryWrites=false`;
+  }
+  let temporalAddress = process.env.TEMPORAL_ADDRESS;
+  let metricsUrl: string | undefined;
+  if (!temporalAddress) {
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    services.push(
+      await startTemporalDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port, metricsPort, logFile: path.join(logs, 'temporal.log') }),
+    );
+    temporalAddress = `127.0.0.1:${port}`;
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  }
+  return { dir, temporalAddress, mongoUri, metricsUrl, services };
+}
+
+export interface NodeProcess {
+  name: string;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs one of Hookway's (or the floor's) Node entry points as its own process, its output in
+ * `<dir>/logs/<name>.log`, and waits until it prints `readyText`. With `cpuProfileDir` it
+ * writes a V8 CPU profile there when it stops.
+ */
+export async function startNodeProcess(opts: {
+  name: string;
+  script: string;
+  env: NodeJS.ProcessEnv;
+  dir: string;
+  readyText: string;
+  cpuProfileDir?: string;
+  timeoutMs?: number;
+}): Promise<NodeProcess> {
+  const logFile = path.join(opts.dir, 'logs', `${opts.name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const profile = opts.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfileDir, '--cpu-prof-name', `${opts.name}.cpuprofile`] : [];
+  if (opts.cpuProfileDir) mkdirSync(opts.cpuProfileDir, { recursive: true });
+  const child = spawn(process.execPath, [...profile, opts.script], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.stderr!.pipe(log);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${opts.name} was not ready in time; see ${logFile}`)), opts.timeoutMs ?? 180_000);
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      log.write(chunk);
+      seen = (seen + chunk.toString('utf8')).slice(-4096);
+      if (seen.includes(opts.readyText)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${opts.name} exited during start-up; see ${logFile}`));
+    });
+  });
+  return {
+    name: opts.name,
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// Profiles are merged from every event's userProperties, in batches of up to 1,000 events.
+import assert from 'node:assert/strict';
+import type { Repositories } from '../../src/db/connection';
+import { testRepositories, uniqueId } from '../support/stack';
+
+describe('profile merges', function () {
+  this.timeout(120_000);
+  let repositories: Repositories;
+
+  before(async function () {
+    repositories = await testRepositories(uniqueId('profiles'));
+  });
+
+  after(async function () {
+    await repositories?.connection.close();
+  });
+
+  it('updates hundreds of known users from one batch (FerretDB stalls on one update command of that size)', async function () {
+    const users = Array.from({ length: 300 }, (_, i) => `${uniqueId('bulk')}-${i}`);
+    const at = new Date();
+    await repositories.profiles.merge(users.map((userId) => ({ userId, properties: { plan: 'free' }, seenAt: at })));
+    await repositories.profiles.merge(users.map((userId, i) => ({ userId, properties: { plan: 'pro', rank: i }, seenAt: at })));
+    for (const i of [0, 150, 299]) assert.deepEqual((await repositories.profiles.get(users[i]))?.properties, { plan: 'pro', rank: i });
+  });
+
+  it('keeps properties an event does not mention, the first time seen, and the last time seen to the minute', async function () {
+    const userId = uniqueId('user');
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    await repositories.profiles.merge([{ userId, properties: { plan: 'free', city: 'Seoul' }, seenAt: t0 }]);
+    await repositories.profiles.merge([{ userId, properties: { plan: 'free' }, seenAt: new Date(t0.getTime() + 10_000) }]);
+    assert.equal((await repositories.profiles.get(userId))?.lastSeen.getTime(), t0.getTime(), 'a repeat within the minute writes nothing');
+    const later = new Date(t0.getTime() + 120_000);
+    await repositories.profiles.merge([{ userId, properties: { plan: 'pro' }, seenAt: later }]);
+    const earlier = new Date(t0.getTime() - 1_000);
+    await repositories.profiles.merge([{ userId, properties: {}, seenAt: earlier }]);
+    const profile = await repositories.profiles.get(userId);
+    assert.deepEqual(profile?.properties, { plan: 'pro', city: 'Seoul' });
+    assert.equal(profile?.firstSeen.getTime(), earlier.getTime());
+    assert.equal(profile?.lastSeen.getTime(), later.getTime());
+  });
+
+  it('loses no property when two gateways create the same new user at once', async function () {
+    const userId = uniqueId('racer');
+    const at = new Date();
+    await Promise.all([
+      repositories.profiles.merge([{ userId, properties: { a: 1 }, seenAt: at }]),
+      repositories.profiles.merge([{ userId, properties: { b: 2 }, seenAt: at }]),
+    ]);
+    assert.deepEqual((await repositories.profiles.get(userId))?.properties, { a: 1, b: 2 });
+  });
+});
