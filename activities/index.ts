@@ -1,9 +1,11 @@
 // Activities are built by a factory over their dependencies, so the worker and the tests
 // create them against real services.
+import { Context } from '@temporalio/activity';
 import type { Repositories } from '../src/db/connection';
 import type { WebhookSender } from '../src/delivery/sender';
 import type { Logger } from '../src/logger';
 import { createAudienceActivities } from './audience';
+import { createFanOutActivities } from './fan-out';
 import { createJourneyActivities } from './journey';
 import { createWebhookActivities } from './webhook';
 
@@ -18,6 +20,12 @@ export function createActivities({ repositories, sender, webhookTimeoutMs, logge
   return {
     ...createAudienceActivities({ profiles: repositories.profiles }),
     ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events, campaigns: repositories.campaigns }),
+    ...createFanOutActivities({
+      campaigns: repositories.campaigns,
+      entries: repositories.fanOutEntries,
+      profiles: repositories.profiles,
+      temporal: () => ({ client: Context.current().client, taskQueue: Context.current().info.taskQueue }),
+    }),
     ...createWebhookActivities({
       profiles: repositories.profiles,
       deliveries: repositories.deliveries,

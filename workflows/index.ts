@@ -1,3 +1,4 @@
 export { journey, eventSignal, resumeSignal, stateQuery } from './journey';
 export { redelivery } from './redelivery';
+export { fanOut, fanOutProgressQuery } from './fan-out';
 export type { JourneyInput, JourneyResult, JourneyOutcome, JourneyState } from './journey';

@@ -7,6 +7,7 @@ import { Claims } from './claims';
 import { DeliveryRepository } from './deliveries';
 import { DestinationRepository } from './destinations';
 import { EventRepository } from './events';
+import { FanOutEntryRepository } from './fan-out-entries';
 import { JourneyRepository } from './journeys';
 import { ProfileRepository } from './profiles';
 
@@ -19,6 +20,7 @@ export interface Repositories {
   deliveries: DeliveryRepository;
   destinations: DestinationRepository;
   journeys: JourneyRepository;
+  fanOutEntries: FanOutEntryRepository;
 }
 
 export async function connectRepositories(uri: string): Promise<Repositories> {
@@ -35,6 +37,7 @@ export async function connectRepositories(uri: string): Promise<Repositories> {
     deliveries: new DeliveryRepository(connection),
     destinations: new DestinationRepository(connection, claims),
     journeys: new JourneyRepository(connection),
+    fanOutEntries: new FanOutEntryRepository(connection),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
   return repositories;

@@ -73,3 +73,9 @@ export function nextLocalTime(nowMs: number, hhmm: string, weekdays: readonly We
 export function zoneOr(value: unknown, fallback: string): string {
   return typeof value === 'string' && isTimeZone(value) ? value : fallback;
 }
+
+/** The instant at which `zone`'s clock shows the wall time that `fromZone`'s clock shows at `utcMs`. */
+export function sameWallTime(utcMs: number, fromZone: string, zone: string): number {
+  const p = localParts(utcMs, fromZone);
+  return instantOf(p.year, p.month, p.day, p.hour, p.minute, zone);
+}
