@@ -11,6 +11,7 @@ import { campaignRoutes } from './routes/campaigns';
 import { deliveryRoutes } from './routes/deliveries';
 import { destinationRoutes } from './routes/destinations';
 import { eventRoutes } from './routes/events';
+import { fanOutRoutes } from './routes/fan-outs';
 
 export interface GatewayDeps {
   repositories: Repositories;
@@ -19,6 +20,7 @@ export interface GatewayDeps {
   sender: WebhookSender;
   webhookTimeoutMs: number;
   secretGraceMs: number;
+  fanOutEntriesPerSecond: number;
   active: ActiveCampaigns;
   router: EventRouter;
   apiKey: string;
@@ -48,6 +50,7 @@ export function createApp(deps: GatewayDeps): Express {
   const testSend = { profiles, destinations, sender: deps.sender, defaultTimeoutMs: deps.webhookTimeoutMs };
   v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal }));
   v1.use(eventRoutes({ router: deps.router }));
+  v1.use(fanOutRoutes({ campaigns, temporal: deps.temporal, taskQueue: deps.taskQueue, entriesPerSecond: deps.fanOutEntriesPerSecond }));
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   v1.use(destinationRoutes({ destinations, deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue, secretGraceMs: deps.secretGraceMs }));
   app.use('/v1', v1);

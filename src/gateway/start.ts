@@ -23,6 +23,7 @@ export interface GatewayOptions {
   outboxSweepMs: number;
   webhookTimeoutMs: number;
   secretGraceMs: number;
+  fanOutEntriesPerSecond: number;
   network: Config['network'];
   logger: Logger;
 }
@@ -64,6 +65,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     taskQueue: opts.taskQueue,
     logger: opts.logger,
     sweepIntervalMs: opts.outboxSweepMs,
+    fanOutEntriesPerSecond: opts.fanOutEntriesPerSecond,
   });
   router.startSweeping();
   const refreshTimer = setInterval(() => {
@@ -78,6 +80,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     sender: new WebhookSender(new AddressPolicy(opts.network)),
     webhookTimeoutMs: opts.webhookTimeoutMs,
     secretGraceMs: opts.secretGraceMs,
+    fanOutEntriesPerSecond: opts.fanOutEntriesPerSecond,
     active,
     router,
     apiKey: opts.apiKey,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CampaignExistsError, type CampaignRecord, type CampaignRepository, type CampaignStatus } from '../../db/campaigns';
 import type { DestinationRepository } from '../../db/destinations';
 import { campaignIdSchema, campaignSchema, type Campaign } from '../../domain/campaign';
-import { eventInputSchema, propertiesSchema } from '../../domain/event';
+import { propertiesSchema, userIdSchema } from '../../domain/event';
 import { cancelRunningJourneys, countRunning, resumeRunningJourneys } from '../../temporal/campaign-journeys';
 import type { ActiveCampaigns } from '../active-campaigns';
 import { HttpError, parseInput } from '../http-errors';
@@ -31,7 +31,7 @@ function view(record: CampaignRecord) {
 }
 
 const testSendSchema = z.strictObject({
-  userId: eventInputSchema.shape.userId,
+  userId: userIdSchema,
   event: z.strictObject({ properties: propertiesSchema.optional() }).optional(),
 });
 
