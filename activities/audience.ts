@@ -1,18 +1,20 @@
+import type { AudienceQuery } from '../src/db/audience';
 import type { ProfileRepository } from '../src/db/profiles';
-import { evaluateCondition, type Condition } from '../src/domain/condition';
+import type { Condition } from '../src/domain/condition';
 import type { Properties } from '../src/domain/event';
-import type { JourneyRef } from '../src/domain/scope';
-import { loadScope } from './scope';
+import { journeyScope, type JourneyRef } from '../src/domain/scope';
 
 export interface CheckAudienceInput extends JourneyRef {
   audience: Condition;
 }
 
-export function createAudienceActivities(deps: { profiles: ProfileRepository }) {
+export function createAudienceActivities(deps: { profiles: ProfileRepository; audience: AudienceQuery }) {
   return {
-    /** Reads the profile as it is now, not as it was when the journey started. */
+    /** Reads the profile and the user's events as they are now, not as they were when the journey started. */
     async checkAudience(input: CheckAudienceInput): Promise<boolean> {
-      return evaluateCondition(input.audience, await loadScope(deps.profiles, input));
+      // Everything but the user comes from the journey; the trigger event is what valueFrom reads.
+      const { user: _user, ...scope } = journeyScope(input, undefined);
+      return deps.audience.matches(input.userId, input.audience, { event: input.trigger, now: Date.now(), scope });
     },
 
     /** The user's properties now, for a branch that looks at the profile. */

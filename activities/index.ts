@@ -6,6 +6,7 @@ import type { WebhookSender } from '../src/delivery/sender';
 import type { Logger } from '../src/logger';
 import { createAudienceActivities } from './audience';
 import { createFanOutActivities } from './fan-out';
+import { createFanOutAudienceActivities } from './fan-out-audience';
 import { createJourneyActivities } from './journey';
 import { createWebhookActivities } from './webhook';
 
@@ -18,7 +19,7 @@ export interface ActivityDeps {
 
 export function createActivities({ repositories, sender, webhookTimeoutMs, logger }: ActivityDeps) {
   return {
-    ...createAudienceActivities({ profiles: repositories.profiles }),
+    ...createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience }),
     ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events, campaigns: repositories.campaigns }),
     ...createFanOutActivities({
       campaigns: repositories.campaigns,
@@ -26,6 +27,7 @@ export function createActivities({ repositories, sender, webhookTimeoutMs, logge
       profiles: repositories.profiles,
       temporal: () => ({ client: Context.current().client, taskQueue: Context.current().info.taskQueue }),
     }),
+    ...createFanOutAudienceActivities({ audience: repositories.audience }),
     ...createWebhookActivities({
       profiles: repositories.profiles,
       deliveries: repositories.deliveries,

@@ -2,6 +2,7 @@
 // no transactions or sessions, no change streams, no TTL/partial/text indexes, no $lookup or
 // $facet, no projection on findOneAndUpdate, and duplicates detected through error 11000.
 import mongoose, { type Connection } from 'mongoose';
+import { AudienceQuery } from './audience';
 import { CampaignRepository } from './campaigns';
 import { Claims } from './claims';
 import { DeliveryRepository } from './deliveries';
@@ -10,6 +11,7 @@ import { EventRepository } from './events';
 import { FanOutEntryRepository } from './fan-out-entries';
 import { JourneyRepository } from './journeys';
 import { ProfileRepository } from './profiles';
+import { SegmentRepository } from './segments';
 
 export interface Repositories {
   connection: Connection;
@@ -21,6 +23,8 @@ export interface Repositories {
   destinations: DestinationRepository;
   journeys: JourneyRepository;
   fanOutEntries: FanOutEntryRepository;
+  segments: SegmentRepository;
+  audience: AudienceQuery;
 }
 
 export async function connectRepositories(uri: string): Promise<Repositories> {
@@ -28,6 +32,7 @@ export async function connectRepositories(uri: string): Promise<Repositories> {
   const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false, autoCreate: true });
   await connection.asPromise();
   const claims = new Claims(connection);
+  const segments = new SegmentRepository(connection);
   const repositories = {
     connection,
     claims,
@@ -38,6 +43,8 @@ export async function connectRepositories(uri: string): Promise<Repositories> {
     destinations: new DestinationRepository(connection, claims),
     journeys: new JourneyRepository(connection),
     fanOutEntries: new FanOutEntryRepository(connection),
+    segments,
+    audience: new AudienceQuery(connection, segments),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
   return repositories;

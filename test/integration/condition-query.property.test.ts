@@ -1,0 +1,84 @@
+// The compiled filter, run on real FerretDB, must select exactly the profiles the in-memory
+// evaluator accepts: random profiles (missing fields, nulls, arrays, nested objects, mixed
+// types) against random conditions.
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { Repositories } from '../../src/db/connection';
+import { evaluateCondition, type Condition, type Scalar } from '../../src/domain/condition';
+import { compileProfileFilter, type AudienceContext } from '../../src/domain/condition-query';
+import { testRepositories, uniqueId } from '../support/stack';
+
+const NOW = Date.parse('2026-11-28T12:00:00Z');
+const DAY = 86_400_000;
+
+const scalar: fc.Arbitrary<Scalar> = fc.constantFrom<Scalar>(0, 1, 2, 2.5, -1, '', 'x', 'xy', 'yx', 'a.b', '1', true, false, null);
+const stored: fc.Arbitrary<unknown> = fc.oneof(
+  scalar,
+  fc.array(scalar, { maxLength: 3 }),
+  fc.record({ b: fc.oneof(scalar, fc.array(scalar, { maxLength: 2 })) }, { requiredKeys: [] }),
+  fc.array(fc.record({ b: scalar }), { maxLength: 2 }),
+);
+const properties = fc.record({ a: stored, b: stored, c: stored }, { requiredKeys: [] });
+const profile = fc.record({
+  properties,
+  firstSeenDaysAgo: fc.integer({ min: 0, max: 60 }),
+  lastSeenDaysAgo: fc.integer({ min: 0, max: 60 }),
+});
+
+const field = fc.constantFrom('user.properties.a', 'user.properties.b', 'user.properties.c', 'user.properties.a.b', 'user.properties.a.0', 'user.id', 'user.properties');
+const comparison: fc.Arbitrary<Condition> = fc.oneof(
+  fc.record({ field, op: fc.constantFrom('eq', 'ne', 'contains', 'gt', 'gte', 'lt', 'lte', 'startsWith'), value: scalar }),
+  fc.record({ field, op: fc.constantFrom('in', 'nin'), value: fc.array(scalar, { maxLength: 3 }) }),
+  fc.record({ field, op: fc.constant('exists'), value: fc.boolean() }),
+  fc.record({ field, op: fc.constantFrom('eq', 'ne', 'contains'), valueFrom: fc.constantFrom('event.properties.productId', 'event.properties.missing') }),
+  fc.record({ field: fc.constantFrom('user.firstSeen', 'user.lastSeen'), op: fc.constantFrom('olderThan', 'newerThan'), value: fc.constantFrom('1d', '7d', '30d') }),
+  fc.record({ field: fc.constant('event.properties.productId'), op: fc.constantFrom('eq', 'ne'), value: scalar }),
+) as fc.Arbitrary<Condition>;
+const { condition } = fc.letrec<{ condition: Condition }>((tie) => ({
+  condition: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    comparison,
+    fc.record({ all: fc.array(tie('condition'), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ any: fc.array(tie('condition'), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ not: tie('condition') }),
+  ),
+}));
+
+describe('compiled conditions on FerretDB agree with the in-memory evaluator', function () {
+  this.timeout(300_000);
+  let repositories: Repositories;
+
+  before(async () => {
+    repositories = await testRepositories(uniqueId('condition-property'));
+  });
+  after(async () => repositories.connection.close());
+
+  it('selects exactly the profiles the evaluator accepts', async () => {
+    const collection = repositories.connection.collection<{ _id: string }>('profiles');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(profile, { minLength: 10, maxLength: 30 }),
+        condition,
+        fc.constantFrom<Scalar>('x', 2, null, true),
+        async (profiles, tested, productId) => {
+          const docs = profiles.map((p, i) => ({
+            _id: `u${String(i).padStart(2, '0')}`,
+            properties: p.properties,
+            firstSeen: new Date(NOW - p.firstSeenDaysAgo * DAY - 1000),
+            lastSeen: new Date(NOW - p.lastSeenDaysAgo * DAY + 1000),
+          }));
+          await collection.deleteMany({});
+          await collection.insertMany(docs);
+          const context: AudienceContext = { event: { properties: { productId } }, now: NOW };
+          const expected = docs
+            .filter((d) => evaluateCondition(tested, { event: context.event, user: { id: d._id, ...d } }, { now: NOW }))
+            .map((d) => d._id);
+          const filter = compileProfileFilter(tested, context, new Map());
+          const found = (await collection.find(filter, { projection: { _id: 1 } }).sort({ _id: 1 }).toArray()).map((d) => d._id);
+          assert.deepEqual(found, expected, `filter ${JSON.stringify(filter)}`);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+});
