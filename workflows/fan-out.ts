@@ -2,7 +2,7 @@
 // a Temporal workflow, so a restart of any process resumes it where its history says; each
 // user's entry is claimed in MongoDB, so a resumed batch enters nobody twice.
 // Deterministic: only @temporalio/workflow and pure domain code.
-import { CancellationScope, continueAsNew, defineQuery, isCancellation, proxyActivities, setHandler, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, continueAsNew, defineQuery, isCancellation, proxyActivities, setHandler, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { createFanOutAudienceActivities } from '../activities/fan-out-audience';
 import type { createFanOutActivities, FanOutEvent } from '../activities/fan-out';
 import type { FanOutCarried, FanOutInput, FanOutPhase, FanOutProgress, FanOutStatus, FanOutUser } from '../src/domain/fan-out';
@@ -53,6 +53,8 @@ export async function fanOut(input: FanOutInput): Promise<FanOutProgress> {
 
   /** Enters one batch at the pace asked for; false when the campaign has ended and the fan-out must stop. */
   const enterBatch = async (users: FanOutUser[]): Promise<boolean> => {
+    // A loaded worker may be behind its pace, so no timer would notice a cancel between batches.
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('fan-out cancelled');
     const began = Date.now();
     for (;;) {
       // A batch under way finishes even when the fan-out is cancelled, so the progress counts every user it entered.

@@ -128,7 +128,7 @@ describe('fan-out: entering many users at once', function () {
     const view = await eventually(async () => {
       const current = await progressOf(fanOutId);
       return current.execution === 'CANCELLED' ? current : undefined;
-    });
+    }, 60_000);
     assert.equal(view.progress.status, 'cancelled');
     assert.ok(view.progress.entered >= 5 && view.progress.entered < 200, `entered ${view.progress.entered}`);
     await sleep(2_000);
