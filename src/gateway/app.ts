@@ -48,7 +48,8 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use(express.json({ limit: BODY_LIMIT, type: 'application/json' }));
   const { campaigns, deliveries, destinations, profiles } = deps.repositories;
   const testSend = { profiles, destinations, sender: deps.sender, defaultTimeoutMs: deps.webhookTimeoutMs };
-  v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal }));
+  const schedules = { taskQueue: deps.taskQueue, entriesPerSecond: deps.fanOutEntriesPerSecond };
+  v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal, schedules }));
   v1.use(eventRoutes({ router: deps.router }));
   v1.use(fanOutRoutes({ campaigns, temporal: deps.temporal, taskQueue: deps.taskQueue, entriesPerSecond: deps.fanOutEntriesPerSecond }));
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));

@@ -6,6 +6,7 @@ import type { DestinationRepository } from '../../db/destinations';
 import { campaignIdSchema, campaignSchema, type Campaign } from '../../domain/campaign';
 import { propertiesSchema, userIdSchema } from '../../domain/event';
 import { cancelRunningJourneys, countRunning, resumeRunningJourneys } from '../../temporal/campaign-journeys';
+import { syncCampaignSchedule } from '../../temporal/campaign-schedules';
 import type { ActiveCampaigns } from '../active-campaigns';
 import { HttpError, parseInput } from '../http-errors';
 import { testSend, type TestSendDeps } from '../test-send';
@@ -15,6 +16,8 @@ export interface CampaignRouteDeps {
   active: ActiveCampaigns;
   testSend: TestSendDeps;
   temporal: Client;
+  /** Where a scheduled campaign's fan-outs run, and their default pace. */
+  schedules: { taskQueue: string; entriesPerSecond: number };
 }
 
 function view(record: CampaignRecord) {
@@ -87,6 +90,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
     const updated = await deps.campaigns.addVersion(definition);
     if (!updated) throw new HttpError(409, 'conflict', `campaign "${id}" changed meanwhile; retry`);
     await deps.active.refresh();
+    await syncCampaignSchedule(deps.temporal, deps.schedules.taskQueue, updated, deps.schedules.entriesPerSecond);
     res.json(view(updated));
   });
 
@@ -115,6 +119,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
       const moved = await deps.campaigns.transition(id, move.from, move.to);
       if (!moved) throw new HttpError(409, 'conflict', `campaign "${id}" is ${current.status}; it can ${action} only from ${move.from.join(' or ')}`);
       await deps.active.refresh();
+      await syncCampaignSchedule(deps.temporal, deps.schedules.taskQueue, moved, deps.schedules.entriesPerSecond);
       const journeys =
         action === 'archive' ? { cancelledJourneys: await cancelRunningJourneys(deps.temporal, id) }
         : current.status === 'paused' ? { resumedJourneys: await resumeRunningJourneys(deps.temporal, id) }
