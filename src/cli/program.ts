@@ -5,6 +5,7 @@ import path from 'node:path';
 import { registerCampaigns } from './commands/campaigns';
 import { registerDeliveries } from './commands/deliveries';
 import { registerEvents } from './commands/events';
+import { registerFanOuts } from './commands/fan-outs';
 import { registerJourneys } from './commands/journeys';
 import { registerReplay } from './commands/replay';
 import { registerStats } from './commands/stats';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerDeliveries(program);
   registerEvents(program);
+  registerFanOuts(program);
   registerStats(program);
   return program;
 }
