@@ -8,6 +8,7 @@ import { createAudienceActivities } from './audience';
 import { createFanOutActivities } from './fan-out';
 import { createFanOutAudienceActivities } from './fan-out-audience';
 import { createJourneyActivities } from './journey';
+import { createRetentionActivities } from './retention';
 import { createWebhookActivities } from './webhook';
 
 export interface ActivityDeps {
@@ -28,6 +29,7 @@ export function createActivities({ repositories, sender, webhookTimeoutMs, logge
       temporal: () => ({ client: Context.current().client, taskQueue: Context.current().info.taskQueue }),
     }),
     ...createFanOutAudienceActivities({ audience: repositories.audience }),
+    ...createRetentionActivities({ events: repositories.events, logger }),
     ...createWebhookActivities({
       profiles: repositories.profiles,
       deliveries: repositories.deliveries,

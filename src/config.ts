@@ -30,6 +30,10 @@ const envSchema = z.object({
     .string()
     .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 24h')
     .default('24h'),
+  HOOKWAY_EVENT_RETENTION: z
+    .string()
+    .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 90d')
+    .default('90d'),
 });
 
 export interface Config {
@@ -55,6 +59,8 @@ export interface Config {
   secretGraceMs: number;
   /** How many users a fan-out (API trigger, entity event, schedule) enters per second unless it asks otherwise. */
   fanOutEntriesPerSecond: number;
+  /** Events older than this are purged by a daily schedule (FerretDB has no TTL index). */
+  eventRetentionMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -85,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     secretGraceMs: parseDuration(e.HOOKWAY_SECRET_GRACE)!,
     fanOutEntriesPerSecond: e.HOOKWAY_FANOUT_ENTRIES_PER_SECOND,
+    eventRetentionMs: parseDuration(e.HOOKWAY_EVENT_RETENTION)!,
   };
 }
 

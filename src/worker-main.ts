@@ -5,6 +5,7 @@ import { connectRepositories } from './db/connection';
 import { createLogger } from './logger';
 import { stopOnSignal } from './shutdown';
 import { connectClient, ensureSearchAttributes } from './temporal/connect';
+import { ensureRetentionSchedule } from './temporal/retention-schedule';
 import { installTemporalRuntime } from './temporal/runtime';
 import { createJourneyWorker } from './worker';
 
@@ -18,6 +19,9 @@ async function main(): Promise<void> {
     await ensureSearchAttributes(client, config.temporalNamespace);
   } catch (err) {
     logger.warn({ err }, 'could not register search attributes; register them as the README says');
+  }
+  try {
+    await ensureRetentionSchedule(client, { taskQueue: config.taskQueue, retentionMs: config.eventRetentionMs });
   } finally {
     await client.connection.close();
   }

@@ -22,7 +22,7 @@ const MAX_BATCH = 100;
 /** A run continues as new past this many history events, carrying its cursor and counters. */
 const HISTORY_LIMIT = 2_000;
 /** How often a fan-out held by a paused campaign looks again. */
-const PAUSE_RECHECK = '1m';
+const PAUSE_RECHECK = '15s';
 
 export async function fanOut(input: FanOutInput): Promise<FanOutProgress> {
   const { workflowId } = workflowInfo();

@@ -9,6 +9,7 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -18,7 +19,7 @@ import {
 import type { Activities } from '../activities';
 import type { JourneyIdentity } from '../activities/journey';
 import type { Campaign, EventFilter, Step } from '../src/domain/campaign';
-import { evaluateCondition } from '../src/domain/condition';
+import { evaluateCondition, needsDatabase } from '../src/domain/condition';
 import { MAX_DURATION_MS, parseDuration, parseOffset } from '../src/domain/duration';
 import type { JourneyEvent } from '../src/domain/event';
 import { eventView, type StepContexts, type WebhookResponse } from '../src/domain/journey-state';
@@ -77,7 +78,7 @@ export const resumeSignal = defineSignal('resume');
 /** A held journey looks at its campaign's status at least this often, in case a resume signal was missed. */
 const PAUSE_RECHECK = '5m';
 
-const { checkAudience, loadUserProperties, recordConversion, admitJourney, journeyEnded, campaignStatus } = proxyActivities<Activities>({
+const { checkAudience, chooseBranch, loadUserProperties, recordConversion, admitJourney, journeyEnded, campaignStatus } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '1m' },
 });
@@ -268,6 +269,11 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
         return { target: step.onEvent };
       }
       case 'branch': {
+        // Conditions on events, segments or the profile's timestamps are evaluated by an activity.
+        if (step.cases.some((c) => needsDatabase(c.when)) && patched('branch-audience-query')) {
+          const index = await chooseBranch({ ...ref(), conditions: step.cases.map((c) => c.when) });
+          return { target: index >= 0 ? step.cases[index].next : step.default };
+        }
         // Conditions on the user read the profile as it is now, not as it was at entry.
         const scope = journeyScope(ref(), await loadUserProperties({ userId }));
         return { target: step.cases.find((c) => evaluateCondition(c.when, scope))?.next ?? step.default };

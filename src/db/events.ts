@@ -45,6 +45,9 @@ const eventSchema = new Schema<EventRecord>(
   { versionKey: false, minimize: false },
 );
 eventSchema.index({ userId: 1, name: 1, timestamp: -1 });
+// A user's recent events (GET /v1/users/:id) and the retention purge by age.
+eventSchema.index({ userId: 1, timestamp: -1 });
+eventSchema.index({ timestamp: 1 });
 // Serves the outbox sweep; events that matched no campaign have no pendingRoutes field.
 eventSchema.index({ pendingRoutes: 1, receivedAt: 1 });
 eventSchema.index({ pendingMatch: 1, receivedAt: 1 });
@@ -97,6 +100,20 @@ export class EventRepository {
 
   async markRouted(id: string): Promise<void> {
     await this.model.updateOne({ _id: id }, { $unset: { pendingRoutes: 1 } });
+  }
+
+  /** A user's latest events, without the routing bookkeeping. */
+  async recentForUser(userId: string, limit: number): Promise<EventRecord[]> {
+    return this.model
+      .find({ userId: { $eq: userId } }, { pendingRoutes: 0, pendingMatch: 0 })
+      .sort({ timestamp: -1 })
+      .limit(limit)
+      .lean<EventRecord[]>();
+  }
+
+  /** Deletes events that happened before `before`; returns how many. */
+  async purgeOlderThan(before: Date): Promise<number> {
+    return (await this.model.deleteMany({ timestamp: { $lt: before } })).deletedCount;
   }
 
   async get(id: string): Promise<EventRecord | null> {

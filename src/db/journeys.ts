@@ -31,6 +31,8 @@ const journeySchema = new Schema<JourneyRecord>(
   { versionKey: false },
 );
 journeySchema.index({ campaignId: 1, userId: 1 });
+// Serves a user's journeys (GET /v1/users/:id).
+journeySchema.index({ userId: 1, enteredAt: -1 });
 
 interface ConversionRecord {
   _id: string;
@@ -90,6 +92,11 @@ export class JourneyRepository {
       if (isDuplicateKey(err)) return false;
       throw err;
     }
+  }
+
+  /** A user's journeys, latest first. */
+  async listForUser(userId: string, limit: number): Promise<JourneyRecord[]> {
+    return this.journeys.find({ userId: { $eq: userId } }).sort({ enteredAt: -1 }).limit(limit).lean<JourneyRecord[]>();
   }
 
   async countConversions(campaignId: string): Promise<number> {

@@ -25,6 +25,9 @@ const profileSchema = new Schema<ProfileRecord>(
   },
   { versionKey: false, minimize: false },
 );
+// Serve user.firstSeen / user.lastSeen conditions; property conditions scan profiles in _id order.
+profileSchema.index({ firstSeen: 1 });
+profileSchema.index({ lastSeen: 1 });
 
 /** Folds several updates of one user into one, so a batch writes each profile once. */
 function mergeByUser(updates: ProfileUpdate[]): Array<ProfileUpdate & { firstSeen: Date }> {

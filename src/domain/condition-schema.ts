@@ -74,6 +74,8 @@ function checkComparison(condition: RawCondition, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: 'custom', path: ['op'], message: `is required: one of ${ALL_OPS.join(', ')}` });
     return;
   }
+  // An unknown op is reported by the enum.
+  if (!(ALL_OPS as readonly string[]).includes(op)) return;
   const ageField = (AGE_FIELDS as readonly string[]).includes(field);
   if ((AGE_OPS as readonly string[]).includes(op)) {
     if (!ageField) ctx.addIssue({ code: 'custom', path: ['op'], message: `"${op}" compares ${AGE_FIELDS.join(' or ')} with a duration` });
@@ -125,7 +127,8 @@ function checkBehaviour(condition: RawCondition, kind: 'performed' | 'notPerform
   if (atLeast !== undefined && atMost !== undefined && atLeast > atMost) {
     ctx.addIssue({ code: 'custom', path: ['atMost'], message: 'must not be less than "atLeast"' });
   }
-  if (condition.where !== undefined) {
+  // A malformed where is reported by its own schema; only a well-formed one is checked further.
+  if (condition.where !== undefined && conditionSchema.safeParse(condition.where).success) {
     for (const issue of historyFilterIssues(condition.where as Condition, ['where'])) ctx.addIssue({ code: 'custom', ...issue });
   }
 }

@@ -217,12 +217,18 @@ export function needsDatabase(condition: Condition): boolean {
   return 'segment' in condition || isBehaviourTerm(condition) || isAgeComparison(condition);
 }
 
-/** The segment ids a condition references directly (not through other segments). */
-export function segmentReferences(condition: Condition): string[] {
-  if ('all' in condition) return condition.all.flatMap(segmentReferences);
-  if ('any' in condition) return condition.any.flatMap(segmentReferences);
-  if ('not' in condition) return segmentReferences(condition.not);
-  return 'segment' in condition ? [condition.segment] : [];
+export interface SegmentReferenceAt {
+  id: string;
+  /** Where in the condition, e.g. ['all', 1, 'segment']. */
+  path: Array<string | number>;
+}
+
+/** The segments a condition references directly (not through other segments), with where. */
+export function segmentReferences(condition: Condition, path: Array<string | number> = []): SegmentReferenceAt[] {
+  if ('all' in condition) return condition.all.flatMap((c, i) => segmentReferences(c, [...path, 'all', i]));
+  if ('any' in condition) return condition.any.flatMap((c, i) => segmentReferences(c, [...path, 'any', i]));
+  if ('not' in condition) return segmentReferences(condition.not, [...path, 'not']);
+  return 'segment' in condition ? [{ id: condition.segment, path: [...path, 'segment'] }] : [];
 }
 
 /**

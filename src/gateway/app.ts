@@ -12,6 +12,8 @@ import { deliveryRoutes } from './routes/deliveries';
 import { destinationRoutes } from './routes/destinations';
 import { eventRoutes } from './routes/events';
 import { fanOutRoutes } from './routes/fan-outs';
+import { segmentRoutes } from './routes/segments';
+import { userRoutes } from './routes/users';
 
 export interface GatewayDeps {
   repositories: Repositories;
@@ -49,7 +51,10 @@ export function createApp(deps: GatewayDeps): Express {
   const { campaigns, deliveries, destinations, profiles } = deps.repositories;
   const testSend = { profiles, destinations, sender: deps.sender, defaultTimeoutMs: deps.webhookTimeoutMs };
   const schedules = { taskQueue: deps.taskQueue, entriesPerSecond: deps.fanOutEntriesPerSecond };
-  v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal, schedules }));
+  const { segments, audience, events, journeys } = deps.repositories;
+  v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal, schedules, segments: { segments, audience } }));
+  v1.use(segmentRoutes({ segments, audience }));
+  v1.use(userRoutes({ profiles, events, journeys }));
   v1.use(eventRoutes({ router: deps.router }));
   v1.use(fanOutRoutes({ campaigns, temporal: deps.temporal, taskQueue: deps.taskQueue, entriesPerSecond: deps.fanOutEntriesPerSecond }));
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));

@@ -106,6 +106,7 @@ describe('scheduled campaigns', function () {
       [{ audience: { field: 'user.properties.plan', op: 'eq', value: 'gold' }, at: '2099-01-01T09:00:00Z', localTime: true }, 'schedule.localTime'],
       [{ audience: { field: 'user.properties.plan', op: 'eq', value: 'gold' }, at: 'next monday' }, 'schedule.at'],
       [{ cron: '0 10 * * 1' }, 'schedule'],
+      [{ segment: 'no-such-segment', cron: '0 10 * * 1' }, 'schedule.segment'],
     ];
     for (const [schedule, path] of cases) {
       const answer = await api(gateway, 'POST', '/v1/campaigns', campaign(uniqueId('bad'), schedule));

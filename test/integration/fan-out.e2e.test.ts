@@ -136,6 +136,36 @@ describe('fan-out: entering many users at once', function () {
     assert.equal((await api(gateway, 'POST', `/v1/fanouts/${encodeURIComponent(fanOutId)}/cancel`)).status, 409);
   });
 
+  it('holds while its campaign is paused, goes on when it is resumed, and ends when it is archived', async function () {
+    const held = uniqueId('held');
+    const saved = await api(gateway, 'POST', '/v1/campaigns', {
+      id: held,
+      name: 'Held',
+      trigger: { event: 'coupon_issued' },
+      steps: [{ id: 'send', type: 'webhook', request: { url: `${receiver.url}/held`, body: { user: '{{user.id}}' } } }],
+    });
+    assert.equal(saved.status, 201);
+    assert.equal((await api(gateway, 'POST', `/v1/campaigns/${held}/activate`)).status, 200);
+    const statusOf = async (id: string) => (await api(gateway, 'GET', `/v1/fanouts/${encodeURIComponent(id)}`)).body?.progress?.status;
+    const start = async (prefix: string) => {
+      const answer = await api(gateway, 'POST', `/v1/campaigns/${held}/trigger`, { users: users(prefix, 30), entriesPerSecond: 5 });
+      assert.equal(answer.status, 202);
+      return answer.body.fanOutId as string;
+    };
+
+    const first = await start(uniqueId('paused'));
+    assert.equal((await api(gateway, 'POST', `/v1/campaigns/${held}/pause`)).status, 200);
+    await eventually(async () => ((await statusOf(first)) === 'paused' ? true : undefined), 60_000);
+    assert.equal((await api(gateway, 'POST', `/v1/campaigns/${held}/resume`)).status, 200);
+    const done = await waitForStatus(first, 'completed', 90_000);
+    assert.equal(done.progress.entered + done.progress.skipped, 30);
+
+    const second = await start(uniqueId('archived'));
+    assert.equal((await api(gateway, 'POST', `/v1/campaigns/${held}/archive`)).status, 200);
+    const ended = await waitForStatus(second, 'campaignEnded', 60_000);
+    assert.ok(ended.progress.entered < 30);
+  });
+
   it('enters users at the pace asked for, batch by batch', async function () {
     const prefix = uniqueId('paced');
     const fanOutId = await trigger({ users: users(prefix, 40), entriesPerSecond: 10 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { conditionFields, evaluateCondition, type Condition } from '../../src/domain/condition';
+import { ConditionNeedsDatabaseError, conditionFields, evaluateCondition, type Condition } from '../../src/domain/condition';
 
 // A journey scope as a marketer's conditions see it.
 const scope = {
@@ -74,5 +74,38 @@ describe('conditionFields', () => {
       all: [{ field: 'event.properties.a', op: 'exists', value: true }, { any: [{ not: { field: 'user.id', op: 'eq', value: 'x' } }] }],
     };
     assert.deepEqual(conditionFields(condition), ['event.properties.a', 'user.id']);
+  });
+});
+
+describe('evaluateCondition with behavioural terms, ages and valueFrom', () => {
+  const now = Date.parse('2026-11-28T12:00:00Z');
+  const scope = {
+    user: { id: 'u1', properties: { bookmarks: ['p1', 'p2'] }, firstSeen: new Date(now - 40 * 86_400_000) },
+    event: { properties: { productId: 'p2', other: 'p9' } },
+  };
+
+  it('reads valueFrom in the event', () => {
+    assert.equal(evaluateCondition({ field: 'user.properties.bookmarks', op: 'contains', valueFrom: 'event.properties.productId' }, scope), true);
+    assert.equal(evaluateCondition({ field: 'user.properties.bookmarks', op: 'contains', valueFrom: 'event.properties.other' }, scope), false);
+    assert.equal(evaluateCondition({ field: 'user.properties.bookmarks', op: 'ne', valueFrom: 'event.properties.missing' }, scope), false);
+  });
+
+  it('compares firstSeen with now', () => {
+    assert.equal(evaluateCondition({ field: 'user.firstSeen', op: 'olderThan', value: '30d' }, scope, { now }), true);
+    assert.equal(evaluateCondition({ field: 'user.firstSeen', op: 'newerThan', value: '30d' }, scope, { now }), false);
+    assert.equal(evaluateCondition({ field: 'user.lastSeen', op: 'newerThan', value: '30d' }, scope, { now }), false);
+    assert.throws(() => evaluateCondition({ field: 'user.firstSeen', op: 'olderThan', value: '30d' }, scope), ConditionNeedsDatabaseError);
+  });
+
+  it('takes behavioural outcomes and segments from what was counted, and refuses to guess them', () => {
+    const bought: Condition = { performed: 'purchase', within: '7d' };
+    const gold: Condition = { segment: 'gold' };
+    const outcomes = new Map<Condition, boolean>([[bought, true], [gold, false]]);
+    assert.equal(evaluateCondition({ all: [bought, { not: gold }] }, scope, { outcomes }), true);
+    assert.throws(() => evaluateCondition({ notPerformed: 'login', within: '7d' }, scope, { outcomes }), ConditionNeedsDatabaseError);
+  });
+
+  it('reports behavioural terms and segments as user fields', () => {
+    assert.deepEqual(conditionFields({ any: [{ performed: 'buy', within: '1d' }, { segment: 's1' }] }), ['user.events.buy', 'user.segments.s1']);
   });
 });

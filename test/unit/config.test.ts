@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       network: { allowPrivate: false, allowedCidrs: [] },
       secretGraceMs: 86_400_000,
       fanOutEntriesPerSecond: 50,
+      eventRetentionMs: 90 * 86_400_000,
     });
   });
 
@@ -79,6 +80,11 @@ describe('loadConfig', () => {
 
   it('rejects a webhook timeout under 100 ms', () => {
     assert.throws(() => loadConfig({ HOOKWAY_WEBHOOK_TIMEOUT_MS: '50' }), /HOOKWAY_WEBHOOK_TIMEOUT_MS: /);
+  });
+
+  it('reads the event retention as a duration, refusing anything else', () => {
+    assert.equal(loadConfig({ HOOKWAY_EVENT_RETENTION: '30d' }).eventRetentionMs, 30 * 86_400_000);
+    assert.throws(() => loadConfig({ HOOKWAY_EVENT_RETENTION: '90 days' }), /HOOKWAY_EVENT_RETENTION: must be a duration/);
   });
 });
 

@@ -4,11 +4,13 @@ import { z } from 'zod';
 import { CampaignExistsError, type CampaignRecord, type CampaignRepository, type CampaignStatus } from '../../db/campaigns';
 import type { DestinationRepository } from '../../db/destinations';
 import { campaignIdSchema, campaignSchema, type Campaign } from '../../domain/campaign';
+import type { Condition } from '../../domain/condition';
 import { propertiesSchema, userIdSchema } from '../../domain/event';
 import { cancelRunningJourneys, countRunning, resumeRunningJourneys } from '../../temporal/campaign-journeys';
 import { syncCampaignSchedule } from '../../temporal/campaign-schedules';
 import type { ActiveCampaigns } from '../active-campaigns';
 import { HttpError, parseInput } from '../http-errors';
+import { checkSegmentReferences, type SegmentReferenceDeps } from '../segment-references';
 import { testSend, type TestSendDeps } from '../test-send';
 
 export interface CampaignRouteDeps {
@@ -18,6 +20,7 @@ export interface CampaignRouteDeps {
   temporal: Client;
   /** Where a scheduled campaign's fan-outs run, and their default pace. */
   schedules: { taskQueue: string; entriesPerSecond: number };
+  segments: SegmentReferenceDeps;
 }
 
 function view(record: CampaignRecord) {
@@ -50,6 +53,18 @@ async function checkDestinations(definition: Campaign, destinations: Destination
   if (issues.length > 0) throw new HttpError(400, 'invalid_request', `invalid campaign: ${issues[0].path}: ${issues[0].message}`, issues);
 }
 
+/** The audience and branch conditions, which may reference segments, with their paths. */
+function segmentConditions(definition: Campaign): Array<[Array<string | number>, Condition | undefined]> {
+  const { schedule } = definition;
+  return [
+    [['audience'], definition.audience],
+    [['schedule'], schedule?.segment === undefined ? undefined : { segment: schedule.segment }],
+    [['schedule', 'audience'], schedule?.audience],
+    ...definition.steps.flatMap((step, i) =>
+      step.type === 'branch' ? step.cases.map((c, j): [Array<string | number>, Condition] => [['steps', i, 'cases', j, 'when'], c.when]) : []),
+  ];
+}
+
 /** The lifecycle moves: each names the states it may start from. */
 const MOVES: Record<string, { from: CampaignStatus[]; to: CampaignStatus }> = {
   activate: { from: ['draft', 'paused'], to: 'active' },
@@ -71,6 +86,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
   router.post('/campaigns', async (req, res) => {
     const definition = parseInput(campaignSchema, req.body, 'campaign');
     await checkDestinations(definition, deps.testSend.destinations);
+    await checkSegmentReferences(deps.segments, 'campaign', segmentConditions(definition));
     try {
       res.status(201).json(view(await deps.campaigns.create(definition)));
     } catch (err) {
@@ -85,6 +101,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
     const definition = parseInput(campaignSchema, req.body, 'campaign');
     if (definition.id !== id) throw new HttpError(400, 'invalid_request', `invalid campaign: id: must be "${id}", the campaign being edited`, [{ path: 'id', message: `must be "${id}"` }]);
     await checkDestinations(definition, deps.testSend.destinations);
+    await checkSegmentReferences(deps.segments, 'campaign', segmentConditions(definition));
     const current = await load(id);
     if (current.status === 'archived') throw new HttpError(409, 'conflict', `campaign "${id}" is archived and cannot change`);
     const updated = await deps.campaigns.addVersion(definition);
