@@ -64,15 +64,19 @@ async function deleteSchedule(client: Client, campaignId: string): Promise<void>
   }
 }
 
-/** Brings the campaign's schedule in line with its definition and status; a draft has none yet. */
+/**
+ * Brings the campaign's schedule in line with its definition and status; a draft has none yet.
+ * A campaign that has no schedule and had none (`hadSchedule`: an edit removed it) never calls Temporal.
+ */
 export async function syncCampaignSchedule(
   client: Client,
   taskQueue: string,
   campaign: { definition: Campaign; status: CampaignStatus },
   entriesPerSecond: number,
+  hadSchedule = false,
 ): Promise<void> {
   const { definition, status } = campaign;
-  if (status === 'draft') return;
+  if (status === 'draft' || (!definition.schedule && !hadSchedule)) return;
   if (status === 'archived' || !definition.schedule) return deleteSchedule(client, definition.id);
   const options = scheduleOptions(taskQueue, definition, definition.schedule, entriesPerSecond, status === 'paused');
   try {

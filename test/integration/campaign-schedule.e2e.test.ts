@@ -12,6 +12,7 @@ import { Receiver } from '../support/receiver';
 import { api, eventually, stack, startTestGateway, startWorker, testRepositories, uniqueId } from '../support/stack';
 
 describe('scheduled campaigns', function () {
+  this.timeout(300_000);
   let gateway: RunningGateway;
   let receiver: Receiver;
   let worker: Awaited<ReturnType<typeof startWorker>>;
@@ -67,17 +68,17 @@ describe('scheduled campaigns', function () {
 
     const gold = [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`];
     await scheduleOf(campaignId).trigger();
-    await eventually(async () => (usersReached(campaignId).length >= 3 ? true : undefined), 60_000);
+    await eventually(async () => (usersReached(campaignId).length >= 3 ? true : undefined), 120_000);
     assert.deepEqual(usersReached(campaignId), gold);
     const [fired] = await eventually(async () => {
       const { body } = await api(gateway, 'GET', `/v1/campaigns/${campaignId}/fanouts`);
       return body.fanOuts.length > 0 && body.fanOuts.every((f: { execution: string }) => f.execution === 'COMPLETED') ? body.fanOuts : undefined;
-    }, 60_000);
+    }, 120_000);
     assert.equal(fired.progress.entered, 3);
 
     // The next tick enters them again (their first journeys have ended).
     await scheduleOf(campaignId).trigger();
-    await eventually(async () => (usersReached(campaignId).length >= 6 ? true : undefined), 60_000);
+    await eventually(async () => (usersReached(campaignId).length >= 6 ? true : undefined), 120_000);
     assert.deepEqual(usersReached(campaignId), [...gold, ...gold].sort());
 
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/pause`)).status, 200);
@@ -88,13 +89,17 @@ describe('scheduled campaigns', function () {
     await assert.rejects(scheduleOf(campaignId).describe(), ScheduleNotFoundError);
   });
 
-  it('fires a local-time recurrence in the earliest zone, so that every zone can still enter at its own time', async function () {
+  it('fires a local-time recurrence in the earliest zone, so that every zone can still enter at its own time; an edit without the schedule deletes it', async function () {
     const campaignId = uniqueId('monday');
     const definition = campaign(campaignId, { audience: { field: 'user.properties.plan', op: 'eq', value: 'gold' }, cron: '0 10 * * 1', localTime: true });
     assert.equal((await api(gateway, 'POST', '/v1/campaigns', definition)).status, 201);
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`)).status, 200);
     const described = await scheduleOf(campaignId).describe();
     assert.equal(described.spec.timezone, EARLIEST_ZONE);
+    // An edit that drops the schedule deletes it; the campaign goes on with its event trigger.
+    const { schedule: _dropped, ...unscheduled } = definition;
+    assert.equal((await api(gateway, 'PUT', `/v1/campaigns/${campaignId}`, unscheduled)).status, 200);
+    await assert.rejects(scheduleOf(campaignId).describe(), ScheduleNotFoundError);
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/archive`)).status, 200);
   });
 

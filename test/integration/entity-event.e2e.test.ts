@@ -9,6 +9,7 @@ import { api, eventually, startTestGateway, startWorker, testRepositories, uniqu
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('entity events fan out to the matching users', function () {
+  this.timeout(300_000);
   let gateway: RunningGateway;
   let receiver: Receiver;
   let worker: Awaited<ReturnType<typeof startWorker>>;
@@ -56,12 +57,12 @@ describe('entity events fan out to the matching users', function () {
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
     assert.equal(sent.body.accepted, 1);
 
-    await receiver.waitFor(expected.length, 120_000);
+    await receiver.waitFor(expected.length, 240_000);
     const fanOutId = `fanout:event:${campaignId}:${eventId}`;
     const done = await eventually(async () => {
       const view = (await api(gateway, 'GET', `/v1/fanouts/${encodeURIComponent(fanOutId)}`)).body;
       return view?.progress?.status === 'completed' ? view : undefined;
-    }, 60_000);
+    }, 120_000);
     assert.equal(done.progress.matched, expected.length);
     await sleep(1_000);
     const reached = receiver.requests.map((r) => (r.json as { user: string }).user).sort();

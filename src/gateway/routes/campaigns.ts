@@ -107,7 +107,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
     const updated = await deps.campaigns.addVersion(definition);
     if (!updated) throw new HttpError(409, 'conflict', `campaign "${id}" changed meanwhile; retry`);
     await deps.active.refresh();
-    await syncCampaignSchedule(deps.temporal, deps.schedules.taskQueue, updated, deps.schedules.entriesPerSecond);
+    await syncCampaignSchedule(deps.temporal, deps.schedules.taskQueue, updated, deps.schedules.entriesPerSecond, current.definition.schedule !== undefined);
     res.json(view(updated));
   });
 
