@@ -1,4 +1,5 @@
-import type { AudienceContext, AudienceQuery } from '../src/db/audience';
+import { ApplicationFailure } from '@temporalio/activity';
+import { SegmentResolutionError, type AudienceContext, type AudienceQuery } from '../src/db/audience';
 import type { ProfileRepository } from '../src/db/profiles';
 import type { Condition } from '../src/domain/condition';
 import type { Properties } from '../src/domain/event';
@@ -18,20 +19,32 @@ function audienceContext(ref: JourneyRef): AudienceContext {
   return { event: ref.trigger, now: Date.now(), scope };
 }
 
+/** A segment that vanished or now forms a cycle will not heal by retrying: the journey fails, visibly. */
+async function orFail<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof SegmentResolutionError) throw ApplicationFailure.nonRetryable(err.message, 'SegmentResolution');
+    throw err;
+  }
+}
+
 export function createAudienceActivities(deps: { profiles: ProfileRepository; audience: AudienceQuery }) {
   return {
     /** Reads the profile and the user's events as they are now, not as they were when the journey started. */
     async checkAudience(input: CheckAudienceInput): Promise<boolean> {
-      return deps.audience.matches(input.userId, input.audience, audienceContext(input));
+      return orFail(() => deps.audience.matches(input.userId, input.audience, audienceContext(input)));
     },
 
     /** The index of the first condition the user matches now, or -1: a branch on events or segments. */
     async chooseBranch(input: ChooseBranchInput): Promise<number> {
       const context = audienceContext(input);
-      for (const [i, condition] of input.conditions.entries()) {
-        if (await deps.audience.matches(input.userId, condition, context)) return i;
-      }
-      return -1;
+      return orFail(async () => {
+        for (const [i, condition] of input.conditions.entries()) {
+          if (await deps.audience.matches(input.userId, condition, context)) return i;
+        }
+        return -1;
+      });
     },
 
     /** The user's properties now, for a branch that looks at the profile. */

@@ -36,6 +36,7 @@ function profileScope(context: AudienceContext, profile: StoredProfile): Record<
 }
 
 function after(userId: string | undefined): MongoFilter[] {
+  if (userId !== undefined && typeof userId !== 'string') throw new Error('a user id to resume after must be a string');
   return userId === undefined ? [] : [{ _id: { $gt: userId } }];
 }
 

@@ -19,7 +19,7 @@ import {
   type AgeComparison, type BehaviourTerm, type Comparison, type Condition, type Scalar,
 } from './condition';
 import { parseDuration } from './duration';
-import { FORBIDDEN_KEYS } from './paths';
+import { ARRAY_INDEX, FORBIDDEN_KEYS } from './paths';
 
 export type MongoFilter = { [key: string]: unknown };
 
@@ -91,7 +91,7 @@ function target(root: string, names: string[]): Target {
   const guards: MongoFilter[] = [];
   // An array parent is crossed only by an index, as readPath does; a name would make MongoDB look into each element.
   for (let i = 1; i < names.length; i++) {
-    if (!/^\d+$/.test(names[i])) guards.push(notArray([root, ...names.slice(0, i)].join('.')));
+    if (!ARRAY_INDEX.test(names[i])) guards.push(notArray([root, ...names.slice(0, i)].join('.')));
   }
   return { path: [root, ...names].join('.'), guards };
 }

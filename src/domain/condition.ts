@@ -5,6 +5,14 @@
 import { parseDuration } from './duration';
 import { readPath } from './paths';
 
+/**
+ * User fields are queried in MongoDB (condition-query.ts), which reads arrays by index only,
+ * so the evaluator reads them the same way; other fields are read as templates read them.
+ */
+function readField(scope: unknown, field: string): unknown {
+  return readPath(scope, field, { arraysByIndexOnly: field.startsWith('user.') });
+}
+
 export const COMPARISON_OPS = [
   'eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'exists', 'contains', 'startsWith',
 ] as const;
@@ -133,7 +141,7 @@ function ordered(a: unknown, b: unknown): [number, number] | [string, string] | 
 /** The comparison's value: the literal, or what valueFrom reads in the scope (undefined when unsuitable). */
 export function comparisonValue(comparison: Comparison, scope: unknown): Scalar | Scalar[] | undefined {
   if (comparison.valueFrom === undefined) return comparison.value;
-  const value = readPath(scope, comparison.valueFrom);
+  const value = readField(scope, comparison.valueFrom);
   return valueSuitsOp(comparison.op, value) ? value : undefined;
 }
 
@@ -169,7 +177,7 @@ export function compareValue(op: ComparisonOp, actual: unknown, value: Scalar | 
 
 function compare(comparison: Comparison, scope: unknown): boolean {
   const value = comparisonValue(comparison, scope);
-  return value !== undefined && compareValue(comparison.op, readPath(scope, comparison.field), value);
+  return value !== undefined && compareValue(comparison.op, readField(scope, comparison.field), value);
 }
 
 /** A timestamp as milliseconds: a Date, epoch milliseconds or an ISO string; undefined otherwise. */
@@ -187,7 +195,7 @@ export function ageThreshold(comparison: AgeComparison, now: number): number {
 
 function compareAge(comparison: AgeComparison, scope: unknown, now: number | undefined): boolean {
   if (now === undefined) throw new ConditionNeedsDatabaseError(`"${comparison.op}" on ${comparison.field} (without the current time)`);
-  const at = timeOf(readPath(scope, comparison.field));
+  const at = timeOf(readField(scope, comparison.field));
   if (at === undefined) return false;
   const threshold = ageThreshold(comparison, now);
   return comparison.op === 'olderThan' ? at < threshold : at > threshold;

@@ -14,10 +14,14 @@ export function unsafeKeyReason(key: string): string | undefined {
   return undefined;
 }
 
-export function readPath(scope: unknown, path: string): unknown {
+/** How conditions read an array: by index only ("tags.0", never "tags.length"), as MongoDB reads a path. */
+export const ARRAY_INDEX = /^(0|[1-9]\d{0,8})$/;
+
+export function readPath(scope: unknown, path: string, opts: { arraysByIndexOnly?: boolean } = {}): unknown {
   let value: unknown = scope;
   for (const key of path.split('.')) {
     if (value === null || typeof value !== 'object' || FORBIDDEN_KEYS.has(key)) return undefined;
+    if (opts.arraysByIndexOnly && Array.isArray(value) && !ARRAY_INDEX.test(key)) return undefined;
     if (!Object.prototype.hasOwnProperty.call(value, key)) return undefined;
     value = (value as Record<string, unknown>)[key];
   }

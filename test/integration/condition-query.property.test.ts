@@ -25,7 +25,7 @@ const profile = fc.record({
   lastSeenDaysAgo: fc.integer({ min: 0, max: 60 }),
 });
 
-const field = fc.constantFrom('user.properties.a', 'user.properties.b', 'user.properties.c', 'user.properties.a.b', 'user.properties.a.0', 'user.id', 'user.properties');
+const field = fc.constantFrom('user.properties.a', 'user.properties.b', 'user.properties.c', 'user.properties.a.b', 'user.properties.a.0', 'user.properties.a.length', 'user.id', 'user.properties');
 const comparison: fc.Arbitrary<Condition> = fc.oneof(
   fc.record({ field, op: fc.constantFrom('eq', 'ne', 'contains', 'gt', 'gte', 'lt', 'lte', 'startsWith'), value: scalar }),
   fc.record({ field, op: fc.constantFrom('in', 'nin'), value: fc.array(scalar, { maxLength: 3 }) }),

@@ -93,6 +93,16 @@ describe('segments and users API', function () {
     assert.deepEqual((await api(gateway, 'GET', '/v1/segments/loop-a')).body.condition, { segment: 'recent-buyers' });
   });
 
+  it('refuses a chain of segments deeper than five', async function () {
+    assert.equal((await api(gateway, 'POST', '/v1/segments', { id: 'chain-1', name: '1', condition: { segment: 'recent-buyers' } })).status, 201);
+    for (const n of [2, 3, 4]) {
+      assert.equal((await api(gateway, 'POST', '/v1/segments', { id: `chain-${n}`, name: `${n}`, condition: { segment: `chain-${n - 1}` } })).status, 201);
+    }
+    const tooDeep = await api(gateway, 'POST', '/v1/segments', { id: 'chain-5', name: '5', condition: { segment: 'chain-4' } });
+    assert.equal(tooDeep.status, 400);
+    assert.match(tooDeep.body.error.message, /condition: segments refer to segments more than 5 deep: chain-5 → chain-4 → chain-3 → chain-2 → chain-1/);
+  });
+
   it('campaign audiences and branches may reference a segment; an unknown one is a 400 naming the path', async function () {
     const ok = await api(gateway, 'POST', '/v1/campaigns', campaignWith(uniqueId('winback'), { audience: { segment: 'recent-buyers' } }));
     assert.equal(ok.status, 201, JSON.stringify(ok.body));

@@ -109,3 +109,16 @@ describe('evaluateCondition with behavioural terms, ages and valueFrom', () => {
     assert.deepEqual(conditionFields({ any: [{ performed: 'buy', within: '1d' }, { segment: 's1' }] }), ['user.events.buy', 'user.segments.s1']);
   });
 });
+
+describe('how conditions read arrays', () => {
+  const scope = { user: { properties: { tags: ['a', 'b'] } }, event: { properties: { items: [1, 2, 3] } } };
+
+  it('reads a user array by index only, as the MongoDB query does', () => {
+    assert.equal(evaluateCondition({ field: 'user.properties.tags.1', op: 'eq', value: 'b' }, scope), true);
+    assert.equal(evaluateCondition({ field: 'user.properties.tags.length', op: 'exists', value: true }, scope), false);
+  });
+
+  it('reads event fields as templates do', () => {
+    assert.equal(evaluateCondition({ field: 'event.properties.items.length', op: 'eq', value: 3 }, scope), true);
+  });
+});
