@@ -3,6 +3,9 @@ import type { FanOutInput, FanOutProgress } from '../domain/fan-out';
 import { fanOut, fanOutProgressQuery } from '../../workflows';
 import { CAMPAIGN_ID } from '../../workflows/search-attributes';
 
+/** A query waits for a worker to answer it; with none polling, the memo's progress (one batch older) answers instead. */
+const QUERY_DEADLINE_MS = 3_000;
+
 export interface FanOutView {
   id: string;
   campaignId?: string;
@@ -49,7 +52,10 @@ export async function describeFanOut(client: Client, id: string): Promise<FanOut
     throw err;
   }
   if (description.type !== fanOut.name) return undefined;
-  const progress = description.status.name === 'RUNNING' ? await handle.query(fanOutProgressQuery).catch(() => undefined) : undefined;
+  const progress =
+    description.status.name === 'RUNNING'
+      ? await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(fanOutProgressQuery)).catch(() => undefined)
+      : undefined;
   return view(description, progress);
 }
 
