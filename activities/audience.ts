@@ -20,7 +20,7 @@ function audienceContext(ref: JourneyRef): AudienceContext {
 }
 
 /** A segment that vanished or now forms a cycle will not heal by retrying: the journey fails, visibly. */
-async function orFail<T>(work: () => Promise<T>): Promise<T> {
+export async function orFail<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {

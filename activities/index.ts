@@ -1,11 +1,14 @@
 // Activities are built by a factory over their dependencies, so the worker and the tests
 // create them against real services.
+import { Context } from '@temporalio/activity';
 import type { Repositories } from '../src/db/connection';
 import type { WebhookSender } from '../src/delivery/sender';
 import type { Logger } from '../src/logger';
 import { WorkerMetrics } from '../src/metrics/worker-metrics';
 import { createAudienceActivities } from './audience';
 import { createFatigueActivities } from './fatigue';
+import { createFanOutActivities } from './fan-out';
+import { createFanOutAudienceActivities } from './fan-out-audience';
 import { createJourneyActivities } from './journey';
 import { createRetentionActivities } from './retention';
 import { createWebhookActivities } from './webhook';
@@ -23,6 +26,13 @@ export function createActivities({ repositories, sender, webhookTimeoutMs, logge
   return {
     ...createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience }),
     ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events, campaigns: repositories.campaigns, stats: repositories.statsRecorder, claims: repositories.claims, logger }),
+    ...createFanOutActivities({
+      campaigns: repositories.campaigns,
+      entries: repositories.fanOutEntries,
+      profiles: repositories.profiles,
+      temporal: () => ({ client: Context.current().client, taskQueue: Context.current().info.taskQueue }),
+    }),
+    ...createFanOutAudienceActivities({ audience: repositories.audience }),
     ...createRetentionActivities({ events: repositories.events, logger }),
     ...createWebhookActivities({
       profiles: repositories.profiles,

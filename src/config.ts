@@ -27,6 +27,7 @@ const envSchema = z.object({
   HOOKWAY_OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).default(2_000),
   HOOKWAY_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
   HOOKWAY_ALLOWED_CIDRS: z.string().default(''),
+  HOOKWAY_FANOUT_ENTRIES_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(50),
   HOOKWAY_SECRET_GRACE: z
     .string()
     .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 24h')
@@ -61,6 +62,8 @@ export interface Config {
   network: { allowPrivate: boolean; allowedCidrs: string[] };
   /** How long a rotated-out signing secret keeps signing beside the new one. */
   secretGraceMs: number;
+  /** How many users a fan-out (API trigger, entity event, schedule) enters per second unless it asks otherwise. */
+  fanOutEntriesPerSecond: number;
   /** Events older than this are purged by a daily schedule (FerretDB has no TTL index). */
   eventRetentionMs: number;
   /** Default ingestion rate per access key, such as 100/s; a key may carry its own. */
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedCidrs: e.HOOKWAY_ALLOWED_CIDRS.split(',').map((c) => c.trim()).filter(Boolean),
     },
     secretGraceMs: parseDuration(e.HOOKWAY_SECRET_GRACE)!,
+    fanOutEntriesPerSecond: e.HOOKWAY_FANOUT_ENTRIES_PER_SECOND,
     eventRetentionMs: parseDuration(e.HOOKWAY_EVENT_RETENTION)!,
     ingestRate: e.HOOKWAY_INGEST_RATE,
   };

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     outboxSweepMs: config.outboxSweepMs,
     webhookTimeoutMs: config.webhookTimeoutMs,
     secretGraceMs: config.secretGraceMs,
+    fanOutEntriesPerSecond: config.fanOutEntriesPerSecond,
     network: config.network,
     logger,
     processMetrics: true,

@@ -1,4 +1,5 @@
 export { journey, eventSignal, resumeSignal, stateQuery } from './journey';
 export { redelivery } from './redelivery';
+export { fanOut, fanOutProgressQuery } from './fan-out';
 export { purgeEvents } from './purge-events';
 export type { JourneyInput, JourneyResult, JourneyOutcome, JourneyState } from './journey';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { registerCampaigns } from './commands/campaigns';
 import { registerDeliveries } from './commands/deliveries';
 import { registerEvents } from './commands/events';
+import { registerFanOuts } from './commands/fan-outs';
 import { registerJourneys } from './commands/journeys';
 import { registerKeys } from './commands/keys';
 import { registerReplay } from './commands/replay';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerDeliveries(program);
   registerEvents(program);
+  registerFanOuts(program);
   registerStats(program);
   registerKeys(program);
   return program;

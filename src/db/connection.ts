@@ -11,6 +11,7 @@ import { Claims } from './claims';
 import { DeliveryRepository } from './deliveries';
 import { DestinationRepository } from './destinations';
 import { EventRepository } from './events';
+import { FanOutEntryRepository } from './fan-out-entries';
 import { JourneyRepository } from './journeys';
 import { ProfileRepository } from './profiles';
 import { StatsStore } from './stats';
@@ -33,6 +34,7 @@ export interface Repositories {
   statsRecorder: StatsRecorder;
   sendLog: SendLog;
   settings: SettingsRepository;
+  fanOutEntries: FanOutEntryRepository;
   segments: SegmentRepository;
   audience: AudienceQuery;
   accessKeys: AccessKeyRepository;
@@ -63,6 +65,7 @@ export async function connectRepositories(uri: string, logger: Logger = pino({ l
     statsRecorder,
     sendLog: new SendLog(connection),
     settings: new SettingsRepository(connection),
+    fanOutEntries: new FanOutEntryRepository(connection),
     segments,
     audience: new AudienceQuery(connection, segments),
     accessKeys: new AccessKeyRepository(connection),

@@ -1,15 +1,19 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKey } from './connection';
 
-/** start: the event triggers the campaign's journey (signalWithStart); signal: it only concerns a running one (exitOn, waitForEvent). */
+/**
+ * start: the event triggers the campaign's journey (signalWithStart); signal: it only concerns
+ * a running one (exitOn, waitForEvent); fanOut: an entity event enters the campaign's audience.
+ */
 export interface PendingRoute {
   campaignId: string;
-  kind: 'start' | 'signal';
+  kind: 'start' | 'signal' | 'fanOut';
 }
 
 export interface EventRecord {
   _id: string;
-  userId: string;
+  /** Absent on an entity event. */
+  userId?: string;
   name: string;
   // Validated by the event schema before it gets here.
   properties: Record<string, unknown>;
@@ -29,7 +33,7 @@ export interface EventRecord {
 const eventSchema = new Schema<EventRecord>(
   {
     _id: { type: String, required: true },
-    userId: { type: String, required: true },
+    userId: String,
     name: { type: String, required: true },
     properties: { type: Schema.Types.Mixed, default: {} },
     timestamp: { type: Date, required: true },

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { isTimeZone } from '../domain/local-time';
 import { isDuplicateKey } from './connection';
 
 export interface ProfileRecord {
@@ -116,5 +117,11 @@ export class ProfileRepository {
 
   async get(userId: string): Promise<ProfileRecord | null> {
     return this.model.findById(userId).lean<ProfileRecord>();
+  }
+
+  /** The valid IANA zones held in a profile property, for grouping users by local time. */
+  async timeZonesIn(property: string): Promise<string[]> {
+    const values: unknown[] = await this.model.distinct(`properties.${property}`);
+    return values.filter((v): v is string => typeof v === 'string' && isTimeZone(v));
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { campaignScheduleSchema } from './campaign-schedule';
 import { conditionFields, type Condition } from './condition';
 import { conditionSchema, fieldPathSchema } from './condition-schema';
 import { parseDuration, parseOffset } from './duration';
@@ -163,6 +164,8 @@ export const campaignSchema = z
       .default({ property: 'timeZone' }),
     ...campaignFatigueFields,
     steps: z.array(stepSchema).min(1, 'must hold at least one step').max(100, 'must hold at most 100 steps'),
+    /** Enter a segment's users once or on a recurrence (Temporal Schedule), beside the event trigger. */
+    schedule: campaignScheduleSchema.optional(),
   })
   .superRefine((campaign, ctx) => {
     for (const issue of fatigueIssues(campaign)) ctx.addIssue({ code: 'custom', ...issue });

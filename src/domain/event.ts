@@ -26,20 +26,26 @@ export const propertiesSchema = z
   .superRefine((value, ctx) => checkKeys(value, ctx))
   .pipe(z.record(z.string(), z.json()));
 
+export const userIdSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+
 export const eventInputSchema = z.strictObject({
   id: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1–128 letters, digits or "_.:-"')
     .optional(),
-  userId: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(256, 'must be at most 256 characters')
-    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters'),
+  /** Absent for an entity event (say, a product's price dropped): it enters every user the campaign's audience matches. */
+  userId: userIdSchema.optional(),
   name: eventNameSchema,
   properties: propertiesSchema.optional(),
   userProperties: propertiesSchema.optional(),
   timestamp: dateTimeSchema.optional(),
+}).refine((event) => event.userId !== undefined || event.userProperties === undefined, {
+  path: ['userProperties'],
+  message: 'needs a userId: an event without one is an entity event and belongs to no profile',
 });
 
 export const MAX_EVENTS_PER_BATCH = 1000;

@@ -101,3 +101,9 @@ export function chooseZone(value: unknown, defaults: Array<string | undefined>):
   if (value === undefined || value === null || zone === value) return { zone };
   return { zone, problem: `${JSON.stringify(value).slice(0, 80)} is not an IANA time zone; used ${zone}` };
 }
+
+/** The instant at which `zone`'s clock shows the wall time that `fromZone`'s clock shows at `utcMs`. */
+export function sameWallTime(utcMs: number, fromZone: string, zone: string): number {
+  const p = localParts(utcMs, fromZone);
+  return instantsOf(p.year, p.month, p.day, p.hour, p.minute, zone)[0];
+}

@@ -11,6 +11,9 @@ export interface LiveCampaign {
   status: CampaignRecord['status'];
 }
 
+/** What matching a trigger reads of an event; an entity event has no user. */
+type EntityEvent = { name: string; properties: Record<string, unknown>; depth?: number };
+
 function addTo(map: Map<string, LiveCampaign[]>, key: string, campaign: LiveCampaign): void {
   const list = map.get(key) ?? [];
   if (!list.includes(campaign)) list.push(campaign);
@@ -59,13 +62,24 @@ export class ActiveCampaigns {
 
   /** What the event means to each campaign: a trigger, or news for its running journeys. */
   routesFor(event: JourneyEvent): PendingRoute[] {
-    const triggered = (this.triggeredBy.get(event.name) ?? []).filter(
-      ({ definition }) => mayReach(event, definition.id) && (!definition.trigger.where || evaluateCondition(definition.trigger.where, { event })),
-    );
+    const triggered = this.triggered(event);
     const listening = (this.listeners.get(event.name) ?? []).filter(({ definition }) => mayReach(event, definition.id));
     return [
       ...triggered.map((c): PendingRoute => ({ campaignId: c.definition.id, kind: 'start' })),
       ...listening.map((c): PendingRoute => ({ campaignId: c.definition.id, kind: 'signal' })),
     ];
+  }
+
+  /** An entity event (no user) enters, through a fan-out, the audience of each campaign it triggers; one without an audience would enter everyone, so it is left out. */
+  entityRoutesFor(event: EntityEvent): PendingRoute[] {
+    return this.triggered(event)
+      .filter(({ definition }) => definition.audience !== undefined)
+      .map((c): PendingRoute => ({ campaignId: c.definition.id, kind: 'fanOut' }));
+  }
+
+  private triggered(event: EntityEvent): LiveCampaign[] {
+    return (this.triggeredBy.get(event.name) ?? []).filter(
+      ({ definition }) => mayReach(event, definition.id) && (!definition.trigger.where || evaluateCondition(definition.trigger.where, { event })),
+    );
   }
 }

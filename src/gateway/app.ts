@@ -18,6 +18,7 @@ import { destinationRoutes } from './routes/destinations';
 import { eventRoutes } from './routes/events';
 import { statsRoutes } from './routes/stats';
 import { settingsRoutes } from './routes/settings';
+import { fanOutRoutes } from './routes/fan-outs';
 import { segmentRoutes } from './routes/segments';
 import { userRoutes } from './routes/users';
 import { keyRoutes } from './routes/keys';
@@ -29,6 +30,7 @@ export interface GatewayDeps {
   sender: WebhookSender;
   webhookTimeoutMs: number;
   secretGraceMs: number;
+  fanOutEntriesPerSecond: number;
   active: ActiveCampaigns;
   router: EventRouter;
   apiKey: string;
@@ -85,11 +87,13 @@ export function createApp(deps: GatewayDeps): Express {
   // Every route below is for admin keys only; ingest keys stop here with a 403.
   v1.use(requireAdmin);
   v1.use(keyRoutes({ accessKeys: deps.repositories.accessKeys }));
+  const schedules = { taskQueue: deps.taskQueue, entriesPerSecond: deps.fanOutEntriesPerSecond };
   const { segments, audience, events, journeys } = deps.repositories;
-  v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal, segments: { segments, audience } }));
+  v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal, schedules, segments: { segments, audience } }));
   v1.use(segmentRoutes({ segments, audience }));
   v1.use(userRoutes({ profiles, events, journeys }));
   v1.use(statsRoutes({ stats: deps.repositories.stats, campaigns }));
+  v1.use(fanOutRoutes({ campaigns, temporal: deps.temporal, taskQueue: deps.taskQueue, entriesPerSecond: deps.fanOutEntriesPerSecond }));
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   v1.use(destinationRoutes({ destinations, deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue, secretGraceMs: deps.secretGraceMs }));
   v1.use(settingsRoutes({ settings: deps.repositories.settings }));

@@ -7,6 +7,7 @@ import type { EventInput, JourneyEvent, Properties } from '../domain/event';
 import type { Logger } from '../logger';
 import { enterJourney, signalJourney } from '../temporal/journeys';
 import type { ActiveCampaigns } from './active-campaigns';
+import { handOffEntityEvent, isUserEvent, type UserEventRecord } from './entity-events';
 
 export interface EventRouterDeps {
   events: EventRepository;
@@ -17,6 +18,8 @@ export interface EventRouterDeps {
   taskQueue: string;
   logger: Logger;
   sweepIntervalMs: number;
+  /** The pace of the fan-outs entity events start. */
+  fanOutEntriesPerSecond: number;
 }
 
 export interface IngestResult {
@@ -32,7 +35,7 @@ const ROUTE_CONCURRENCY = 16;
 const ROUTE_LEASE_MS = 60_000;
 const SWEEP_BATCH = 200;
 
-function journeyEvent(record: EventRecord): JourneyEvent {
+function journeyEvent(record: UserEventRecord): JourneyEvent {
   return {
     id: record._id,
     name: record.name,
@@ -71,14 +74,14 @@ export class EventRouter {
         timestamp: input.timestamp ? new Date(input.timestamp) : receivedAt,
         receivedAt,
       };
-      const routes = this.deps.campaigns.routesFor(journeyEvent(record));
+      const routes = isUserEvent(record) ? this.deps.campaigns.routesFor(journeyEvent(record)) : this.deps.campaigns.entityRoutesFor(record);
       return routes.length > 0 ? { ...record, pendingRoutes: routes } : record;
     });
     // Both writes at once (one round trip less per request); journeys start only after both,
     // so the journeys these events start see the new properties.
     const [, { inserted, duplicates }] = await Promise.all([
       this.deps.profiles.merge(
-        inputs.map((input, i) => ({ userId: input.userId, properties: input.userProperties ?? {}, seenAt: records[i].timestamp })),
+        inputs.flatMap((input, i) => (input.userId === undefined ? [] : [{ userId: input.userId, properties: input.userProperties ?? {}, seenAt: records[i].timestamp }])),
       ),
       this.deps.events.insertNew(records),
     ]);
@@ -110,6 +113,7 @@ export class EventRouter {
   }
 
   private async handOff(record: EventRecord): Promise<void> {
+    if (!isUserEvent(record)) return this.deps.temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => handOffEntityEvent(this.deps, record));
     const event = journeyEvent(record);
     for (const { campaignId, kind } of record.pendingRoutes ?? []) {
       // A campaign paused or archived since the event arrived starts nothing.
@@ -146,7 +150,8 @@ export class EventRouter {
     const unmatched = await this.deps.events.findPendingMatch(SWEEP_BATCH);
     const matched: EventRecord[] = [];
     for (const record of unmatched) {
-      const routes = this.deps.campaigns.routesFor(journeyEvent(record));
+      // System events always name their user.
+      const routes = isUserEvent(record) ? this.deps.campaigns.routesFor(journeyEvent(record)) : [];
       await this.deps.events.setRoutes(record._id, routes);
       if (routes.length > 0) matched.push({ ...record, pendingRoutes: routes });
     }

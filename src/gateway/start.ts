@@ -24,6 +24,7 @@ export interface GatewayOptions {
   outboxSweepMs: number;
   webhookTimeoutMs: number;
   secretGraceMs: number;
+  fanOutEntriesPerSecond: number;
   network: Config['network'];
   logger: Logger;
   /** Adds Node's process metrics to /metrics; set by the entry point, once per process. */
@@ -67,6 +68,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     taskQueue: opts.taskQueue,
     logger: opts.logger,
     sweepIntervalMs: opts.outboxSweepMs,
+    fanOutEntriesPerSecond: opts.fanOutEntriesPerSecond,
   });
   router.startSweeping();
   const refreshTimer = setInterval(() => {
@@ -81,6 +83,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     sender: new WebhookSender(new AddressPolicy(opts.network)),
     webhookTimeoutMs: opts.webhookTimeoutMs,
     secretGraceMs: opts.secretGraceMs,
+    fanOutEntriesPerSecond: opts.fanOutEntriesPerSecond,
     active,
     router,
     apiKey: opts.apiKey,

@@ -7,7 +7,7 @@ import { eventSignal, journey } from '../../workflows';
 import { CAMPAIGN_ID, CAMPAIGN_VERSION, USER_ID } from '../../workflows/search-attributes';
 
 /** The journey an event belongs to; parallel campaigns run one per value of their key (e.g. per order). */
-function workflowIdFor(campaign: Campaign, event: JourneyEvent): string {
+export function workflowIdFor(campaign: Campaign, event: JourneyEvent): string {
   const base = journeyWorkflowId(campaign.id, event.userId);
   if (campaign.reentry.mode !== 'parallel') return base;
   const key = readPath({ event }, campaign.reentry.key);

@@ -133,7 +133,7 @@ describe('the gateway API', function () {
     });
 
     const refused: Array<[string, (userId: string) => string, string]> = [
-      ['a missing userId', () => '{"name":"x"}', 'userId'],
+      ['user properties without a userId (an entity event)', () => '{"name":"x","userProperties":{"tier":"gold"}}', 'userProperties'],
       ['an operator key in properties', (u) => `{"userId":"${u}","name":"x","properties":{"$where":"sleep(1)"}}`, 'properties.$where'],
       ['a dotted key in user properties', (u) => `{"userId":"${u}","name":"x","userProperties":{"a.b":1}}`, 'userProperties.a.b'],
       ['a prototype key in properties', (u) => `{"userId":"${u}","name":"x","properties":{"__proto__":{"admin":true}}}`, 'properties.__proto__'],

@@ -90,6 +90,7 @@ export function startTestGateway(
     outboxSweepMs: opts.outboxSweepMs ?? 500,
     webhookTimeoutMs: 5_000,
     secretGraceMs: 86_400_000,
+    fanOutEntriesPerSecond: 100,
     network: TEST_NETWORK,
     logger: opts.logger ?? logger,
   });

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       outboxSweepMs: 2_000,
       network: { allowPrivate: false, allowedCidrs: [] },
       secretGraceMs: 86_400_000,
+      fanOutEntriesPerSecond: 50,
       eventRetentionMs: 90 * 86_400_000,
       ingestRate: '100/s',
     });
@@ -48,6 +49,11 @@ describe('loadConfig', () => {
     assert.equal(config.apiKey, 'k'.repeat(16));
     assert.equal(temporalAddress(config), 'temporal:7233');
     assert.equal(mongoUri(config), 'mongodb://db/hw');
+  });
+
+  it('refuses a fan-out pace outside 1–1000 per second, naming the variable', () => {
+    assert.equal(loadConfig({ HOOKWAY_FANOUT_ENTRIES_PER_SECOND: '200' }).fanOutEntriesPerSecond, 200);
+    assert.throws(() => loadConfig({ HOOKWAY_FANOUT_ENTRIES_PER_SECOND: '0' }), /HOOKWAY_FANOUT_ENTRIES_PER_SECOND: /);
   });
 
   it('treats empty optional settings as unset', () => {

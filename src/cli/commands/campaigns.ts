@@ -4,6 +4,7 @@ import { jsonOption, withContext } from '../action';
 import { formatTime, printFields, printJson, printLine, printTable } from '../output';
 import { registerCampaignCancel } from './campaign-cancel';
 import { registerCampaignFiles } from './campaign-files';
+import { registerCampaignTrigger } from './campaign-trigger';
 import type { CampaignDetail, CampaignView } from './campaign-types';
 
 const MOVES = {
@@ -74,4 +75,5 @@ export function registerCampaigns(program: Command): void {
   }
 
   registerCampaignCancel(campaigns);
+  registerCampaignTrigger(campaigns);
 }

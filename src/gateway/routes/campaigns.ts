@@ -5,8 +5,9 @@ import { CampaignExistsError, type CampaignRecord, type CampaignRepository, type
 import type { DestinationRepository } from '../../db/destinations';
 import { campaignIdSchema, campaignSchema, type Campaign } from '../../domain/campaign';
 import type { Condition } from '../../domain/condition';
-import { eventInputSchema, propertiesSchema } from '../../domain/event';
+import { propertiesSchema, userIdSchema } from '../../domain/event';
 import { cancelRunningJourneys, countRunning, resumeRunningJourneys } from '../../temporal/campaign-journeys';
+import { syncCampaignSchedule } from '../../temporal/campaign-schedules';
 import type { ActiveCampaigns } from '../active-campaigns';
 import { HttpError, parseInput } from '../http-errors';
 import { checkSegmentReferences, type SegmentReferenceDeps } from '../segment-references';
@@ -17,6 +18,8 @@ export interface CampaignRouteDeps {
   active: ActiveCampaigns;
   testSend: TestSendDeps;
   temporal: Client;
+  /** Where a scheduled campaign's fan-outs run, and their default pace. */
+  schedules: { taskQueue: string; entriesPerSecond: number };
   segments: SegmentReferenceDeps;
 }
 
@@ -34,7 +37,7 @@ function view(record: CampaignRecord) {
 }
 
 const testSendSchema = z.strictObject({
-  userId: eventInputSchema.shape.userId,
+  userId: userIdSchema,
   event: z.strictObject({ properties: propertiesSchema.optional() }).optional(),
 });
 
@@ -52,8 +55,11 @@ async function checkDestinations(definition: Campaign, destinations: Destination
 
 /** The audience and branch conditions, which may reference segments, with their paths. */
 function segmentConditions(definition: Campaign): Array<[Array<string | number>, Condition | undefined]> {
+  const { schedule } = definition;
   return [
     [['audience'], definition.audience],
+    [['schedule'], schedule?.segment === undefined ? undefined : { segment: schedule.segment }],
+    [['schedule', 'audience'], schedule?.audience],
     ...definition.steps.flatMap((step, i) =>
       step.type === 'branch' ? step.cases.map((c, j): [Array<string | number>, Condition] => [['steps', i, 'cases', j, 'when'], c.when]) : []),
   ];
@@ -101,6 +107,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
     const updated = await deps.campaigns.addVersion(definition);
     if (!updated) throw new HttpError(409, 'conflict', `campaign "${id}" changed meanwhile; retry`);
     await deps.active.refresh();
+    await syncCampaignSchedule(deps.temporal, deps.schedules.taskQueue, updated, deps.schedules.entriesPerSecond, current.definition.schedule !== undefined);
     res.json(view(updated));
   });
 
@@ -129,6 +136,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
       const moved = await deps.campaigns.transition(id, move.from, move.to);
       if (!moved) throw new HttpError(409, 'conflict', `campaign "${id}" is ${current.status}; it can ${action} only from ${move.from.join(' or ')}`);
       await deps.active.refresh();
+      await syncCampaignSchedule(deps.temporal, deps.schedules.taskQueue, moved, deps.schedules.entriesPerSecond);
       const journeys =
         action === 'archive' ? { cancelledJourneys: await cancelRunningJourneys(deps.temporal, id) }
         : current.status === 'paused' ? { resumedJourneys: await resumeRunningJourneys(deps.temporal, id) }

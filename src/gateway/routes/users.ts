@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { EventRepository } from '../../db/events';
 import type { JourneyRepository } from '../../db/journeys';
 import type { ProfileRepository } from '../../db/profiles';
-import { eventInputSchema, propertiesSchema } from '../../domain/event';
+import { propertiesSchema, userIdSchema } from '../../domain/event';
 import { HttpError, parseInput } from '../http-errors';
 
 const RECENT_EVENTS = 20;
@@ -14,7 +14,7 @@ const identifySchema = z.strictObject({ properties: propertiesSchema });
 
 export function userRoutes(deps: { profiles: ProfileRepository; events: EventRepository; journeys: JourneyRepository }): Router {
   const router = Router();
-  const idParam = (id: unknown) => parseInput(eventInputSchema.shape.userId, id, 'user id');
+  const idParam = (id: unknown) => parseInput(userIdSchema, id, 'user id');
 
   const profileView = async (userId: string) => {
     const profile = await deps.profiles.get(userId);

@@ -1,0 +1,17 @@
+import type { Model } from 'mongoose';
+import { isDuplicateKey } from './connection';
+
+/**
+ * Inserts documents whose ids may exist already (unordered, so the rest still go in) and
+ * returns the indexes of those refused as duplicates; any other failure is thrown.
+ */
+export async function insertNewOnly<T>(model: Model<T>, documents: T[]): Promise<Set<number>> {
+  try {
+    await model.insertMany(documents, { ordered: false, lean: true });
+    return new Set();
+  } catch (err) {
+    const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: { code?: number }; code?: number }> }).writeErrors;
+    if (!writeErrors?.length || !writeErrors.every((e) => isDuplicateKey(e) || isDuplicateKey(e.err))) throw err;
+    return new Set(writeErrors.map((e) => e.index));
+  }
+}

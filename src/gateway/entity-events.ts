@@ -1,0 +1,39 @@
+// Entity events: an event without a user, such as `price_dropped` for product 42 sent by a
+// pricing system. It is stored and kept in the outbox like any event; its hand-off starts one
+// fan-out per campaign it triggers, which enters every user the campaign's audience matches
+// (the audience may compare a user field with the event's, e.g. bookmarks containing the
+// product id). The fan-out id comes from the event and campaign ids, so a re-swept event
+// starts no second fan-out.
+import type { Client } from '@temporalio/client';
+import type { EventRecord } from '../db/events';
+import type { Properties } from '../domain/event';
+import { fanOutIds } from '../domain/fan-out';
+import { startFanOut } from '../temporal/fan-outs';
+import type { ActiveCampaigns } from './active-campaigns';
+
+export type UserEventRecord = EventRecord & { userId: string };
+
+export function isUserEvent(record: EventRecord): record is UserEventRecord {
+  return record.userId !== undefined;
+}
+
+export interface EntityEventDeps {
+  campaigns: ActiveCampaigns;
+  temporal: Client;
+  taskQueue: string;
+  fanOutEntriesPerSecond: number;
+}
+
+export async function handOffEntityEvent(deps: EntityEventDeps, record: EventRecord): Promise<void> {
+  for (const { campaignId } of record.pendingRoutes ?? []) {
+    // A campaign paused or archived since the event arrived starts nothing.
+    const live = deps.campaigns.get(campaignId);
+    if (!live || live.status !== 'active' || !live.definition.audience) continue;
+    await startFanOut(deps.temporal, deps.taskQueue, fanOutIds.entityEvent(record._id, campaignId), {
+      campaignId,
+      source: { audience: live.definition.audience },
+      event: { name: record.name, properties: record.properties as Properties, timestamp: record.timestamp.toISOString() },
+      entriesPerSecond: deps.fanOutEntriesPerSecond,
+    });
+  }
+}

@@ -1,0 +1,122 @@
+// Scheduled campaigns on the real Temporal dev server: activating creates the campaign's
+// Temporal Schedule, each firing enters the segment's users through a fan-out, pausing pauses
+// it, archiving deletes it, and a bad cron is refused with a 400 naming it.
+import assert from 'node:assert/strict';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
+import type { Repositories } from '../../src/db/connection';
+import type { RunningGateway } from '../../src/gateway/start';
+import { EARLIEST_ZONE } from '../../src/domain/local-time-phases';
+import { campaignScheduleId } from '../../src/temporal/campaign-schedules';
+import { connectClient } from '../../src/temporal/connect';
+import { Receiver } from '../support/receiver';
+import { api, eventually, stack, startTestGateway, startWorker, testRepositories, uniqueId } from '../support/stack';
+
+describe('scheduled campaigns', function () {
+  this.timeout(300_000);
+  let gateway: RunningGateway;
+  let receiver: Receiver;
+  let worker: Awaited<ReturnType<typeof startWorker>>;
+  let repositories: Repositories;
+  let client: Client;
+  const taskQueue = uniqueId('schedule');
+
+  before(async function () {
+    receiver = await Receiver.start();
+    worker = await startWorker(taskQueue);
+    gateway = await startTestGateway(taskQueue);
+    repositories = await testRepositories(taskQueue);
+    client = await connectClient(stack().temporalAddress, 'default');
+  });
+
+  after(async function () {
+    await gateway?.close();
+    await worker?.stop();
+    await receiver?.close();
+    await repositories?.connection.close();
+    await client?.connection.close();
+  });
+
+  function campaign(id: string, schedule: unknown) {
+    return {
+      id,
+      name: 'Weekly digest',
+      trigger: { event: 'digest_requested' },
+      schedule,
+      steps: [{ id: 'send', type: 'webhook', request: { url: `${receiver.url}/digest`, body: { user: '{{user.id}}', campaign: '{{campaign.id}}' } } }],
+    };
+  }
+
+  const usersReached = (campaignId: string) =>
+    receiver.requests.map((r) => r.json as { user: string; campaign: string }).filter((b) => b.campaign === campaignId).map((b) => b.user).sort();
+
+  const scheduleOf = (campaignId: string) => client.schedule.getHandle(campaignScheduleId(campaignId));
+
+  it("enters the segment's users each time the schedule fires, and follows the campaign's lifecycle", async function () {
+    const prefix = uniqueId('reader');
+    await repositories.profiles.merge(
+      ['a', 'b', 'c', 'd', 'e'].map((s, i) => ({ userId: `${prefix}-${s}`, properties: { plan: i < 3 ? 'gold' : 'free' }, seenAt: new Date() })),
+    );
+    const segmentId = uniqueId('gold');
+    await repositories.segments.create({ id: segmentId, name: 'Gold readers', condition: { field: 'user.properties.plan', op: 'eq', value: 'gold' } });
+    const campaignId = uniqueId('digest');
+    assert.equal((await api(gateway, 'POST', '/v1/campaigns', campaign(campaignId, { segment: segmentId, at: '2099-01-01T09:00:00Z' }))).status, 201);
+    await assert.rejects(scheduleOf(campaignId).describe(), ScheduleNotFoundError, 'a draft has no schedule');
+    assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`)).status, 200);
+    const described = await scheduleOf(campaignId).describe();
+    assert.equal(described.state.paused, false);
+    assert.equal(described.info.nextActionTimes[0]?.toISOString(), '2099-01-01T09:00:00.000Z');
+
+    const gold = [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`];
+    await scheduleOf(campaignId).trigger();
+    await eventually(async () => (usersReached(campaignId).length >= 3 ? true : undefined), 120_000);
+    assert.deepEqual(usersReached(campaignId), gold);
+    const [fired] = await eventually(async () => {
+      const { body } = await api(gateway, 'GET', `/v1/campaigns/${campaignId}/fanouts`);
+      return body.fanOuts.length > 0 && body.fanOuts.every((f: { execution: string }) => f.execution === 'COMPLETED') ? body.fanOuts : undefined;
+    }, 120_000);
+    assert.equal(fired.progress.entered, 3);
+
+    // The next tick enters them again (their first journeys have ended).
+    await scheduleOf(campaignId).trigger();
+    await eventually(async () => (usersReached(campaignId).length >= 6 ? true : undefined), 120_000);
+    assert.deepEqual(usersReached(campaignId), [...gold, ...gold].sort());
+
+    assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/pause`)).status, 200);
+    assert.equal((await scheduleOf(campaignId).describe()).state.paused, true);
+    assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/resume`)).status, 200);
+    assert.equal((await scheduleOf(campaignId).describe()).state.paused, false);
+    assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/archive`)).status, 200);
+    await assert.rejects(scheduleOf(campaignId).describe(), ScheduleNotFoundError);
+  });
+
+  it('fires a local-time recurrence in the earliest zone, so that every zone can still enter at its own time; an edit without the schedule deletes it', async function () {
+    const campaignId = uniqueId('monday');
+    const definition = campaign(campaignId, { audience: { field: 'user.properties.plan', op: 'eq', value: 'gold' }, cron: '0 10 * * 1', localTime: true });
+    assert.equal((await api(gateway, 'POST', '/v1/campaigns', definition)).status, 201);
+    assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`)).status, 200);
+    const described = await scheduleOf(campaignId).describe();
+    assert.equal(described.spec.timezone, EARLIEST_ZONE);
+    // An edit that drops the schedule deletes it; the campaign goes on with its event trigger.
+    const { schedule: _dropped, ...unscheduled } = definition;
+    assert.equal((await api(gateway, 'PUT', `/v1/campaigns/${campaignId}`, unscheduled)).status, 200);
+    await assert.rejects(scheduleOf(campaignId).describe(), ScheduleNotFoundError);
+    assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/archive`)).status, 200);
+  });
+
+  it('refuses a bad schedule with a 400 naming the field', async function () {
+    const cases: Array<[unknown, string]> = [
+      [{ audience: { field: 'user.properties.plan', op: 'eq', value: 'gold' }, cron: '61 * * * *' }, 'schedule.cron'],
+      [{ audience: { field: 'user.properties.plan', op: 'eq', value: 'gold' }, cron: '0 10 * *' }, 'schedule.cron'],
+      [{ audience: { field: 'user.properties.plan', op: 'eq', value: 'gold' }, cron: '0 10 * * 1', timeZone: 'Mars/Olympus' }, 'schedule.timeZone'],
+      [{ audience: { field: 'user.properties.plan', op: 'eq', value: 'gold' }, at: '2099-01-01T09:00:00Z', localTime: true }, 'schedule.localTime'],
+      [{ audience: { field: 'user.properties.plan', op: 'eq', value: 'gold' }, at: 'next monday' }, 'schedule.at'],
+      [{ cron: '0 10 * * 1' }, 'schedule'],
+      [{ segment: 'no-such-segment', cron: '0 10 * * 1' }, 'schedule.segment'],
+    ];
+    for (const [schedule, path] of cases) {
+      const answer = await api(gateway, 'POST', '/v1/campaigns', campaign(uniqueId('bad'), schedule));
+      assert.equal(answer.status, 400, JSON.stringify(schedule));
+      assert.ok(answer.body.error.issues.some((i: { path: string }) => i.path === path), `${path}: ${JSON.stringify(answer.body.error.issues)}`);
+    }
+  });
+});
