@@ -30,6 +30,7 @@ import {
 } from '../src/domain/webhook-errors';
 import type { Logger } from '../src/logger';
 import type { WorkerMetrics } from '../src/metrics/worker-metrics';
+import { whileHeartbeating } from './heartbeat';
 import { loadScope } from './scope';
 
 export interface PrepareWebhookInput extends JourneyRef {
@@ -126,6 +127,67 @@ export function createWebhookActivities(deps: WebhookDeps) {
     throw ApplicationFailure.nonRetryable(reason, type);
   }
 
+  /** One attempt at a stored delivery; Temporal calls it again after the delay it asks for. */
+  async function attemptDelivery(input: { deliveryId: string }): Promise<WebhookResponse> {
+    const delivery = await deps.deliveries.get(input.deliveryId);
+    if (!delivery?.request) throw ApplicationFailure.nonRetryable(`delivery ${input.deliveryId} has no stored request`, TEMPLATE_FAILED);
+    const last = delivery.attempts.at(-1);
+    if (delivery.status === 'succeeded' && last?.status) return savedResponse(last.status, {}, last.responseExcerpt ?? '');
+
+    const destination = await destinationOf(delivery.destinationId);
+    const { context, retryDelays } = deliveryPolicy(destination, deps.defaultTimeoutMs, delivery._id, new Date());
+    const holder = randomUUID();
+    const slot = destination ? await admit(destination, holder) : undefined;
+    const at = new Date();
+    let outcome: SendOutcome;
+    try {
+      outcome = await deps.sender.send(delivery.request, context);
+    } finally {
+      if (slot && destination) await deps.destinations.releaseSlot(slot, holder);
+    }
+
+    const attempt = attemptOf(outcome, at);
+    const verdict = verdictOf(outcome, Date.now());
+    deps.logger.info({ ...logFields(delivery), verdict: verdict.kind, status: attempt.status, errorClass: attempt.errorClass, latencyMs: attempt.latencyMs }, 'webhook attempt');
+    // Every call sends once, so every call is one attempt, counted whatever follows.
+    const statsKey = statsKeyOf(delivery);
+    deps.stats.count(statsKey, COUNTER.attempted);
+    deps.stats.latency(statsKey, attempt.latencyMs);
+    deps.metrics.attempt(verdict.kind, attempt.latencyMs);
+    switch (verdict.kind) {
+      case 'success':
+        if (outcome.kind !== 'response') throw new Error('a success is always a response');
+        await deps.deliveries.recordAttempt(delivery._id, attempt, 'succeeded');
+        if (destination) await deps.destinations.recordSuccess(destination._id);
+        if (await emit(delivery, SYSTEM_EVENT.webhookSucceeded, { status: String(outcome.status) })) {
+          deps.stats.count(statsKey, COUNTER.succeeded);
+          deps.stats.count(statsKey, stepCounter(delivery.stepId, 'sent'));
+          deps.metrics.delivered('succeeded');
+        }
+        return savedResponse(outcome.status, outcome.headers, outcome.body);
+      case 'reject':
+        return failFor(delivery, attempt, verdict.reason, HTTP_REJECTED);
+      case 'refused':
+        return failFor(delivery, attempt, verdict.reason, ADDRESS_REFUSED);
+      case 'abort':
+        return failFor(delivery, attempt, verdict.reason, DELIVERY_ABORTED);
+      case 'gone':
+        if (destination) await deps.destinations.disable(destination._id, `the receiver answered 410 Gone at ${at.toISOString()}`);
+        return failFor(delivery, attempt, verdict.reason, DESTINATION_DISABLED);
+      case 'retry': {
+        const made = await deps.deliveries.recordAttempt(delivery._id, attempt, 'retrying', verdict.reason);
+        if (destination) await deps.destinations.recordFailure(destination._id, new Date());
+        const delay = nextAttemptDelayMs(retryDelays, made, verdict.retryAfterMs, Math.random);
+        if (delay === undefined) {
+          throw ApplicationFailure.nonRetryable(`all ${made} attempts failed; the last: ${verdict.reason}`, RETRIES_EXHAUSTED);
+        }
+        deps.stats.count(statsKey, COUNTER.retried);
+        const type = outcome.kind === 'error' ? CONNECTION_FAILED : HTTP_RETRYABLE;
+        throw ApplicationFailure.create({ type, message: verdict.reason, nextRetryDelay: delay });
+      }
+    }
+  }
+
   return {
     /** Renders the step's request once and stores it, so every attempt and redelivery sends the same bytes. */
     async prepareWebhook(input: PrepareWebhookInput): Promise<void> {
@@ -155,66 +217,8 @@ export function createWebhookActivities(deps: WebhookDeps) {
       }
     },
 
-    /** One attempt at a stored delivery; Temporal calls it again after the delay it asks for. */
-    async deliverWebhook(input: { deliveryId: string }): Promise<WebhookResponse> {
-      const delivery = await deps.deliveries.get(input.deliveryId);
-      if (!delivery?.request) throw ApplicationFailure.nonRetryable(`delivery ${input.deliveryId} has no stored request`, TEMPLATE_FAILED);
-      const last = delivery.attempts.at(-1);
-      if (delivery.status === 'succeeded' && last?.status) return savedResponse(last.status, {}, last.responseExcerpt ?? '');
-
-      const destination = await destinationOf(delivery.destinationId);
-      const { context, retryDelays } = deliveryPolicy(destination, deps.defaultTimeoutMs, delivery._id, new Date());
-      const holder = randomUUID();
-      const slot = destination ? await admit(destination, holder) : undefined;
-      const at = new Date();
-      let outcome: SendOutcome;
-      try {
-        outcome = await deps.sender.send(delivery.request, context);
-      } finally {
-        if (slot && destination) await deps.destinations.releaseSlot(slot, holder);
-      }
-
-      const attempt = attemptOf(outcome, at);
-      const verdict = verdictOf(outcome, Date.now());
-      deps.logger.info({ ...logFields(delivery), verdict: verdict.kind, status: attempt.status, errorClass: attempt.errorClass, latencyMs: attempt.latencyMs }, 'webhook attempt');
-      // Every call sends once, so every call is one attempt, counted whatever follows.
-      const statsKey = statsKeyOf(delivery);
-      deps.stats.count(statsKey, COUNTER.attempted);
-      deps.stats.latency(statsKey, attempt.latencyMs);
-      deps.metrics.attempt(verdict.kind, attempt.latencyMs);
-      switch (verdict.kind) {
-        case 'success':
-          if (outcome.kind !== 'response') throw new Error('a success is always a response');
-          await deps.deliveries.recordAttempt(delivery._id, attempt, 'succeeded');
-          if (destination) await deps.destinations.recordSuccess(destination._id);
-          if (await emit(delivery, SYSTEM_EVENT.webhookSucceeded, { status: String(outcome.status) })) {
-            deps.stats.count(statsKey, COUNTER.succeeded);
-            deps.stats.count(statsKey, stepCounter(delivery.stepId, 'sent'));
-            deps.metrics.delivered('succeeded');
-          }
-          return savedResponse(outcome.status, outcome.headers, outcome.body);
-        case 'reject':
-          return failFor(delivery, attempt, verdict.reason, HTTP_REJECTED);
-        case 'refused':
-          return failFor(delivery, attempt, verdict.reason, ADDRESS_REFUSED);
-        case 'abort':
-          return failFor(delivery, attempt, verdict.reason, DELIVERY_ABORTED);
-        case 'gone':
-          if (destination) await deps.destinations.disable(destination._id, `the receiver answered 410 Gone at ${at.toISOString()}`);
-          return failFor(delivery, attempt, verdict.reason, DESTINATION_DISABLED);
-        case 'retry': {
-          const made = await deps.deliveries.recordAttempt(delivery._id, attempt, 'retrying', verdict.reason);
-          if (destination) await deps.destinations.recordFailure(destination._id, new Date());
-          const delay = nextAttemptDelayMs(retryDelays, made, verdict.retryAfterMs, Math.random);
-          if (delay === undefined) {
-            throw ApplicationFailure.nonRetryable(`all ${made} attempts failed; the last: ${verdict.reason}`, RETRIES_EXHAUSTED);
-          }
-          deps.stats.count(statsKey, COUNTER.retried);
-          const type = outcome.kind === 'error' ? CONNECTION_FAILED : HTTP_RETRYABLE;
-          throw ApplicationFailure.create({ type, message: verdict.reason, nextRetryDelay: delay });
-        }
-      }
-    },
+    /** One attempt; it heartbeats, so an attempt lost with its worker is retried within seconds. */
+    deliverWebhook: (input: { deliveryId: string }): Promise<WebhookResponse> => whileHeartbeating(() => attemptDelivery(input)),
 
     /** Called by a workflow once a delivery has failed for good. */
     async markDeliveryFailed(input: { deliveryId: string; retryBase: number; error: string }): Promise<void> {

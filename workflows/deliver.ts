@@ -14,6 +14,8 @@ export const { prepareWebhook, markDeliveryFailed } = proxyActivities<Activities
 const { deliverWebhook } = proxyActivities<Activities>({
   // An attempt may wait up to 90 s for a slow receiver, plus a rate-limit pause.
   startToCloseTimeout: '3m',
+  // The attempt heartbeats: one lost with its worker is retried after this, not after 3 minutes.
+  heartbeatTimeout: '20s',
   // A safety net well past the longest schedule (about 28 hours) and the 3-day disable rule.
   scheduleToCloseTimeout: '10d',
   retry: {

@@ -206,7 +206,9 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
     const at = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
     // A missing or unreadable date does not hold the journey up.
     if (Number.isNaN(at)) return 0;
-    return Math.min(Math.max(0, at + parseOffset(step.offset ?? '0s')! - now), MAX_DURATION_MS);
+    // Runs before this patch read a missing offset as NaN and did not wait at all.
+    const offset = step.offset !== undefined ? parseOffset(step.offset)! : patched('until-field-without-offset') ? 0 : Number.NaN;
+    return Math.min(Math.max(0, at + offset - now), MAX_DURATION_MS);
   }
 
   /** Waits up to `ms`, ending early on an exit event; true when the journey must exit. */

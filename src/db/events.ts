@@ -89,7 +89,8 @@ export class EventRepository {
     const owing = events.filter((e) => e.pendingRoutes || e.pendingMatch);
     // The outbox entry goes first: an event stored without one would never be swept.
     const alreadyOwing = owing.length > 0 ? await insertReportingDuplicates(this.outbox, owing) : new Set<number>();
-    const failed = await insertReportingDuplicates(this.model, events);
+    // The stored event itself is never updated afterwards: what it still owes lives in the outbox.
+    const failed = await insertReportingDuplicates(this.model, events.map(({ pendingRoutes, pendingMatch, ...stored }) => stored));
     const inserted = events.filter((_, i) => !failed.has(i));
     // A repeated event owes nothing: drop the entries this call added for repeats.
     const repeats = new Set(events.filter((_, i) => failed.has(i)).map((e) => e._id));
@@ -118,14 +119,11 @@ export class EventRepository {
 
   /** Records which campaigns a system event concerns; it then waits in the outbox like any event. */
   async setRoutes(id: string, routes: PendingRoute[]): Promise<void> {
-    const update = { ...(routes.length > 0 && { $set: { pendingRoutes: routes } }), $unset: { pendingMatch: 1 } };
-    await this.model.updateOne({ _id: id }, update);
-    if (routes.length > 0) await this.outbox.updateOne({ _id: id }, update);
+    if (routes.length > 0) await this.outbox.updateOne({ _id: id }, { $set: { pendingRoutes: routes }, $unset: { pendingMatch: 1 } });
     else await this.outbox.deleteOne({ _id: id });
   }
 
   async markRouted(id: string): Promise<void> {
-    await this.model.updateOne({ _id: id }, { $unset: { pendingRoutes: 1 } });
     await this.outbox.deleteOne({ _id: id });
   }
 

@@ -43,7 +43,6 @@ export function webhookTally(receiver: FlakyReceiver, users: string[], steps: st
 
 interface StoredEvent {
   _id: string;
-  pendingRoutes?: unknown;
 }
 
 interface StoredJourney {
@@ -70,6 +69,7 @@ export async function checkInvariants(
   const ids = acknowledged.map((e) => e.id);
   const collection = <T>(name: string) => db.collection<T & { _id: string }>(name);
   const events = await collection<StoredEvent>('events').find({ _id: { $in: ids } }).toArray();
+  const owing = await collection<StoredEvent>('event_outbox').find({ _id: { $in: ids } }).toArray();
   const journeys = await collection<StoredJourney>('journeys').find({ campaignId }).toArray();
   const deliveries = await collection<StoredDelivery>('deliveries').find({ campaignId }).toArray();
 
@@ -88,7 +88,7 @@ export async function checkInvariants(
   return {
     journeys: journeys.length,
     notStored: ids.length - events.length,
-    notRouted: events.filter((e) => e.pendingRoutes !== undefined).length,
+    notRouted: owing.length,
     noJourney: expectedJourneys.filter((j) => !j).length,
     unfinished: expectedJourneys.filter((j) => j && !(j.status === 'ended' && j.outcome === 'completed')).length,
     duplicateJourneys: duplicated.size,

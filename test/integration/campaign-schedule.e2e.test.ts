@@ -82,9 +82,10 @@ describe('scheduled campaigns', function () {
     assert.deepEqual(usersReached(campaignId), [...gold, ...gold].sort());
 
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/pause`)).status, 200);
-    assert.equal((await scheduleOf(campaignId).describe()).state.paused, true);
+    // The scheduler takes the pause as a signal: its state shows it a moment later.
+    await eventually(async () => ((await scheduleOf(campaignId).describe()).state.paused ? true : undefined), 15_000);
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/resume`)).status, 200);
-    assert.equal((await scheduleOf(campaignId).describe()).state.paused, false);
+    await eventually(async () => ((await scheduleOf(campaignId).describe()).state.paused ? undefined : true), 15_000);
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/archive`)).status, 200);
     await assert.rejects(scheduleOf(campaignId).describe(), ScheduleNotFoundError);
   });

@@ -64,6 +64,15 @@ describe('journey rules (time-skipping server)', function () {
     assert.ok(Math.abs(closedAt - (renewal - 3 * DAY_MS)) < 60_000, 'sent three days before the renewal');
   });
 
+  it('a delay until a date in the profile, without an offset, waits until that date', async function () {
+    const userId = uniqueId('user');
+    const due = (await suite.ts.env.currentTimeMs()) + 5 * DAY_MS;
+    await suite.ts.repositories.profiles.merge([{ userId, properties: { dueAt: new Date(due).toISOString() }, seenAt: new Date() }]);
+    const definition = campaign(base({ steps: [{ id: 'until-due', type: 'delay', untilField: 'user.properties.dueAt' }, webhook('due')] }));
+    const { closedAt } = await runToEnd(definition, userId);
+    assert.ok(Math.abs(closedAt - due) < 60_000, 'sent when the date came, not at once');
+  });
+
   it('a goal reached within its window ends the journey and counts one conversion', async function () {
     const userId = uniqueId('user');
     const definition = campaign(base({ goal: { event: 'purchase', within: '7d' }, steps: [webhook('offer'), { id: 'wait', type: 'delay', duration: '3d' }, webhook('reminder')] }));
