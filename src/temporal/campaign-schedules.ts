@@ -84,8 +84,9 @@ export async function syncCampaignSchedule(
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     const handle = client.schedule.getHandle(options.scheduleId);
-    await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action }));
-    // An update leaves the paused flag alone; it follows the campaign's status here.
+    // The update carries the paused flag too: it replaces the schedule whole, so an update
+    // carrying the previous flag could undo a pause the scheduler had taken just before.
+    await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, state: { ...previous.state, ...options.state } }));
     await (options.state.paused ? handle.pause('campaign paused') : handle.unpause('campaign active'));
   }
 }
