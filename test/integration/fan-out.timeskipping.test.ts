@@ -46,12 +46,13 @@ describe('fan-outs over days (time-skipping server)', function () {
       event: { properties: {} },
       entriesPerSecond: 10,
     });
+    // The worker runs only inside ts.run: the last zone's journey must send before it stops.
     const progress = await ts.run(async () => {
       await handle.result();
+      await receiver.waitFor(4);
       return handle.query(fanOutProgressQuery);
     });
     assert.equal(progress.entered, 4);
-    await receiver.waitFor(4);
     const order = receiver.requests.map((r) => (r.json as { user: string }).user.slice(tag.length + 1));
     // Seoul (UTC+9) first, then UTC (the default, for the missing and the invalid zone), then New York (UTC-5).
     assert.equal(order[0], 'seoul');
