@@ -1,7 +1,7 @@
 // A scheduled campaign's Temporal Schedule: created or updated when the campaign is
 // activated or edited, paused with it, deleted when it is archived. Each firing starts a
 // fan-out workflow over the schedule's segment.
-import { MONTHS, ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
+import { MONTHS, ScheduleAlreadyRunning, ScheduleOverlapPolicy, ScheduleNotFoundError, type Client, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
 import type { CampaignStatus } from '../db/campaigns';
 import type { Campaign } from '../domain/campaign';
 import type { CampaignSchedule } from '../domain/campaign-schedule';
@@ -52,6 +52,8 @@ function scheduleOptions(taskQueue: string, campaign: Campaign, schedule: Campai
       workflowId: fanOutIds.schedule(campaign.id),
       typedSearchAttributes: [{ key: CAMPAIGN_ID, value: campaign.id }],
     },
+    // A local-time fan-out runs for a day across the zones; the next firing must not be skipped for it.
+    policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL },
     state: { paused, note: paused ? 'campaign paused' : undefined },
   } satisfies ScheduleOptions;
 }
@@ -86,7 +88,7 @@ export async function syncCampaignSchedule(
     const handle = client.schedule.getHandle(options.scheduleId);
     // The update carries the paused flag too: it replaces the schedule whole, so an update
     // carrying the previous flag could undo a pause the scheduler had taken just before.
-    await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, state: { ...previous.state, ...options.state } }));
+    await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: { ...previous.policies, ...options.policies }, state: { ...previous.state, ...options.state } }));
     await (options.state.paused ? handle.pause('campaign paused') : handle.unpause('campaign active'));
   }
 }

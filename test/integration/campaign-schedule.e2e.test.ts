@@ -2,7 +2,7 @@
 // Temporal Schedule, each firing enters the segment's users through a fan-out, pausing pauses
 // it, archiving deletes it, and a bad cron is refused with a 400 naming it.
 import assert from 'node:assert/strict';
-import { ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Repositories } from '../../src/db/connection';
 import type { RunningGateway } from '../../src/gateway/start';
 import { journeyWorkflowId } from '../../src/domain/journey-id';
@@ -81,6 +81,9 @@ describe('scheduled campaigns', function () {
     // journey takes a repeated entry as an event it already follows).
     const ended = async (userId: string) => (await client.workflow.getHandle(journeyWorkflowId(campaignId, userId)).describe()).status.name === 'COMPLETED';
     await eventually(async () => ((await Promise.all(gold.map(ended))).every(Boolean) ? true : undefined), 60_000);
+    // The schedule skips a firing while it believes its last fan-out still runs (overlap
+    // policy SKIP), and it learns of that fan-out's end a moment after the fact.
+    await eventually(async () => ((await scheduleOf(campaignId).describe()).info.runningActions.length === 0 ? true : undefined), 60_000);
     await scheduleOf(campaignId).trigger();
     await eventually(async () => (usersReached(campaignId).length >= 6 ? true : undefined), 120_000);
     assert.deepEqual(usersReached(campaignId), [...gold, ...gold].sort());
@@ -101,6 +104,8 @@ describe('scheduled campaigns', function () {
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`)).status, 200);
     const described = await scheduleOf(campaignId).describe();
     assert.equal(described.spec.timezone, EARLIEST_ZONE);
+    // Its fan-out waits a day for the last zone, so the next firing must start beside it.
+    assert.equal(described.policies.overlap, ScheduleOverlapPolicy.ALLOW_ALL);
     // An edit that drops the schedule deletes it; the campaign goes on with its event trigger.
     const { schedule: _dropped, ...unscheduled } = definition;
     assert.equal((await api(gateway, 'PUT', `/v1/campaigns/${campaignId}`, unscheduled)).status, 200);
