@@ -1,15 +1,26 @@
 // Sending a stored delivery, shared by journeys and redeliveries. The retry schedule, the
 // breaker and the rate limits live in the deliverWebhook activity, which tells Temporal how
 // long to wait before calling it again; Temporal's timers make those waits durable.
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, type LocalActivityOptions, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { WebhookResponse } from '../src/domain/journey-state';
 import { NON_RETRYABLE_WEBHOOK_ERRORS } from '../src/domain/webhook-errors';
 
-export const { prepareWebhook, markDeliveryFailed } = proxyActivities<Activities>({
+const SHORT_STEP = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: [...NON_RETRYABLE_WEBHOOK_ERRORS] },
-});
+} satisfies LocalActivityOptions;
+const queued = proxyActivities<Activities>(SHORT_STEP);
+const local = proxyLocalActivities<Activities>(SHORT_STEP);
+
+/** Storing a delivery before its send, and marking it failed after its last attempt. */
+export type DeliverySteps = Pick<typeof queued, 'prepareWebhook' | 'markDeliveryFailed'>;
+
+/** As local activities (inside the workflow task) or as activities on the task queue. */
+export function deliverySteps(asLocal: boolean): DeliverySteps {
+  const { prepareWebhook, markDeliveryFailed } = asLocal ? local : queued;
+  return { prepareWebhook, markDeliveryFailed };
+}
 
 const { deliverWebhook } = proxyActivities<Activities>({
   // An attempt may wait up to 90 s for a slow receiver, plus a rate-limit pause.
@@ -38,13 +49,13 @@ export function failureMessage(err: unknown): string {
  * delivery). `retryBase` names the delivery's generation: a journey's first try is 0, each
  * redelivery a later one, so a late failure mark never overwrites a newer redelivery.
  */
-export async function deliver(deliveryId: string, retryBase: number): Promise<WebhookResponse | undefined> {
+export async function deliver(deliveryId: string, retryBase: number, steps: DeliverySteps = queued): Promise<WebhookResponse | undefined> {
   try {
     return await deliverWebhook({ deliveryId });
   } catch (err) {
     const error = isCancellation(err) ? 'cancelled: the journey ended while this webhook was being retried' : failureMessage(err);
     // Recorded even when the journey's scope was cancelled, so the delivery does not stay "retrying".
-    await CancellationScope.nonCancellable(() => markDeliveryFailed({ deliveryId, retryBase, error }));
+    await CancellationScope.nonCancellable(() => steps.markDeliveryFailed({ deliveryId, retryBase, error }));
     return undefined;
   }
 }

@@ -11,6 +11,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -27,7 +28,7 @@ import { nextLocalTime, zoneOr } from '../src/domain/local-time';
 import { readPath } from '../src/domain/paths';
 import { journeyScope, type JourneyRef } from '../src/domain/scope';
 import { nextStepId } from '../src/domain/step-graph';
-import { deliver, prepareWebhook } from './deliver';
+import { deliver, deliverySteps } from './deliver';
 import { JOURNEY_STATE, JOURNEY_STEP, type JourneyPhase } from './search-attributes';
 
 export interface JourneyInput {
@@ -84,10 +85,23 @@ export const resumeSignal = defineSignal('resume');
 /** A held journey looks at its campaign's status at least this often, in case a resume signal was missed. */
 const PAUSE_RECHECK = '5m';
 
-const { checkAudience, chooseBranch, loadUserProperties, recordConversion, admitJourney, journeyEnded, campaignStatus, planSend, reserveSend, releaseSend, userTimeZone, countJourneyFact } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '1m' },
-});
+/** The short MongoDB reads and writes around a journey's steps. */
+const SHORT_STEP = { startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '1m' } } as const;
+const queuedSteps = proxyActivities<Activities>(SHORT_STEP);
+// A local activity runs inside the workflow task that asks for it: no task-queue round trip
+// and no workflow task of its own, which was most of what a journey cost beyond its send.
+const localSteps = proxyLocalActivities<Activities>(SHORT_STEP);
+
+/** The activities a journey calls, local or queued. */
+function journeySteps(local: boolean) {
+  // Read one by one: a proxy has no own keys to spread.
+  const { checkAudience, chooseBranch, loadUserProperties, recordConversion, admitJourney, journeyEnded, campaignStatus, planSend, reserveSend, releaseSend, userTimeZone, countJourneyFact } = local
+    ? localSteps
+    : queuedSteps;
+  const steps = { checkAudience, chooseBranch, loadUserProperties, recordConversion, admitJourney, journeyEnded, campaignStatus, planSend, reserveSend, releaseSend, userTimeZone, countJourneyFact };
+  return { ...steps, ...deliverySteps(local) };
+}
+type JourneySteps = ReturnType<typeof journeySteps>;
 
 /** Events kept for waitForEvent steps; older ones are dropped first. */
 const INBOX_LIMIT = 100;
@@ -112,6 +126,10 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
   const identity: JourneyIdentity = { journeyId: workflowId, runId: resume?.firstRunId ?? runId, campaignId: campaign.id, userId, depth: trigger.depth ?? 0 };
   // Answers until the journey proper starts and registers its own state.
   setHandler(stateQuery, () => ({ waitingFor: 'entry checks', eventsReceived: 0, steps: {} }));
+  // Journeys started before local activities replay with the activities they scheduled.
+  const local = patched('local-activities');
+  const db = journeySteps(local);
+  const { checkAudience, admitJourney, journeyEnded } = db;
   if (!resume) {
     if (campaign.audience) {
       if (!(await checkAudience({ ...journeyRef(input, {}), audience: campaign.audience }))) return { outcome: 'notInAudience' };
@@ -121,7 +139,7 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
     if (!admission.admitted) return { outcome: 'notAdmitted', reason: admission.reason };
   }
   try {
-    const result = await runJourney(input, identity);
+    const result = await runJourney(input, identity, db);
     await journeyEnded({ ...identity, outcome: result.outcome, reason: result.reason, at: Date.now() });
     return result;
   } catch (err) {
@@ -130,7 +148,8 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
   }
 }
 
-async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promise<JourneyResult> {
+async function runJourney(input: JourneyInput, identity: JourneyIdentity, db: JourneySteps): Promise<JourneyResult> {
+  const { chooseBranch, loadUserProperties, recordConversion, campaignStatus, planSend, reserveSend, releaseSend, userTimeZone, countJourneyFact, prepareWebhook } = db;
   const { campaign, userId, trigger, resume } = input;
   const state: JourneyState = { eventsReceived: 0, steps: resume?.steps ?? {} };
   // signalWithStart retries and outbox sweeps may deliver an event twice; an id is handled once.
@@ -284,7 +303,7 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity): Promi
     // An exit event ends the journey even while this webhook waits between retries.
     const sending = new CancellationScope();
     const watching = new CancellationScope();
-    const delivered = sending.run(() => deliver(key._id, 0));
+    const delivered = sending.run(() => deliver(key._id, 0, db));
     const exitSeen = watching.run(() => condition(exited)).catch(() => undefined);
     await Promise.race([delivered.catch(() => undefined), exitSeen]);
     // The watch must not outlive the step, or every webhook would leave a condition behind.
