@@ -11,6 +11,7 @@ import { createFanOutActivities } from './fan-out';
 import { createFanOutAudienceActivities } from './fan-out-audience';
 import { createJourneyActivities } from './journey';
 import { createRetentionActivities } from './retention';
+import { SystemEventWriter } from './system-events';
 import { createWebhookActivities } from './webhook';
 
 export interface ActivityDeps {
@@ -23,9 +24,10 @@ export interface ActivityDeps {
 }
 
 export function createActivities({ repositories, sender, webhookTimeoutMs, logger, metrics = new WorkerMetrics() }: ActivityDeps) {
+  const systemEvents = new SystemEventWriter({ campaigns: repositories.campaigns, events: repositories.events });
   return {
     ...createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience }),
-    ...createJourneyActivities({ journeys: repositories.journeys, events: repositories.events, campaigns: repositories.campaigns, stats: repositories.statsRecorder, claims: repositories.claims, logger }),
+    ...createJourneyActivities({ journeys: repositories.journeys, systemEvents, campaigns: repositories.campaigns, stats: repositories.statsRecorder, claims: repositories.claims, logger }),
     ...createFanOutActivities({
       campaigns: repositories.campaigns,
       entries: repositories.fanOutEntries,
@@ -38,7 +40,7 @@ export function createActivities({ repositories, sender, webhookTimeoutMs, logge
       profiles: repositories.profiles,
       deliveries: repositories.deliveries,
       destinations: repositories.destinations,
-      events: repositories.events,
+      systemEvents,
       journeys: repositories.journeys,
       stats: repositories.statsRecorder,
       metrics,

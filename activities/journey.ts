@@ -1,11 +1,11 @@
 import type { CampaignRepository, CampaignStatus } from '../src/db/campaigns';
 import type { Claims } from '../src/db/claims';
-import type { EventRepository } from '../src/db/events';
 import type { JourneyRepository } from '../src/db/journeys';
 import type { StatsRecorder } from '../src/db/stats-recorder';
 import type { Reentry } from '../src/domain/campaign';
 import { COUNTER, exitCounter } from '../src/domain/stats';
 import type { Logger } from '../src/logger';
+import type { SystemEventWriter } from './system-events';
 import { SYSTEM_EVENT } from '../src/domain/system-events';
 
 /** Times (`at`) come from the workflow's clock, so cooldowns follow workflow time, also when a test skips it. */
@@ -21,13 +21,13 @@ export interface JourneyIdentity {
 /** How long a counted fact is remembered against retries: far past any activity retry. */
 const FACT_MEMORY_MS = 30 * 24 * 3_600_000;
 
-export function createJourneyActivities(deps: { journeys: JourneyRepository; events: EventRepository; campaigns: CampaignRepository; stats: StatsRecorder; claims: Claims; logger: Logger }) {
+export function createJourneyActivities(deps: { journeys: JourneyRepository; systemEvents: SystemEventWriter; campaigns: CampaignRepository; stats: StatsRecorder; claims: Claims; logger: Logger }) {
   /** The ids a journey's log lines carry; never its event or profile properties. */
   const logFields = (identity: JourneyIdentity) => ({ journeyId: identity.journeyId, runId: identity.runId, campaignId: identity.campaignId, userId: identity.userId });
 
   /** Writes a system event for connected campaigns; the id makes a retried activity write it once, and the answer (new or not) makes it counted once. */
   async function emit(identity: JourneyIdentity, name: string, suffix: string, properties: Record<string, string>): Promise<boolean> {
-    return deps.events.insertSystemEvent({
+    return deps.systemEvents.write({
       _id: `sys:${identity.journeyId}:${identity.runId}:${suffix}`,
       userId: identity.userId,
       name,
@@ -61,9 +61,8 @@ export function createJourneyActivities(deps: { journeys: JourneyRepository; eve
     },
 
     async journeyEnded(input: JourneyIdentity & { outcome: string; reason?: string; at: number }): Promise<void> {
-      // Read before the write that decides the counting, so a failed read cannot lose the count.
-      const version = await deps.journeys.versionOf(input.journeyId);
-      await deps.journeys.ended(input.journeyId, input.runId, input.outcome, new Date(input.at));
+      // The version is known before the write that decides the counting, so a failed read cannot lose the count.
+      const version = (await deps.journeys.ended(input.journeyId, input.runId, input.outcome, new Date(input.at)))?.version ?? 0;
       if (await emit(input, SYSTEM_EVENT.journeyExited, 'exited', { outcome: input.outcome, reason: input.reason ?? input.outcome })) {
         deps.stats.count({ campaignId: input.campaignId, version }, exitCounter(input.outcome));
         deps.logger.info({ ...logFields(input), outcome: input.outcome, reason: input.reason }, 'journey ended');

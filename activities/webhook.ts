@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveryKey, DeliveryRecord, DeliveryRepository } from '../src/db/deliveries';
 import type { DestinationRecord, DestinationRepository } from '../src/db/destinations';
-import type { EventRepository } from '../src/db/events';
 import type { JourneyRepository } from '../src/db/journeys';
 import type { StatsKey } from '../src/db/stats';
 import type { StatsRecorder } from '../src/db/stats-recorder';
@@ -29,6 +28,7 @@ import {
   TEMPLATE_FAILED,
 } from '../src/domain/webhook-errors';
 import type { Logger } from '../src/logger';
+import type { SystemEventWriter } from './system-events';
 import type { WorkerMetrics } from '../src/metrics/worker-metrics';
 import { whileHeartbeating } from './heartbeat';
 import { loadScope } from './scope';
@@ -42,7 +42,7 @@ export interface WebhookDeps {
   profiles: ProfileRepository;
   deliveries: DeliveryRepository;
   destinations: DestinationRepository;
-  events: EventRepository;
+  systemEvents: SystemEventWriter;
   journeys: JourneyRepository;
   stats: StatsRecorder;
   metrics: WorkerMetrics;
@@ -108,7 +108,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
 
   /** hookway.webhook.succeeded / failed, for connected campaigns; once per delivery and outcome: true the first time. */
   async function emit(delivery: DeliveryRecord, name: string, properties: Record<string, string>): Promise<boolean> {
-    return deps.events.insertSystemEvent({
+    return deps.systemEvents.write({
       _id: `sys:${delivery._id}:${delivery.retryBase}:${name}`,
       userId: delivery.userId,
       name,

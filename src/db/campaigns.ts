@@ -37,13 +37,34 @@ const campaignSchema = new Schema<CampaignRecord>(
 );
 campaignSchema.index({ status: 1 });
 
+/** Counts the changes to the set of live campaigns, so a process caching it knows when to read it again. */
+interface RevisionRecord {
+  _id: string;
+  n: number;
+}
+const revisionSchema = new Schema<RevisionRecord>({ _id: String, n: Number }, { versionKey: false });
+const LIVE_REVISION = 'live';
+
 export class CampaignExistsError extends Error {}
 
 export class CampaignRepository {
   private readonly model: Model<CampaignRecord>;
+  private readonly revisions: Model<RevisionRecord>;
 
   constructor(connection: Connection) {
     this.model = connection.model<CampaignRecord>('Campaign', campaignSchema, 'campaigns');
+    this.revisions = connection.model<RevisionRecord>('CampaignRevision', revisionSchema, 'campaign_revisions');
+  }
+
+  /** Changes with every edit or status change of a campaign; one read by _id. */
+  async liveRevision(): Promise<number> {
+    return (await this.revisions.findById(LIVE_REVISION).lean<RevisionRecord>())?.n ?? 0;
+  }
+
+  /** Written after the change it announces, so a reader that sees the new revision reads the change. */
+  private async bumpRevision<T>(changed: T | null): Promise<T | null> {
+    if (changed) await this.revisions.updateOne({ _id: LIVE_REVISION }, { $inc: { n: 1 } }, { upsert: true });
+    return changed;
   }
 
   async create(definition: Campaign): Promise<CampaignRecord> {
@@ -67,13 +88,14 @@ export class CampaignRepository {
     const current = await this.get(definition.id);
     if (!current || current.status === 'archived') return null;
     const version = current.version + 1;
-    return this.model
+    const updated = await this.model
       .findOneAndUpdate(
         { _id: definition.id, version: current.version },
         { $set: { version, definition }, $push: { versions: { version, definition, createdAt: new Date() } } },
         { new: true },
       )
       .lean<CampaignRecord>();
+    return this.bumpRevision(updated);
   }
 
   async get(id: string): Promise<CampaignRecord | null> {
@@ -92,9 +114,10 @@ export class CampaignRepository {
   /** Moves a campaign from one of `from` to `to`; null when it is in another state (or missing). */
   async transition(id: string, from: CampaignStatus[], to: CampaignStatus): Promise<CampaignRecord | null> {
     const now = new Date();
-    return this.model
+    const moved = await this.model
       .findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to, ...(to === 'active' && { activatedAt: now }) } }, { new: true })
       .lean<CampaignRecord>();
+    return this.bumpRevision(moved);
   }
 
   async status(id: string): Promise<CampaignStatus | undefined> {

@@ -107,9 +107,13 @@ export class EventRepository {
       .lean<EventRecord[]>();
   }
 
-  /** A system event from a worker; its id is deterministic, so a retried activity stores it once. True when it was new. */
-  async insertSystemEvent(event: Omit<EventRecord, 'receivedAt' | 'pendingMatch'>): Promise<boolean> {
-    const { inserted } = await this.insertNew([{ ...event, receivedAt: new Date(), pendingMatch: true }]);
+  /**
+   * A system event from a worker; its id is deterministic, so a retried activity stores it
+   * once. True when it was new. `route`: some campaign may react to it, so it goes through the
+   * outbox for the gateway to match.
+   */
+  async insertSystemEvent(event: Omit<EventRecord, 'receivedAt' | 'pendingMatch'>, route: boolean): Promise<boolean> {
+    const { inserted } = await this.insertNew([{ ...event, receivedAt: new Date(), ...(route && { pendingMatch: true }) }]);
     return inserted.length === 1;
   }
 

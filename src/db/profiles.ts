@@ -34,6 +34,8 @@ type MergedUpdate = ProfileUpdate & { firstSeen: Date };
 
 /** Update statements per command; FerretDB 1.24 takes minutes over a few hundred in one. */
 const UPDATE_GROUP = 50;
+/** Up to this many profiles are read by their ids one by one rather than by one scan (see read). */
+const POINT_READS_UP_TO = 20;
 /** lastSeen is kept to this resolution, so a user's every event does not rewrite the profile. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
@@ -89,9 +91,7 @@ export class ProfileRepository {
   async merge(updates: ProfileUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     const merged = mergeByUser(updates);
-    const known = new Map(
-      (await this.model.find({ _id: { $in: merged.map((u) => u.userId) } }).lean<ProfileRecord[]>()).map((p) => [p._id, p]),
-    );
+    const known = new Map((await this.read(merged.map((u) => u.userId))).map((p) => [p._id, p]));
     const fresh = merged.filter((u) => !known.has(u.userId));
     const raced = await this.insertNew(fresh);
     const changes = [...raced, ...merged.filter((u) => { const p = known.get(u.userId); return p !== undefined && changesProfile(p, u); })];
@@ -99,6 +99,17 @@ export class ProfileRepository {
     for (let i = 0; i < changes.length; i += UPDATE_GROUP) {
       await this.model.bulkWrite(changes.slice(i, i + UPDATE_GROUP).map(upsertOf), { ordered: false });
     }
+  }
+
+  /**
+   * FerretDB uses its index only for a filter that is exactly one `_id`; `$in` scans every
+   * profile. A scan costs about the same for one id as for hundreds, so a few ids are read one
+   * by one and a batch's many in one scan.
+   */
+  private async read(ids: string[]): Promise<ProfileRecord[]> {
+    if (ids.length > POINT_READS_UP_TO) return this.model.find({ _id: { $in: ids } }).lean<ProfileRecord[]>();
+    const found = await Promise.all(ids.map((id) => this.model.findById(id).lean<ProfileRecord>()));
+    return found.filter((p): p is ProfileRecord => p !== null);
   }
 
   /** Inserts profiles of users seen for the first time; returns those another writer created meanwhile. */

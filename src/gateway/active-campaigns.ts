@@ -3,6 +3,7 @@ import type { PendingRoute } from '../db/events';
 import type { Campaign } from '../domain/campaign';
 import { evaluateCondition } from '../domain/condition';
 import type { JourneyEvent } from '../domain/event';
+import { listenedEvents } from '../domain/heard-events';
 import { mayReach } from '../domain/system-events';
 
 export interface LiveCampaign {
@@ -18,14 +19,6 @@ function addTo(map: Map<string, LiveCampaign[]>, key: string, campaign: LiveCamp
   const list = map.get(key) ?? [];
   if (!list.includes(campaign)) list.push(campaign);
   map.set(key, list);
-}
-
-/** Event names a campaign's running journeys listen for besides its trigger: exits, goal, awaited events. */
-function listenedEvents(definition: Campaign): string[] {
-  const awaited = definition.steps.flatMap((step) => (step.type === 'waitForEvent' ? [step.event] : []));
-  const goal = definition.goal ? [definition.goal.event] : [];
-  // A trigger event already reaches the running journey through signalWithStart.
-  return [...definition.exitOn.map((f) => f.event), ...goal, ...awaited].filter((name) => name !== definition.trigger.event);
 }
 
 /**
