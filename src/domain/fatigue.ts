@@ -6,7 +6,8 @@ import { parseDuration } from './duration';
 import { WEEKDAYS } from './local-time';
 
 const MINUTE_MS = 60_000;
-const MAX_CAP_WINDOW_MS = 30 * 86_400_000;
+/** The longest window a cap may have: a send older than this counts against no cap. */
+export const MAX_CAP_WINDOW_MS = 30 * 86_400_000;
 
 export const timeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time of day such as 21:00');
 

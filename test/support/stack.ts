@@ -28,7 +28,7 @@ export function stack(): Stack {
 }
 
 /** Each suite keeps its data in a database of its own, named after its task queue. */
-function mongoUriFor(database: string): string {
+export function mongoUriFor(database: string): string {
   return stack().mongoUri.replace('/hookway?', `/${database}?`);
 }
 
