@@ -37,6 +37,13 @@ export function createJourneyActivities(deps: { journeys: JourneyRepository; sys
     });
   }
 
+  /** Announces and counts a run's exit once (the system event's id decides). */
+  async function countExit(identity: JourneyIdentity, version: number, outcome: string, reason = outcome): Promise<void> {
+    if (!(await emit(identity, SYSTEM_EVENT.journeyExited, 'exited', { outcome, reason }))) return;
+    deps.stats.count({ campaignId: identity.campaignId, version }, exitCounter(outcome));
+    deps.logger.info({ ...logFields(identity), outcome, reason }, 'journey ended');
+  }
+
   return {
     /** The campaign's lifecycle status now: a paused campaign holds its journeys before each webhook. */
     async campaignStatus(input: { campaignId: string }): Promise<CampaignStatus | undefined> {
@@ -52,21 +59,23 @@ export function createJourneyActivities(deps: { journeys: JourneyRepository; sys
       const { journeyId, runId, campaignId, userId, reentry, triggerEventId } = input;
       const version = input.campaignVersion ?? 0;
       const admission = await deps.journeys.admit({ journeyId, runId, campaignId, userId, campaignVersion: version, reentry, now: new Date(input.at), triggerEventId });
-      if (admission.admitted && (await emit(input, SYSTEM_EVENT.journeyEntered, 'entered', {}))) {
+      if (!admission.admitted) {
+        deps.logger.info({ ...logFields(input), reason: admission.reason }, 'journey not admitted');
+        return admission;
+      }
+      // A run that ended without recording it (terminated, or replaced by a restart) is counted as it leaves.
+      if (admission.replaced) await countExit({ ...input, runId: admission.replaced.runId }, admission.replaced.campaignVersion, reentry.mode === 'restart' ? 'replaced' : 'terminated');
+      if (await emit(input, SYSTEM_EVENT.journeyEntered, 'entered', {})) {
         deps.stats.count({ campaignId, version }, COUNTER.entered);
         deps.logger.info({ ...logFields(input), campaignVersion: version }, 'journey entered');
       }
-      if (!admission.admitted) deps.logger.info({ ...logFields(input), reason: admission.reason }, 'journey not admitted');
-      return admission;
+      return { admitted: true };
     },
 
     async journeyEnded(input: JourneyIdentity & { outcome: string; reason?: string; at: number }): Promise<void> {
       // The version is known before the write that decides the counting, so a failed read cannot lose the count.
       const version = (await deps.journeys.ended(input.journeyId, input.runId, input.outcome, new Date(input.at)))?.version ?? 0;
-      if (await emit(input, SYSTEM_EVENT.journeyExited, 'exited', { outcome: input.outcome, reason: input.reason ?? input.outcome })) {
-        deps.stats.count({ campaignId: input.campaignId, version }, exitCounter(input.outcome));
-        deps.logger.info({ ...logFields(input), outcome: input.outcome, reason: input.reason }, 'journey ended');
-      }
+      await countExit(input, version, input.outcome, input.reason);
     },
 
     /**

@@ -36,6 +36,8 @@ import { loadScope } from './scope';
 export interface PrepareWebhookInput extends JourneyRef {
   key: DeliveryKey;
   request: RequestTemplate;
+  /** The campaign version the journey follows; read from its record when absent (journeys started before it was passed). */
+  campaignVersion?: number;
 }
 
 export interface WebhookDeps {
@@ -123,7 +125,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
    * one writer of "failed", so a redelivery (which needs "failed") can never race it.
    */
   async function failFor(delivery: DeliveryRecord, attempt: ReturnType<typeof attemptOf>, reason: string, type: string): Promise<never> {
-    await deps.deliveries.recordAttempt(delivery._id, attempt, 'retrying', reason);
+    await deps.deliveries.recordAttempt(delivery, attempt, 'retrying', reason);
     throw ApplicationFailure.nonRetryable(reason, type);
   }
 
@@ -157,7 +159,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
     switch (verdict.kind) {
       case 'success':
         if (outcome.kind !== 'response') throw new Error('a success is always a response');
-        await deps.deliveries.recordAttempt(delivery._id, attempt, 'succeeded');
+        await deps.deliveries.recordAttempt(delivery, attempt, 'succeeded');
         if (destination) await deps.destinations.recordSuccess(destination._id);
         if (await emit(delivery, SYSTEM_EVENT.webhookSucceeded, { status: String(outcome.status) })) {
           deps.stats.count(statsKey, COUNTER.succeeded);
@@ -175,7 +177,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
         if (destination) await deps.destinations.disable(destination._id, `the receiver answered 410 Gone at ${at.toISOString()}`);
         return failFor(delivery, attempt, verdict.reason, DESTINATION_DISABLED);
       case 'retry': {
-        const made = await deps.deliveries.recordAttempt(delivery._id, attempt, 'retrying', verdict.reason);
+        const made = await deps.deliveries.recordAttempt(delivery, attempt, 'retrying', verdict.reason);
         if (destination) await deps.destinations.recordFailure(destination._id, new Date());
         const delay = nextAttemptDelayMs(retryDelays, made, verdict.retryAfterMs, Math.random);
         if (delay === undefined) {
@@ -192,7 +194,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
     /** Renders the step's request once and stores it, so every attempt and redelivery sends the same bytes. */
     async prepareWebhook(input: PrepareWebhookInput): Promise<void> {
       const { key } = input;
-      const version = await deps.journeys.versionOf(key.journeyId);
+      const version = input.campaignVersion ?? (await deps.journeys.versionOf(key.journeyId));
       const statsKey = { campaignId: key.campaignId, version };
       try {
         const destination = await destinationOf(input.request.destination);

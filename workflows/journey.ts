@@ -295,7 +295,7 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity, db: Jo
     const current = ref();
     const key = { _id: deliveryId, journeyId: current.journeyId, campaignId: campaign.id, userId, stepId: step.id };
     try {
-      await prepareWebhook({ ...current, key, request: step.request });
+      await prepareWebhook({ ...current, key, request: step.request, campaignVersion: input.campaignVersion });
     } catch {
       // The reason (a template error, a missing destination) is on the delivery already.
       return undefined;
@@ -382,6 +382,7 @@ async function runJourney(input: JourneyInput, identity: JourneyIdentity, db: Jo
         campaign,
         userId,
         trigger,
+        campaignVersion: input.campaignVersion,
         resume: {
           stepId: step.id,
           firstRunId: identity.runId,

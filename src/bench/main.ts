@@ -46,7 +46,7 @@ function parseArguments(): { out: string; phases: Set<Phase>; options: BenchOpti
     .option('--concurrency <n>', 'runs in flight at once, the same for the floor and Hookway', positive, 20)
     .option('--singles <n>', 'single event POSTs (at concurrency 50)', positive, 2_000)
     .option('--batches <n>', 'batches of 500 events', positive, 10)
-    .option('--parked <n>', 'journeys parked in a 30-day delay (up to 20,000)', positive, 2_000)
+    .option('--parked <n>', 'journeys parked in a 30-day delay (up to 20,000; the default is what parks within the phase bound)', positive, 1_000)
     .option('--fanout-events <n>', 'events in each fan-out run', positive, 40)
     .option('--phase-seconds <n>', 'upper bound of any one measured run', positive, 45)
     .option('--budget-seconds <n>', 'time budget of the whole run: runs shrink and phases are skipped to keep it', positive, 480)

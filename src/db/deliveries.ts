@@ -120,14 +120,15 @@ export class DeliveryRepository {
     return record && normalized(record);
   }
 
-  /** Logs one attempt and returns how many attempts this delivery made since its last redelivery. */
-  async recordAttempt(id: string, attempt: Omit<DeliveryAttempt, 'attempt'>, status: DeliveryStatus, error?: string): Promise<number> {
-    const current = await this.get(id);
-    if (!current) throw new Error(`delivery ${id} does not exist`);
+  /**
+   * Logs one attempt at `current` (as read by the attempt, which numbers itself after the
+   * attempts before it) and returns how many attempts it made since its last redelivery.
+   */
+  async recordAttempt(current: DeliveryRecord, attempt: Omit<DeliveryAttempt, 'attempt'>, status: DeliveryStatus, error?: string): Promise<number> {
     const numbered = { ...attempt, attempt: current.attempts.length + 1 };
     const updated = await this.model
       .findOneAndUpdate(
-        { _id: id },
+        { _id: current._id },
         {
           $set: { status, ...(error && { error }) },
           $push: { attempts: numbered },
@@ -136,7 +137,8 @@ export class DeliveryRepository {
         { new: true },
       )
       .lean<DeliveryRecord>();
-    return updated!.attempts.length - (updated!.retryBase ?? 0);
+    if (!updated) throw new Error(`delivery ${current._id} does not exist`);
+    return updated.attempts.length - (updated.retryBase ?? 0);
   }
 
   /**

@@ -12,7 +12,10 @@ export interface JourneyRecord {
   /** The campaign version this run follows, for its stats. */
   campaignVersion?: number;
   status: 'running' | 'ended';
-  entries: number;
+  /** Runs admitted before runIds was kept (records written before it); see entryCount. */
+  entries?: number;
+  /** Every run admitted into this journey; a set, so a retried admission adds nothing. */
+  runIds?: string[];
   enteredAt: Date;
   endedAt?: Date;
   outcome?: string;
@@ -26,7 +29,8 @@ const journeySchema = new Schema<JourneyRecord>(
     runId: { type: String, required: true },
     campaignVersion: Number,
     status: { type: String, required: true },
-    entries: { type: Number, default: 0 },
+    entries: Number,
+    runIds: { type: [String], default: undefined },
     enteredAt: Date,
     endedAt: Date,
     outcome: String,
@@ -36,6 +40,11 @@ const journeySchema = new Schema<JourneyRecord>(
 journeySchema.index({ campaignId: 1, userId: 1 });
 // Serves a user's journeys (GET /v1/users/:id).
 journeySchema.index({ userId: 1, enteredAt: -1 });
+
+/** How many runs entered this journey. */
+export function entryCount(record: Pick<JourneyRecord, 'entries' | 'runIds'>): number {
+  return (record.entries ?? 0) + (record.runIds?.length ?? 0);
+}
 
 interface ConversionRecord {
   _id: string;
@@ -60,7 +69,8 @@ interface TriggerRecord {
 
 const triggerSchema = new Schema<TriggerRecord>({ _id: String, runId: String }, { versionKey: false });
 
-export type Admission = { admitted: true } | { admitted: false; reason: string };
+/** `replaced`: the run this admission took the record from, which never recorded its end (terminated, or replaced by a restart). */
+export type Admission = { admitted: true; replaced?: { runId: string; campaignVersion: number } } | { admitted: false; reason: string };
 
 export class JourneyRepository {
   private readonly journeys: Model<JourneyRecord>;
@@ -102,11 +112,12 @@ export class JourneyRepository {
     }
     const entry = { campaignId, userId, runId, campaignVersion, status: 'running', enteredAt: now };
     try {
-      await this.journeys.updateOne({ _id: journeyId }, { $set: entry, $unset: { endedAt: 1, outcome: 1 }, $inc: { entries: 1 } }, { upsert: true });
+      await this.journeys.updateOne({ _id: journeyId }, { $set: entry, $unset: { endedAt: 1, outcome: 1 }, $addToSet: { runIds: runId } }, { upsert: true });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       return { admitted: false, reason: 'entered by a concurrent run' };
     }
+    if (previous?.status === 'running') return { admitted: true, replaced: { runId: previous.runId, campaignVersion: previous.campaignVersion ?? 0 } };
     return { admitted: true };
   }
 

@@ -7,6 +7,7 @@ import type { WebhookSender } from '../delivery/sender';
 import type { Logger } from '../logger';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { ActiveCampaigns } from './active-campaigns';
+import { answerWithin } from './answer-within';
 import { authenticate, requireAdmin } from './auth';
 import { dashboard } from './dashboard';
 import type { EventRouter } from './event-router';
@@ -44,6 +45,8 @@ export interface GatewayDeps {
 }
 
 const BODY_LIMIT = '1mb';
+/** An event post the database keeps waiting longer is answered 503; clients commonly give up at 10 s. */
+const INGEST_DEADLINE_MS = 8_000;
 
 /** Everything the dashboard loads comes from the gateway itself. */
 const CONTENT_SECURITY_POLICY = {
@@ -77,6 +80,7 @@ export function createApp(deps: GatewayDeps): Express {
 
   const v1 = express.Router();
   v1.use(metrics.rememberMount());
+  v1.post('/events', answerWithin(INGEST_DEADLINE_MS));
   v1.use(authenticate(deps.apiKey, deps.repositories.accessKeys));
   v1.post('/events', limitIngestion(deps.ingestRate));
   v1.use(requireJsonBody);

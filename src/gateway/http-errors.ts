@@ -67,7 +67,7 @@ export const notFound: RequestHandler = (req, _res, next) => {
 export function isDatabaseUnavailable(err: unknown): boolean {
   const name = (err as { name?: unknown })?.name;
   if (typeof name !== 'string') return false;
-  if (/^Mongo(ServerSelection|Network|NotConnected|Timeout|PoolCleared)/.test(name)) return true;
+  if (/^Mongo(ServerSelection|Network|NotConnected|Timeout|OperationTimeout|PoolCleared)/.test(name)) return true;
   // FerretDB on SQLite reports a write that waited too long for the file lock as an internal error.
   if (name.startsWith('Mongo') && /SQLITE_BUSY/.test(String((err as { message?: unknown }).message))) return true;
   // A bulk write (insertMany, bulkWrite) that could not reach the server wraps the driver's
@@ -78,6 +78,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 /** Turns every error into a JSON answer; only unexpected ones are logged, and never with the body. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    // A request answered already (by the ingest deadline) has nobody left to tell.
+    if (res.headersSent) return;
     let error: HttpError;
     if (err instanceof HttpError) error = err;
     else if (err?.type === 'entity.parse.failed') error = new HttpError(400, 'invalid_json', `the body is not valid JSON: ${err.message}`);

@@ -30,13 +30,26 @@ export async function enterJourney(client: Client, taskQueue: string, campaign: 
       { key: USER_ID, value: event.userId },
       { key: CAMPAIGN_VERSION, value: String(version) },
     ],
-    memo: { campaignName: campaign.name, triggerEvent: event.name },
+    memo: { campaignName: campaign.name, triggerEvent: event.name, triggerEventId: event.id },
   };
   if (campaign.reentry.mode === 'restart') {
+    // An event handed off again (an outbox retry) must not replace the journey it started itself.
+    if (await runningFromEvent(client, options.workflowId, event.id)) return;
     await client.workflow.start(journey, { ...options, workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
     return;
   }
   await client.workflow.signalWithStart(journey, { ...options, signal: eventSignal, signalArgs: [event] });
+}
+
+/** Whether the journey running under this id was started by this event (journeys started before the memo held it never match). */
+async function runningFromEvent(client: Client, workflowId: string, eventId: string): Promise<boolean> {
+  try {
+    const running = await client.workflow.getHandle(workflowId).describe();
+    return running.status.name === 'RUNNING' && running.memo?.triggerEventId === eventId;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }
 
 /** Tells the user's running journeys of a campaign about an event they may wait for, exit or convert on. */

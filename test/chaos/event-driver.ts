@@ -10,6 +10,8 @@ export interface EventToSend {
 export interface SentEvent extends EventToSend {
   /** The status of each attempt; 0 when no answer came (refused, reset, timed out). */
   statuses: number[];
+  /** Why each attempt without an answer got none: "timeout", or the socket error's code. */
+  noAnswer: string[];
   acknowledged: boolean;
 }
 
@@ -47,8 +49,9 @@ export class EventDriver {
       });
       await response.arrayBuffer();
       status = response.status;
-    } catch {
-      // no answer: the gateway is down or the connection broke
+    } catch (err) {
+      // No answer: the gateway is down, the connection broke, or it did not answer in time.
+      event.noAnswer.push(noAnswerCause(err));
     }
     event.statuses.push(status);
     if (status >= 200 && status < 300) event.acknowledged = true;
@@ -66,7 +69,7 @@ export class EventDriver {
         const index = next++;
         const wait = started + index * opts.intervalMs - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const event: SentEvent = { ...events[index], statuses: [], acknowledged: false };
+        const event: SentEvent = { ...events[index], statuses: [], noAnswer: [], acknowledged: false };
         this.sent.push(event);
         await this.post(event);
         opts.onProgress?.((index + 1) / events.length);
@@ -93,8 +96,23 @@ export class EventDriver {
 
   /** How often each status was answered, over every attempt ("0": no answer). */
   statusCounts(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const status of this.sent.flatMap((e) => e.statuses)) counts[status] = (counts[status] ?? 0) + 1;
-    return counts;
+    return tally(this.sent.flatMap((e) => e.statuses.map(String)));
   }
+
+  /** Why the attempts answered "0" got no answer. */
+  noAnswerCauses(): Record<string, number> {
+    return tally(this.sent.flatMap((e) => e.noAnswer));
+  }
+}
+
+function tally(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
+function noAnswerCause(err: unknown): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return 'timeout';
+  const cause = err instanceof Error ? (err.cause as { code?: string; name?: string } | undefined) : undefined;
+  return cause?.code ?? cause?.name ?? (err instanceof Error ? err.name : 'unknown');
 }

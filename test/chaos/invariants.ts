@@ -1,6 +1,7 @@
 // What must hold after a fault, read from the database the gateway and the worker wrote and
 // from the receiver's own books; none of it trusts Hookway's API.
 import type { Connection } from 'mongoose';
+import { entryCount } from '../../src/db/journeys';
 import { journeyWorkflowId } from '../../src/domain/journey-id';
 import type { SentEvent } from './event-driver';
 import type { FlakyReceiver } from './flaky-receiver';
@@ -50,6 +51,7 @@ interface StoredJourney {
   status: string;
   outcome?: string;
   entries?: number;
+  runIds?: string[];
 }
 
 interface StoredDelivery {
@@ -81,7 +83,7 @@ export async function checkInvariants(
   const deliveriesPerStep = new Map<string, number>();
   for (const d of deliveries) deliveriesPerStep.set(`${d.journeyId} ${d.stepId}`, (deliveriesPerStep.get(`${d.journeyId} ${d.stepId}`) ?? 0) + 1);
   const duplicated = new Set([...deliveriesPerStep].filter(([, n]) => n > 1).map(([key]) => key.split(' ')[0]));
-  for (const j of journeys) if ((j.entries ?? 1) > 1) duplicated.add(j._id);
+  for (const j of journeys) if (entryCount(j) > 1) duplicated.add(j._id);
 
   const { expected: webhooksExpected, delivered: webhooksDelivered } = webhookTally(receiver, users, steps);
 

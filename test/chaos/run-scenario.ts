@@ -25,6 +25,8 @@ export interface ScenarioResult extends Invariants {
   lost: number;
   /** Answers to event posts, by status ("0": none). */
   eventStatuses: Record<string, number>;
+  /** Why posts answered "0" got no answer: "timeout" or a socket error code. */
+  noAnswer: Record<string, number>;
   /** How long the fault lasted, restart included. */
   faultSeconds: number;
   /** From the end of the fault and of the load until every invariant held; undefined if they never did in time. */
@@ -138,6 +140,7 @@ export async function runScenario(opts: {
       ...invariants,
       lost: lost(invariants),
       eventStatuses: statuses,
+      noAnswer: driver.noAnswerCauses(),
       faultSeconds: seconds(faultTimes.ended - faultTimes.started),
       recoverSeconds: settledAt === undefined ? undefined : seconds(settledAt - quietFrom),
       settled: settledAt !== undefined,

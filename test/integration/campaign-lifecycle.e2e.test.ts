@@ -7,6 +7,7 @@ import type { RunningGateway } from '../../src/gateway/start';
 import { journeyWorkflowId } from '../../src/domain/journey-id';
 import { SYSTEM_EVENT } from '../../src/domain/system-events';
 import { connectClient } from '../../src/temporal/connect';
+import { enterJourney } from '../../src/temporal/journeys';
 import { stateQuery } from '../../workflows';
 import { Receiver } from '../support/receiver';
 import { api, eventually, stack, startTestGateway, startWorker, uniqueId } from '../support/stack';
@@ -208,7 +209,7 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     await waitForStatus(workflowId, 'RUNNING');
     const first = (await client.workflow.getHandle(workflowId).describe()).runId;
 
-    await send(user, 'restart_test_started');
+    const secondEvent = await send(user, 'restart_test_started');
     const runs = await eventually(async () => {
       const found = await runsOf(workflowId);
       return found.length === 2 && found.some((r) => r.status === 'RUNNING') ? found : undefined;
@@ -220,6 +221,22 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     // (The state query is only registered once admission is over, hence the polling.)
     const handle = client.workflow.getHandle(workflowId, second.runId);
     await eventually(async () => ((await handle.query(stateQuery).catch(() => undefined))?.currentStep === 'wait' ? true : undefined), 10_000);
+
+    // The replaced run could not record its end; the run that replaced it counts it.
+    const totals = await eventually(async () => {
+      const { body } = await api(gateway, 'GET', `/v1/campaigns/${id}/stats`);
+      return body.totals.exited.replaced === 1 ? body.totals : undefined;
+    }, 20_000);
+    assert.equal(totals.entered, 2);
+    assert.deepEqual(totals.exited, { replaced: 1 });
+
+    // The outbox may hand an event off again when it could not record the first hand-off: the
+    // journey that event started goes on, and is not replaced by itself.
+    const { body: campaign } = await api(gateway, 'GET', `/v1/campaigns/${id}`);
+    const again = { id: secondEvent, name: 'restart_test_started', userId: user, timestamp: new Date().toISOString(), properties: {} };
+    await enterJourney(client, taskQueue, campaign.definition, campaign.version, again);
+    await sleep(1_000);
+    assert.deepEqual((await runsOf(workflowId)).map((r) => r.status).sort(), ['RUNNING', 'TERMINATED']);
   });
 
   it('re-entry restart: each trigger event is handed to its journey once, so a batch restarts nobody', async function () {

@@ -75,10 +75,10 @@ export async function startWorker(taskQueue: string, opts: { temporalAddress?: s
 
 export function startTestGateway(
   taskQueue: string,
-  opts: { temporalAddress?: string; outboxSweepMs?: number; ingestRate?: string; logger?: Logger } = {},
+  opts: { temporalAddress?: string; mongoUri?: string; outboxSweepMs?: number; ingestRate?: string; logger?: Logger } = {},
 ): Promise<RunningGateway> {
   return startGateway({
-    mongoUri: mongoUriFor(taskQueue),
+    mongoUri: opts.mongoUri ?? mongoUriFor(taskQueue),
     temporalAddress: opts.temporalAddress ?? stack().temporalAddress,
     namespace: 'default',
     taskQueue,
@@ -108,7 +108,7 @@ export async function api(gateway: RunningGateway, method: string, path: string,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {

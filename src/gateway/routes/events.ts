@@ -26,7 +26,8 @@ export function eventRoutes(deps: { router: EventRouter; metrics: GatewayMetrics
     const result = await deps.router.ingest(inputs);
     deps.metrics.countEvents('accepted', result.accepted);
     deps.metrics.countEvents('duplicate', result.duplicates);
-    res.status(202).json(result);
+    // Past the ingest deadline the client was told to send again; it hears this answer then.
+    if (!res.headersSent) res.status(202).json(result);
   });
 
   return router;

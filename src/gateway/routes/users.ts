@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { EventRepository } from '../../db/events';
-import type { JourneyRepository } from '../../db/journeys';
+import { entryCount, type JourneyRepository } from '../../db/journeys';
 import type { ProfileRepository } from '../../db/profiles';
 import { propertiesSchema, userIdSchema } from '../../domain/event';
 import { HttpError, parseInput } from '../http-errors';
@@ -41,7 +41,7 @@ export function userRoutes(deps: { profiles: ProfileRepository; events: EventRep
       ...profile,
       recentEvents: events.map((e) => ({ id: e._id, name: e.name, timestamp: e.timestamp, properties: e.properties })),
       journeys: journeys.map((j) => ({
-        id: j._id, campaignId: j.campaignId, status: j.status, entries: j.entries, enteredAt: j.enteredAt, endedAt: j.endedAt, outcome: j.outcome,
+        id: j._id, campaignId: j.campaignId, status: j.status, entries: entryCount(j), enteredAt: j.enteredAt, endedAt: j.endedAt, outcome: j.outcome,
       })),
     });
   });

@@ -1,0 +1,45 @@
+// "No event starts two journeys" also in the journey records: found by the long chaos run,
+// where FerretDB (busy after a restart) failed an admission's write after applying it, and the
+// retried admission counted the same run a second time (entries: 2).
+import assert from 'node:assert/strict';
+import type { Repositories } from '../../src/db/connection';
+import { entryCount } from '../../src/db/journeys';
+import { testRepositories, uniqueId } from '../support/stack';
+
+describe('journey admission', function () {
+  let repositories: Repositories;
+
+  before(async function () {
+    repositories = await testRepositories(uniqueId('admission'));
+  });
+
+  after(async function () {
+    await repositories?.connection.close();
+  });
+
+  const request = (journeyId: string, runId: string, triggerEventId: string) => ({
+    journeyId,
+    runId,
+    campaignId: 'welcome',
+    userId: 'u-1',
+    campaignVersion: 1,
+    reentry: { mode: 'afterCompletion' as const },
+    now: new Date(),
+    triggerEventId,
+  });
+  const entries = async (journeyId: string) => entryCount((await repositories.journeys.listForUser('u-1', 100)).find((j) => j._id === journeyId)!);
+
+  it('counts one entry for a run however many times its admission is retried, also at once', async function () {
+    const journeyId = uniqueId('journey');
+    const first = request(journeyId, 'run-1', 'evt-1');
+    const admissions = await Promise.all([repositories.journeys.admit(first), repositories.journeys.admit(first), repositories.journeys.admit(first)]);
+    assert.ok(admissions.every((a) => a.admitted));
+    assert.equal(await repositories.journeys.admit(first).then((a) => a.admitted), true);
+    assert.equal(await entries(journeyId), 1);
+
+    await repositories.journeys.ended(journeyId, 'run-1', 'completed', new Date());
+    const second = request(journeyId, 'run-2', 'evt-2');
+    await Promise.all([repositories.journeys.admit(second), repositories.journeys.admit(second)]);
+    assert.equal(await entries(journeyId), 2, 'a new run is a new entry');
+  });
+});
