@@ -115,7 +115,10 @@ export class JourneyRepository {
       await this.journeys.updateOne({ _id: journeyId }, { $set: entry, $unset: { endedAt: 1, outcome: 1 }, $addToSet: { runIds: runId } }, { upsert: true });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      return { admitted: false, reason: 'entered by a concurrent run' };
+      // Two attempts of this same run's admission (local-activity attempts overlap when the
+      // database is slow) may both find no record and race to create it; the loser is admitted.
+      const holder = await this.journeys.findById(journeyId, { runId: 1 }).lean<Pick<JourneyRecord, 'runId'>>();
+      return holder?.runId === runId ? { admitted: true } : { admitted: false, reason: 'entered by a concurrent run' };
     }
     if (previous?.status === 'running') return { admitted: true, replaced: { runId: previous.runId, campaignVersion: previous.campaignVersion ?? 0 } };
     return { admitted: true };

@@ -42,4 +42,17 @@ describe('journey admission', function () {
     await Promise.all([repositories.journeys.admit(second), repositories.journeys.admit(second)]);
     assert.equal(await entries(journeyId), 2, 'a new run is a new entry');
   });
+
+  it('admits a run whose retried admissions race to create its record, which the run holds', async function () {
+    // Local-activity attempts overlap when the database is slow: one attempt's upsert can
+    // find no record and then fail to insert it, because another attempt of the same run
+    // just did. That run is admitted, not "entered by a concurrent run".
+    for (let n = 0; n < 10; n++) {
+      const journeyId = uniqueId('raced');
+      const same = request(journeyId, 'run-1', `evt-${n}`);
+      const admissions = await Promise.all(Array.from({ length: 12 }, () => repositories.journeys.admit(same)));
+      assert.deepEqual(admissions.filter((a) => !a.admitted), [], `journey ${n}`);
+      assert.equal(await entries(journeyId), 1);
+    }
+  });
 });
