@@ -128,17 +128,22 @@ export class EventRouter {
   }
 
 
-  /** Routes what it can; an event whose hand-off fails stays in the outbox for the next sweep. */
+  /**
+   * Routes what it can; an event whose hand-off fails stays in the outbox for the next sweep.
+   * When a whole group fails (Temporal is down), the rest waits for the next sweep too: trying
+   * each would only churn claims in the database that event posts need.
+   */
   private async routeAll(records: EventRecord[]): Promise<void> {
     let failed = 0;
     let lastError: unknown;
     for (let i = 0; i < records.length; i += ROUTE_CONCURRENCY) {
       const results = await Promise.allSettled(records.slice(i, i + ROUTE_CONCURRENCY).map((r) => this.route(r)));
-      for (const result of results) {
-        if (result.status === 'rejected') {
-          failed += 1;
-          lastError = result.reason;
-        }
+      const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      failed += rejected.length;
+      lastError = rejected.at(-1)?.reason ?? lastError;
+      if (rejected.length === results.length) {
+        failed += records.length - i - results.length;
+        break;
       }
     }
     if (failed > 0) this.deps.logger.warn({ failed, err: lastError }, 'routing deferred to the outbox sweep');
