@@ -41,6 +41,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	go keepIDIndexes(ctx, dir)
+
 	fmt.Fprintf(os.Stderr, "ferretdb listening on %s, data in %s\n", *listen, dir)
 	if err := server.Run(ctx); err != nil && ctx.Err() == nil {
 		fail(err)
