@@ -68,7 +68,12 @@ func indexDatabase(ctx context.Context, file string) error {
 		}
 		tables = append(tables, name)
 	}
-	rows.Close()
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
 
 	for _, table := range tables {
 		quoted := `"` + strings.ReplaceAll(table, `"`, `""`) + `"`
@@ -82,5 +87,5 @@ func indexDatabase(ctx context.Context, file string) error {
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }
