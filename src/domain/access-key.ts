@@ -32,7 +32,7 @@ export const accessKeyCreateSchema = z.strictObject({
     .string()
     .min(1, 'must not be empty')
     .max(128, 'must be at most 128 characters')
-    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters'),
+    .regex(/^\P{Cc}*$/u, 'must not contain control characters'),
   /** Overrides the gateway's default ingestion rate for this key. */
   rateLimit: rateSchema.optional(),
 });

@@ -30,7 +30,7 @@ export const userIdSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(256, 'must be at most 256 characters')
-  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+  .regex(/^\P{Cc}*$/u, 'must not contain control characters');
 
 export const eventInputSchema = z.strictObject({
   id: z
