@@ -11,6 +11,7 @@ import { eventView, type StepContexts } from '../src/domain/journey-state';
 import type { JourneyRef } from '../src/domain/scope';
 import { eventSignal, resumeSignal, stateQuery, type JourneyInput, type JourneyState } from './journey-api';
 import type { JourneySteps } from './journey-activities';
+import { marksEndedState } from './legacy-paths';
 import { JOURNEY_STATE, JOURNEY_STEP, type JourneyPhase } from './search-attributes';
 
 /** Events kept for waitForEvent steps; older ones are dropped first. */
@@ -111,6 +112,11 @@ export class JourneyContext {
     if (!this.fatigue || next === this.phase) return;
     this.phase = next;
     upsertSearchAttributes([{ key: JOURNEY_STATE, value: next }]);
+  }
+
+  /** Shows the journey ended, so that JourneyState="running" no longer finds it. */
+  markEnded(): void {
+    if (this.fatigue && marksEndedState()) this.enterPhase('ended');
   }
 
   /** Marks `stepId` as the current step; events from now on arrived during it. */

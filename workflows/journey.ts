@@ -32,12 +32,15 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
     const refused = await enter(input, identity, db);
     if (refused) return refused;
   }
+  const ctx = new JourneyContext(input, identity, db, hasFatigueControl());
   try {
-    const result = await run(new JourneyContext(input, identity, db, hasFatigueControl()));
+    const result = await run(ctx);
+    ctx.markEnded();
     await db.journeyEnded({ ...identity, outcome: result.outcome, reason: result.reason, at: Date.now() });
     return result;
   } catch (err) {
     if (isCancellation(err)) {
+      ctx.markEnded();
       await CancellationScope.nonCancellable(() => db.journeyEnded({ ...identity, outcome: 'cancelled', at: Date.now() }));
     }
     throw err;

@@ -40,3 +40,11 @@ export function missingOffsetMs(): number {
 export function branchesQueryDatabase(): boolean {
   return patched('branch-audience-query');
 }
+
+/**
+ * Journeys started before 2026-12-06 kept JourneyState="running" after they ended; since then
+ * an ended journey shows `ended`.
+ */
+export function marksEndedState(): boolean {
+  return patched('journey-ended-state');
+}
