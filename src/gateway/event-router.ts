@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Claims } from '../db/claims';
 import type { EventRecord, EventRepository } from '../db/events';
 import type { ProfileRepository } from '../db/profiles';
+import { campaignGate } from '../domain/campaign-gate';
 import type { EventInput, JourneyEvent, Properties } from '../domain/event';
 import type { Logger } from '../logger';
 import { enterJourney, signalJourney } from '../temporal/journeys';
@@ -118,7 +119,8 @@ export class EventRouter {
     for (const { campaignId, kind } of record.pendingRoutes ?? []) {
       // A campaign paused or archived since the event arrived starts nothing.
       const live = this.deps.campaigns.get(campaignId);
-      if (!live || (kind === 'start' && live.status !== 'active')) continue;
+      const gate = campaignGate(live?.status);
+      if (!live || !(kind === 'start' ? gate.start : gate.signal)) continue;
       await this.deps.temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
         kind === 'start'
           ? enterJourney(this.deps.temporal, this.deps.taskQueue, live.definition, live.version, event)

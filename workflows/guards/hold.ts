@@ -2,6 +2,7 @@
 // outside the send window, or while a frequency cap is full. These rules decide whether the
 // webhook goes out now, later, never, or whether the journey ends instead.
 import { condition } from '@temporalio/workflow';
+import { campaignGate } from '../../src/domain/campaign-gate';
 import type { JourneyResult } from '../journey-api';
 import type { JourneyContext } from '../journey-context';
 import { exitResult, waitOrExit } from './exit-and-goal';
@@ -20,9 +21,9 @@ export async function holdWhilePaused(ctx: JourneyContext): Promise<JourneyResul
   for (;;) {
     // Cleared before the read, so a resume that arrives during it is not lost.
     ctx.resumed = false;
-    const status = await ctx.db.campaignStatus({ campaignId: ctx.campaign.id });
-    if (status === 'archived') return { outcome: 'exited', reason: 'campaign archived' };
-    if (status !== 'paused') return undefined;
+    const gate = campaignGate(await ctx.db.campaignStatus({ campaignId: ctx.campaign.id })).journey;
+    if (gate === 'end') return { outcome: 'exited', reason: 'campaign archived' };
+    if (gate === 'send') return undefined;
     ctx.state.waitingFor = 'campaign paused';
     ctx.enterPhase('held');
     await condition(() => ctx.resumed || ctx.exited(), PAUSE_RECHECK);

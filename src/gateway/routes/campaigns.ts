@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import { CampaignExistsError, type CampaignRecord, type CampaignRepository, type CampaignStatus } from '../../db/campaigns';
+import { CampaignExistsError, type CampaignRecord, type CampaignRepository } from '../../db/campaigns';
+import type { CampaignStatus } from '../../domain/campaign-gate';
 import type { DestinationRepository } from '../../db/destinations';
 import { campaignIdSchema, campaignSchema, type Campaign } from '../../domain/campaign';
 import type { Condition } from '../../domain/condition';
