@@ -4,8 +4,10 @@ import type { FanOutEntryRepository } from '../src/db/fan-out-entries';
 import type { ProfileRepository } from '../src/db/profiles';
 import type { JourneyEvent, Properties } from '../src/domain/event';
 import { entryEventId, type FanOutUser } from '../src/domain/fan-out';
-import { enterJourney, workflowIdFor } from '../src/temporal/journeys';
+import { journeyIdFor } from '../src/domain/reentry';
+import { enterJourney } from '../src/temporal/journeys';
 import type { Campaign } from '../src/domain/campaign';
+import { campaignGate } from '../src/domain/campaign-gate';
 
 /** The trigger each entered journey receives, as the fan-out was given it. */
 export interface FanOutEvent {
@@ -46,7 +48,7 @@ export function createFanOutActivities(deps: FanOutActivityDeps) {
   /** Whether an earlier attempt, cut off between starting a journey and recording it, did start it. */
   async function startedSince(client: Client, campaign: Campaign, event: JourneyEvent, claimedAt: Date): Promise<boolean> {
     try {
-      const { startTime } = await client.workflow.getHandle(workflowIdFor(campaign, event)).describe();
+      const { startTime } = await client.workflow.getHandle(journeyIdFor(campaign, event)).describe();
       return startTime.getTime() >= claimedAt.getTime() - CLOCK_SKEW_MS;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
@@ -68,8 +70,9 @@ export function createFanOutActivities(deps: FanOutActivityDeps) {
      */
     async enterFanOutUsers(input: EnterUsersInput): Promise<EnterUsersResult> {
       const record = await deps.campaigns.get(input.campaignId);
-      if (!record || record.status === 'archived' || record.status === 'draft') return { campaign: 'ended' };
-      if (record.status === 'paused') return { campaign: 'paused' };
+      const gate = campaignGate(record?.status).fanOut;
+      if (!record || gate === 'stop') return { campaign: 'ended' };
+      if (gate === 'wait') return { campaign: 'paused' };
       const { client, taskQueue } = deps.temporal();
       const campaign = record.definition;
       const eventFor = (user: FanOutUser): JourneyEvent => ({
