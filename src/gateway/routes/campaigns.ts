@@ -139,7 +139,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
       await deps.active.refresh();
       await syncCampaignSchedule(deps.temporal, deps.schedules.taskQueue, moved, deps.schedules.entriesPerSecond);
       const journeys =
-        action === 'archive' ? { cancelledJourneys: await cancelRunningJourneys(deps.temporal, id) }
+        action === 'archive' ? { cancelledJourneys: (await cancelRunningJourneys(deps.temporal, id, { reason: `campaign ${id} archived` })).succeeded }
         : current.status === 'paused' ? { resumedJourneys: await resumeRunningJourneys(deps.temporal, id) }
         : {};
       res.json({ ...view(moved), ...journeys });
