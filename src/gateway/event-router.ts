@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Claims } from '../db/claims';
-import type { EventRecord, EventRepository } from '../db/events';
+import type { EventRecord, EventRepository, PendingRoute } from '../db/events';
 import type { ProfileRepository } from '../db/profiles';
 import { campaignGate } from '../domain/campaign-gate';
 import type { EventInput, JourneyEvent, Properties } from '../domain/event';
@@ -47,6 +47,11 @@ function journeyEvent(record: UserEventRecord): JourneyEvent {
   };
 }
 
+/** The routes an event owes: the campaigns a user event triggers or is heard by, or an entity event's fan-outs. */
+function routesOf(campaigns: ActiveCampaigns, record: EventRecord): PendingRoute[] {
+  return isUserEvent(record) ? campaigns.routesFor(journeyEvent(record)) : campaigns.entityRoutesFor(record);
+}
+
 /**
  * Stores events, then hands each to the journeys of the campaigns it triggers. The routes an
  * event still owes are kept on the stored event (an outbox), so an event answered 2xx is
@@ -75,7 +80,7 @@ export class EventRouter {
         timestamp: input.timestamp ? new Date(input.timestamp) : receivedAt,
         receivedAt,
       };
-      const routes = isUserEvent(record) ? this.deps.campaigns.routesFor(journeyEvent(record)) : this.deps.campaigns.entityRoutesFor(record);
+      const routes = routesOf(this.deps.campaigns, record);
       return routes.length > 0 ? { ...record, pendingRoutes: routes } : record;
     });
     // Both writes at once (one round trip less per request); journeys start only after both,
@@ -157,8 +162,7 @@ export class EventRouter {
     const unmatched = await this.deps.events.findPendingMatch(SWEEP_BATCH);
     const matched: EventRecord[] = [];
     for (const record of unmatched) {
-      // System events always name their user.
-      const routes = isUserEvent(record) ? this.deps.campaigns.routesFor(journeyEvent(record)) : [];
+      const routes = routesOf(this.deps.campaigns, record);
       await this.deps.events.setRoutes(record._id, routes);
       if (routes.length > 0) matched.push({ ...record, pendingRoutes: routes });
     }
