@@ -5,7 +5,6 @@ import type { ProfileRepository } from '../src/db/profiles';
 import type { JourneyEvent, Properties } from '../src/domain/event';
 import { entryEventId, type FanOutUser } from '../src/domain/fan-out';
 import { journeyIdFor } from '../src/domain/reentry';
-import { enterJourney } from '../src/temporal/journeys';
 import type { Campaign } from '../src/domain/campaign';
 import { campaignGate } from '../src/domain/campaign-gate';
 
@@ -16,12 +15,19 @@ export interface FanOutEvent {
   timestamp: string;
 }
 
+/**
+ * Hands a trigger to a user's journey as the gateway does (src/temporal/journeys.ts). Given by the
+ * worker, so that activities never import the client layer above them.
+ */
+export type EnterJourney = (client: Client, taskQueue: string, campaign: Campaign, version: number, event: JourneyEvent) => Promise<void>;
+
 export interface FanOutActivityDeps {
   campaigns: CampaignRepository;
   entries: FanOutEntryRepository;
   profiles: ProfileRepository;
   /** The client and task queue of the worker running the activity: journeys start where it polls. */
   temporal: () => { client: Client; taskQueue: string };
+  enterJourney: EnterJourney;
 }
 
 export interface EnterUsersInput {
@@ -91,7 +97,7 @@ export function createFanOutActivities(deps: FanOutActivityDeps) {
         if (earlier.enteredAt || (await startedSince(client, campaign, eventFor(user), earlier.claimedAt))) skipped += 1;
         else toEnter.push(user);
       }
-      const results = await inChunks(toEnter, ENTER_CONCURRENCY, (user) => enterJourney(client, taskQueue, campaign, record.version, eventFor(user)));
+      const results = await inChunks(toEnter, ENTER_CONCURRENCY, (user) => deps.enterJourney(client, taskQueue, campaign, record.version, eventFor(user)));
       const entered = toEnter.filter((_, i) => results[i].status === 'fulfilled').map((u) => u.userId);
       await deps.entries.markEntered(input.fanOutId, entered, new Date());
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

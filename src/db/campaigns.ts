@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Campaign } from '../domain/campaign';
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../domain/campaign-gate';
-import { isDuplicateKey } from './connection';
+import { isDuplicateKey } from './duplicate-key';
 
 export interface CampaignVersion {
   version: number;

@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Reentry } from '../domain/campaign';
 import { entryRefusal } from '../domain/reentry';
-import { isDuplicateKey } from './connection';
+import { isDuplicateKey } from './duplicate-key';
 
 /** One record per journey workflow id: who entered, when it last ended, for the re-entry rules. */
 export interface JourneyRecord {

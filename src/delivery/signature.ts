@@ -1,18 +1,14 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { SECRET_PREFIX as PREFIX } from '../domain/signing-secret';
 
 // Signatures follow the Standard Webhooks spec (https://www.standardwebhooks.com)
 // so receivers can verify with any of its libraries, not only ours.
 
-const PREFIX = 'whsec_';
 // Buffer.from(_, 'base64') silently skips bad characters; a typo in a secret
 // must be an error rather than a different key.
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const MIN_KEY_BYTES = 24;
 const MAX_KEY_BYTES = 64;
-
-export function generateSecret(): string {
-  return PREFIX + randomBytes(32).toString('base64');
-}
 
 /** Why `secret` cannot be used for signing, or undefined when it can. */
 export function secretProblem(secret: string): string | undefined {
