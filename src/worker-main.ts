@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   try {
     await ensureSearchAttributes(client, config.temporalNamespace);
   } catch (err) {
-    logger.warn({ err }, 'could not register search attributes; register them as the README says');
+    logger.warn({ err }, 'could not register search attributes; register them as docs/configuration.md says');
   }
   try {
     await ensureRetentionSchedule(client, { taskQueue: config.taskQueue, retentionMs: config.eventRetentionMs });
