@@ -4,8 +4,9 @@ import type { FanOutEntryRepository } from '../src/db/fan-out-entries';
 import type { ProfileRepository } from '../src/db/profiles';
 import type { JourneyEvent, Properties } from '../src/domain/event';
 import { entryEventId, type FanOutUser } from '../src/domain/fan-out';
-import { enterJourney, workflowIdFor } from '../src/temporal/journeys';
+import { journeyIdFor } from '../src/domain/reentry';
 import type { Campaign } from '../src/domain/campaign';
+import { campaignGate } from '../src/domain/campaign-gate';
 
 /** The trigger each entered journey receives, as the fan-out was given it. */
 export interface FanOutEvent {
@@ -14,12 +15,19 @@ export interface FanOutEvent {
   timestamp: string;
 }
 
+/**
+ * Hands a trigger to a user's journey as the gateway does (src/temporal/journeys.ts). Given by the
+ * worker, so that activities never import the client layer above them.
+ */
+export type EnterJourney = (client: Client, taskQueue: string, campaign: Campaign, version: number, event: JourneyEvent) => Promise<void>;
+
 export interface FanOutActivityDeps {
   campaigns: CampaignRepository;
   entries: FanOutEntryRepository;
   profiles: ProfileRepository;
   /** The client and task queue of the worker running the activity: journeys start where it polls. */
   temporal: () => { client: Client; taskQueue: string };
+  enterJourney: EnterJourney;
 }
 
 export interface EnterUsersInput {
@@ -46,7 +54,7 @@ export function createFanOutActivities(deps: FanOutActivityDeps) {
   /** Whether an earlier attempt, cut off between starting a journey and recording it, did start it. */
   async function startedSince(client: Client, campaign: Campaign, event: JourneyEvent, claimedAt: Date): Promise<boolean> {
     try {
-      const { startTime } = await client.workflow.getHandle(workflowIdFor(campaign, event)).describe();
+      const { startTime } = await client.workflow.getHandle(journeyIdFor(campaign, event)).describe();
       return startTime.getTime() >= claimedAt.getTime() - CLOCK_SKEW_MS;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
@@ -68,8 +76,9 @@ export function createFanOutActivities(deps: FanOutActivityDeps) {
      */
     async enterFanOutUsers(input: EnterUsersInput): Promise<EnterUsersResult> {
       const record = await deps.campaigns.get(input.campaignId);
-      if (!record || record.status === 'archived' || record.status === 'draft') return { campaign: 'ended' };
-      if (record.status === 'paused') return { campaign: 'paused' };
+      const gate = campaignGate(record?.status).fanOut;
+      if (!record || gate === 'stop') return { campaign: 'ended' };
+      if (gate === 'wait') return { campaign: 'paused' };
       const { client, taskQueue } = deps.temporal();
       const campaign = record.definition;
       const eventFor = (user: FanOutUser): JourneyEvent => ({
@@ -88,7 +97,7 @@ export function createFanOutActivities(deps: FanOutActivityDeps) {
         if (earlier.enteredAt || (await startedSince(client, campaign, eventFor(user), earlier.claimedAt))) skipped += 1;
         else toEnter.push(user);
       }
-      const results = await inChunks(toEnter, ENTER_CONCURRENCY, (user) => enterJourney(client, taskQueue, campaign, record.version, eventFor(user)));
+      const results = await inChunks(toEnter, ENTER_CONCURRENCY, (user) => deps.enterJourney(client, taskQueue, campaign, record.version, eventFor(user)));
       const entered = toEnter.filter((_, i) => results[i].status === 'fulfilled').map((u) => u.userId);
       await deps.entries.markEntered(input.fanOutId, entered, new Date());
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -7,7 +7,7 @@ import type { Logger } from '../src/logger';
 import { WorkerMetrics } from '../src/metrics/worker-metrics';
 import { createAudienceActivities } from './audience';
 import { createFatigueActivities } from './fatigue';
-import { createFanOutActivities } from './fan-out';
+import { createFanOutActivities, type EnterJourney } from './fan-out';
 import { createFanOutAudienceActivities } from './fan-out-audience';
 import { createJourneyActivities } from './journey';
 import { createRetentionActivities } from './retention';
@@ -21,9 +21,11 @@ export interface ActivityDeps {
   logger: Logger;
   /** The worker's Prometheus metrics; activities built without a worker (tests) keep their own. */
   metrics?: WorkerMetrics;
+  /** How fan-outs enter users: src/temporal/journeys.ts's enterJourney. */
+  enterJourney: EnterJourney;
 }
 
-export function createActivities({ repositories, sender, webhookTimeoutMs, logger, metrics = new WorkerMetrics() }: ActivityDeps) {
+export function createActivities({ repositories, sender, webhookTimeoutMs, logger, metrics = new WorkerMetrics(), enterJourney }: ActivityDeps) {
   const systemEvents = new SystemEventWriter({ campaigns: repositories.campaigns, events: repositories.events });
   return {
     ...createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience }),
@@ -33,6 +35,7 @@ export function createActivities({ repositories, sender, webhookTimeoutMs, logge
       entries: repositories.fanOutEntries,
       profiles: repositories.profiles,
       temporal: () => ({ client: Context.current().client, taskQueue: Context.current().info.taskQueue }),
+      enterJourney,
     }),
     ...createFanOutAudienceActivities({ audience: repositories.audience }),
     ...createRetentionActivities({ events: repositories.events, logger }),

@@ -1,4 +1,5 @@
-import type { CampaignRepository, CampaignStatus } from '../src/db/campaigns';
+import type { CampaignRepository } from '../src/db/campaigns';
+import type { CampaignStatus } from '../src/domain/campaign-gate';
 import type { Claims } from '../src/db/claims';
 import type { JourneyRepository } from '../src/db/journeys';
 import type { StatsRecorder } from '../src/db/stats-recorder';

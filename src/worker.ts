@@ -1,11 +1,16 @@
+// The journey worker: its wiring, shared by `npm run worker` (src/worker-main.ts) and the tests,
+// as src/gateway/start.ts is for the gateway.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { collectDefaultMetrics } from 'prom-client';
 import { createActivities } from '../activities';
 import type { Config } from './config';
-import type { Repositories } from './db/connection';
+import { connectRepositories, type Repositories } from './db/connection';
 import { AddressPolicy } from './delivery/address-guard';
 import { WebhookSender } from './delivery/sender';
 import type { Logger } from './logger';
-import type { WorkerMetrics } from './metrics/worker-metrics';
+import { serveMetrics } from './metrics/serve';
+import { WorkerMetrics } from './metrics/worker-metrics';
+import { enterJourney } from './temporal/journeys';
 
 export interface JourneyWorkerOptions {
   connection: NativeConnection;
@@ -42,6 +47,54 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<W
       webhookTimeoutMs: opts.webhookTimeoutMs,
       logger: opts.logger,
       metrics: opts.metrics,
+      enterJourney,
     }),
   });
+}
+
+export interface WorkerStartOptions extends Omit<JourneyWorkerOptions, 'connection' | 'repositories' | 'metrics'> {
+  mongoUri: string;
+  temporalAddress: string;
+  /** Serves Prometheus /metrics here (port 0: any free port); unset: not served. */
+  metricsAt?: { host: string; port: number };
+  /** Adds Node's process metrics; set by the entry point, once per process. */
+  processMetrics?: boolean;
+}
+
+export interface RunningWorker {
+  /** Where /metrics is served, when it is. */
+  metricsUrl?: string;
+  /** Settles when the worker stops (after stop(), or on a fatal error). */
+  running: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(opts: WorkerStartOptions): Promise<RunningWorker> {
+  const { logger } = opts;
+  const repositories = await connectRepositories(opts.mongoUri, logger);
+  const metrics = new WorkerMetrics(repositories.destinations);
+  if (opts.processMetrics) collectDefaultMetrics({ register: metrics.registry });
+  // Metrics are worth a warning, not a worker: a taken port leaves the worker running without them.
+  const metricsServer =
+    opts.metricsAt &&
+    (await serveMetrics(metrics.registry, opts.metricsAt.host, opts.metricsAt.port).catch((err: Error) => {
+      logger.warn({ err: err.message, port: opts.metricsAt?.port }, 'worker metrics not served; set WORKER_METRICS_PORT to a free port (0: off)');
+      return undefined;
+    }));
+  if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics');
+  const connection = await NativeConnection.connect({ address: opts.temporalAddress });
+  const worker = await createJourneyWorker({ ...opts, connection, repositories, metrics });
+  const running = worker.run();
+  return {
+    metricsUrl: metricsServer?.url,
+    running,
+    async stop() {
+      worker.shutdown();
+      await running;
+      metricsServer?.server.close();
+      await connection.close();
+      await repositories.statsRecorder.close();
+      await repositories.connection.close();
+    },
+  };
 }

@@ -5,13 +5,14 @@ import { ActivityFailure, type LocalActivityOptions, ApplicationFailure, Cancell
 import type { Activities } from '../activities';
 import type { WebhookResponse } from '../src/domain/journey-state';
 import { NON_RETRYABLE_WEBHOOK_ERRORS } from '../src/domain/webhook-errors';
+import { SHORT_STEP } from './activity-options';
 
-const SHORT_STEP = {
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: [...NON_RETRYABLE_WEBHOOK_ERRORS] },
+const STORE_STEP = {
+  ...SHORT_STEP,
+  retry: { ...SHORT_STEP.retry, nonRetryableErrorTypes: [...NON_RETRYABLE_WEBHOOK_ERRORS] },
 } satisfies LocalActivityOptions;
-const queued = proxyActivities<Activities>(SHORT_STEP);
-const local = proxyLocalActivities<Activities>(SHORT_STEP);
+const queued = proxyActivities<Activities>(STORE_STEP);
+const local = proxyLocalActivities<Activities>(STORE_STEP);
 
 /** Storing a delivery before its send, and marking it failed after its last attempt. */
 export type DeliverySteps = Pick<typeof queued, 'prepareWebhook' | 'markDeliveryFailed'>;

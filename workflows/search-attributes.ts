@@ -9,8 +9,12 @@ export const CAMPAIGN_VERSION = defineSearchAttributeKey('CampaignVersion', Sear
 /** The step a journey is on, e.g. JourneyStep="afterSms", to find journeys stuck somewhere. */
 export const JOURNEY_STEP = defineSearchAttributeKey('JourneyStep', SearchAttributeType.KEYWORD);
 
-/** What a journey is doing: running, waiting (a delay, an event, a goal) or held (paused campaign, quiet hours, a frequency cap). */
+/**
+ * What a journey is doing: `running` (a step is under way), `waiting` (a delay, an event, a goal
+ * window), `held` (a paused campaign, quiet hours, a send window, a frequency cap), or `ended`
+ * (it finished, whatever its outcome, or was cancelled). Absent on journeys refused at entry.
+ */
 export const JOURNEY_STATE = defineSearchAttributeKey('JourneyState', SearchAttributeType.KEYWORD);
-export type JourneyPhase = 'running' | 'waiting' | 'held';
+export type JourneyPhase = 'running' | 'waiting' | 'held' | 'ended';
 
 export const SEARCH_ATTRIBUTES = [CAMPAIGN_ID, USER_ID, CAMPAIGN_VERSION, JOURNEY_STEP, JOURNEY_STATE];

@@ -14,7 +14,7 @@ import { runIngestion } from './ingestion';
 import { PARKED_CAMPAIGN, PARKED_TRIGGER, runParked } from './parked';
 import { BenchReceiver } from './receiver';
 import { cpuTable, machine, markdownTable, rows, textTable, type BenchResults } from './report';
-import { freePort } from '../../test/support/ports';
+import { freePort } from '../embedded/free-port';
 import { startBenchStack, startNodeProcess, type NodeProcess } from './stack';
 
 const TASK_QUEUE = 'hookway-bench';

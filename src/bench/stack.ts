@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startFerretDb, startTemporalDevServer } from '../embedded/services';
 import type { ServiceProcess } from '../embedded/service-process';
-import { freePort } from '../../test/support/ports';
+import { freePort } from '../embedded/free-port';
 
 /** Resident memory of a process in MiB, from /proc (Linux). */
 export function rssMiB(pid: number | undefined): number | undefined {

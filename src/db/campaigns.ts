@@ -1,10 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Campaign } from '../domain/campaign';
-import { isDuplicateKey } from './connection';
-
-/** draft → active ⇄ paused → archived. Paused: no new entries, running journeys hold before their next webhook. */
-export const CAMPAIGN_STATUSES = ['draft', 'active', 'paused', 'archived'] as const;
-export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+import { CAMPAIGN_STATUSES, type CampaignStatus } from '../domain/campaign-gate';
+import { isDuplicateKey } from './duplicate-key';
 
 export interface CampaignVersion {
   version: number;

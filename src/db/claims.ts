@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKey } from './connection';
+import { isDuplicateKey } from './duplicate-key';
 
 /**
  * Exclusive claims made by inserting a document with a unique id. FerretDB 1.24 does not

@@ -77,8 +77,3 @@ export async function connectRepositories(uri: string, logger: Logger = pino({ l
 export async function pingMongo(connection: Connection): Promise<void> {
   await connection.db!.admin().ping();
 }
-
-/** MongoDB and FerretDB both report a duplicate key as code 11000 (FerretDB without keyValue). */
-export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
-}

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Claims } from './claims';
-import { generateSecret } from '../delivery/signature';
+import { generateSecret } from '../domain/signing-secret';
 import { DEFAULT_PROBE_INTERVAL, type DestinationConfig, type DestinationCreate } from '../domain/destination';
 import { parseDuration } from '../domain/duration';
-import { isDuplicateKey } from './connection';
+import { isDuplicateKey } from './duplicate-key';
 
 export const DESTINATION_STATES = ['enabled', 'open', 'disabled'] as const;
 /** enabled: sending; open: the breaker holds sends back and lets one probe through at a time; disabled: refuses. */

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKey } from './connection';
+import { isDuplicateKey } from './duplicate-key';
 
 /**
  * start: the event triggers the campaign's journey (signalWithStart); signal: it only concerns

@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import { isDuplicateKey } from './connection';
+import { isDuplicateKey } from './duplicate-key';
 
 /**
  * Inserts documents whose ids may exist already (unordered, so the rest still go in) and

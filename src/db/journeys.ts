@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Reentry } from '../domain/campaign';
-import { parseDuration } from '../domain/duration';
-import { isDuplicateKey } from './connection';
+import { entryRefusal } from '../domain/reentry';
+import { isDuplicateKey } from './duplicate-key';
 
 /** One record per journey workflow id: who entered, when it last ended, for the re-entry rules. */
 export interface JourneyRecord {
@@ -105,11 +105,8 @@ export class JourneyRepository {
     if (triggerEventId && !(await this.claimTrigger(`${journeyId}:${triggerEventId}`, runId))) {
       return { admitted: false, reason: `event ${triggerEventId} already started this journey` };
     }
-    if (previous && reentry.mode === 'once') return { admitted: false, reason: 'already entered once' };
-    if (previous?.endedAt && reentry.mode === 'afterCompletion' && reentry.cooldown) {
-      const readyAt = previous.endedAt.getTime() + parseDuration(reentry.cooldown)!;
-      if (now.getTime() < readyAt) return { admitted: false, reason: `cooling down until ${new Date(readyAt).toISOString()}` };
-    }
+    const refusal = entryRefusal(reentry, previous, now);
+    if (refusal) return { admitted: false, reason: refusal };
     const entry = { campaignId, userId, runId, campaignVersion, status: 'running', enteredAt: now };
     try {
       await this.journeys.updateOne({ _id: journeyId }, { $set: entry, $unset: { endedAt: 1, outcome: 1 }, $addToSet: { runIds: runId } }, { upsert: true });

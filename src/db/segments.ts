@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Condition } from '../domain/condition';
 import type { Segment } from '../domain/segment';
-import { isDuplicateKey } from './connection';
+import { isDuplicateKey } from './duplicate-key';
 
 export interface SegmentRecord {
   _id: string;

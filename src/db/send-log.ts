@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { capVerdict, type AppliedCap, type CapVerdict } from '../domain/caps';
 import { MAX_CAP_WINDOW_MS } from '../domain/fatigue';
-import { isDuplicateKey } from './connection';
+import { isDuplicateKey } from './duplicate-key';
 
 /**
  * The webhooks sent to each user, as one numbered log per user: entry n has the _id

@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { addCounts, addHistogram, emptyHistogram, type Counts, type LatencyHistogram } from '../domain/stats';
 import type { Claims } from './claims';
-import { isDuplicateKey } from './connection';
+import { isDuplicateKey } from './duplicate-key';
 
 /**
  * Campaign counters, exact under concurrency on FerretDB (whose $inc and conditional updates

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { secretProblem } from '../delivery/signature';
+import { secretProblem } from './signing-secret';
 import { parseDuration } from './duration';
 
 /**

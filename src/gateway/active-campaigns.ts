@@ -1,6 +1,7 @@
 import type { CampaignRecord, CampaignRepository } from '../db/campaigns';
 import type { PendingRoute } from '../db/events';
 import type { Campaign } from '../domain/campaign';
+import { campaignGate } from '../domain/campaign-gate';
 import { evaluateCondition } from '../domain/condition';
 import type { JourneyEvent } from '../domain/event';
 import { listenedEvents } from '../domain/heard-events';
@@ -40,9 +41,9 @@ export class ActiveCampaigns {
     for (const { definition, version, status } of await this.repository.listLive()) {
       const live = { definition, version, status };
       byId.set(definition.id, live);
-      // A paused campaign takes no new entries; its running journeys still hear their events.
-      if (status === 'active') addTo(triggeredBy, definition.trigger.event, live);
-      for (const name of listenedEvents(definition)) addTo(listeners, name, live);
+      const gate = campaignGate(status);
+      if (gate.start) addTo(triggeredBy, definition.trigger.event, live);
+      if (gate.signal) for (const name of listenedEvents(definition)) addTo(listeners, name, live);
     }
     this.triggeredBy = triggeredBy;
     this.listeners = listeners;

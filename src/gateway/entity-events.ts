@@ -6,6 +6,7 @@
 // starts no second fan-out.
 import type { Client } from '@temporalio/client';
 import type { EventRecord } from '../db/events';
+import { campaignGate } from '../domain/campaign-gate';
 import type { Properties } from '../domain/event';
 import { fanOutIds } from '../domain/fan-out';
 import { startFanOut } from '../temporal/fan-outs';
@@ -28,7 +29,7 @@ export async function handOffEntityEvent(deps: EntityEventDeps, record: EventRec
   for (const { campaignId } of record.pendingRoutes ?? []) {
     // A campaign paused or archived since the event arrived starts nothing.
     const live = deps.campaigns.get(campaignId);
-    if (!live || live.status !== 'active' || !live.definition.audience) continue;
+    if (!live || !campaignGate(live.status).start || !live.definition.audience) continue;
     await startFanOut(deps.temporal, deps.taskQueue, fanOutIds.entityEvent(record._id, campaignId), {
       campaignId,
       source: { audience: live.definition.audience },

@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Claims } from '../db/claims';
-import type { EventRecord, EventRepository } from '../db/events';
+import type { EventRecord, EventRepository, PendingRoute } from '../db/events';
 import type { ProfileRepository } from '../db/profiles';
+import { campaignGate } from '../domain/campaign-gate';
 import type { EventInput, JourneyEvent, Properties } from '../domain/event';
 import type { Logger } from '../logger';
 import { enterJourney, signalJourney } from '../temporal/journeys';
@@ -46,6 +47,11 @@ function journeyEvent(record: UserEventRecord): JourneyEvent {
   };
 }
 
+/** The routes an event owes: the campaigns a user event triggers or is heard by, or an entity event's fan-outs. */
+function routesOf(campaigns: ActiveCampaigns, record: EventRecord): PendingRoute[] {
+  return isUserEvent(record) ? campaigns.routesFor(journeyEvent(record)) : campaigns.entityRoutesFor(record);
+}
+
 /**
  * Stores events, then hands each to the journeys of the campaigns it triggers. The routes an
  * event still owes are kept on the stored event (an outbox), so an event answered 2xx is
@@ -74,7 +80,7 @@ export class EventRouter {
         timestamp: input.timestamp ? new Date(input.timestamp) : receivedAt,
         receivedAt,
       };
-      const routes = isUserEvent(record) ? this.deps.campaigns.routesFor(journeyEvent(record)) : this.deps.campaigns.entityRoutesFor(record);
+      const routes = routesOf(this.deps.campaigns, record);
       return routes.length > 0 ? { ...record, pendingRoutes: routes } : record;
     });
     // Both writes at once (one round trip less per request); journeys start only after both,
@@ -118,7 +124,8 @@ export class EventRouter {
     for (const { campaignId, kind } of record.pendingRoutes ?? []) {
       // A campaign paused or archived since the event arrived starts nothing.
       const live = this.deps.campaigns.get(campaignId);
-      if (!live || (kind === 'start' && live.status !== 'active')) continue;
+      const gate = campaignGate(live?.status);
+      if (!live || !(kind === 'start' ? gate.start : gate.signal)) continue;
       await this.deps.temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
         kind === 'start'
           ? enterJourney(this.deps.temporal, this.deps.taskQueue, live.definition, live.version, event)
@@ -155,8 +162,7 @@ export class EventRouter {
     const unmatched = await this.deps.events.findPendingMatch(SWEEP_BATCH);
     const matched: EventRecord[] = [];
     for (const record of unmatched) {
-      // System events always name their user.
-      const routes = isUserEvent(record) ? this.deps.campaigns.routesFor(journeyEvent(record)) : [];
+      const routes = routesOf(this.deps.campaigns, record);
       await this.deps.events.setRoutes(record._id, routes);
       if (routes.length > 0) matched.push({ ...record, pendingRoutes: routes });
     }

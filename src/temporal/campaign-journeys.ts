@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { resumeSignal } from '../../workflows';
+import { runBatch, type BatchKind, type BatchOutcome, type BatchWatcher } from './batch';
 import { journeysQuery } from './journey-queries';
 
 function runningQuery(campaignId: string, version?: number): string {
@@ -10,24 +11,31 @@ export async function countRunning(client: Client, campaignId: string, version?:
   return (await client.workflow.count(runningQuery(campaignId, version))).count;
 }
 
-/** Applies `action` to each running journey of the campaign; returns how many it reached. */
-async function eachRunning(client: Client, campaignId: string, action: (id: string) => Promise<unknown>): Promise<number> {
+/** Wakes journeys held by a pause, so they send without waiting for their next check; returns how many it reached. */
+export async function resumeRunningJourneys(client: Client, campaignId: string): Promise<number> {
   let reached = 0;
   for await (const execution of client.workflow.list({ query: runningQuery(campaignId) })) {
-    await action(execution.workflowId).then(
-      () => (reached += 1),
-      () => undefined, // it ended meanwhile
-    );
+    await client.workflow
+      .getHandle(execution.workflowId)
+      .signal(resumeSignal)
+      .then(
+        () => (reached += 1),
+        () => undefined, // it ended meanwhile
+      );
   }
   return reached;
 }
 
-/** Archiving cancels running journeys; each records its end as "cancelled". */
-export function cancelRunningJourneys(client: Client, campaignId: string): Promise<number> {
-  return eachRunning(client, campaignId, (id) => client.workflow.getHandle(id).cancel());
-}
-
-/** Wakes journeys held by a pause, so they send without waiting for their next check. */
-export function resumeRunningJourneys(client: Client, campaignId: string): Promise<number> {
-  return eachRunning(client, campaignId, (id) => client.workflow.getHandle(id).signal(resumeSignal));
+/**
+ * Cancels (each records its end as "cancelled") or terminates every journey of the campaign
+ * running when the batch starts, through one Temporal batch operation; the one way to do it,
+ * for archiving and for `hookway campaigns cancel`.
+ */
+export function cancelRunningJourneys(
+  client: Client,
+  campaignId: string,
+  options: { kind?: BatchKind; reason: string; watcher?: BatchWatcher },
+): Promise<BatchOutcome> {
+  const request = { kind: options.kind ?? 'cancel', query: runningQuery(campaignId), reason: options.reason };
+  return runBatch(client, request, options.watcher);
 }

@@ -2,7 +2,7 @@
 // activated or edited, paused with it, deleted when it is archived. Each firing starts a
 // fan-out workflow over the schedule's segment.
 import { MONTHS, ScheduleAlreadyRunning, ScheduleOverlapPolicy, ScheduleNotFoundError, type Client, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
-import type { CampaignStatus } from '../db/campaigns';
+import { campaignGate, type CampaignStatus } from '../domain/campaign-gate';
 import type { Campaign } from '../domain/campaign';
 import type { CampaignSchedule } from '../domain/campaign-schedule';
 import { fanOutIds, type FanOutInput } from '../domain/fan-out';
@@ -77,10 +77,11 @@ export async function syncCampaignSchedule(
   entriesPerSecond: number,
   hadSchedule = false,
 ): Promise<void> {
-  const { definition, status } = campaign;
-  if (status === 'draft' || (!definition.schedule && !hadSchedule)) return;
-  if (status === 'archived' || !definition.schedule) return deleteSchedule(client, definition.id);
-  const options = scheduleOptions(taskQueue, definition, definition.schedule, entriesPerSecond, status === 'paused');
+  const { definition } = campaign;
+  const gate = campaignGate(campaign.status).schedule;
+  if (gate === 'none' || (!definition.schedule && !hadSchedule)) return;
+  if (gate === 'delete' || !definition.schedule) return deleteSchedule(client, definition.id);
+  const options = scheduleOptions(taskQueue, definition, definition.schedule, entriesPerSecond, gate === 'pause');
   try {
     await client.schedule.create(options);
   } catch (err) {

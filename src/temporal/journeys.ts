@@ -2,27 +2,17 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Campaign } from '../domain/campaign';
 import type { JourneyEvent } from '../domain/event';
 import { journeyWorkflowId } from '../domain/journey-id';
-import { readPath } from '../domain/paths';
+import { journeyIdFor, manyRunsPerUser, triggerHandOff } from '../domain/reentry';
 import { eventSignal, journey } from '../../workflows';
 import { CAMPAIGN_ID, CAMPAIGN_VERSION, USER_ID } from '../../workflows/search-attributes';
 
-/** The journey an event belongs to; parallel campaigns run one per value of their key (e.g. per order). */
-export function workflowIdFor(campaign: Campaign, event: JourneyEvent): string {
-  const base = journeyWorkflowId(campaign.id, event.userId);
-  if (campaign.reentry.mode !== 'parallel') return base;
-  const key = readPath({ event }, campaign.reentry.key);
-  return `${base}/${key === undefined || key === null ? 'none' : String(key)}`;
-}
-
 /**
- * Hands a trigger event to the (campaign, user) journey, by the campaign's re-entry mode:
- * `restart` replaces a running journey; the others start one when none runs, else signal
- * the running one, which ignores an event id it has seen. The once and cooldown rules are
- * applied by the journey itself when it starts.
+ * Hands a trigger event to the (campaign, user) journey, by the campaign's re-entry rule
+ * (src/domain/reentry.ts), whose once and cooldown parts the journey applies as it starts.
  */
 export async function enterJourney(client: Client, taskQueue: string, campaign: Campaign, version: number, event: JourneyEvent): Promise<void> {
   const options = {
-    workflowId: workflowIdFor(campaign, event),
+    workflowId: journeyIdFor(campaign, event),
     taskQueue,
     args: [{ campaign, userId: event.userId, trigger: event, campaignVersion: version }] as [Parameters<typeof journey>[0]],
     typedSearchAttributes: [
@@ -32,7 +22,7 @@ export async function enterJourney(client: Client, taskQueue: string, campaign: 
     ],
     memo: { campaignName: campaign.name, triggerEvent: event.name, triggerEventId: event.id },
   };
-  if (campaign.reentry.mode === 'restart') {
+  if (triggerHandOff(campaign.reentry) === 'replace') {
     // An event handed off again (an outbox retry) must not replace the journey it started itself.
     if (await runningFromEvent(client, options.workflowId, event.id)) return;
     await client.workflow.start(journey, { ...options, workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
@@ -54,10 +44,9 @@ async function runningFromEvent(client: Client, workflowId: string, eventId: str
 
 /** Tells the user's running journeys of a campaign about an event they may wait for, exit or convert on. */
 export async function signalJourney(client: Client, campaign: Campaign, event: JourneyEvent): Promise<void> {
-  const ids =
-    campaign.reentry.mode === 'parallel'
-      ? await runningJourneyIds(client, campaign.id, event.userId)
-      : [journeyWorkflowId(campaign.id, event.userId)];
+  const ids = manyRunsPerUser(campaign.reentry)
+    ? await runningJourneyIds(client, campaign.id, event.userId)
+    : [journeyWorkflowId(campaign.id, event.userId)];
   for (const id of ids) {
     try {
       await client.workflow.getHandle(id).signal(eventSignal, event);

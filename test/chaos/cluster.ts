@@ -6,7 +6,7 @@ import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs
 import path from 'node:path';
 import { startFerretDb, startTemporalDevServer } from '../../src/embedded/services';
 import type { ServiceProcess } from '../../src/embedded/service-process';
-import { freePort } from '../support/ports';
+import { freePort } from '../../src/embedded/free-port';
 
 export type Part = 'ferretdb' | 'temporal' | 'worker' | 'gateway';
 

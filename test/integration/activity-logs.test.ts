@@ -3,6 +3,7 @@
 // real webhooks to a local receiver.
 import assert from 'node:assert/strict';
 import { createActivities } from '../../activities';
+import { enterJourney } from '../../src/temporal/journeys';
 import type { Repositories } from '../../src/db/connection';
 import { AddressPolicy } from '../../src/delivery/address-guard';
 import { WebhookSender } from '../../src/delivery/sender';
@@ -27,7 +28,7 @@ describe('activity logs', function () {
   it('carry the journey, campaign and webhook ids, and no secret, request body or response', async function () {
     const lines: Array<Record<string, unknown>> = [];
     const logger = createLogger('info', 'worker', { write: (line: string) => void lines.push(JSON.parse(line)) });
-    const activities = createActivities({ repositories, sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)), webhookTimeoutMs: 5_000, logger });
+    const activities = createActivities({ repositories, sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)), webhookTimeoutMs: 5_000, logger, enterJourney });
     receiver.answerWith({ status: 200, body: '{"balance":"RESPONSE-SECRET"}' }, { status: 400, body: '{"error":"RESPONSE-SECRET"}' });
 
     const campaignId = uniqueId('logged');

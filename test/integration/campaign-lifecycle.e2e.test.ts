@@ -10,15 +10,16 @@ import { connectClient } from '../../src/temporal/connect';
 import { enterJourney } from '../../src/temporal/journeys';
 import { stateQuery } from '../../workflows';
 import { Receiver } from '../support/receiver';
-import { api, eventually, stack, startTestGateway, startWorker, uniqueId } from '../support/stack';
+import type { Repositories } from '../../src/db/connection';
+import { api, eventually, stack, startTestGateway, startWorker, testRepositories, uniqueId } from '../support/stack';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('campaign lifecycle, versions, re-entry and connected campaigns, end to end', function () {
   let gateway: RunningGateway;
   let receiver: Receiver;
   let worker: Awaited<ReturnType<typeof startWorker>>;
   let client: Client;
+  let repositories: Repositories;
   const taskQueue = uniqueId('lifecycle');
   const created: string[] = [];
 
@@ -58,6 +59,17 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     }
   }
 
+  /**
+   * Waits until the gateway has handed off every event it stored (the outbox is empty): from then
+   * on, an event that started nothing never will.
+   */
+  async function handedOff(eventIds: string[] = []): Promise<void> {
+    await eventually(async () => {
+      const stored = await Promise.all(eventIds.map((id) => repositories.events.get(id)));
+      return stored.every(Boolean) && (await repositories.events.oldestUnrouted()) === undefined ? true : undefined;
+    }, 15_000);
+  }
+
   function waitForStatus(workflowId: string, status: string, runId?: string): Promise<true> {
     return eventually(async () => ((await statusOf(workflowId, runId)) === status ? true : undefined), 15_000);
   }
@@ -76,12 +88,14 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     worker = await startWorker(taskQueue);
     gateway = await startTestGateway(taskQueue);
     client = await connectClient(stack().temporalAddress, 'default');
+    repositories = await testRepositories(taskQueue);
   });
 
   after(async function () {
     // Archiving cancels what is left running (1-hour delays) on the shared dev server.
     if (gateway) for (const id of created) await api(gateway, 'POST', `/v1/campaigns/${id}/archive`).catch(() => undefined);
     await client?.connection.close();
+    await repositories?.connection.close();
     await gateway?.close();
     await worker?.stop();
     await receiver?.close();
@@ -104,14 +118,16 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     const paused = await api(gateway, 'POST', `/v1/campaigns/${id}/pause`);
     assert.equal(paused.status, 200);
     assert.equal(paused.body.status, 'paused');
-    await send(userB, 'pause_test_started');
+    const eventB = await send(userB, 'pause_test_started');
 
     // A's 2 s delay ends while paused: the journey holds instead of sending.
-    await sleep(4_000);
-    assert.equal(receiver.requests.length, 0, 'a paused campaign sends no webhook');
-    const state = await client.workflow.getHandle(journeyA).query(stateQuery);
-    assert.equal(state.waitingFor, 'campaign paused');
+    const state = await eventually(async () => {
+      const current = await client.workflow.getHandle(journeyA).query(stateQuery);
+      return current.waitingFor === 'campaign paused' ? current : undefined;
+    }, 15_000);
     assert.equal(state.currentStep, 'send');
+    assert.equal(receiver.requests.length, 0, 'a paused campaign sends no webhook');
+    await handedOff([eventB]);
     assert.equal(await statusOf(journeyWorkflowId(id, userB)), undefined, 'a paused campaign takes no new entries');
 
     const resumed = await api(gateway, 'POST', `/v1/campaigns/${id}/resume`);
@@ -124,7 +140,7 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     assert.equal(sent.headers['x-user'], userA);
     assert.deepEqual(sent.json, { hello: userA });
     assert.deepEqual(await client.workflow.getHandle(journeyA).result(), { outcome: 'completed' });
-    await sleep(1_000);
+    await handedOff();
     assert.equal(requestsFor(userB).length, 0, 'an event sent while paused is not replayed on resume');
     assert.equal(await statusOf(journeyWorkflowId(id, userB)), undefined);
   });
@@ -150,8 +166,7 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     for (const user of users) await waitForStatus(journeyWorkflowId(id, user), 'CANCELLED');
 
     const late = uniqueId('user');
-    await send(late, 'archive_test_started');
-    await sleep(1_500);
+    await handedOff([await send(late, 'archive_test_started')]);
     assert.equal(await statusOf(journeyWorkflowId(id, late)), undefined, 'an archived campaign starts no journey');
     assert.equal(receiver.requests.length, 0);
 
@@ -234,8 +249,8 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     // journey that event started goes on, and is not replaced by itself.
     const { body: campaign } = await api(gateway, 'GET', `/v1/campaigns/${id}`);
     const again = { id: secondEvent, name: 'restart_test_started', userId: user, timestamp: new Date().toISOString(), properties: {} };
+    // The hand-off is done when enterJourney returns: it starts or signals nothing later.
     await enterJourney(client, taskQueue, campaign.definition, campaign.version, again);
-    await sleep(1_000);
     assert.deepEqual((await runsOf(workflowId)).map((r) => r.status).sort(), ['RUNNING', 'TERMINATED']);
   });
 
@@ -251,7 +266,8 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     const sent = await api(gateway, 'POST', '/v1/events', { events: users.map((userId) => ({ id: uniqueId('evt'), userId, name: 'restart_batch_started' })) });
     assert.equal(sent.body.accepted, users.length);
     await eventually(async () => ((await client.workflow.count(`CampaignId = "${id}" AND ExecutionStatus = "Running"`)).count === users.length ? true : undefined), 30_000);
-    await sleep(1_500); // a few more sweeps
+    // Every event handed off (none left for a sweep to hand off again), and every start recorded.
+    await handedOff();
     const runs = (await client.workflow.count(`CampaignId = "${id}"`)).count;
     const replaced = (await client.workflow.count(`CampaignId = "${id}" AND ExecutionStatus = "Terminated"`)).count;
     assert.deepEqual({ runs, replaced }, { runs: users.length, replaced: 0 }, 'one run per user: no event restarted a journey it had started');
@@ -303,7 +319,6 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     }, 15_000);
     const result = await client.workflow.getHandle(workflowId, second).result();
     assert.equal(result.outcome, 'notAdmitted');
-    await sleep(1_000);
     assert.equal(requestsFor(user).length, 1, 'no second webhook');
   });
 
@@ -351,8 +366,9 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     await send(user, 'loop_test_started');
 
     await eventually(async () => (requestsFor(user).some((r) => r.path === '/on-entry') ? true : undefined), 15_000);
-    // Give a loop the time to show: several outbox sweeps and journeys.
-    await sleep(3_000);
+    // Both journeys over and every system event they wrote matched and handed off: a loop would have started a journey by now.
+    for (const campaign of [source, onEntry]) await client.workflow.getHandle(journeyWorkflowId(campaign, user)).result();
+    await handedOff();
     const onEntryCalls = requestsFor(user).filter((r) => r.path === '/on-entry');
     assert.deepEqual(onEntryCalls.map((r) => r.json), [{ entered: source }], 'exactly one webhook, for the source campaign entry');
     assert.equal(requestsFor(user).filter((r) => r.path === '/source').length, 1);

@@ -6,7 +6,7 @@ import type { Repositories } from '../../src/db/connection';
 import { startTemporalDevServer } from '../../src/embedded/services';
 import type { ServiceProcess } from '../../src/embedded/service-process';
 import type { RunningGateway } from '../../src/gateway/start';
-import { freePort } from '../support/ports';
+import { freePort } from '../../src/embedded/free-port';
 import { Receiver } from '../support/receiver';
 import { api, stack, startTestGateway, startWorker, testRepositories, uniqueId } from '../support/stack';
 

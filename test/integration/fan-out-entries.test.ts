@@ -42,6 +42,7 @@ describe('a fan-out batch retried after a crash', function () {
       entries: repositories.fanOutEntries,
       profiles: repositories.profiles,
       temporal: () => ({ client, taskQueue }),
+      enterJourney,
     });
     const fanOutId = uniqueId('fanout');
     const [started, claimed, fresh] = ['started', 'claimed', 'fresh'].map((s) => uniqueId(s));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ServiceProcess } from '../../src/embedded/service-process';
 import { startFerretDb } from '../../src/embedded/services';
 import type { RunningGateway } from '../../src/gateway/start';
-import { freePort } from '../support/ports';
+import { freePort } from '../../src/embedded/free-port';
 import { api, eventually, stack, startTestGateway, uniqueId } from '../support/stack';
 
 describe('event posts while the database does not answer', function () {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eventSignal, stateQuery } from '../../workflows';
+import { JOURNEY_STATE } from '../../workflows/search-attributes';
 import { uniqueId } from '../support/stack';
 import { campaign, event, timeSkippingSuite } from '../support/time-skipping';
 
@@ -158,5 +159,22 @@ describe('journey steps (time-skipping server)', function () {
     });
     assert.deepEqual(paths(), ['/push', '/sms']);
     assert.deepEqual(suite.receiver.requests[1].json, { to: '+821000000000', text: 'Your cart is waiting for you.' });
+  });
+
+  it('an ended journey shows JourneyState "ended", whether it completed or was cancelled', async function () {
+    const definition = campaign({ id: uniqueId('state'), name: 'State', trigger: { event: 'signup' }, steps: [webhook('hello')] });
+    const waiting = campaign({ ...definition, id: uniqueId('state'), steps: [{ id: 'wait', type: 'delay', duration: '7d' }] });
+    const states = await suite.ts.run(async () => {
+      const done = await suite.ts.startJourney(definition, uniqueId('user'));
+      await done.result();
+      const cancelled = await suite.ts.startJourney(waiting, uniqueId('user'));
+      await suite.ts.env.sleep('1d');
+      const whileWaiting = (await cancelled.describe()).typedSearchAttributes.get(JOURNEY_STATE);
+      await cancelled.cancel();
+      await assert.rejects(cancelled.result());
+      const state = async (handle: typeof done) => (await handle.describe()).typedSearchAttributes.get(JOURNEY_STATE);
+      return { completed: await state(done), whileWaiting, cancelled: await state(cancelled) };
+    });
+    assert.deepEqual(states, { completed: 'ended', whileWaiting: 'waiting', cancelled: 'ended' });
   });
 });

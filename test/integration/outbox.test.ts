@@ -4,7 +4,7 @@ import path from 'node:path';
 import { startTemporalDevServer } from '../../src/embedded/services';
 import type { ServiceProcess } from '../../src/embedded/service-process';
 import type { RunningGateway } from '../../src/gateway/start';
-import { freePort } from '../support/ports';
+import { freePort } from '../../src/embedded/free-port';
 import { Receiver } from '../support/receiver';
 import { api, eventually, stack, startTestGateway, startWorker, uniqueId } from '../support/stack';
 

@@ -1,5 +1,5 @@
 // Journeys recorded from earlier workflow code must replay on the current code: a change
-// that would break running journeys fails here (guard it with patched(), see README).
+// that would break running journeys fails here (guard it with patched(), see docs/development.md).
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';

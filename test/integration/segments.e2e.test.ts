@@ -1,9 +1,11 @@
 // A campaign whose audience is a behavioural segment and whose branch counts events, end to
 // end: gateway, worker, Temporal dev server, FerretDB and a real HTTP receiver.
 import assert from 'node:assert/strict';
+import { journeyWorkflowId } from '../../src/domain/journey-id';
 import type { RunningGateway } from '../../src/gateway/start';
+import { connectClient } from '../../src/temporal/connect';
 import { Receiver } from '../support/receiver';
-import { api, eventually, startTestGateway, startWorker, uniqueId } from '../support/stack';
+import { api, eventually, stack, startTestGateway, startWorker, uniqueId } from '../support/stack';
 
 describe('segments in a running campaign, end to end', function () {
   this.timeout(120_000);
@@ -63,7 +65,12 @@ describe('segments in a running campaign, end to end', function () {
     const ownEvents = alice.recentEvents.map((e: { name: string }) => e.name).filter((name: string) => !name.startsWith('hookway.'));
     assert.deepEqual(ownEvents, ['app_opened', 'purchase', 'purchase']);
     // Carl bought too long ago: the audience refused him, so nothing more arrives.
-    await new Promise((r) => setTimeout(r, 1_000));
+    const client = await connectClient(stack().temporalAddress, 'default');
+    try {
+      assert.deepEqual(await client.workflow.getHandle(journeyWorkflowId(campaignId, users.carl)).result(), { outcome: 'notInAudience' });
+    } finally {
+      await client.connection.close();
+    }
     assert.equal(receiver.requests.length, 2);
   });
 });

@@ -3,6 +3,7 @@
 // runs twice (a Temporal retry) must count its fact once.
 import assert from 'node:assert/strict';
 import { createActivities } from '../../activities';
+import { enterJourney } from '../../src/temporal/journeys';
 import type { Repositories } from '../../src/db/connection';
 import { AddressPolicy } from '../../src/delivery/address-guard';
 import { WebhookSender } from '../../src/delivery/sender';
@@ -87,7 +88,7 @@ describe('campaign stats counters', function () {
 
   it('counts an entry, a hold, a cap, an exit and a conversion once when their activities run twice', async function () {
     const repositories = processes[3];
-    const activities = createActivities({ repositories, sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)), webhookTimeoutMs: 5_000, logger });
+    const activities = createActivities({ repositories, sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)), webhookTimeoutMs: 5_000, logger, enterJourney });
     const campaignId = uniqueId('retried');
     const identity = { journeyId: `journey/${campaignId}/u1`, runId: 'run-1', campaignId, userId: 'u1', depth: 0 };
     const from = new Date(Date.now() - HOUR_MS);

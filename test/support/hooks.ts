@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startFerretDb, startTemporalDevServer } from '../../src/embedded/services';
-import { freePort } from './ports';
+import { freePort } from '../../src/embedded/free-port';
 import { setStack, stack } from './stack';
 
 export const mochaHooks = {

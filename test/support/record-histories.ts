@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startFerretDb } from '../../src/embedded/services';
 import { eventSignal } from '../../workflows';
-import { freePort } from './ports';
+import { freePort } from '../../src/embedded/free-port';
 import { Receiver } from './receiver';
 import { setStack } from './stack';
 import { campaign, event, startTimeSkipping } from './time-skipping';

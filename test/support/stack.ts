@@ -1,12 +1,10 @@
-import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { ServiceProcess } from '../../src/embedded/service-process';
 import { connectRepositories, type Repositories } from '../../src/db/connection';
 import { startGateway, type RunningGateway } from '../../src/gateway/start';
 import { createLogger, type Logger } from '../../src/logger';
-import { serveMetrics } from '../../src/metrics/serve';
-import { WorkerMetrics } from '../../src/metrics/worker-metrics';
-import { createJourneyWorker } from '../../src/worker';
+import { startWorker as startJourneyWorker } from '../../src/worker';
 
 export interface Stack {
   dir: string;
@@ -42,35 +40,18 @@ export function uniqueId(prefix: string): string {
 }
 
 /** A journey worker on its own task queue, with real activities against the test FerretDB. */
-export async function startWorker(taskQueue: string, opts: { temporalAddress?: string; webhookTimeoutMs?: number; serveMetrics?: boolean } = {}) {
-  const repositories = await connectRepositories(mongoUriFor(taskQueue), logger);
-  const metrics = new WorkerMetrics(repositories.destinations);
-  const metricsServer = opts.serveMetrics ? await serveMetrics(metrics.registry, '127.0.0.1', 0) : undefined;
-  const connection = await NativeConnection.connect({ address: opts.temporalAddress ?? stack().temporalAddress });
-  const worker = await createJourneyWorker({
-    connection,
+export function startWorker(taskQueue: string, opts: { temporalAddress?: string; webhookTimeoutMs?: number; serveMetrics?: boolean } = {}) {
+  return startJourneyWorker({
+    mongoUri: mongoUriFor(taskQueue),
+    temporalAddress: opts.temporalAddress ?? stack().temporalAddress,
     namespace: 'default',
     taskQueue,
-    repositories,
     webhookTimeoutMs: opts.webhookTimeoutMs ?? 15_000,
     network: TEST_NETWORK,
     logger,
-    metrics,
+    metricsAt: opts.serveMetrics ? { host: '127.0.0.1', port: 0 } : undefined,
     workflowBundle: stack().workflowBundle,
   });
-  const running = worker.run();
-  return {
-    /** Set when started with serveMetrics. */
-    metricsUrl: metricsServer?.url,
-    async stop() {
-      worker.shutdown();
-      await running;
-      metricsServer?.server.close();
-      await connection.close();
-      await repositories.statsRecorder.close();
-      await repositories.connection.close();
-    },
-  };
 }
 
 export function startTestGateway(

@@ -1,6 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { enterJourney } from '../../src/temporal/journeys';
 import type { Repositories } from '../../src/db/connection';
 import { AddressPolicy } from '../../src/delivery/address-guard';
 import { WebhookSender } from '../../src/delivery/sender';
@@ -40,7 +41,7 @@ export async function startTimeSkipping(): Promise<TimeSkipping> {
   await addSearchAttributes(env.client, 'default');
   const taskQueue = uniqueId('skip');
   const repositories = await testRepositories(taskQueue);
-  const activities = createActivities({ repositories, sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)), webhookTimeoutMs: 5_000, logger });
+  const activities = createActivities({ repositories, sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)), webhookTimeoutMs: 5_000, logger, enterJourney });
   return {
     env,
     repositories,

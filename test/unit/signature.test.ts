@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import {
-  generateSecret,
-  maskSecret,
-  secretProblem,
-  signatureHeader,
-  signPayload,
-} from '../../src/delivery/signature';
+import { signatureHeader, signPayload } from '../../src/delivery/signature';
+import { generateSecret, maskSecret, secretProblem } from '../../src/domain/signing-secret';
 import { verifyWebhook, WebhookVerificationError } from '../../src/verify-webhook';
 
 // Written from the spec text, independently of src: the signed content is

@@ -2,11 +2,11 @@
 // one Temporal batch operation, without archiving the campaign.
 import type { Command } from 'commander';
 import { jsonOption, withContext } from '../action';
-import { runBatch } from '../batch';
 import { CliError } from '../errors';
 import { printJson, printLine } from '../output';
 import { progressBar } from '../progress';
-import { journeysQuery } from '../../temporal/journey-queries';
+import { BatchFailedError } from '../../temporal/batch';
+import { cancelRunningJourneys } from '../../temporal/campaign-journeys';
 
 interface CancelOptions {
   terminate?: boolean;
@@ -30,15 +30,16 @@ export function registerCampaignCancel(campaigns: Command): void {
       const progress = progressBar(kind === 'cancel' ? 'cancelling' : 'terminating', Boolean(process.stdout.isTTY) && !ctx.json);
       let outcome;
       try {
-        outcome = await runBatch(
-          client,
-          ctx.namespace,
-          { kind, query: journeysQuery({ campaignId: id, status: 'Running' }), reason: opts.reason ?? `hookway campaigns cancel ${id}` },
-          {
+        outcome = await cancelRunningJourneys(client, id, {
+          kind,
+          reason: opts.reason ?? `hookway campaigns cancel ${id}`,
+          watcher: {
             onWaiting: () => process.stderr.write('another batch operation is running in this namespace; waiting for it to finish…\n'),
             onProgress: (done, total) => progress.update(done, total),
           },
-        );
+        });
+      } catch (err) {
+        throw err instanceof BatchFailedError ? new CliError(err.message) : err;
       } finally {
         progress.end();
       }

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import { CampaignExistsError, type CampaignRecord, type CampaignRepository, type CampaignStatus } from '../../db/campaigns';
+import { CampaignExistsError, type CampaignRecord, type CampaignRepository } from '../../db/campaigns';
+import type { CampaignStatus } from '../../domain/campaign-gate';
 import type { DestinationRepository } from '../../db/destinations';
 import { campaignIdSchema, campaignSchema, type Campaign } from '../../domain/campaign';
 import type { Condition } from '../../domain/condition';
@@ -138,7 +139,7 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
       await deps.active.refresh();
       await syncCampaignSchedule(deps.temporal, deps.schedules.taskQueue, moved, deps.schedules.entriesPerSecond);
       const journeys =
-        action === 'archive' ? { cancelledJourneys: await cancelRunningJourneys(deps.temporal, id) }
+        action === 'archive' ? { cancelledJourneys: (await cancelRunningJourneys(deps.temporal, id, { reason: `campaign ${id} archived` })).succeeded }
         : current.status === 'paused' ? { resumedJourneys: await resumeRunningJourneys(deps.temporal, id) }
         : {};
       res.json({ ...view(moved), ...journeys });

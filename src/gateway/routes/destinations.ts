@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { DeliveryRepository } from '../../db/deliveries';
 import { DestinationExistsError, type DestinationRecord, type DestinationRepository } from '../../db/destinations';
 import { redactHeaders } from '../../delivery/compose';
-import { maskSecret } from '../../delivery/signature';
+import { maskSecret } from '../../domain/signing-secret';
 import { dateTimeSchema } from '../../domain/date-time';
 import { destinationConfigSchema, destinationCreateSchema, destinationIdSchema } from '../../domain/destination';
 import { startRedelivery } from '../../temporal/redeliveries';

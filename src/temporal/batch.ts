@@ -1,13 +1,15 @@
 // Cancelling or terminating many workflows through one Temporal batch operation: the
-// server works through the visibility query itself, instead of the CLI calling once per
+// server works through the visibility query itself, instead of the caller calling once per
 // workflow.
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { CliError } from './errors';
 
 const { BatchOperationState } = temporal.api.enums.v1;
+
+/** The server gave up on the batch part of the way. */
+export class BatchFailedError extends Error {}
 
 export type BatchKind = 'cancel' | 'terminate';
 
@@ -52,10 +54,11 @@ function isBusy(err: unknown): boolean {
 }
 
 function identity(): string {
-  return `hookway-cli@${os.hostname()}`;
+  return `hookway@${os.hostname()}`;
 }
 
-async function start(client: Client, namespace: string, request: BatchRequest, jobId: string, watcher: BatchWatcher): Promise<void> {
+async function start(client: Client, request: BatchRequest, jobId: string, watcher: BatchWatcher): Promise<void> {
+  const { namespace } = client.options;
   const operation =
     request.kind === 'cancel' ? { cancellationOperation: { identity: identity() } } : { terminationOperation: { identity: identity() } };
   const deadline = Date.now() + START_PATIENCE_MS;
@@ -77,11 +80,12 @@ async function start(client: Client, namespace: string, request: BatchRequest, j
  * Starts the batch and polls it to its end. The server reports its counts only now and
  * then, so progress also counts the workflows that have left the query meanwhile.
  */
-export async function runBatch(client: Client, namespace: string, request: BatchRequest, watcher: BatchWatcher = {}): Promise<BatchOutcome> {
+export async function runBatch(client: Client, request: BatchRequest, watcher: BatchWatcher = {}): Promise<BatchOutcome> {
+  const { namespace } = client.options;
   const initial = (await client.workflow.count(request.query)).count;
   const jobId = `hookway-${request.kind}-${randomUUID()}`;
   if (initial === 0) return { jobId, succeeded: 0, failed: 0, total: 0 };
-  await start(client, namespace, request, jobId, watcher);
+  await start(client, request, jobId, watcher);
   const startedAt = Date.now();
   for (;;) {
     let described;
@@ -98,7 +102,7 @@ export async function runBatch(client: Client, namespace: string, request: Batch
     const total = Math.max(toNumber(described.totalOperationCount), initial);
     if (described.state === BatchOperationState.BATCH_OPERATION_STATE_COMPLETED) return { jobId, succeeded, failed, total: Math.max(total, succeeded + failed) };
     if (described.state === BatchOperationState.BATCH_OPERATION_STATE_FAILED) {
-      throw new CliError(`batch operation ${jobId} failed after ${succeeded} of ${total}${described.reason ? `: ${described.reason}` : ''}`);
+      throw new BatchFailedError(`batch operation ${jobId} failed after ${succeeded} of ${total}${described.reason ? `: ${described.reason}` : ''}`);
     }
     const left = (await client.workflow.count(request.query)).count;
     watcher.onProgress?.(Math.min(total, Math.max(succeeded + failed, initial - left)), total);

@@ -1,0 +1,50 @@
+// Every path kept only so that journeys started by older code replay with the commands they
+// recorded. Each helper names one patch; patched() is asked where the old code differed, never
+// earlier, because the marker it writes sits among the journey's other commands.
+//
+// Retiring one: once no journey started before the patch can still be running (a journey lives
+// at most its delays and waits, each capped at MAX_DURATION_MS, plus its goal window), replace
+// patched() by deprecatePatch() for one release, then delete the helper and its old branch. The
+// replay fixtures recorded before the patch (test/fixtures/histories/*.json without the patch's
+// name) go with it.
+import { patched } from '@temporalio/workflow';
+
+/**
+ * Journeys started before 2026-11-28 called their short MongoDB steps as activities on the task
+ * queue; since then they run as local activities. Can go with the fixtures recorded before it.
+ */
+export function usesLocalActivities(): boolean {
+  return patched('local-activities');
+}
+
+/**
+ * Journeys started before fatigue control (2026-11-28) neither plan sends (quiet hours, send
+ * windows, caps) nor set the JourneyState search attribute, and read the user's zone themselves.
+ */
+export function hasFatigueControl(): boolean {
+  return patched('fatigue-control');
+}
+
+/**
+ * An untilField delay without an offset: runs before 2026-11-28 read the missing offset as NaN
+ * and did not wait at all; since then it means no offset.
+ */
+export function missingOffsetMs(): number {
+  return patched('until-field-without-offset') ? 0 : Number.NaN;
+}
+
+/**
+ * Branches on events, segments or profile timestamps choose through an activity since
+ * 2026-11-28; before, every branch read the profile and evaluated its cases in the workflow.
+ */
+export function branchesQueryDatabase(): boolean {
+  return patched('branch-audience-query');
+}
+
+/**
+ * Journeys started before 2026-12-06 kept JourneyState="running" after they ended; since then
+ * an ended journey shows `ended`.
+ */
+export function marksEndedState(): boolean {
+  return patched('journey-ended-state');
+}
