@@ -1,12 +1,15 @@
-// Who is in an audience: conditions compiled to MongoDB queries (condition-query.ts). One user
-// check is one profile query plus one counting query per behavioural term; a page of matching
-// users is one profile query for candidates, whose behavioural terms are then counted.
+// Who is in an audience. One user check reads that user's records only, each by _id (FerretDB
+// on SQLite scans the whole collection for any other filter): the profile, and for behavioural
+// terms the user's event history (event-history.ts), then evaluates the condition in memory
+// (the evaluator and the compiled profile filter agree; see the property tests). A page of
+// matching users is one profile query for candidates (condition-query.ts), whose behavioural
+// terms are then answered user by user.
 import type { Connection } from 'mongoose';
-import { evaluateCondition, type BehaviourTerm, type Condition } from '../domain/condition';
-import {
-  behaviourTerms, compileBehaviourQuery, compileProfileFilter, outsideScope, type AudienceContext, type MongoFilter,
-} from '../domain/condition-query';
+import { behaviourOutcome, earliestLookedAt } from '../domain/behaviour';
+import { evaluateCondition, type Condition } from '../domain/condition';
+import { behaviourTerms, compileProfileFilter, outsideScope, type AudienceContext, type MongoFilter } from '../domain/condition-query';
 import { MAX_SEGMENT_DEPTH } from '../domain/segment';
+import type { EventHistory } from './event-history';
 
 export type { AudienceContext };
 
@@ -44,6 +47,7 @@ export class AudienceQuery {
   constructor(
     private readonly connection: Connection,
     private readonly segments: SegmentLookup,
+    private readonly history: EventHistory,
   ) {}
 
   private get profiles() {
@@ -64,27 +68,26 @@ export class AudienceQuery {
     return this.expand(inner, [...trail, id]);
   }
 
-  private async countEvents(term: BehaviourTerm, userId: string, now: number): Promise<boolean> {
-    const query = compileBehaviourQuery(term, userId, now);
-    const found = await this.connection.collection('events').find(query.filter, { projection: { _id: 1 } }).limit(query.limit).toArray();
-    return query.accepts(found.length);
-  }
-
+  /** The outcome of each behavioural term for the user, from one read of the user's history. */
   private async outcomes(condition: Condition, userId: string, now: number): Promise<Map<Condition, boolean>> {
     const terms = behaviourTerms(condition);
-    const results = await Promise.all(terms.map((term) => this.countEvents(term, userId, now)));
-    return new Map(terms.map((term, i) => [term, results[i]]));
+    if (terms.length === 0) return new Map();
+    const events = await this.history.since(userId, earliestLookedAt(terms, now));
+    return new Map(terms.map((term) => [term, behaviourOutcome(term, events, now)]));
+  }
+
+  /** Whether a stored profile (or, for a user without one, no properties) is in the expanded audience. */
+  private async admits(expanded: Condition, profile: StoredProfile, context: AudienceContext): Promise<boolean> {
+    const outcomes = await this.outcomes(expanded, profile._id, context.now);
+    return evaluateCondition(expanded, profileScope(context, profile), { now: context.now, outcomes });
   }
 
   /** Whether one user is in the audience now; a user without a profile counts as one without properties. */
   async matches(userId: string, condition: Condition, context: AudienceContext): Promise<boolean> {
+    if (typeof userId !== 'string') throw new Error('a user id must be a string');
     const expanded = await this.expand(condition);
-    const outcomes = await this.outcomes(expanded, userId, context.now);
-    const withoutProfile = evaluateCondition(expanded, profileScope(context, { _id: userId }), { now: context.now, outcomes });
-    // One query either way: look for the profile matching, or (when "no profile" would match) for it not matching.
-    const filter = compileProfileFilter(withoutProfile ? { not: expanded } : expanded, context, outcomes);
-    const found = await this.profiles.findOne({ $and: [{ _id: { $eq: userId } }, filter] }, { projection: { _id: 1 } });
-    return withoutProfile ? found === null : found !== null;
+    const profile = await this.profiles.findOne({ _id: userId });
+    return this.admits(expanded, profile ?? { _id: userId }, context);
   }
 
   /** Up to `limit` matching user ids after `afterUserId`, in id order, so a caller resumes from the last one. */
@@ -100,10 +103,7 @@ export class AudienceQuery {
     let cursor = afterUserId;
     for (;;) {
       const batch = await this.profiles.find({ $and: [candidates, ...after(cursor)] }).sort({ _id: 1 }).limit(CANDIDATE_BATCH).toArray();
-      const verdicts = await Promise.all(batch.map(async (profile) => {
-        const outcomes = await this.outcomes(expanded, profile._id, context.now);
-        return evaluateCondition(expanded, profileScope(context, profile), { now: context.now, outcomes });
-      }));
+      const verdicts = await Promise.all(batch.map((profile) => this.admits(expanded, profile, context)));
       for (let i = 0; i < batch.length; i++) {
         if (!verdicts[i]) continue;
         ids.push(batch[i]._id);

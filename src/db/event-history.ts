@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import type { HistoryEvent } from '../domain/behaviour';
+import { isDuplicateKey } from './connection';
+
+/**
+ * Each user's events, kept beside the `events` collection so that everything asking about one
+ * user (behavioural audience terms, the user view) reads that user's records only: FerretDB on
+ * SQLite uses an index for a filter of exactly { _id } and scans the whole collection for any
+ * other, and `events` grows with all traffic. Every read and write here names a single _id.
+ *
+ * A user's history is a numbered log like the send log's: entry n ("<n>:<userId>") holds the
+ * open chunk (the latest events, up to CHUNK_EVENTS) and references to the sealed chunks
+ * ("chunk:<userId>:<uuid>", written once, each with its time span, so a reader skips those
+ * outside its window). A change reads the last entry and inserts entry n+1; only one insert of
+ * an _id succeeds (FerretDB's conditional updates are not atomic), so of two concurrent changes
+ * one lands and the other reads again. Superseded entries are deleted once the head
+ * ("head:<userId>", a hint written after the entry) has moved past them, so only the last few
+ * exist and a reader walks forward from the head to the last.
+ *
+ * An event may be appended twice (a client retrying a post; the start-up migration racing new
+ * posts): readers count each event id once.
+ */
+
+/** Events in one chunk: bounds what a new entry copies and what a reader decodes per record. */
+const CHUNK_EVENTS = 100;
+/** Each lost race means another change landed for the same user. */
+const MAX_TRIES = 200;
+/** Missing entries walked past from a head left behind by a write that never finished. */
+const MAX_WALK = 1_000;
+/** Marks that events stored before histories existed were copied into them (EventRepository.migrateToHistory). */
+const MIGRATION_MARK = 'migrated:events';
+/** Users whose histories one call changes at once. */
+const USER_CONCURRENCY = 16;
+
+interface ChunkRef {
+  id: string;
+  first: Date;
+  last: Date;
+}
+
+interface Entry {
+  _id: string;
+  userId: string;
+  seq: number;
+  events: HistoryEvent[];
+  chunks: ChunkRef[];
+  /** Set by the retention purge: events before it are gone, also from chunks still referenced. */
+  purgedBefore?: Date;
+}
+
+interface Chunk {
+  _id: string;
+  userId: string;
+  events: HistoryEvent[];
+}
+
+interface Head {
+  _id: string;
+  seq: number;
+}
+
+type Stored = Entry | Chunk | Head;
+
+/** What a change makes of the last entry: the new entry's content and the chunks it seals; undefined for no change. */
+type Change = (last: Entry | null) => { entry: Omit<Entry, '_id' | 'userId' | 'seq'>; sealed: Chunk[]; dropped: string[] } | undefined;
+
+/** The one place events enter history records. */
+export function historyEventOf(event: { _id: string; name: string; timestamp: Date; properties: Record<string, unknown> }): HistoryEvent {
+  return { id: event._id, name: event.name, timestamp: event.timestamp, properties: event.properties };
+}
+
+/** The one place events leave history records. */
+function readEvent(stored: HistoryEvent): HistoryEvent {
+  return { id: stored.id, name: stored.name, timestamp: new Date(stored.timestamp), properties: stored.properties ?? {} };
+}
+
+function span(events: HistoryEvent[]): { first: Date; last: Date } {
+  const times = events.map((e) => e.timestamp.getTime());
+  return { first: new Date(Math.min(...times)), last: new Date(Math.max(...times)) };
+}
+
+/** Adds events to the open chunk, sealing it (and further chunks) each time it fills. */
+function appending(userId: string, added: HistoryEvent[]): Change {
+  return (last) => {
+    const open = last?.events ?? [];
+    const known = new Set(open.map((e) => e.id));
+    const fresh = added.filter((e) => !known.has(e.id));
+    if (fresh.length === 0) return undefined;
+    let events = [...open];
+    const sealed: Chunk[] = [];
+    for (const event of fresh) {
+      if (events.length >= CHUNK_EVENTS) {
+        sealed.push({ _id: `chunk:${userId}:${randomUUID()}`, userId, events });
+        events = [];
+      }
+      events.push(event);
+    }
+    const refs = sealed.map((c) => ({ id: c._id, ...span(c.events) }));
+    return { entry: { events, chunks: [...(last?.chunks ?? []), ...refs], ...(last?.purgedBefore && { purgedBefore: last.purgedBefore }) }, sealed, dropped: [] };
+  };
+}
+
+/** Forgets events before `before`: chunks entirely older are deleted, the rest filtered when read. */
+function purging(before: Date): Change {
+  return (last) => {
+    if (!last || (last.purgedBefore && last.purgedBefore >= before)) return undefined;
+    const kept = last.chunks.filter((c) => c.last >= before);
+    const dropped = last.chunks.filter((c) => c.last < before).map((c) => c.id);
+    return { entry: { events: last.events.filter((e) => e.timestamp >= before), chunks: kept, purgedBefore: before }, sealed: [], dropped };
+  };
+}
+
+async function inGroups<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}
+
+export class EventHistory {
+  constructor(private readonly connection: Connection) {}
+
+  private get records() {
+    return this.connection.collection<Stored>('event_history');
+  }
+
+  private async byId<T extends Stored>(id: string): Promise<T | null> {
+    return (await this.records.findOne({ _id: id })) as T | null;
+  }
+
+  /** Adds user events to their users' histories; events without a user are skipped. */
+  async append(events: Array<Parameters<typeof historyEventOf>[0] & { userId?: string }>): Promise<void> {
+    const byUser = new Map<string, HistoryEvent[]>();
+    for (const event of events) {
+      if (event.userId === undefined) continue;
+      const list = byUser.get(event.userId) ?? [];
+      list.push(historyEventOf(event));
+      byUser.set(event.userId, list);
+    }
+    await inGroups([...byUser], USER_CONCURRENCY, ([userId, added]) => this.change(userId, appending(userId, added)));
+  }
+
+  /** Whether events stored before histories existed were copied into them. */
+  async migrated(): Promise<boolean> {
+    return (await this.byId(MIGRATION_MARK)) !== null;
+  }
+
+  async markMigrated(): Promise<void> {
+    await this.records.updateOne({ _id: MIGRATION_MARK }, { $set: { seq: 0 } }, { upsert: true });
+  }
+
+  /** Forgets a user's events that happened before `before`. */
+  async purge(userId: string, before: Date): Promise<void> {
+    await this.change(userId, purging(before));
+  }
+
+  /** The user's events that happened at or after `since` (ms since the epoch), in no particular order. */
+  async since(userId: string, since: number): Promise<HistoryEvent[]> {
+    const last = await this.last(userId);
+    if (!last) return [];
+    const chunks = await Promise.all(last.chunks.filter((c) => c.last.getTime() >= since).map((c) => this.chunkEvents(c)));
+    const floor = Math.max(since, last.purgedBefore?.getTime() ?? -Infinity);
+    return [...last.events.map(readEvent), ...chunks.flat()].filter((e) => e.timestamp.getTime() >= floor);
+  }
+
+  /** The user's latest `limit` events, latest first, each once. */
+  async recent(userId: string, limit: number): Promise<HistoryEvent[]> {
+    const last = await this.last(userId);
+    if (!last) return [];
+    const floor = last.purgedBefore?.getTime() ?? -Infinity;
+    const byId = new Map(last.events.map((e) => [e.id, readEvent(e)]));
+    const latestFirst = (events: HistoryEvent[]) => [...events].sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime());
+    const kept = () => latestFirst([...byId.values()].filter((e) => e.timestamp.getTime() >= floor));
+    // Chunks latest first, until the next one ends before the limit-th latest event found.
+    for (const ref of [...last.chunks].sort((a, b) => b.last.getTime() - a.last.getTime())) {
+      const found = kept();
+      if (found.length >= limit && found[limit - 1].timestamp >= ref.last) break;
+      for (const e of await this.chunkEvents(ref)) if (!byId.has(e.id)) byId.set(e.id, e);
+    }
+    return kept().slice(0, limit);
+  }
+
+  private async chunkEvents(ref: ChunkRef): Promise<HistoryEvent[]> {
+    const chunk = await this.byId<Chunk>(ref.id);
+    if (!chunk) throw new Error(`history chunk ${ref.id} is missing`);
+    return chunk.events.map(readEvent);
+  }
+
+  /** Decides on the last entry and appends the entry decided, deciding again on a lost race. */
+  private async change(userId: string, decide: Change): Promise<void> {
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      const last = await this.last(userId);
+      const decided = decide(last);
+      if (!decided) return;
+      if (decided.sealed.length > 0) await this.records.insertMany(decided.sealed);
+      const seq = (last?.seq ?? -1) + 1;
+      if (await this.insertEntry({ _id: `${seq}:${userId}`, userId, seq, ...decided.entry })) {
+        // $max: a head moved by a later change stays there. Not atomic on FerretDB, which only makes it staler.
+        await this.records.updateOne({ _id: `head:${userId}` }, { $max: { seq } }, { upsert: true });
+        const gone = [...(last ? [last._id] : []), ...decided.dropped];
+        await Promise.all(gone.map((id) => this.records.deleteOne({ _id: id })));
+        return;
+      }
+      await Promise.all(decided.sealed.map((c) => this.records.deleteOne({ _id: c._id })));
+    }
+    throw new Error(`could not change the event history of user ${userId}: ${MAX_TRIES} concurrent changes won the race`);
+  }
+
+  private async insertEntry(entry: Entry): Promise<boolean> {
+    try {
+      await this.records.insertOne(entry);
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * The user's last entry, or null when the history is empty. The head points at or before it
+   * (it is written after its entry); entries before the last are deleted only after the head
+   * moved past them, so from the head the reader walks over missing entries to the first one
+   * present, then on while the next one is present.
+   */
+  private async last(userId: string): Promise<Entry | null> {
+    const head = await this.byId<Head>(`head:${userId}`);
+    const entry = (seq: number) => this.byId<Entry>(`${seq}:${userId}`);
+    let seq = head?.seq ?? 0;
+    let [found, next] = await Promise.all([entry(seq), entry(seq + 1)]);
+    if (!head && !found && !next) return null;
+    for (let walked = 0; !found && !next; walked++) {
+      if (walked === MAX_WALK) throw new Error(`the event history of user ${userId} has no entry within ${MAX_WALK} of its head`);
+      seq += 1;
+      next = await entry(seq + 1);
+    }
+    while (next) {
+      found = next;
+      seq = found.seq;
+      next = await entry(seq + 1);
+    }
+    return found;
+  }
+}
