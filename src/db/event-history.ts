@@ -14,9 +14,10 @@ import { isDuplicateKey } from './connection';
  * ("chunk:<userId>:<uuid>", written once, each with its time span, so a reader skips those
  * outside its window). A change reads the last entry and inserts entry n+1; only one insert of
  * an _id succeeds (FerretDB's conditional updates are not atomic), so of two concurrent changes
- * one lands and the other reads again. Superseded entries are deleted once the head
- * ("head:<userId>", a hint written after the entry) has moved past them, so only the last few
- * exist and a reader walks forward from the head to the last.
+ * one lands and the other reads again. A superseded entry is emptied, not deleted: a deleted
+ * _id could be inserted again by a writer that read an older entry, and its events would be
+ * lost. The head ("head:<userId>", a hint written after the entry) points near the last entry,
+ * and a reader walks forward from it.
  *
  * An event may be appended twice (a client retrying a post; the start-up migration racing new
  * posts): readers count each event id once.
@@ -26,7 +27,7 @@ import { isDuplicateKey } from './connection';
 const CHUNK_EVENTS = 100;
 /** Each lost race means another change landed for the same user. */
 const MAX_TRIES = 200;
-/** Missing entries walked past from a head left behind by a write that never finished. */
+/** Entries walked past from a head left behind by writes that never finished. */
 const MAX_WALK = 1_000;
 /** Marks that events stored before histories existed were copied into them (EventRepository.migrateToHistory). */
 const MIGRATION_MARK = 'migrated:events';
@@ -47,6 +48,8 @@ interface Entry {
   chunks: ChunkRef[];
   /** Set by the retention purge: events before it are gone, also from chunks still referenced. */
   purgedBefore?: Date;
+  /** Set once a later entry exists; its content is then dropped. */
+  superseded?: boolean;
 }
 
 interface Chunk {
@@ -179,9 +182,10 @@ export class EventHistory {
   }
 
   private async chunkEvents(ref: ChunkRef): Promise<HistoryEvent[]> {
+    // A chunk is deleted only once all its events passed the retention horizon, after the
+    // entry that dropped it landed; a reader of the entry before sees the same as of after.
     const chunk = await this.byId<Chunk>(ref.id);
-    if (!chunk) throw new Error(`history chunk ${ref.id} is missing`);
-    return chunk.events.map(readEvent);
+    return chunk ? chunk.events.map(readEvent) : [];
   }
 
   /** Decides on the last entry and appends the entry decided, deciding again on a lost race. */
@@ -195,8 +199,10 @@ export class EventHistory {
       if (await this.insertEntry({ _id: `${seq}:${userId}`, userId, seq, ...decided.entry })) {
         // $max: a head moved by a later change stays there. Not atomic on FerretDB, which only makes it staler.
         await this.records.updateOne({ _id: `head:${userId}` }, { $max: { seq } }, { upsert: true });
-        const gone = [...(last ? [last._id] : []), ...decided.dropped];
-        await Promise.all(gone.map((id) => this.records.deleteOne({ _id: id })));
+        await Promise.all([
+          ...(last ? [this.records.replaceOne({ _id: last._id }, { userId, seq: last.seq, events: [], chunks: [], superseded: true })] : []),
+          ...decided.dropped.map((id) => this.records.deleteOne({ _id: id })),
+        ]);
         return;
       }
       await Promise.all(decided.sealed.map((c) => this.records.deleteOne({ _id: c._id })));
@@ -216,25 +222,18 @@ export class EventHistory {
 
   /**
    * The user's last entry, or null when the history is empty. The head points at or before it
-   * (it is written after its entry); entries before the last are deleted only after the head
-   * moved past them, so from the head the reader walks over missing entries to the first one
-   * present, then on while the next one is present.
+   * (it is written after its entry), so the reader walks forward from there while a next entry
+   * exists; a superseded entry always has one, even if it was not there when first looked at.
    */
   private async last(userId: string): Promise<Entry | null> {
     const head = await this.byId<Head>(`head:${userId}`);
     const entry = (seq: number) => this.byId<Entry>(`${seq}:${userId}`);
-    let seq = head?.seq ?? 0;
-    let [found, next] = await Promise.all([entry(seq), entry(seq + 1)]);
-    if (!head && !found && !next) return null;
-    for (let walked = 0; !found && !next; walked++) {
-      if (walked === MAX_WALK) throw new Error(`the event history of user ${userId} has no entry within ${MAX_WALK} of its head`);
-      seq += 1;
-      next = await entry(seq + 1);
-    }
-    while (next) {
-      found = next;
-      seq = found.seq;
-      next = await entry(seq + 1);
+    let [found, next] = await Promise.all([entry(head?.seq ?? 0), entry((head?.seq ?? 0) + 1)]);
+    if (!found) return null;
+    for (let walked = 0; next || found.superseded; walked++) {
+      if (walked === MAX_WALK) throw new Error(`the event history of user ${userId} ends more than ${MAX_WALK} entries after its head`);
+      if (next) found = next;
+      next = await entry(found.seq + 1);
     }
     return found;
   }
