@@ -27,8 +27,10 @@ function filtersOf(event: CommandStartedEvent): unknown[] {
 const isPointRead = (filter: unknown) =>
   typeof filter === 'object' && filter !== null && Object.keys(filter).length === 1 && typeof (filter as Document)._id === 'string';
 
+let eventCount = 0;
+
 function event(userId: string, name: string, at: number, properties: Record<string, unknown> = {}): EventRecord {
-  return { _id: uniqueId('evt'), userId, name, properties, timestamp: new Date(at), receivedAt: new Date(at) };
+  return { _id: `evt-${process.pid}-${eventCount++}`, userId, name, properties, timestamp: new Date(at), receivedAt: new Date(at) };
 }
 
 /** Repositories on a connection whose data commands are recorded. */
