@@ -27,8 +27,18 @@ interface StoredProfile {
   lastSeen?: Date;
 }
 
-/** Candidates read per profile query when behavioural terms must be counted for each. */
+/** Candidates read per batch when behavioural terms must be answered for each. */
 const CANDIDATE_BATCH = 100;
+/** Candidates a preview examines before it estimates (each costs a read of the user's history). */
+const PREVIEW_BOUND = 1_000;
+
+/** An audience's size now: exact, or past the preview's bound an estimate within ± margin (95%). */
+export interface AudiencePreview {
+  count: number;
+  exact: boolean;
+  margin?: number;
+  sample: string[];
+}
 
 /** The scope the in-memory evaluator sees for a stored profile (or a missing one). */
 function profileScope(context: AudienceContext, profile: StoredProfile): Record<string, unknown> {
@@ -90,6 +100,23 @@ export class AudienceQuery {
     return this.admits(expanded, profile ?? { _id: userId }, context);
   }
 
+  /** Candidate profiles in batches, from one cursor: FerretDB reads the collection once per query, not per batch. */
+  private async *candidates(filter: MongoFilter, inIdOrder: boolean): AsyncGenerator<StoredProfile[]> {
+    const cursor = this.profiles.find(filter, { batchSize: CANDIDATE_BATCH, ...(inIdOrder && { sort: { _id: 1 } }) });
+    try {
+      let batch: StoredProfile[] = [];
+      for await (const profile of cursor) {
+        batch.push(profile);
+        if (batch.length < CANDIDATE_BATCH) continue;
+        yield batch;
+        batch = [];
+      }
+      if (batch.length > 0) yield batch;
+    } finally {
+      await cursor.close();
+    }
+  }
+
   /** Up to `limit` matching user ids after `afterUserId`, in id order, so a caller resumes from the last one. */
   async findMatchingUsers(condition: Condition, context: AudienceContext, afterUserId: string | undefined, limit: number): Promise<string[]> {
     const expanded = await this.expand(condition);
@@ -98,38 +125,48 @@ export class AudienceQuery {
       const page = await this.profiles.find({ $and: [filter, ...after(afterUserId)] }, { projection: { _id: 1 } }).sort({ _id: 1 }).limit(limit).toArray();
       return page.map((p) => p._id);
     }
-    const candidates = compileProfileFilter(expanded, context, 'relaxed');
     const ids: string[] = [];
-    let cursor = afterUserId;
-    for (;;) {
-      const batch = await this.profiles.find({ $and: [candidates, ...after(cursor)] }).sort({ _id: 1 }).limit(CANDIDATE_BATCH).toArray();
+    for await (const batch of this.candidates({ $and: [compileProfileFilter(expanded, context, 'relaxed'), ...after(afterUserId)] }, true)) {
       const verdicts = await Promise.all(batch.map((profile) => this.admits(expanded, profile, context)));
-      for (let i = 0; i < batch.length; i++) {
-        if (!verdicts[i]) continue;
-        ids.push(batch[i]._id);
-        if (ids.length === limit) return ids;
-      }
-      if (batch.length < CANDIDATE_BATCH) return ids;
-      cursor = batch[batch.length - 1]._id;
+      ids.push(...batch.filter((_, i) => verdicts[i]).map((p) => p._id));
+      if (ids.length >= limit) return ids.slice(0, limit);
     }
+    return ids;
   }
 
-  /** How many users match now. */
-  async count(condition: Condition, context: AudienceContext): Promise<number> {
+  /**
+   * How many users match now, and a sample of them (sorted by id). Exact when the condition has
+   * no behavioural terms or at most `bound` candidate profiles; past that, each candidate costing
+   * a read of its history, the share matching among the first `bound` candidates stored is
+   * extrapolated to all candidates, with a 95% margin that assumes those are representative.
+   */
+  async preview(condition: Condition, context: AudienceContext, sampleSize: number, bound = PREVIEW_BOUND): Promise<AudiencePreview> {
     const expanded = await this.expand(condition);
-    if (behaviourTerms(expanded).length === 0) return this.profiles.countDocuments(compileProfileFilter(expanded, context, new Map()));
-    let total = 0;
-    let cursor: string | undefined;
-    for (;;) {
-      const page = await this.findMatchingUsers(expanded, context, cursor, 1_000);
-      total += page.length;
-      if (page.length < 1_000) return total;
-      cursor = page[page.length - 1];
+    if (behaviourTerms(expanded).length === 0) {
+      const filter = compileProfileFilter(expanded, context, new Map());
+      const [count, sample] = await Promise.all([this.profiles.countDocuments(filter), this.profiles.find(filter, { projection: { _id: 1 } }).limit(sampleSize).toArray()]);
+      return { count, exact: true, sample: sample.map((p) => p._id).sort() };
     }
+    const candidates = compileProfileFilter(expanded, context, 'relaxed');
+    let [examined, matched, more] = [0, 0, false];
+    const sample: string[] = [];
+    for await (const batch of this.candidates(candidates, false)) {
+      const kept = batch.slice(0, bound - examined);
+      more = kept.length < batch.length;
+      const verdicts = await Promise.all(kept.map((profile) => this.admits(expanded, profile, context)));
+      const found = kept.filter((_, i) => verdicts[i]).map((p) => p._id);
+      sample.push(...found.slice(0, sampleSize - sample.length));
+      [examined, matched] = [examined + kept.length, matched + found.length];
+      if (more) break;
+    }
+    sample.sort();
+    return more ? { ...(await this.estimate(candidates, examined, matched)), sample } : { count: matched, exact: true, sample };
   }
 
-  /** The first `size` matching user ids, for a preview. */
-  async sample(condition: Condition, context: AudienceContext, size: number): Promise<string[]> {
-    return this.findMatchingUsers(condition, context, undefined, size);
+  private async estimate(candidates: MongoFilter, examined: number, matched: number): Promise<Omit<AudiencePreview, 'sample'>> {
+    const total = await this.profiles.countDocuments(candidates);
+    const share = matched / examined;
+    const finite = Math.sqrt((total - examined) / (total - 1));
+    return { count: Math.round(share * total), exact: false, margin: Math.ceil(1.96 * Math.sqrt((share * (1 - share)) / examined) * finite * total) };
   }
 }
