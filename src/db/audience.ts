@@ -30,7 +30,7 @@ interface StoredProfile {
 /** Candidates read per batch when behavioural terms must be answered for each. */
 const CANDIDATE_BATCH = 100;
 /** Candidates a preview examines before it estimates (each costs a read of the user's history). */
-const PREVIEW_BOUND = 1_000;
+const PREVIEW_BOUND = 500;
 
 /** An audience's size now: exact, or past the preview's bound an estimate within ± margin (95%). */
 export interface AudiencePreview {

@@ -146,8 +146,9 @@ export class EventHistory {
     return (await this.byId(MIGRATION_MARK)) !== null;
   }
 
+  /** Several processes may finish the migration at once: the first mark stands. */
   async markMigrated(): Promise<void> {
-    await this.records.updateOne({ _id: MIGRATION_MARK }, { $set: { seq: 0 } }, { upsert: true });
+    await this.insertOnce({ _id: MIGRATION_MARK, seq: 0 });
   }
 
   /** Forgets a user's events that happened before `before`. */
@@ -196,9 +197,10 @@ export class EventHistory {
       if (!decided) return;
       if (decided.sealed.length > 0) await this.records.insertMany(decided.sealed);
       const seq = (last?.seq ?? -1) + 1;
-      if (await this.insertEntry({ _id: `${seq}:${userId}`, userId, seq, ...decided.entry })) {
+      if (await this.insertOnce({ _id: `${seq}:${userId}`, userId, seq, ...decided.entry })) {
+        // A reader without a head starts at entry 0, so a new history costs no head (an upsert, FerretDB's slowest write).
         // $max: a head moved by a later change stays there. Not atomic on FerretDB, which only makes it staler.
-        await this.records.updateOne({ _id: `head:${userId}` }, { $max: { seq } }, { upsert: true });
+        if (seq > 0) await this.records.updateOne({ _id: `head:${userId}` }, { $max: { seq } }, { upsert: true });
         await Promise.all([
           ...(last ? [this.records.replaceOne({ _id: last._id }, { userId, seq: last.seq, events: [], chunks: [], superseded: true })] : []),
           ...decided.dropped.map((id) => this.records.deleteOne({ _id: id })),
@@ -210,9 +212,10 @@ export class EventHistory {
     throw new Error(`could not change the event history of user ${userId}: ${MAX_TRIES} concurrent changes won the race`);
   }
 
-  private async insertEntry(entry: Entry): Promise<boolean> {
+  /** False when a document with its _id exists already. */
+  private async insertOnce(record: Stored): Promise<boolean> {
     try {
-      await this.records.insertOne(entry);
+      await this.records.insertOne(record);
       return true;
     } catch (err) {
       if (isDuplicateKey(err)) return false;
