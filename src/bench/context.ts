@@ -13,6 +13,8 @@ export interface BenchOptions {
   batches: number;
   parked: number;
   fanoutEvents: number;
+  /** Events the data-growth phase loads. */
+  dataEvents: number;
   /** Upper bound of any one measured run, in ms. */
   phaseMs: number;
   /** The whole benchmark's time budget, in ms: runs shrink, and phases are skipped, to keep it. */

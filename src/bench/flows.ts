@@ -53,15 +53,18 @@ export function runFloor(ctx: BenchContext, run: string, count = ctx.options.jou
 }
 
 /**
- * Journeys: one event POSTed to the gateway per journey (a new user each time); the latency
- * runs from the POST to the last of the `campaigns.length` webhooks it causes.
+ * Journeys: one event POSTed to the gateway per journey (a new user each time, unless `userOf`
+ * names one); the latency runs from the POST to the last of the `campaigns.length` webhooks it causes.
  */
-export function runJourneys(ctx: BenchContext, opts: { run: string; trigger: string; campaigns: string[]; count?: number; concurrency?: number }): Promise<FlowResult> {
+export function runJourneys(
+  ctx: BenchContext,
+  opts: { run: string; trigger: string; campaigns: string[]; count?: number; concurrency?: number; userOf?: (i: number) => string },
+): Promise<FlowResult> {
   const campaigns = opts.campaigns.map((c) => JSON.stringify(c)).join(', ');
   return measure(ctx, opts.count ?? ctx.options.journeys, opts.concurrency ?? ctx.options.concurrency, `CampaignId IN (${campaigns})`, async (i) => {
     const ref = `${opts.run}-${i}`;
     const t0 = performance.now();
-    const res = await ctx.gateway.request('POST', '/v1/events', { id: ref, userId: `user-${ref}`, name: opts.trigger, properties: { n: i } });
+    const res = await ctx.gateway.request('POST', '/v1/events', { id: ref, userId: opts.userOf?.(i) ?? `user-${ref}`, name: opts.trigger, properties: { n: i } });
     if (res.status !== 202) throw new Error(`event POST answered ${res.status}: ${res.body.slice(0, 200)}`);
     const at = await ctx.receiver.arrival(ref, opts.campaigns.length, WEBHOOK_TIMEOUT_MS);
     return at === undefined ? undefined : at - t0;

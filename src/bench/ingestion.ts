@@ -70,7 +70,7 @@ async function createFloorCollections(ctx: BenchContext): Promise<{ events: Coll
   const db = ctx.mongo.useDb('bench_floor').db!;
   const events = db.collection<Keyed>('events');
   // The same indexes as Hookway's events collection, so both write the same index entries.
-  await events.createIndexes([{ key: { userId: 1, name: 1, timestamp: -1 } }]);
+  await events.createIndexes([{ key: { timestamp: 1 } }]);
   return { events, profiles: db.collection<Keyed>('profiles') };
 }
 

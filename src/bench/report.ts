@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { CACHED_JOURNEYS } from '../worker';
 import type { CpuShare, TemporalLoad } from './cpu';
+import type { GrowthResult } from './data-growth';
 import type { FlowResult } from './flows';
 import type { IngestionResult } from './ingestion';
 import type { ParkedResult } from './parked';
@@ -15,6 +16,7 @@ export interface BenchResults {
   twoWorkers?: FlowResult;
   journeysWithParked?: FlowResult;
   parked?: ParkedResult;
+  dataGrowth?: GrowthResult;
   cpu: Record<string, CpuShare>;
   temporal: Record<string, TemporalLoad>;
   /** Phases asked for but left out because the time budget ran out. */
@@ -80,6 +82,26 @@ function fanoutRows(one: FlowResult, ten: FlowResult): Row[] {
   ];
 }
 
+/** Each figure at the large size beside the same at 10,000 events; the goal is within 1.2 × (1 / 1.2 for rates). */
+function growthRows({ small, large }: GrowthResult): Row[] {
+  const at = `at ${large.events.toLocaleString('en')} events / ${large.users.toLocaleString('en')} users`;
+  const base = (text: string) => `${text} (${small.events.toLocaleString('en')} events)`;
+  const row = (figure: string, big: number, little: number, unit: string, lowerIsBetter = true): Row => {
+    const r = ratio(big, little);
+    return { figure: `${figure} ${at}`, hookway: `${big}${unit}`, floor: base(`${little}${unit}`), ratio: `${r}`, goal: lowerIsBetter ? '≤ 1.2 ×' : '≥ 1 / 1.2 ×', met: met(lowerIsBetter ? r <= 1.2 : r >= 1 / 1.2) };
+  };
+  const preview = (p: GrowthResult['large']['preview']) => `${p.count}${p.exact ? ' exact' : ` ± ${p.margin}`}`;
+  return [
+    row('behavioural-audience journeys/s', large.journeys.perSecond, small.journeys.perSecond, '', false),
+    row('behavioural-audience journey p50', large.journeys.latency.p50, small.journeys.latency.p50, ' ms'),
+    row('GET /v1/users/:id p50', large.userViewP50, small.userViewP50, ' ms'),
+    row('segment preview', large.previewMs, small.previewMs, ' ms'),
+    row('FerretDB CPU per journey', large.dbCpuMsPerJourney, small.dbCpuMsPerJourney, ' ms'),
+    { figure: `segment preview count ${at}`, hookway: preview(large.preview), floor: base(preview(small.preview)), ratio: '-', goal: '-', met: '-' },
+    { figure: 'data load (driver insertMany + one history append per user)', hookway: `${Math.round(large.loadMs / 1000)} s`, floor: base(`${Math.round(small.loadMs / 1000)} s`), ratio: '-', goal: '-', met: '-' },
+  ];
+}
+
 /** The table's rows for whichever phases ran. */
 export function rows(r: BenchResults): Row[] {
   const { floor, journeys } = r;
@@ -93,6 +115,7 @@ export function rows(r: BenchResults): Row[] {
     ...(r.twoWorkers && oneWorker
       ? [{ figure: 'journeys/s with 2 workers', hookway: `${r.twoWorkers.perSecond}`, floor: `${oneWorker.perSecond} (1 worker)`, ratio: `${ratio(r.twoWorkers.perSecond, oneWorker.perSecond)}`, goal: '-', met: '-' as const }]
       : []),
+    ...(r.dataGrowth ? growthRows(r.dataGrowth) : []),
   ];
 }
 

@@ -10,6 +10,7 @@ import { CampaignRepository } from './campaigns';
 import { Claims } from './claims';
 import { DeliveryRepository } from './deliveries';
 import { DestinationRepository } from './destinations';
+import { EventHistory } from './event-history';
 import { EventRepository } from './events';
 import { FanOutEntryRepository } from './fan-out-entries';
 import { JourneyRepository } from './journeys';
@@ -52,11 +53,12 @@ export async function connectRepositories(uri: string, logger: Logger = pino({ l
   const statsRecorder = new StatsRecorder(stats, { flushMs: STATS_FLUSH_MS, compactEvery: STATS_COMPACT_EVERY, logger });
   connection.on('close', () => statsRecorder.stop());
   const segments = new SegmentRepository(connection);
+  const history = new EventHistory(connection);
   const repositories = {
     connection,
     claims,
     campaigns: new CampaignRepository(connection),
-    events: new EventRepository(connection),
+    events: new EventRepository(connection, history),
     profiles: new ProfileRepository(connection),
     deliveries: new DeliveryRepository(connection),
     destinations: new DestinationRepository(connection, claims),
@@ -67,10 +69,12 @@ export async function connectRepositories(uri: string, logger: Logger = pino({ l
     settings: new SettingsRepository(connection),
     fanOutEntries: new FanOutEntryRepository(connection),
     segments,
-    audience: new AudienceQuery(connection, segments),
+    audience: new AudienceQuery(connection, segments, history),
     accessKeys: new AccessKeyRepository(connection),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
+  const migrated = await repositories.events.migrateToHistory();
+  if (migrated > 0) logger.info({ events: migrated }, 'copied events stored before per-user histories into them');
   return repositories;
 }
 

@@ -1,5 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { HistoryEvent } from '../domain/behaviour';
 import { isDuplicateKey } from './duplicate-key';
+import type { EventHistory } from './event-history';
 
 /**
  * start: the event triggers the campaign's journey (signalWithStart); signal: it only concerns
@@ -48,10 +50,19 @@ const eventSchema = new Schema<EventRecord>(
 const outboxSchema = eventSchema.clone();
 outboxSchema.index({ pendingRoutes: 1, receivedAt: 1 });
 outboxSchema.index({ pendingMatch: 1, receivedAt: 1 });
-eventSchema.index({ userId: 1, name: 1, timestamp: -1 });
-// A user's recent events (GET /v1/users/:id) and the retention purge by age.
-eventSchema.index({ userId: 1, timestamp: -1 });
+// The retention purge by age, on MongoDB; what concerns one user is read from its history.
 eventSchema.index({ timestamp: 1 });
+
+/** Old events the purge finds and deletes per round; FerretDB stops scanning once it has found them. */
+const PURGE_PAGE = 500;
+/** Deletes (and users' histories purged) at once. */
+const PURGE_CONCURRENCY = 16;
+/** Events copied into users' histories per round of the start-up migration. */
+const MIGRATION_BATCH = 20_000;
+
+async function inGroups<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}
 
 /** insertMany that reports which documents were already stored (by index) instead of failing. */
 async function insertReportingDuplicates<T>(model: Model<T>, docs: T[]): Promise<Set<number>> {
@@ -79,7 +90,11 @@ export class EventRepository {
    */
   private readonly outbox: Model<EventRecord>;
 
-  constructor(connection: Connection) {
+  constructor(
+    connection: Connection,
+    /** Each user's events, where everything about one user is read (event-history.ts). */
+    private readonly history: EventHistory,
+  ) {
     this.model = connection.model<EventRecord>('Event', eventSchema, 'events');
     this.outbox = connection.model<EventRecord>('EventOutbox', outboxSchema, 'event_outbox');
   }
@@ -90,7 +105,11 @@ export class EventRepository {
     // The outbox entry goes first: an event stored without one would never be swept.
     const alreadyOwing = owing.length > 0 ? await insertReportingDuplicates(this.outbox, owing) : new Set<number>();
     // The stored event itself is never updated afterwards: what it still owes lives in the outbox.
-    const failed = await insertReportingDuplicates(this.model, events.map(({ pendingRoutes, pendingMatch, ...stored }) => stored));
+    // Its user's history counts each event id once, so a repeat may go there too.
+    const [failed] = await Promise.all([
+      insertReportingDuplicates(this.model, events.map(({ pendingRoutes, pendingMatch, ...stored }) => stored)),
+      this.history.append(events),
+    ]);
     const inserted = events.filter((_, i) => !failed.has(i));
     // A repeated event owes nothing: drop the entries this call added for repeats.
     const repeats = new Set(events.filter((_, i) => failed.has(i)).map((e) => e._id));
@@ -141,18 +160,51 @@ export class EventRepository {
     return times.length === 0 ? undefined : new Date(Math.min(...times.map((t) => t.getTime())));
   }
 
-  /** A user's latest events, without the routing bookkeeping. */
-  async recentForUser(userId: string, limit: number): Promise<EventRecord[]> {
-    return this.model
-      .find({ userId: { $eq: userId } }, { pendingRoutes: 0, pendingMatch: 0 })
-      .sort({ timestamp: -1 })
-      .limit(limit)
-      .lean<EventRecord[]>();
+  /** A user's latest events, latest first. */
+  async recentForUser(userId: string, limit: number): Promise<HistoryEvent[]> {
+    return this.history.recent(userId, limit);
   }
 
-  /** Deletes events that happened before `before`; returns how many. */
+  /**
+   * Deletes events that happened before `before`, from their users' histories too; returns how
+   * many. In rounds of a page found and deleted by _id, so no one command holds the database
+   * for the whole collection; the last round's search reads the rest of it once.
+   */
   async purgeOlderThan(before: Date): Promise<number> {
-    return (await this.model.deleteMany({ timestamp: { $lt: before } })).deletedCount;
+    let deleted = 0;
+    for (;;) {
+      const page = await this.model.find({ timestamp: { $lt: before } }, { _id: 1, userId: 1 }).limit(PURGE_PAGE).lean<Array<Pick<EventRecord, '_id' | 'userId'>>>();
+      const users = [...new Set(page.flatMap((e) => (e.userId === undefined ? [] : [e.userId])))];
+      // Histories first: an event deleted from `events` is not found by the next run to purge its history.
+      await inGroups(users, PURGE_CONCURRENCY, (userId) => this.history.purge(userId, before));
+      await inGroups(page, PURGE_CONCURRENCY, async (e) => {
+        const { deletedCount } = await this.model.deleteOne({ _id: e._id });
+        deleted += deletedCount;
+      });
+      if (page.length < PURGE_PAGE) return deleted;
+    }
+  }
+
+  /**
+   * Copies events stored before users had histories into them, once (a marker records it);
+   * every process may run it on start, as a repeat is counted once. Reads the collection once.
+   */
+  async migrateToHistory(): Promise<number> {
+    if (await this.history.migrated()) return 0;
+    let copied = 0;
+    let batch: EventRecord[] = [];
+    const flush = async () => {
+      await this.history.append(batch);
+      copied += batch.length;
+      batch = [];
+    };
+    for await (const event of this.model.find({}, { pendingRoutes: 0, pendingMatch: 0 }).lean<EventRecord>().cursor({ batchSize: 1_000 })) {
+      batch.push(event as EventRecord);
+      if (batch.length >= MIGRATION_BATCH) await flush();
+    }
+    await flush();
+    await this.history.markMigrated();
+    return copied;
   }
 
   async get(id: string): Promise<EventRecord | null> {

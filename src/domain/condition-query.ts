@@ -1,6 +1,7 @@
-// Compiles a condition into MongoDB filters: one over `profiles` for the user's fields, and one
-// counting query over `events` per behavioural term. Pure (no driver import), so it is tested
-// on its own and its output can be compared with the in-memory evaluator in condition.ts.
+// Compiles a condition into a MongoDB filter over `profiles` for the user's fields; behavioural
+// terms are answered from each user's own history (behaviour.ts) and handed in as outcomes.
+// Pure (no driver import), so it is tested on its own and its output can be compared with the
+// in-memory evaluator in condition.ts.
 //
 // Safety: only the operators in this file reach MongoDB. A field path becomes a dotted key
 // only after each segment is checked against a plain-name pattern, and a value only ever
@@ -18,7 +19,6 @@ import {
   ageThreshold, behaviourRange, compareValue, comparisonValue, evaluateCondition, isAgeComparison, isBehaviourTerm,
   type AgeComparison, type BehaviourTerm, type Comparison, type Condition, type Scalar,
 } from './condition';
-import { parseDuration } from './duration';
 import { ARRAY_INDEX, FORBIDDEN_KEYS } from './paths';
 
 export type MongoFilter = { [key: string]: unknown };
@@ -212,45 +212,10 @@ export function compileProfileFilter(condition: Condition, context: AudienceCont
   return compile(condition, context, outcomes, true);
 }
 
-/** The behavioural terms of a condition (segments expanded), each counted by its own query. */
+/** The behavioural terms of a condition (segments expanded), each answered from the user's history. */
 export function behaviourTerms(condition: Condition): BehaviourTerm[] {
   if ('all' in condition) return condition.all.flatMap(behaviourTerms);
   if ('any' in condition) return condition.any.flatMap(behaviourTerms);
   if ('not' in condition) return behaviourTerms(condition.not);
   return isBehaviourTerm(condition) ? [condition] : [];
-}
-
-function compileHistoryFilter(condition: Condition): MongoFilter {
-  if ('all' in condition) return and(condition.all.map(compileHistoryFilter));
-  if ('any' in condition) return or(condition.any.map(compileHistoryFilter));
-  if ('not' in condition) return nor(compileHistoryFilter(condition.not));
-  if ('segment' in condition || isBehaviourTerm(condition) || isAgeComparison(condition) || condition.valueFrom !== undefined) {
-    throw new Error('a "where" on counted events holds only comparisons of event.properties fields with values');
-  }
-  const [root, key, ...rest] = condition.field.split('.');
-  if (root !== 'event' || key !== 'properties' || rest.length === 0) throw new Error(`"${condition.field}" is not an event property`);
-  return compileComparison(target('properties', rest), condition.op, condition.value!);
-}
-
-/** A counting query over `events`: count at most `limit` matches, then `accepts(count)` gives the term's outcome. */
-export interface BehaviourQuery {
-  filter: MongoFilter;
-  limit: number;
-  accepts(count: number): boolean;
-}
-
-/** Served by the index { userId, name, timestamp }. */
-export function compileBehaviourQuery(term: BehaviourTerm, userId: string, now: number): BehaviourQuery {
-  const { eventName, atLeast, atMost } = behaviourRange(term);
-  const within = parseDuration(term.within);
-  if (within === undefined) throw new Error(`"${term.within}" is not a duration`);
-  const filter = and([
-    { userId: { $eq: checkedScalar(userId) } },
-    { name: { $eq: checkedScalar(eventName) } },
-    { timestamp: { $gte: new Date(now - within) } },
-    term.where ? compileHistoryFilter(term.where) : ALWAYS,
-  ]);
-  // Counting stops as soon as the outcome is known.
-  const limit = atMost === undefined ? Math.max(atLeast, 1) : atMost + 1;
-  return { filter, limit, accepts: (count) => count >= atLeast && (atMost === undefined || count <= atMost) };
 }

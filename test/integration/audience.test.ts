@@ -100,8 +100,16 @@ describe('AudienceQuery on FerretDB', function () {
     const first = await repositories.audience.findMatchingUsers(active, context, undefined, 2);
     assert.deepEqual(first, ['ann', 'bob']);
     assert.deepEqual(await repositories.audience.findMatchingUsers(active, context, first[1], 2), ['cat']);
-    assert.equal(await repositories.audience.count(active, context), 3);
-    assert.equal(await repositories.audience.count({ field: 'user.properties.tier', op: 'exists', value: true }, context), 3);
+    assert.deepEqual(await repositories.audience.preview(active, context, 2), { count: 3, exact: true, sample: ['ann', 'bob'] });
+    assert.deepEqual(await repositories.audience.preview({ field: 'user.properties.tier', op: 'exists', value: true }, context, 5), { count: 3, exact: true, sample: ['ann', 'bob', 'cat'] });
+  });
+
+  it('past its bound, a preview estimates the count from the candidates it examined, with a margin', async () => {
+    const everyone: Condition = { notPerformed: 'nothing_ever', within: '7d' };
+    assert.deepEqual(await repositories.audience.preview(everyone, context, 10, 2), { count: 4, exact: false, margin: 0, sample: ['ann', 'bob'] });
+    const preview = await repositories.audience.preview({ performed: 'login', within: '60d' }, context, 10, 2);
+    assert.equal(preview.exact, false);
+    assert.ok(preview.margin! > 0 && preview.count - preview.margin! <= 2 && preview.count + preview.margin! >= 2, JSON.stringify(preview));
   });
 
   it('resolves segment references, also nested, and refuses unknown ones', async () => {

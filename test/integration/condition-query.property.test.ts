@@ -1,10 +1,13 @@
 // The compiled filter, run on real FerretDB, must select exactly the profiles the in-memory
 // evaluator accepts: random profiles (missing fields, nulls, arrays, nested objects, mixed
-// types) against random conditions.
+// types) against random conditions. Behavioural terms, answered in memory from each user's
+// history, must agree with the counting query over all events they replaced.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Repositories } from '../../src/db/connection';
+import { behaviourRange, type BehaviourTerm } from '../../src/domain/condition';
 import { evaluateCondition, type Condition, type Scalar } from '../../src/domain/condition';
+import { parseDuration } from '../../src/domain/duration';
 import { compileProfileFilter, type AudienceContext } from '../../src/domain/condition-query';
 import { testRepositories, uniqueId } from '../support/stack';
 
@@ -34,6 +37,28 @@ const comparison: fc.Arbitrary<Condition> = fc.oneof(
   fc.record({ field: fc.constantFrom('user.firstSeen', 'user.lastSeen'), op: fc.constantFrom('olderThan', 'newerThan'), value: fc.constantFrom('1d', '7d', '30d') }),
   fc.record({ field: fc.constant('event.properties.productId'), op: fc.constantFrom('eq', 'ne'), value: scalar }),
 ) as fc.Arbitrary<Condition>;
+const eventField = fc.constantFrom('event.properties.a', 'event.properties.b', 'event.properties.a.b', 'event.properties.a.0');
+const eventComparison: fc.Arbitrary<Condition> = fc.oneof(
+  fc.record({ field: eventField, op: fc.constantFrom('eq', 'ne', 'contains', 'gt', 'lte', 'startsWith'), value: scalar }),
+  fc.record({ field: eventField, op: fc.constantFrom('in', 'nin'), value: fc.array(scalar, { maxLength: 3 }) }),
+  fc.record({ field: eventField, op: fc.constant('exists'), value: fc.boolean() }),
+) as fc.Arbitrary<Condition>;
+const where: fc.Arbitrary<Condition> = fc.oneof(eventComparison, fc.record({ any: fc.array(eventComparison, { minLength: 1, maxLength: 2 }) }), fc.record({ not: eventComparison }));
+const term: fc.Arbitrary<BehaviourTerm> = fc.oneof(
+  fc.record({ performed: fc.constantFrom('buy', 'view'), where, atLeast: fc.integer({ min: 0, max: 3 }), atMost: fc.integer({ min: 0, max: 4 }), within: fc.constantFrom('1d', '7d', '30d') }, { requiredKeys: ['performed', 'within'] }),
+  fc.record({ notPerformed: fc.constantFrom('buy', 'view'), where, within: fc.constantFrom('1d', '7d', '30d') }, { requiredKeys: ['notPerformed', 'within'] }),
+);
+const historyEvent = fc.record({ name: fc.constantFrom('buy', 'view'), daysAgo: fc.integer({ min: 0, max: 40 }), properties: fc.record({ a: stored, b: stored }, { requiredKeys: [] }) });
+
+/** The term's where as the same comparisons on a profile's properties, which is how the replaced query compiled it. */
+function onProperties(condition: Condition): Condition {
+  if ('any' in condition) return { any: condition.any.map(onProperties) };
+  if ('not' in condition) return { not: onProperties(condition.not) };
+  return { ...condition, field: (condition as { field: string }).field.replace(/^event\./, 'user.') } as Condition;
+}
+
+let runs = 0;
+
 const { condition } = fc.letrec<{ condition: Condition }>((tie) => ({
   condition: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -81,4 +106,31 @@ describe('compiled conditions on FerretDB agree with the in-memory evaluator', f
       { numRuns: 50 },
     );
   });
+
+  it('behavioural terms from users\' histories count what a query over all their events counts', async () => {
+    const events = repositories.connection.collection<{ _id: string }>('events');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(historyEvent, { maxLength: 8 }), { minLength: 3, maxLength: 3 }), term, async (users, tested) => {
+        const run = runs++;
+        const ids = users.map((_, u) => `run${run}-u${u}`);
+        const stored = users.flatMap((list, u) => list.map((e, i) => ({
+          _id: `run${run}-u${u}-e${i}`, userId: ids[u], name: e.name, properties: e.properties,
+          timestamp: new Date(NOW - e.daysAgo * DAY - 1000), receivedAt: new Date(NOW),
+        })));
+        if (stored.length > 0) await repositories.events.insertNew(stored);
+        const { eventName, atLeast, atMost } = behaviourRange(tested);
+        const filter = (userId: string) => ({
+          $and: [{ userId }, { name: eventName }, { timestamp: { $gte: new Date(NOW - parseDuration(tested.within)!) } },
+            ...(tested.where ? [compileProfileFilter(onProperties(tested.where), { now: NOW }, new Map())] : [])],
+        });
+        for (const userId of ids) {
+          const count = await events.countDocuments(filter(userId));
+          const expected = count >= atLeast && (atMost === undefined || count <= atMost);
+          assert.equal(await repositories.audience.matches(userId, tested, { now: NOW }), expected, `${userId}: ${count} counted by ${JSON.stringify(filter(userId))}`);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
 });
+

@@ -46,6 +46,7 @@ describe('event retention', function () {
     assert.equal(await repositories.events.get('old-1'), null);
     assert.ok(await repositories.events.get('recent-1'));
     assert.ok(await repositories.events.get('recent-2'));
+    assert.deepEqual((await repositories.events.recentForUser('u1', 10)).map((e) => e.id), ['recent-2', 'recent-1'], 'gone from the user\'s history too');
     const runs = await eventually(async () => {
       const { recentActions } = (await handle.describe()).info;
       return recentActions.length > 0 ? recentActions : undefined;

@@ -57,12 +57,12 @@ describe('segments and users API', function () {
     assert.equal((await api(gateway, 'GET', '/v1/segments/nope')).status, 404);
   });
 
-  it('previews a behavioural segment: the count of matching users and a sample in id order', async function () {
+  it('previews a behavioural segment: the count of matching users (exact below the bound) and a sample in id order', async function () {
     const preview = await api(gateway, 'GET', '/v1/segments/recent-buyers/preview?sample=3');
     assert.equal(preview.status, 200);
-    assert.deepEqual(preview.body, { segment: 'recent-buyers', count: 6, sample: ['shopper-00', 'shopper-01', 'shopper-02'] });
+    assert.deepEqual(preview.body, { segment: 'recent-buyers', count: 6, exact: true, sample: ['shopper-00', 'shopper-01', 'shopper-02'] });
     const gold = await api(gateway, 'GET', '/v1/segments/gold-buyers/preview');
-    assert.deepEqual(gold.body, { segment: 'gold-buyers', count: 2, sample: ['shopper-00', 'shopper-03'] });
+    assert.deepEqual(gold.body, { segment: 'gold-buyers', count: 2, exact: true, sample: ['shopper-00', 'shopper-03'] });
     assert.equal((await api(gateway, 'GET', '/v1/segments/recent-buyers/preview?sample=1000')).status, 400);
   });
 

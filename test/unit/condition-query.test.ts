@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { segmentReferences, type Condition } from '../../src/domain/condition';
-import { compileBehaviourQuery, compileProfileFilter, type AudienceContext } from '../../src/domain/condition-query';
+import { behaviourOutcome, type HistoryEvent } from '../../src/domain/behaviour';
+import { compileProfileFilter, type AudienceContext } from '../../src/domain/condition-query';
 import { conditionSchema } from '../../src/domain/condition-schema';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -107,32 +108,40 @@ describe('compileProfileFilter', () => {
   });
 });
 
-describe('compileBehaviourQuery', () => {
-  it('counts the user\'s named events in the window, stopping once the outcome is known', () => {
-    const term = conditionSchema.parse({ performed: 'purchase', where: { field: 'event.properties.amount', op: 'gte', value: 100 }, atLeast: 3, within: '30d' });
-    const query = compileBehaviourQuery(term as never, 'u1', NOW);
-    assert.deepEqual(query.filter, {
-      $and: [
-        { userId: { $eq: 'u1' } },
-        { name: { $eq: 'purchase' } },
-        { timestamp: { $gte: new Date(NOW - 30 * 86_400_000) } },
-        { $and: [{ 'properties.amount': { $gte: 100 } }, notArray('properties.amount')] },
-      ],
-    });
-    assert.equal(query.limit, 3);
-    assert.deepEqual([2, 3].map(query.accepts), [false, true]);
+describe('behaviourOutcome', () => {
+  const DAY = 86_400_000;
+  const event = (id: string, name: string, daysAgo: number, properties: Record<string, unknown> = {}): HistoryEvent => ({
+    id, name, timestamp: new Date(NOW - daysAgo * DAY), properties,
+  });
+  const history = [
+    event('e1', 'purchase', 1, { amount: 250 }),
+    event('e2', 'purchase', 10, { amount: 50 }),
+    event('e3', 'purchase', 40, { amount: 500 }),
+    event('e4', 'login', 2),
+    // The same event appended twice (a retried post) counts once.
+    event('e1', 'purchase', 1, { amount: 250 }),
+  ];
+
+  it('counts the user\'s named events in the window, each id once, that pass the where', () => {
+    const term = (t: unknown) => conditionSchema.parse(t) as never;
+    assert.equal(behaviourOutcome(term({ performed: 'purchase', atLeast: 2, within: '30d' }), history, NOW), true);
+    assert.equal(behaviourOutcome(term({ performed: 'purchase', atLeast: 3, within: '30d' }), history, NOW), false);
+    assert.equal(behaviourOutcome(term({ performed: 'purchase', atLeast: 3, within: '60d' }), history, NOW), true);
+    const big = { performed: 'purchase', where: { field: 'event.properties.amount', op: 'gte', value: 100 }, within: '30d' };
+    assert.equal(behaviourOutcome(term({ ...big, atLeast: 2 }), history, NOW), false);
+    assert.equal(behaviourOutcome(term({ ...big, atLeast: 1 }), history, NOW), true);
   });
 
-  it('notPerformed accepts only a count of zero', () => {
-    const query = compileBehaviourQuery({ notPerformed: 'login', within: '7d' }, 'u1', NOW);
-    assert.equal(query.limit, 1);
-    assert.deepEqual([0, 1].map(query.accepts), [true, false]);
+  it('notPerformed accepts only none, atMost counts up to its bound', () => {
+    assert.equal(behaviourOutcome({ notPerformed: 'login', within: '7d' }, history, NOW), false);
+    assert.equal(behaviourOutcome({ notPerformed: 'login', within: '1d' }, history, NOW), true);
+    assert.equal(behaviourOutcome({ performed: 'purchase', atMost: 2, within: '30d' }, history, NOW), true);
+    assert.equal(behaviourOutcome({ performed: 'purchase', atMost: 1, within: '30d' }, history, NOW), false);
   });
 
-  it('atMost counts one past the bound', () => {
-    const query = compileBehaviourQuery({ performed: 'login', atMost: 2, within: '7d' }, 'u1', NOW);
-    assert.equal(query.limit, 3);
-    assert.deepEqual([0, 2, 3].map(query.accepts), [true, true, false]);
+  it('refuses a where that is not about event properties', () => {
+    const where = { field: 'user.id', op: 'eq', value: 'u' } as Condition;
+    assert.throws(() => behaviourOutcome({ performed: 'purchase', where, within: '7d' }, history, NOW), /not an event property/);
   });
 });
 

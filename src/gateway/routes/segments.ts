@@ -54,16 +54,12 @@ export function segmentRoutes(deps: SegmentReferenceDeps): Router {
     res.json(view(updated));
   });
 
-  /** How many users match now, and the first few of them in id order. */
+  /** How many users match now (past a bound an estimate, saying so) and a few of them. */
   router.get('/segments/:id/preview', async (req, res) => {
     const record = await load(idParam(req.params.id));
     const { sample } = parseInput(previewQuerySchema, req.query, 'preview query');
-    const context = { now: Date.now() };
-    const [count, users] = await Promise.all([
-      deps.audience.count(record.definition.condition, context),
-      deps.audience.sample(record.definition.condition, context, sample),
-    ]);
-    res.json({ segment: record._id, count, sample: users });
+    const preview = await deps.audience.preview(record.definition.condition, { now: Date.now() }, sample);
+    res.json({ segment: record._id, ...preview });
   });
 
   return router;

@@ -39,7 +39,7 @@ export function userRoutes(deps: { profiles: ProfileRepository; events: EventRep
     if (!profile) throw new HttpError(404, 'not_found', `user "${userId}" has no profile`);
     res.json({
       ...profile,
-      recentEvents: events.map((e) => ({ id: e._id, name: e.name, timestamp: e.timestamp, properties: e.properties })),
+      recentEvents: events.map((e) => ({ id: e.id, name: e.name, timestamp: e.timestamp, properties: e.properties })),
       journeys: journeys.map((j) => ({
         id: j._id, campaignId: j.campaignId, status: j.status, entries: entryCount(j), enteredAt: j.enteredAt, endedAt: j.endedAt, outcome: j.outcome,
       })),

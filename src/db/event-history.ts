@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import type { HistoryEvent } from '../domain/behaviour';
+import { isDuplicateKey } from './duplicate-key';
+
+/**
+ * Each user's events, kept beside the `events` collection so that everything asking about one
+ * user (behavioural audience terms, the user view) reads that user's records only: FerretDB on
+ * SQLite uses an index for a filter of exactly { _id } and scans the whole collection for any
+ * other, and `events` grows with all traffic. Every read and write here names a single _id.
+ *
+ * A user's history is a numbered log like the send log's: entry n ("<n>:<userId>") holds the
+ * open chunk (the latest events, up to CHUNK_EVENTS) and references to the sealed chunks
+ * ("chunk:<userId>:<uuid>", written once, each with its time span, so a reader skips those
+ * outside its window). A change reads the last entry and inserts entry n+1; only one insert of
+ * an _id succeeds (FerretDB's conditional updates are not atomic), so of two concurrent changes
+ * one lands and the other reads again. A superseded entry is emptied, not deleted: a deleted
+ * _id could be inserted again by a writer that read an older entry, and its events would be
+ * lost. The head ("head:<userId>", a hint written after the entry) points near the last entry,
+ * and a reader walks forward from it.
+ *
+ * An event may be appended twice (a client retrying a post; the start-up migration racing new
+ * posts): readers count each event id once.
+ */
+
+/** Events in one chunk: bounds what a new entry copies and what a reader decodes per record. */
+const CHUNK_EVENTS = 100;
+/** Each lost race means another change landed for the same user. */
+const MAX_TRIES = 200;
+/** Entries walked past from a head left behind by writes that never finished. */
+const MAX_WALK = 1_000;
+/** Marks that events stored before histories existed were copied into them (EventRepository.migrateToHistory). */
+const MIGRATION_MARK = 'migrated:events';
+/** Users whose histories one call changes at once. */
+const USER_CONCURRENCY = 16;
+
+interface ChunkRef {
+  id: string;
+  first: Date;
+  last: Date;
+}
+
+interface Entry {
+  _id: string;
+  userId: string;
+  seq: number;
+  events: HistoryEvent[];
+  chunks: ChunkRef[];
+  /** Set by the retention purge: events before it are gone, also from chunks still referenced. */
+  purgedBefore?: Date;
+  /** Set once a later entry exists; its content is then dropped. */
+  superseded?: boolean;
+}
+
+interface Chunk {
+  _id: string;
+  userId: string;
+  events: HistoryEvent[];
+}
+
+interface Head {
+  _id: string;
+  seq: number;
+}
+
+type Stored = Entry | Chunk | Head;
+
+/** What a change makes of the last entry: the new entry's content and the chunks it seals; undefined for no change. */
+type Change = (last: Entry | null) => { entry: Omit<Entry, '_id' | 'userId' | 'seq'>; sealed: Chunk[]; dropped: string[] } | undefined;
+
+/** The one place events enter history records. */
+export function historyEventOf(event: { _id: string; name: string; timestamp: Date; properties: Record<string, unknown> }): HistoryEvent {
+  return { id: event._id, name: event.name, timestamp: event.timestamp, properties: event.properties };
+}
+
+/** The one place events leave history records. */
+function readEvent(stored: HistoryEvent): HistoryEvent {
+  return { id: stored.id, name: stored.name, timestamp: new Date(stored.timestamp), properties: stored.properties ?? {} };
+}
+
+function span(events: HistoryEvent[]): { first: Date; last: Date } {
+  const times = events.map((e) => e.timestamp.getTime());
+  return { first: new Date(Math.min(...times)), last: new Date(Math.max(...times)) };
+}
+
+/** Adds events to the open chunk, sealing it (and further chunks) each time it fills. */
+function appending(userId: string, added: HistoryEvent[]): Change {
+  return (last) => {
+    const open = last?.events ?? [];
+    const known = new Set(open.map((e) => e.id));
+    const fresh = added.filter((e) => !known.has(e.id));
+    if (fresh.length === 0) return undefined;
+    let events = [...open];
+    const sealed: Chunk[] = [];
+    for (const event of fresh) {
+      if (events.length >= CHUNK_EVENTS) {
+        sealed.push({ _id: `chunk:${userId}:${randomUUID()}`, userId, events });
+        events = [];
+      }
+      events.push(event);
+    }
+    const refs = sealed.map((c) => ({ id: c._id, ...span(c.events) }));
+    return { entry: { events, chunks: [...(last?.chunks ?? []), ...refs], ...(last?.purgedBefore && { purgedBefore: last.purgedBefore }) }, sealed, dropped: [] };
+  };
+}
+
+/** Forgets events before `before`: chunks entirely older are deleted, the rest filtered when read. */
+function purging(before: Date): Change {
+  return (last) => {
+    if (!last || (last.purgedBefore && last.purgedBefore >= before)) return undefined;
+    const kept = last.chunks.filter((c) => c.last >= before);
+    const dropped = last.chunks.filter((c) => c.last < before).map((c) => c.id);
+    return { entry: { events: last.events.filter((e) => e.timestamp >= before), chunks: kept, purgedBefore: before }, sealed: [], dropped };
+  };
+}
+
+async function inGroups<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}
+
+export class EventHistory {
+  constructor(private readonly connection: Connection) {}
+
+  private get records() {
+    return this.connection.collection<Stored>('event_history');
+  }
+
+  private async byId<T extends Stored>(id: string): Promise<T | null> {
+    return (await this.records.findOne({ _id: id })) as T | null;
+  }
+
+  /** Adds user events to their users' histories; events without a user are skipped. */
+  async append(events: Array<Parameters<typeof historyEventOf>[0] & { userId?: string }>): Promise<void> {
+    const byUser = new Map<string, HistoryEvent[]>();
+    for (const event of events) {
+      if (event.userId === undefined) continue;
+      const list = byUser.get(event.userId) ?? [];
+      list.push(historyEventOf(event));
+      byUser.set(event.userId, list);
+    }
+    await inGroups([...byUser], USER_CONCURRENCY, ([userId, added]) => this.change(userId, appending(userId, added)));
+  }
+
+  /** Whether events stored before histories existed were copied into them. */
+  async migrated(): Promise<boolean> {
+    return (await this.byId(MIGRATION_MARK)) !== null;
+  }
+
+  /** Several processes may finish the migration at once: the first mark stands. */
+  async markMigrated(): Promise<void> {
+    await this.insertOnce({ _id: MIGRATION_MARK, seq: 0 });
+  }
+
+  /** Forgets a user's events that happened before `before`. */
+  async purge(userId: string, before: Date): Promise<void> {
+    await this.change(userId, purging(before));
+  }
+
+  /** The user's events that happened at or after `since` (ms since the epoch), in no particular order. */
+  async since(userId: string, since: number): Promise<HistoryEvent[]> {
+    const last = await this.last(userId);
+    if (!last) return [];
+    const chunks = await Promise.all(last.chunks.filter((c) => c.last.getTime() >= since).map((c) => this.chunkEvents(c)));
+    const floor = Math.max(since, last.purgedBefore?.getTime() ?? -Infinity);
+    return [...last.events.map(readEvent), ...chunks.flat()].filter((e) => e.timestamp.getTime() >= floor);
+  }
+
+  /** The user's latest `limit` events, latest first, each once. */
+  async recent(userId: string, limit: number): Promise<HistoryEvent[]> {
+    const last = await this.last(userId);
+    if (!last) return [];
+    const floor = last.purgedBefore?.getTime() ?? -Infinity;
+    const byId = new Map(last.events.map((e) => [e.id, readEvent(e)]));
+    const latestFirst = (events: HistoryEvent[]) => [...events].sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime());
+    const kept = () => latestFirst([...byId.values()].filter((e) => e.timestamp.getTime() >= floor));
+    // Chunks latest first, until the next one ends before the limit-th latest event found.
+    for (const ref of [...last.chunks].sort((a, b) => b.last.getTime() - a.last.getTime())) {
+      const found = kept();
+      if (found.length >= limit && found[limit - 1].timestamp >= ref.last) break;
+      for (const e of await this.chunkEvents(ref)) if (!byId.has(e.id)) byId.set(e.id, e);
+    }
+    return kept().slice(0, limit);
+  }
+
+  private async chunkEvents(ref: ChunkRef): Promise<HistoryEvent[]> {
+    // A chunk is deleted only once all its events passed the retention horizon, after the
+    // entry that dropped it landed; a reader of the entry before sees the same as of after.
+    const chunk = await this.byId<Chunk>(ref.id);
+    return chunk ? chunk.events.map(readEvent) : [];
+  }
+
+  /** Decides on the last entry and appends the entry decided, deciding again on a lost race. */
+  private async change(userId: string, decide: Change): Promise<void> {
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      const last = await this.last(userId);
+      const decided = decide(last);
+      if (!decided) return;
+      if (decided.sealed.length > 0) await this.records.insertMany(decided.sealed);
+      const seq = (last?.seq ?? -1) + 1;
+      if (await this.insertOnce({ _id: `${seq}:${userId}`, userId, seq, ...decided.entry })) {
+        // A reader without a head starts at entry 0, so a new history costs no head (an upsert, FerretDB's slowest write).
+        // $max: a head moved by a later change stays there. Not atomic on FerretDB, which only makes it staler.
+        if (seq > 0) await this.records.updateOne({ _id: `head:${userId}` }, { $max: { seq } }, { upsert: true });
+        await Promise.all([
+          ...(last ? [this.records.replaceOne({ _id: last._id }, { userId, seq: last.seq, events: [], chunks: [], superseded: true })] : []),
+          ...decided.dropped.map((id) => this.records.deleteOne({ _id: id })),
+        ]);
+        return;
+      }
+      await Promise.all(decided.sealed.map((c) => this.records.deleteOne({ _id: c._id })));
+    }
+    throw new Error(`could not change the event history of user ${userId}: ${MAX_TRIES} concurrent changes won the race`);
+  }
+
+  /** False when a document with its _id exists already. */
+  private async insertOnce(record: Stored): Promise<boolean> {
+    try {
+      await this.records.insertOne(record);
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * The user's last entry, or null when the history is empty. The head points at or before it
+   * (it is written after its entry), so the reader walks forward from there while a next entry
+   * exists; a superseded entry always has one, even if it was not there when first looked at.
+   */
+  private async last(userId: string): Promise<Entry | null> {
+    const head = await this.byId<Head>(`head:${userId}`);
+    const entry = (seq: number) => this.byId<Entry>(`${seq}:${userId}`);
+    let [found, next] = await Promise.all([entry(head?.seq ?? 0), entry((head?.seq ?? 0) + 1)]);
+    if (!found) return null;
+    for (let walked = 0; next || found.superseded; walked++) {
+      if (walked === MAX_WALK) throw new Error(`the event history of user ${userId} ends more than ${MAX_WALK} entries after its head`);
+      if (next) found = next;
+      next = await entry(found.seq + 1);
+    }
+    return found;
+  }
+}
