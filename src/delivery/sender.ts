@@ -18,6 +18,8 @@ export interface SendContext {
   secrets: string[];
   /** The Authorization header value from the destination's auth, never logged or stored. */
   authorization?: string;
+  /** The destination's headers, under the request's own; never stored with a delivery. */
+  headers?: Record<string, string>;
   /** The whole attempt's deadline: connecting, sending, and reading the full response. */
   timeoutMs: number;
   /** Aborts the attempt when its activity is cancelled. */
@@ -83,6 +85,7 @@ export class WebhookSender {
         headers: {
           'user-agent': 'Hookway/0.1',
           ...(request.body !== undefined && { 'content-type': 'application/json' }),
+          ...context.headers,
           ...request.headers,
           ...(context.authorization && { authorization: context.authorization }),
           'webhook-id': context.webhookId,

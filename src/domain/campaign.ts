@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { campaignScheduleSchema } from './campaign-schedule';
 import { conditionFields, type Condition } from './condition';
 import { conditionSchema, fieldPathSchema } from './condition-schema';
-import { looksLikeCredential } from './credential-headers';
+import { looksLikeCredential } from './redaction';
 import { parseDuration, parseOffset } from './duration';
 import { destinationIdSchema } from './destination';
 import { eventNameSchema } from './event';
