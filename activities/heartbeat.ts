@@ -5,10 +5,11 @@ const HEARTBEAT_EVERY_MS = 5_000;
 
 /**
  * Runs `work` while heartbeating, so that an attempt whose worker was killed is retried
- * after the heartbeat timeout instead of its whole start-to-close timeout. Called outside an
- * activity (directly, as a test does), it just runs `work`.
+ * after the heartbeat timeout instead of its whole start-to-close timeout, and a cancellation
+ * (which reaches an activity with a heartbeat's answer) aborts `work` through the signal.
+ * Called outside an activity (directly, as a test does), it just runs `work`.
  */
-export async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
+export async function whileHeartbeating<T>(work: (cancelled?: AbortSignal) => Promise<T>): Promise<T> {
   let context: Context;
   try {
     context = Context.current();
@@ -17,7 +18,7 @@ export async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
   }
   const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
-    return await work();
+    return await work(context.cancellationSignal);
   } finally {
     clearInterval(timer);
   }

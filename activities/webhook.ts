@@ -130,7 +130,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
   }
 
   /** One attempt at a stored delivery; Temporal calls it again after the delay it asks for. */
-  async function attemptDelivery(input: { deliveryId: string }): Promise<WebhookResponse> {
+  async function attemptDelivery(input: { deliveryId: string }, cancelled?: AbortSignal): Promise<WebhookResponse> {
     const delivery = await deps.deliveries.get(input.deliveryId);
     if (!delivery?.request) throw ApplicationFailure.nonRetryable(`delivery ${input.deliveryId} has no stored request`, TEMPLATE_FAILED);
     const last = delivery.attempts.at(-1);
@@ -143,7 +143,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
     const at = new Date();
     let outcome: SendOutcome;
     try {
-      outcome = await deps.sender.send(delivery.request, context);
+      outcome = await deps.sender.send(delivery.request, { ...context, cancelled });
     } finally {
       if (slot && destination) await deps.destinations.releaseSlot(slot, holder);
     }
@@ -220,7 +220,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
     },
 
     /** One attempt; it heartbeats, so an attempt lost with its worker is retried within seconds. */
-    deliverWebhook: (input: { deliveryId: string }): Promise<WebhookResponse> => whileHeartbeating(() => attemptDelivery(input)),
+    deliverWebhook: (input: { deliveryId: string }): Promise<WebhookResponse> => whileHeartbeating((cancelled) => attemptDelivery(input, cancelled)),
 
     /** Called by a workflow once a delivery has failed for good. */
     async markDeliveryFailed(input: { deliveryId: string; retryBase: number; error: string }): Promise<void> {

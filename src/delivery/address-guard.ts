@@ -35,6 +35,8 @@ const REFUSED: ReadonlyArray<{ kind: string; family: IpVersion; ranges: Range[] 
   },
   { kind: 'a link-local address', family: 'ipv6', ranges: [['fe80::', 10]] },
   { kind: 'a multicast address', family: 'ipv6', ranges: [['ff00::', 8]] },
+  // Local-use NAT64 (RFC 8215) translates to IPv4 hosts of the operator's own network.
+  { kind: 'a local-use NAT64 address', family: 'ipv6', ranges: [['64:ff9b:1::', 48]] },
 ];
 
 const REFUSED_LISTS = REFUSED.map(({ kind, family, ranges }) => {
@@ -136,16 +138,21 @@ function familyOf(ip: string): IpVersion {
 }
 
 /**
- * The IPv4 address carried by an IPv4-mapped (::ffff:a.b.c.d) or NAT64
- * (64:ff9b::/96) IPv6 address: connecting to either reaches that IPv4 host.
+ * The IPv4 address an IPv6 address carries when connecting to it reaches that IPv4 host:
+ * IPv4-mapped (::ffff:a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d), IPv4-compatible
+ * (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:aabb:ccdd::, the IPv4 in groups 1-2).
  */
 function embeddedIpv4(ip: string): string | undefined {
   if (!net.isIPv6(ip)) return undefined;
   const groups = ipv6Groups(ip);
-  const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
-  const nat64 = groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((g) => g === 0);
-  if (!mapped && !nat64) return undefined;
-  return [groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff].join('.');
+  const zero = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
+  const dotted = (high: number, low: number) => [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+  if (groups[0] === 0x2002) return dotted(groups[1], groups[2]);
+  const mapped = zero(0, 5) && groups[5] === 0xffff;
+  const translated = zero(0, 4) && groups[4] === 0xffff && groups[5] === 0;
+  const compatible = zero(0, 6) && (groups[6] !== 0 || groups[7] > 1); // :: and ::1 are their own kinds
+  const nat64 = groups[0] === 0x64 && groups[1] === 0xff9b && zero(2, 6);
+  return mapped || translated || compatible || nat64 ? dotted(groups[6], groups[7]) : undefined;
 }
 
 /** The eight 16-bit groups of a valid IPv6 address. */

@@ -3,10 +3,12 @@ import { DEFAULT_RETRY_DELAYS } from '../domain/destination';
 import { renderRequest, type RenderedRequest, type RequestTemplate } from '../domain/template';
 import type { SendContext } from './sender';
 
-/** A webhook step's request, rendered; the destination contributes its URL and default headers. */
+/**
+ * A webhook step's request, rendered under the destination's URL. The destination's headers,
+ * like its auth, are added when sending (SendContext), so they are never stored with a delivery.
+ */
 export function composeRequest(template: RequestTemplate, scope: object, destination: DestinationRecord | undefined): RenderedRequest {
-  const rendered = renderRequest(template, scope, destination?.config.url);
-  return { ...rendered, headers: { ...destination?.config.headers, ...rendered.headers } };
+  return renderRequest(template, scope, destination?.config.url);
 }
 
 function authorization(destination: DestinationRecord | undefined): string | undefined {
@@ -22,14 +24,8 @@ export function deliveryPolicy(destination: DestinationRecord | undefined, defau
     webhookId,
     secrets: destination ? activeSecrets(destination, now) : [],
     authorization: authorization(destination),
+    headers: destination?.config.headers ?? {},
     timeoutMs: destination?.config.timeoutMs ?? defaultTimeoutMs,
   };
   return { context, retryDelays: destination?.config.retryDelays ?? DEFAULT_RETRY_DELAYS };
-}
-
-const SENSITIVE_HEADER = /authorization|cookie|token|secret|key|signature|password/i;
-
-/** Headers as the API shows them: values of credential-like headers are hidden. */
-export function redactHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SENSITIVE_HEADER.test(k) ? '[redacted]' : v]));
 }

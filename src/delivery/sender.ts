@@ -18,7 +18,12 @@ export interface SendContext {
   secrets: string[];
   /** The Authorization header value from the destination's auth, never logged or stored. */
   authorization?: string;
+  /** The destination's headers, under the request's own; never stored with a delivery. */
+  headers?: Record<string, string>;
+  /** The whole attempt's deadline: connecting, sending, and reading the full response. */
   timeoutMs: number;
+  /** Aborts the attempt when its activity is cancelled. */
+  cancelled?: AbortSignal;
 }
 
 export type SendOutcome =
@@ -39,7 +44,8 @@ function flatHeaders(headers: Record<string, unknown>): Record<string, string> {
 /**
  * Makes one HTTP attempt of a webhook, signed per Standard Webhooks, through the SSRF guard
  * (the host is resolved once and the connection goes to the checked address), never
- * following redirects. Never throws: every way it can end is a SendOutcome.
+ * following redirects. Every way it can end is a SendOutcome; it throws only the caller's
+ * cancellation reason, once `cancelled` aborts it.
  */
 export class WebhookSender {
   private readonly http: AxiosInstance;
@@ -51,6 +57,9 @@ export class WebhookSender {
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
       maxContentLength: MAX_RESPONSE_BYTES,
+      // An environment proxy (HTTP_PROXY, HTTPS_PROXY) would receive the request instead of the
+      // target, and the guard would check only the proxy's address: webhooks never use one.
+      proxy: false,
       // Own agents: a kept-alive socket skips `lookup`, so webhook sends must never share a pool
       // with connections that other code opened without the guard.
       httpAgent: new http.Agent({ keepAlive: true, lookup: guardedLookup(policy) }),
@@ -63,16 +72,20 @@ export class WebhookSender {
     const elapsed = () => Math.round(performance.now() - started);
     const timestamp = Math.floor(Date.now() / 1000);
     const body = request.body ?? '';
+    // axios's own `timeout` measures idle time: a receiver dripping a byte at a time would hold the attempt for ever.
+    const deadline = AbortSignal.timeout(context.timeoutMs);
+    const signal = context.cancelled ? AbortSignal.any([deadline, context.cancelled]) : deadline;
     try {
       checkLiteralHost(new URL(request.url), this.policy);
       const response = await this.http.request<string>({
         method: request.method,
         url: request.url,
         data: request.body,
-        timeout: context.timeoutMs,
+        signal,
         headers: {
           'user-agent': 'Hookway/0.1',
           ...(request.body !== undefined && { 'content-type': 'application/json' }),
+          ...context.headers,
           ...request.headers,
           ...(context.authorization && { authorization: context.authorization }),
           'webhook-id': context.webhookId,
@@ -89,11 +102,12 @@ export class WebhookSender {
       };
     } catch (err) {
       const latencyMs = elapsed();
+      if (context.cancelled?.aborted) throw context.cancelled.reason;
       const cause = axios.isAxiosError(err) ? (err.cause ?? err) : err;
       if (cause instanceof AddressRefusedError || err instanceof AddressRefusedError) {
         return { kind: 'error', errorClass: 'address_refused', message: (cause as Error).message, latencyMs };
       }
-      if (axios.isAxiosError(err) && (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT')) {
+      if (deadline.aborted || (axios.isAxiosError(err) && (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT'))) {
         return { kind: 'error', errorClass: 'timeout', message: `no answer within ${context.timeoutMs} ms`, latencyMs };
       }
       const code = axios.isAxiosError(err) ? err.code : undefined;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { campaignScheduleSchema } from './campaign-schedule';
 import { conditionFields, type Condition } from './condition';
 import { conditionSchema, fieldPathSchema } from './condition-schema';
+import { looksLikeCredential } from './redaction';
 import { parseDuration, parseOffset } from './duration';
 import { destinationIdSchema } from './destination';
 import { eventNameSchema } from './event';
@@ -35,13 +36,33 @@ const templateRecord = z.record(z.string(), z.string().max(MAX_TEMPLATE)).superR
   }
 });
 
+// The scheme must be written out: a template that renders the whole URL could send anywhere.
+const stepUrlSchema = z
+  .string()
+  .min(1)
+  .max(2048)
+  .regex(/^https?:\/\//i, 'must start with http:// or https:// (other schemes and a templated scheme are not allowed)');
+
+/** A literal credential in a step would sit in every journey's history; it belongs in a destination's auth or headers. */
+const stepHeadersSchema = templateRecord.superRefine((headers, ctx) => {
+  for (const [name, value] of Object.entries(headers)) {
+    if (looksLikeCredential(name) && !value.includes('{{')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'looks like a credential; put it in a destination ("auth" or "headers") and name the destination here',
+      });
+    }
+  }
+});
+
 const requestSchema = z
   .strictObject({
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-    url: z.string().min(1).max(2048).optional(),
+    url: stepUrlSchema.optional(),
     destination: destinationIdSchema.optional(),
     path: z.string().max(2048).optional(),
-    headers: templateRecord.optional(),
+    headers: stepHeadersSchema.optional(),
     query: templateRecord.optional(),
     body: z
       .json()

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { secretProblem } from './signing-secret';
 import { parseDuration } from './duration';
+import { REDACTED, redactUrl } from './redaction';
 
 /**
  * Delays between attempts of one webhook: the first attempt is immediate, so this default
@@ -76,3 +77,24 @@ export const destinationCreateSchema = destinationConfigSchema.extend({
 
 export type DestinationConfig = z.infer<typeof destinationConfigSchema>;
 export type DestinationCreate = z.infer<typeof destinationCreateSchema>;
+
+/**
+ * The configuration a PUT stores. A PUT may send back what GET showed: the shown URL and hidden
+ * header values keep the stored ones, and an omitted "auth" keeps the stored auth. All three
+ * only while the origin stays: credentials meant for one host must never go to another, so a
+ * new origin drops them unless the same request supplies them.
+ */
+export function replacedConfig(current: DestinationConfig, next: DestinationConfig, authGiven: boolean): DestinationConfig {
+  const url = next.url === redactUrl(current.url) ? current.url : next.url;
+  const sameOrigin = new URL(url).origin === new URL(current.url).origin;
+  const kept = (name: string) => (sameOrigin ? current.headers[name] : undefined);
+  const headers = Object.fromEntries(
+    Object.entries(next.headers).flatMap(([name, value]) => {
+      const stored = value === REDACTED ? kept(name) : value;
+      return stored === undefined ? [] : [[name, stored]];
+    }),
+  );
+  const { auth: _given, ...rest } = next;
+  const auth = authGiven ? next.auth : sameOrigin ? current.auth : undefined;
+  return { ...rest, url, headers, ...(auth && { auth }) };
+}

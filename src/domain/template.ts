@@ -8,6 +8,27 @@ import { FORBIDDEN_KEYS, readPath } from './paths';
 
 const handlebars = Handlebars.create();
 
+/** Longest output a template leaf may render; values can make a small template large. */
+export const MAX_RENDERED_BYTES = 256 * 1024;
+
+const BUDGET_PROBLEM = `the rendered output passes its budget of ${MAX_RENDERED_BYTES} bytes; rendering stopped`;
+
+// Only #each repeats its block, so it is where a render can grow without bound: an 8 KiB
+// template looping over a large array could build hundreds of megabytes before any size
+// check. Each loop's output is part of the leaf's output, so a loop that passes the budget
+// stops the render at once.
+const builtInEach = handlebars.helpers.each;
+handlebars.registerHelper('each', function (this: unknown, context: unknown, options: Handlebars.HelperOptions) {
+  let length = 0;
+  const fn = (item: unknown, itemOptions?: Handlebars.RuntimeOptions) => {
+    const output = options.fn(item, itemOptions);
+    length += output.length;
+    if (length > MAX_RENDERED_BYTES) throw new Error(BUDGET_PROBLEM);
+    return output;
+  };
+  return builtInEach.call(this, context, { ...options, fn });
+});
+
 // knownHelpersOnly turns an unknown helper into a compile error at save time.
 const COMPILE_OPTIONS: CompileOptions = { strict: true, noEscape: true, knownHelpersOnly: true };
 
@@ -106,11 +127,14 @@ function renderString(source: string, scope: object, path: string): string {
     if (compiled.size >= COMPILED_CACHE_LIMIT) compiled.clear();
     compiled.set(source, template);
   }
+  let output: string;
   try {
-    return template(scope);
+    output = template(scope);
   } catch (err) {
     throw new TemplateError(path, firstLine(err));
   }
+  if (output.length > MAX_RENDERED_BYTES) throw new TemplateError(path, BUDGET_PROBLEM);
+  return output;
 }
 
 function renderJson(value: Json, scope: object, path: string): Json {
@@ -132,25 +156,55 @@ function renderRecord(record: Record<string, string> | undefined, scope: object,
   return Object.fromEntries(Object.entries(record ?? {}).map(([k, v]) => [k, renderString(v, scope, `${path}.${k}`)]));
 }
 
-/** Longest rendered body that is sent; values can make a small template large. */
-export const MAX_RENDERED_BODY_BYTES = 256 * 1024;
+/** The scope with every string encoded as one URL path segment ("../a?b" becomes "..%2Fa%3Fb"). */
+function segmentEncoded(value: unknown): unknown {
+  if (typeof value === 'string') return encodeURIComponent(value);
+  if (Array.isArray(value)) return value.map(segmentEncoded);
+  if (value === null || typeof value !== 'object') return value;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return encodeURIComponent(String(value));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, segmentEncoded(v)]));
+}
 
-function targetUrl(template: RequestTemplate, scope: object, baseUrl: string | undefined): string {
-  if (template.url !== undefined) return renderString(template.url, scope, 'url');
-  if (baseUrl === undefined) throw new TemplateError('destination', 'the request names no url and no destination');
-  const path = renderString(template.path ?? '', scope, 'path');
-  return path ? `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}` : baseUrl;
+const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
+
+/**
+ * The destination's URL with a rendered `path` under it. The request carries the destination's
+ * credentials, so it must stay under the destination's origin and path: values arrive encoded
+ * as one segment each, a "." or ".." segment is refused, and the result is checked.
+ */
+function destinationUrl(baseUrl: string, renderedPath: string): URL {
+  const base = new URL(baseUrl);
+  const [pathAndQuery] = renderedPath.split('#');
+  const [path, query = ''] = pathAndQuery.split(/\?(.*)/s);
+  if (path.split('/').some((segment) => DOT_SEGMENT.test(segment))) {
+    throw new TemplateError('path', `"${renderedPath}" holds a "." or ".." segment, which would leave the destination's path`);
+  }
+  const url = new URL(base);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  if (path) url.pathname = `${prefix}/${path.replace(/^\/+/, '')}`;
+  for (const [key, value] of new URLSearchParams(query)) url.searchParams.append(key, value);
+  if (url.origin !== base.origin || (url.pathname !== base.pathname && !url.pathname.startsWith(`${prefix}/`))) {
+    throw new TemplateError('path', `"${renderedPath}" leads out of the destination ${base.origin}${base.pathname}`);
+  }
+  return url;
+}
+
+function targetUrl(template: RequestTemplate, scope: object, baseUrl: string | undefined): URL {
+  if (template.url === undefined) {
+    if (baseUrl === undefined) throw new TemplateError('destination', 'the request names no url and no destination');
+    return destinationUrl(baseUrl, renderString(template.path ?? '', segmentEncoded(scope) as object, 'path'));
+  }
+  const rendered = renderString(template.url, scope, 'url');
+  try {
+    return new URL(rendered);
+  } catch {
+    throw new TemplateError('url', `"${rendered}" is not a valid URL`);
+  }
 }
 
 /** Renders a request; `baseUrl` is the destination's URL when the template names one. */
 export function renderRequest(template: RequestTemplate, scope: object, baseUrl?: string): RenderedRequest {
-  const rendered = targetUrl(template, scope, baseUrl);
-  let url: URL;
-  try {
-    url = new URL(rendered);
-  } catch {
-    throw new TemplateError(template.url !== undefined ? 'url' : 'path', `"${rendered}" is not a valid URL`);
-  }
+  const url = targetUrl(template, scope, baseUrl);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TemplateError('url', `protocol ${url.protocol} is not allowed; use http or https`);
   }
@@ -163,8 +217,8 @@ export function renderRequest(template: RequestTemplate, scope: object, baseUrl?
     if (/[\r\n\0]/.test(value)) throw new TemplateError(`headers.${name}`, 'the rendered value contains a line break or NUL, which a header cannot carry');
   }
   const body = template.body === undefined ? undefined : JSON.stringify(renderJson(template.body, scope, 'body'));
-  if (body !== undefined && Buffer.byteLength(body) > MAX_RENDERED_BODY_BYTES) {
-    throw new TemplateError('body', `the rendered body is larger than ${MAX_RENDERED_BODY_BYTES} bytes`);
+  if (body !== undefined && Buffer.byteLength(body) > MAX_RENDERED_BYTES) {
+    throw new TemplateError('body', `the rendered body is larger than ${MAX_RENDERED_BYTES} bytes`);
   }
   return { method: template.method, url: url.toString(), headers, body };
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DestinationRepository } from '../db/destinations';
 import type { ProfileRepository } from '../db/profiles';
-import { composeRequest, deliveryPolicy, redactHeaders } from '../delivery/compose';
+import { composeRequest, deliveryPolicy } from '../delivery/compose';
 import type { WebhookSender } from '../delivery/sender';
 import type { Campaign } from '../domain/campaign';
 import type { Properties } from '../domain/event';
+import { redactRequest } from '../domain/redaction';
 import { journeyScope } from '../domain/scope';
 import { TemplateError } from '../domain/template';
 
@@ -47,7 +48,7 @@ export async function testSend(deps: TestSendDeps, campaign: Campaign, userId: s
     const webhookId = `msg_test_${randomUUID()}`;
     const { context } = deliveryPolicy(destination ?? undefined, deps.defaultTimeoutMs, webhookId, new Date());
     const outcome = await deps.sender.send(request, context);
-    const sent = { webhookId, ...request, headers: redactHeaders(request.headers) };
+    const sent = { webhookId, ...redactRequest(request, destination?.config.headers) };
     results.push(
       outcome.kind === 'response'
         ? { stepId: step.id, request: sent, response: { status: outcome.status, headers: outcome.headers, body: outcome.body.slice(0, EXCERPT_CHARS) }, latencyMs: outcome.latencyMs }

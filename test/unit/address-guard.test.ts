@@ -31,13 +31,22 @@ describe('AddressPolicy', () => {
     ['::ffff:7f00:1', /embeds 127\.0\.0\.1, which is a loopback/],
     ['64:ff9b::a00:1', /embeds 10\.0\.0\.1, which is a private/],
     ['64:ff9b::169.254.169.254', /embeds 169\.254\.169\.254/],
+    ['64:ff9b:1::a00:1', /local-use NAT64/],
+    ['64:ff9b:1:ffff::5db8:d822', /local-use NAT64/],
+    ['2002:7f00:1::', /^2002:7f00:1:: embeds 127\.0\.0\.1, which is a loopback address$/],
+    ['2002:a9fe:a9fe::1', /embeds 169\.254\.169\.254, which is a link-local/],
+    ['2002:c0a8:101:1::1', /embeds 192\.168\.1\.1, which is a private/],
+    ['::ffff:0:7f00:1', /embeds 127\.0\.0\.1, which is a loopback/],
+    ['::ffff:0:10.1.2.3', /embeds 10\.1\.2\.3, which is a private/],
+    ['::127.0.0.1', /embeds 127\.0\.0\.1, which is a loopback/],
+    ['::a9fe:a9fe', /embeds 169\.254\.169\.254/],
     ['localhost', /not an IP address/],
   ];
   for (const [ip, reason] of refused) {
     it(`refuses ${ip}`, () => assert.match(strict.refusalReason(ip) ?? 'allowed', reason));
   }
 
-  for (const ip of ['93.184.216.34', '2606:4700::1111', '::ffff:93.184.216.34', '64:ff9b::5db8:d822', '172.32.0.1']) {
+  for (const ip of ['93.184.216.34', '2606:4700::1111', '::ffff:93.184.216.34', '64:ff9b::5db8:d822', '172.32.0.1', '2002:5db8:d822::1', '::ffff:0:5db8:d822']) {
     it(`allows public address ${ip}`, () => assert.equal(strict.refusalReason(ip), undefined));
   }
 

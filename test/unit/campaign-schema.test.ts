@@ -38,6 +38,25 @@ function changed(edit: (c: any) => void): unknown {
 }
 
 describe('campaignSchema', () => {
+  for (const url of ['file:///etc/passwd', 'ftp://example.com/x', 'javascript:alert(1)', '{{user.properties.url}}']) {
+    it(`refuses the webhook url "${url}", naming the field`, () => {
+      assert.deepEqual(issues(changed((c) => (c.steps[1].request.url = url))), [
+        'steps.1.request.url: must start with http:// or https:// (other schemes and a templated scheme are not allowed)',
+      ]);
+    });
+  }
+
+  it('refuses a literal credential header in a step and points to destinations', () => {
+    const found = issues(changed((c) => (c.steps[1].request.headers = { Authorization: 'Bearer sk_live_1', 'X-Api-Key': 'k', 'X-Tier': 'gold' })));
+    assert.equal(found.length, 2);
+    assert.match(found[0], /^steps\.1\.request\.headers\.Authorization: looks like a credential; put it in a destination/);
+    assert.match(found[1], /^steps\.1\.request\.headers\.X-Api-Key: looks like a credential/);
+  });
+
+  it('accepts a credential-named header whose value is read from the user', () => {
+    assert.equal(campaignSchema.safeParse(changed((c) => (c.steps[1].request.headers = { 'X-Device-Token': '{{user.properties.pushToken}}' }))).success, true);
+  });
+
   it('accepts a complete campaign and defaults the method to POST', () => {
     const parsed = campaignSchema.parse(campaign());
     const step = parsed.steps[1];

@@ -22,4 +22,18 @@ describe('the logger', () => {
     assert.match(line, /key_visible/);
     assert.match(line, /\[redacted\]/);
   });
+
+  it('hides every header value and the query values of a URL, at the top level and one object down', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', 'test', new Writable({ write: (chunk, _enc, done) => void (lines.push(String(chunk)), done()) }));
+    const headers = { 'X-Auth': 's-x-auth', 'X-Access': 's-x-access', 'Api-Credential': 's-api-credential', 'X-Session': 's-x-session' };
+    logger.info({ headers, url: 'https://api.example.com/hook?token=s-query-token', destination: { headers, url: 'https://h.example/p?sig=s-sig&a=1' } }, 'a line');
+    const line = JSON.parse(lines.join(''));
+    for (const secret of ['s-x-auth', 's-x-access', 's-api-credential', 's-x-session', 's-query-token', 's-sig']) {
+      assert.ok(!JSON.stringify(line).includes(secret), `${secret} was logged`);
+    }
+    assert.deepEqual(Object.keys(line.headers), Object.keys(headers), 'header names stay visible');
+    assert.equal(line.url, 'https://api.example.com/hook?token=[redacted]');
+    assert.equal(line.destination.url, 'https://h.example/p?sig=[redacted]&a=[redacted]');
+  });
 });

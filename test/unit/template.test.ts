@@ -119,6 +119,71 @@ describe('renderRequest URL, query and headers', () => {
   }
 });
 
+describe('renderRequest path under a destination', () => {
+  const DESTINATION = 'https://api.example.com/v2?account=7';
+  const withId = (id: string) => ({ ...scope, event: { ...scope.event, properties: { id } } });
+  const renderPath = (path: string, id: string) => new URL(renderRequest({ method: 'POST', destination: 'd', path }, withId(id), DESTINATION).url);
+
+  const hostile: Array<[string, string]> = [
+    ['../../admin/users', '/v2/orders/..%2F..%2Fadmin%2Fusers'],
+    ['%2e%2e/', '/v2/orders/%252e%252e%2F'],
+    ['..\\admin', '/v2/orders/..%5Cadmin'],
+    ['ok?role=admin#', '/v2/orders/ok%3Frole%3Dadmin%23'],
+    ['a b/ü', '/v2/orders/a%20b%2F%C3%BC'],
+  ];
+  for (const [id, pathname] of hostile) {
+    it(`places "${id}" as one segment under the destination's path`, () => {
+      const url = renderPath('/orders/{{event.properties.id}}', id);
+      assert.deepEqual([url.origin, url.pathname, [...url.searchParams]], ['https://api.example.com', pathname, [['account', '7']]]);
+    });
+  }
+
+  for (const id of ['..', '.']) {
+    it(`refuses the value "${id}" as a whole segment, as a template error at path`, () => {
+      const err = templateError(() => renderPath('/orders/{{event.properties.id}}', id));
+      assert.equal(err.path, 'path');
+      assert.match(err.message, /"\.?" or "\.\." segment|would leave the destination/);
+    });
+  }
+
+  it("keeps the author's own query string and the destination's", () => {
+    const url = renderPath('orders/{{event.properties.id}}?expand=lines', 'o-1');
+    assert.equal(url.toString(), 'https://api.example.com/v2/orders/o-1?account=7&expand=lines');
+  });
+
+  it("refuses a literal path that climbs out of the destination's path", () => {
+    const err = templateError(() => renderPath('/../admin/{{event.properties.id}}', 'x'));
+    assert.equal(err.path, 'path');
+  });
+});
+
+describe('renderRequest output budget', () => {
+  // The shape of the exploding render from issue 14: every item repeats a large profile value.
+  const exploding = {
+    ...scope,
+    user: { id: 'u-1', properties: { name: 'n'.repeat(2_000) } },
+    event: { ...scope.event, properties: { items: Array.from({ length: 5_000 }, (_, i) => i) } },
+  };
+  const LOOP = '{{#each event.properties.items}}{{../user.properties.name}}{{/each}}';
+
+  for (const [where, template] of [
+    ['headers.X-List', { method: 'POST', url: URL_, headers: { 'X-List': LOOP } }],
+    ['query.list', { method: 'POST', url: URL_, query: { list: LOOP } }],
+    ['body.text', { method: 'POST', url: URL_, body: { text: LOOP } }],
+  ] as Array<[string, RequestTemplate]>) {
+    it(`stops a loop at ${where} once its output passes 256 KiB`, () => {
+      const err = templateError(() => renderRequest(template, exploding));
+      assert.equal(err.path, where);
+      assert.match(err.message, /passes its budget of 262144 bytes; rendering stopped/);
+    });
+  }
+
+  it('renders a loop whose output fits', () => {
+    const small = { ...exploding, event: { ...exploding.event, properties: { items: [1, 2, 3] } } };
+    assert.equal(renderRequest({ method: 'POST', url: URL_, headers: { 'X-List': LOOP } }, small).headers['X-List'].length, 6_000);
+  });
+});
+
 describe('templateProblem', () => {
   const problems: Array<[string, RegExp]> = [
     ['{{shout user.id}}', /unknown helper shout/],

@@ -2,10 +2,10 @@ import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import { DELIVERY_STATUSES, type DeliveryRecord, type DeliveryRepository } from '../../db/deliveries';
-import { redactHeaders } from '../../delivery/compose';
 import { campaignIdSchema } from '../../domain/campaign';
 import { dateTimeSchema } from '../../domain/date-time';
 import { destinationIdSchema } from '../../domain/destination';
+import { redactRequest } from '../../domain/redaction';
 import { startRedelivery } from '../../temporal/redeliveries';
 import { HttpError, parseInput } from '../http-errors';
 
@@ -24,7 +24,7 @@ const deliveryIdSchema = z.string().regex(/^msg_[A-Za-z0-9_-]{1,100}$/, 'must be
 
 function view(record: DeliveryRecord) {
   const { _id, request, ...rest } = record;
-  return { id: _id, ...rest, request: request && { ...request, headers: redactHeaders(request.headers) } };
+  return { id: _id, ...rest, request: request && redactRequest(request) };
 }
 
 export function deliveryRoutes(deps: { deliveries: DeliveryRepository; temporal: Client; taskQueue: string }): Router {

@@ -3,10 +3,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { DeliveryRepository } from '../../db/deliveries';
 import { DestinationExistsError, type DestinationRecord, type DestinationRepository } from '../../db/destinations';
-import { redactHeaders } from '../../delivery/compose';
 import { maskSecret } from '../../domain/signing-secret';
 import { dateTimeSchema } from '../../domain/date-time';
-import { destinationConfigSchema, destinationCreateSchema, destinationIdSchema } from '../../domain/destination';
+import { destinationConfigSchema, destinationCreateSchema, destinationIdSchema, replacedConfig } from '../../domain/destination';
+import { redactAllHeaders, redactUrl } from '../../domain/redaction';
 import { startRedelivery } from '../../temporal/redeliveries';
 import { HttpError, parseInput } from '../http-errors';
 
@@ -19,7 +19,8 @@ function view(record: DestinationRecord) {
   return {
     id: record._id,
     ...config,
-    headers: redactHeaders(config.headers),
+    url: redactUrl(config.url),
+    headers: redactAllHeaders(config.headers),
     auth: auth && (auth.type === 'basic' ? { type: 'basic', username: auth.username, password: HIDDEN } : { type: 'bearer', token: HIDDEN }),
     signingSecrets: record.secrets.map((s) => ({ hint: maskSecret(s.value), createdAt: s.createdAt, expiresAt: s.expiresAt })),
     state: record.state,
@@ -70,14 +71,14 @@ export function destinationRoutes(deps: {
     res.json(view(record));
   });
 
-  /** Replaces the configuration and re-enables the destination; an omitted "auth" keeps the current one. */
+  /** Replaces the configuration and re-enables the destination; see replacedConfig for what is kept. */
   router.put('/destinations/:id', async (req, res) => {
     const id = idParam(req.params.id);
     const config = parseInput(destinationConfigSchema, req.body, 'destination');
     const current = await deps.destinations.get(id);
     if (!current) throw notFound(id);
-    const keepAuth = (req.body as { auth?: unknown }).auth === undefined && current.config.auth;
-    const record = await deps.destinations.replaceConfig(id, keepAuth ? { ...config, auth: current.config.auth } : config);
+    const authGiven = (req.body as { auth?: unknown }).auth !== undefined;
+    const record = await deps.destinations.replaceConfig(id, replacedConfig(current.config, config, authGiven));
     if (!record) throw notFound(id);
     res.json(view(record));
   });
