@@ -24,15 +24,14 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const SCENARIOS: Scenario[] = [
   {
     name: 'worker-kill',
-    title: 'Worker killed with SIGKILL mid-sends and retries, then restarted',
+    title: 'Worker killed with SIGKILL mid-sends and retries, restarted by the supervisor',
     // Some sends fail, so retries are pending when the worker dies.
     flap: { ok: 4, error500: 1 },
     timeoutMs: 5_000,
     allowedStatuses: [202, 503],
     async inject(cluster) {
-      await cluster.stopPart('worker', 'kill');
-      await pause(1_000);
-      await cluster.startPart('worker');
+      // The supervisor starts it again, as `npm start` does.
+      await cluster.crashPart('worker');
     },
   },
   {
@@ -64,15 +63,24 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'gateway-kill',
-    title: 'Gateway killed with SIGKILL under load, then restarted',
+    title: 'Gateway killed with SIGKILL under load, restarted by the supervisor',
     flap: { ok: 1 },
     timeoutMs: 5_000,
     // Requests in flight when it dies, and those sent before it is back, get no answer.
     allowedStatuses: [202, 0, 503],
     async inject(cluster) {
-      await cluster.stopPart('gateway', 'kill');
-      await pause(1_000);
-      await cluster.startPart('gateway');
+      await cluster.crashPart('gateway');
+    },
+  },
+  {
+    name: 'worker-freeze',
+    title: 'Worker frozen with SIGSTOP for 15 s under load, then resumed',
+    flap: { ok: 4, error500: 1 },
+    timeoutMs: 5_000,
+    allowedStatuses: [202, 503],
+    async inject(cluster) {
+      // Longer than the workflow sandbox's deadlock timer: the wall clock jumps under a running workflow task.
+      await cluster.freezePart('worker', 15_000);
     },
   },
   {
