@@ -1,5 +1,7 @@
 // The five faults. Each runs while events arrive; it returns once the fault is over (the
 // part restarted), which is when the time to recover starts.
+import { spawn } from 'node:child_process';
+import os from 'node:os';
 import type { ChaosCluster } from './cluster';
 import type { FlapProfile } from './flaky-receiver';
 
@@ -16,10 +18,24 @@ export interface Scenario {
    * deadline, and the client sends the event again; the report still counts every status.
    */
   allowedStatuses: number[];
+  /** Left out of the short form in `npm test` (it would load a shared machine for too long). */
+  longFormOnly?: boolean;
   inject(cluster: ChaosCluster, outageMs: number): Promise<void>;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One busy process per core for `ms`: the stack's processes get a share of the CPU at best. */
+async function starveCpu(ms: number): Promise<void> {
+  const busy = Array.from({ length: os.availableParallelism() }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+  );
+  try {
+    await pause(ms);
+  } finally {
+    for (const child of busy) child.kill('SIGKILL');
+  }
+}
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -81,6 +97,38 @@ export const SCENARIOS: Scenario[] = [
     async inject(cluster) {
       // Longer than the workflow sandbox's deadlock timer: the wall clock jumps under a running workflow task.
       await cluster.freezePart('worker', 15_000);
+    },
+  },
+  {
+    name: 'gateway-freeze',
+    title: 'Gateway frozen with SIGSTOP under load, then resumed',
+    flap: { ok: 1 },
+    timeoutMs: 5_000,
+    // Posts sent while it is frozen wait, and those past the client's 15 s get no answer.
+    allowedStatuses: [202, 0, 503],
+    async inject(cluster, outageMs) {
+      await cluster.freezePart('gateway', outageMs);
+    },
+  },
+  {
+    name: 'ferretdb-freeze',
+    title: 'FerretDB frozen with SIGSTOP mid-journey, then resumed',
+    flap: { ok: 1 },
+    timeoutMs: 5_000,
+    allowedStatuses: [202, 503],
+    async inject(cluster, outageMs) {
+      await cluster.freezePart('ferretdb', outageMs);
+    },
+  },
+  {
+    name: 'cpu-starvation',
+    title: 'CPU starvation: a busy process on every core for 30 s under load',
+    flap: { ok: 1 },
+    timeoutMs: 5_000,
+    allowedStatuses: [202, 0, 503],
+    longFormOnly: true,
+    async inject() {
+      await starveCpu(30_000);
     },
   },
   {
