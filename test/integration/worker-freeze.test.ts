@@ -10,7 +10,7 @@ import type { ServiceProcess } from '../../src/embedded/service-process';
 import { stack, uniqueId } from '../support/stack';
 
 const WORKFLOWS = 4;
-const ROUNDS = 10;
+const ROUNDS = 8;
 const FREEZE_MS = 7_000;
 const FAILED = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED;
 
@@ -34,7 +34,7 @@ describe('a worker frozen under load', function () {
       name: 'spin-worker',
       script: path.join(__dirname, '../support/freeze/spin-worker.js'),
       env: { ...process.env, TEMPORAL_ADDRESS: stack().temporalAddress, TASK_QUEUE: taskQueue },
-      logFile: path.join(stack().dir, `${taskQueue}.log`),
+      logFile: path.join(process.env.SPIN_LOG_DIR ?? stack().dir, `${taskQueue}.log`),
       readyText: 'spin worker running',
     });
     const handles = await Promise.all(
