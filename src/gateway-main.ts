@@ -1,6 +1,7 @@
 // The gateway alone: `npm run gateway`. Scale out by running several behind a load balancer.
 import { loadConfig, mongoUri, resolveApiKey, temporalAddress } from './config';
 import { startGateway } from './gateway/start';
+import { SupervisionReport } from './gateway/supervision';
 import { createLogger } from './logger';
 import { stopOnSignal } from './shutdown';
 
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     network: config.network,
     logger,
     processMetrics: true,
+    supervision: SupervisionReport.fromParent(),
   });
   logger.info({ url: gateway.url }, 'gateway listening');
   stopOnSignal(logger, () => gateway.close());

@@ -34,12 +34,26 @@ export interface JourneyWorkerOptions {
  */
 export const CACHED_JOURNEYS = 1_000;
 
+/**
+ * The workflow sandbox's deadlock timer, off. The SDK runs each workflow activation in a `vm`
+ * context (microtaskMode 'afterEvaluate') with a wall-clock `timeout`, 5 s by default (the
+ * `isolateExecutionTimeout` option, passed through though not in the SDK's typings). When the
+ * process is frozen, starved of CPU or paused by the host during an activation, the timer fires
+ * on resume: the activation is terminated mid-microtask, which fails the workflow task and can
+ * leave Node's async-hook stack corrupted, crashing the whole worker ("async hook stack has
+ * become corrupted": nodejs/node#38503, temporalio/sdk-typescript#939). The longest timeout Node
+ * allows (the SDK's own debugMode value) removes that path; journey code is ours and has no
+ * unbounded loop, and a workflow task that never finishes still shows as timed out in Temporal.
+ */
+export const WORKFLOW_SANDBOX_OPTIONS = { isolateExecutionTimeout: '4294967295ms' };
+
 export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     maxCachedWorkflows: CACHED_JOURNEYS,
+    ...WORKFLOW_SANDBOX_OPTIONS,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
       repositories: opts.repositories,

@@ -16,7 +16,7 @@ import { PARKED_CAMPAIGN, PARKED_TRIGGER, runParked } from './parked';
 import { BenchReceiver } from './receiver';
 import { cpuTable, machine, markdownTable, rows, textTable, type BenchResults } from './report';
 import { freePort } from '../embedded/free-port';
-import { startBenchStack, startNodeProcess, type NodeProcess } from './stack';
+import { startBenchStack, startBenchProcess, type NodeProcess } from './stack';
 
 const TASK_QUEUE = 'hookway-bench';
 const FLOOR_TASK_QUEUE = 'bench-floor';
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   };
   const dist = path.resolve(__dirname, '..');
   const start = async (name: string, script: string, readyText: string) => {
-    const p = await startNodeProcess({ name, script: path.join(dist, script), env, dir, readyText, cpuProfileDir: options.cpuProfileDir });
+    const p = await startBenchProcess({ name, script: path.join(dist, script), env, dir, readyText, cpuProfileDir: options.cpuProfileDir });
     processes.push(p);
     pids.set(name, p.pid);
     return p;

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { startNodeProcess } from '../embedded/node-process';
 import { startFerretDb, startTemporalDevServer } from '../embedded/services';
 import type { ServiceProcess } from '../embedded/service-process';
 import { freePort } from '../embedded/free-port';
@@ -72,7 +72,7 @@ export interface NodeProcess {
  * `<dir>/logs/<name>.log`, and waits until it prints `readyText`. With `cpuProfileDir` it
  * writes a V8 CPU profile there when it stops.
  */
-export async function startNodeProcess(opts: {
+export async function startBenchProcess(opts: {
   name: string;
   script: string;
   env: NodeJS.ProcessEnv;
@@ -81,38 +81,18 @@ export async function startNodeProcess(opts: {
   cpuProfileDir?: string;
   timeoutMs?: number;
 }): Promise<NodeProcess> {
-  const logFile = path.join(opts.dir, 'logs', `${opts.name}.log`);
-  const log = createWriteStream(logFile, { flags: 'a' });
   const profile = opts.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfileDir, '--cpu-prof-name', `${opts.name}.cpuprofile`] : [];
   if (opts.cpuProfileDir) mkdirSync(opts.cpuProfileDir, { recursive: true });
-  const child = spawn(process.execPath, [...profile, opts.script], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.stderr!.pipe(log);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${opts.name} was not ready in time; see ${logFile}`)), opts.timeoutMs ?? 180_000);
-    let seen = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      log.write(chunk);
-      seen = (seen + chunk.toString('utf8')).slice(-4096);
-      if (seen.includes(opts.readyText)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`${opts.name} exited during start-up; see ${logFile}`));
-    });
-  });
-  return {
+  const started = await startNodeProcess({
     name: opts.name,
-    pid: child.pid,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+    script: opts.script,
+    env: { ...process.env, ...opts.env },
+    logFile: path.join(opts.dir, 'logs', `${opts.name}.log`),
+    readyText: opts.readyText,
+    nodeArgs: profile,
+    readyTimeoutMs: opts.timeoutMs,
+    // Writing a CPU profile on exit takes a while.
+    stopTimeoutMs: 30_000,
+  });
+  return { name: opts.name, pid: started.child.pid, stop: () => started.stop() };
 }

@@ -2,6 +2,7 @@
 // files in proto3 JSON form (as `temporal workflow show -o json` and record-histories write).
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter, type HistoryAndWorkflowId } from '@temporalio/common';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import type { JourneyInput } from '../../workflows';
 import { CliError } from './errors';
 import { journeysQuery } from '../temporal/journey-queries';
 
-type History = temporal.api.history.v1.History;
+type History = temporal.api.history.v1.IHistory;
 
 export async function* campaignHistories(client: Client, campaignId: string, limit = Infinity): AsyncIterable<HistoryAndWorkflowId> {
   let count = 0;
@@ -46,10 +47,18 @@ function workflowIdOf(history: History, file: string): string {
   return path.basename(file);
 }
 
+/**
+ * `temporal workflow show -o json` writes proto3 JSON (RFC 3339 timestamps, enum names);
+ * record-histories writes protobufjs's object form (timestamps as seconds and nanos).
+ */
+function parseHistory(json: { events?: { eventTime?: unknown }[] }): History {
+  return typeof json.events?.[0]?.eventTime === 'string' ? historyFromJSON(json) : temporal.api.history.v1.History.fromObject(json);
+}
+
 export function fileHistory(file: string): HistoryAndWorkflowId & { file: string } {
   let history: History;
   try {
-    history = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(file, 'utf8')));
+    history = parseHistory(JSON.parse(readFileSync(file, 'utf8')));
   } catch (err) {
     throw new CliError(`cannot read a history from ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

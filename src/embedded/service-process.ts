@@ -8,6 +8,8 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Resolves when the process has exited, for whatever reason. */
   exited: Promise<number | null>;
+  /** The last lines it printed, to explain an exit. */
+  outputTail(): string;
   stop(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startServiceProcess(opts: {
     name: opts.name,
     child,
     exited,
+    outputTail: () => logTail(opts.logFile),
     async stop() {
       if (hasExited) return;
       child.kill('SIGTERM');

@@ -11,6 +11,7 @@ import { answerWithin } from './answer-within';
 import { authenticate, requireAdmin } from './auth';
 import { dashboard } from './dashboard';
 import type { EventRouter } from './event-router';
+import type { SupervisionReport } from './supervision';
 import { errorHandler, notFound, requireJsonBody } from './http-errors';
 import { limitIngestion } from './ingest-limit';
 import { campaignRoutes } from './routes/campaigns';
@@ -42,6 +43,8 @@ export interface GatewayDeps {
   processMetrics?: boolean;
   /** Resolves when every service the gateway needs answers; rejects naming the one that does not. */
   checkHealth: () => Promise<Record<string, 'ok' | 'down'>>;
+  /** What `npm start`'s supervisor says of the processes it runs; absent when the gateway runs on its own. */
+  supervision?: SupervisionReport;
 }
 
 const BODY_LIMIT = '1mb';
@@ -65,6 +68,7 @@ export function createApp(deps: GatewayDeps): Express {
   const metrics = new GatewayMetrics(deps.repositories.events);
   if (deps.processMetrics) collectDefaultMetrics({ register: metrics.registry });
   app.use(metrics.countRequests());
+  deps.supervision?.register(metrics.registry);
 
   // Counts and route patterns only, like /healthz: for the Prometheus scraper, without the key.
   app.get('/metrics', async (_req, res) => {
@@ -75,7 +79,11 @@ export function createApp(deps: GatewayDeps): Express {
   app.get('/healthz', async (_req, res) => {
     const services = await deps.checkHealth();
     const healthy = Object.values(services).every((s) => s === 'ok');
-    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'unavailable', services });
+    // A process being restarted leaves event intake working: degraded, still 200.
+    const restarting = deps.supervision?.notRunning() ?? [];
+    const status = !healthy ? 'unavailable' : restarting.length > 0 ? 'degraded' : 'ok';
+    const processes = deps.supervision?.current();
+    res.status(healthy ? 200 : 503).json({ status, services, ...(processes && { processes, restarting }) });
   });
 
   const v1 = express.Router();

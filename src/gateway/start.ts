@@ -9,6 +9,7 @@ import { connectClient, pingTemporal } from '../temporal/connect';
 import { ActiveCampaigns } from './active-campaigns';
 import { createApp } from './app';
 import { EventRouter } from './event-router';
+import type { SupervisionReport } from './supervision';
 
 export interface GatewayOptions {
   mongoUri: string;
@@ -29,6 +30,7 @@ export interface GatewayOptions {
   logger: Logger;
   /** Adds Node's process metrics to /metrics; set by the entry point, once per process. */
   processMetrics?: boolean;
+  supervision?: SupervisionReport;
 }
 
 export interface RunningGateway {
@@ -90,6 +92,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     ingestRate: opts.ingestRate,
     logger: opts.logger,
     processMetrics: opts.processMetrics,
+    supervision: opts.supervision,
     checkHealth: async () => ({
       mongodb: await probe(() => pingMongo(repositories.connection)),
       temporal: await probe(() => pingTemporal(temporal, HEALTH_TIMEOUT_MS)),

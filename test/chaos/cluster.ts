@@ -1,18 +1,19 @@
-// The real embedded stack as `npm start` runs it, one process per part, so that a fault can
-// hit one part: FerretDB and the Temporal dev server (a SQLite file, kept across restarts),
-// then the worker and the gateway as their own node processes.
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+// The real embedded stack as `npm start` runs it, one process per part and under the same
+// supervisor, so that a fault can hit one part: FerretDB and the Temporal dev server (a SQLite
+// file, kept across restarts), then the worker and the gateway as their own node processes.
+import { createWriteStream } from 'node:fs';
 import path from 'node:path';
-import { startFerretDb, startTemporalDevServer } from '../../src/embedded/services';
+import { startNodeProcess } from '../../src/embedded/node-process';
 import type { ServiceProcess } from '../../src/embedded/service-process';
+import { startFerretDb, startTemporalDevServer } from '../../src/embedded/services';
+import { Supervisor } from '../../src/embedded/supervisor';
+import { createLogger } from '../../src/logger';
 import { freePort } from '../../src/embedded/free-port';
 
 export type Part = 'ferretdb' | 'temporal' | 'worker' | 'gateway';
 
-const READY_TIMEOUT_MS = 180_000;
-const STOP_TIMEOUT_MS = 15_000;
 const DIST_SRC = path.join(__dirname, '..', '..', 'src');
+const RESTART_TIMEOUT_MS = 180_000;
 
 export interface ClusterOptions {
   dir: string;
@@ -21,49 +22,24 @@ export interface ClusterOptions {
   webhookTimeoutMs: number;
 }
 
-/** A node process of Hookway's; ready once its log says so. */
-function startNodePart(name: string, script: string, env: NodeJS.ProcessEnv, logFile: string, readyLine: string): Promise<ServiceProcess> {
-  // Readiness is looked for only in what this start writes to the log.
-  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
-  const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [path.join(DIST_SRC, script)], { env, stdio: ['ignore', log, log] });
-  closeSync(log);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const part: ServiceProcess = {
-    name,
-    child,
-    exited,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      // A worker finishing a hung webhook attempt, or a gateway waiting on hand-offs, gets this long.
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  return (async () => {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start-up; see ${logFile}`);
-      if (readFileSync(logFile).subarray(logStart).toString('utf8').includes(readyLine)) return part;
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`${name} did not become ready in time; see ${logFile}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
-}
-
 export class ChaosCluster {
-  readonly parts = new Map<Part, ServiceProcess>();
-  /** Parts that exited while nobody asked them to: each is a crash. */
+  /** Parts that exited while nobody asked them to (the supervisor restarted them): each is a crash. */
   readonly crashes: string[] = [];
-  private readonly expectedExits = new Set<ServiceProcess>();
+  /** Processes the harness killed itself, for the supervisor to restart: not crashes. */
+  private readonly killedOnPurpose = new Set<number>();
   private ports!: { ferretdb: number; temporal: number; gateway: number };
+  readonly supervisor: Supervisor;
 
-  constructor(private readonly opts: ClusterOptions) {}
+  constructor(private readonly opts: ClusterOptions) {
+    const logger = createLogger('info', 'supervisor', createWriteStream(path.join(opts.dir, 'supervisor.log'), { flags: 'a' }));
+    this.supervisor = new Supervisor({
+      logger,
+      onGiveUp: (reason) => this.crashes.push(`the supervisor gave up: ${reason}`),
+      onExit: (part, pid, cause) => {
+        if (pid === undefined || !this.killedOnPurpose.has(pid)) this.crashes.push(`${part} exited (${cause}); see ${this.logFile(part as Part)}`);
+      },
+    });
+  }
 
   get gatewayUrl(): string {
     return `http://127.0.0.1:${this.ports.gateway}`;
@@ -104,44 +80,56 @@ export class ChaosCluster {
     };
   }
 
-  async startPart(part: Part): Promise<void> {
+  private launcher(part: Part): () => Promise<ServiceProcess> {
     const logFile = this.logFile(part);
-    let started: ServiceProcess;
     switch (part) {
       case 'ferretdb':
-        started = await startFerretDb({ dataDir: path.join(this.opts.dir, 'ferretdb'), port: this.ports.ferretdb, logFile });
-        break;
+        return () => startFerretDb({ dataDir: path.join(this.opts.dir, 'ferretdb'), port: this.ports.ferretdb, logFile });
       case 'temporal':
-        started = await startTemporalDevServer({ dbFile: path.join(this.opts.dir, 'temporal.sqlite'), port: this.ports.temporal, logFile });
-        break;
+        return () => startTemporalDevServer({ dbFile: path.join(this.opts.dir, 'temporal.sqlite'), port: this.ports.temporal, logFile });
       case 'worker':
-        started = await startNodePart('worker', 'worker-main.js', this.env(), logFile, '"worker running"');
-        break;
-      case 'gateway':
-        started = await startNodePart('gateway', 'gateway-main.js', this.env(), logFile, '"gateway listening"');
-        break;
+      case 'gateway': {
+        const script = path.join(DIST_SRC, `${part}-main.js`);
+        const readyText = part === 'worker' ? '"worker running"' : '"gateway listening"';
+        return () => startNodeProcess({ name: part, script, env: this.env(), logFile, readyText, ipc: part === 'gateway' });
+      }
     }
-    this.parts.set(part, started);
-    void started.exited.then((code) => {
-      if (!this.expectedExits.has(started)) this.crashes.push(`${part} exited with ${code ?? started.child.signalCode}; see ${logFile}`);
-    });
   }
 
-  /** SIGKILL (a crash) or a clean stop. */
+  /** Starts a part, or starts again one stopped with `stopPart`. */
+  async startPart(part: Part): Promise<void> {
+    if (this.supervisor.status().parts.some((p) => p.name === part)) await this.supervisor.resume(part);
+    else await this.supervisor.start(part, this.launcher(part));
+  }
+
+  /** SIGKILL (a crash) or a clean stop, on purpose: the supervisor leaves it stopped until `startPart`. */
   async stopPart(part: Part, how: 'kill' | 'stop'): Promise<void> {
-    const running = this.parts.get(part);
-    if (!running) return;
-    this.expectedExits.add(running);
-    this.parts.delete(part);
-    if (how === 'kill') {
-      running.child.kill('SIGKILL');
-      await running.exited;
-    } else {
-      await running.stop();
+    await this.supervisor.stop(part, how);
+  }
+
+  /** SIGKILL as a crash would, and waits for the supervisor to have it running again. */
+  async crashPart(part: Part): Promise<void> {
+    const running = this.supervisor.process(part);
+    if (!running?.child.pid) throw new Error(`${part} is not running`);
+    this.killedOnPurpose.add(running.child.pid);
+    running.child.kill('SIGKILL');
+    await running.exited;
+    await this.supervisor.waitRunning(part, RESTART_TIMEOUT_MS);
+  }
+
+  /** SIGSTOP for `ms`, then SIGCONT: the process keeps its sockets but answers nothing, as in a long GC pause or a VM steal. */
+  async freezePart(part: Part, ms: number): Promise<void> {
+    const running = this.supervisor.process(part);
+    if (!running) throw new Error(`${part} is not running`);
+    running.child.kill('SIGSTOP');
+    try {
+      await new Promise((r) => setTimeout(r, ms));
+    } finally {
+      running.child.kill('SIGCONT');
     }
   }
 
   async stop(): Promise<void> {
-    for (const part of ['gateway', 'worker', 'temporal', 'ferretdb'] as const) await this.stopPart(part, 'stop');
+    await this.supervisor.stopAll();
   }
 }

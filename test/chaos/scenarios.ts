@@ -1,5 +1,7 @@
 // The five faults. Each runs while events arrive; it returns once the fault is over (the
 // part restarted), which is when the time to recover starts.
+import { spawn } from 'node:child_process';
+import os from 'node:os';
 import type { ChaosCluster } from './cluster';
 import type { FlapProfile } from './flaky-receiver';
 
@@ -16,23 +18,36 @@ export interface Scenario {
    * deadline, and the client sends the event again; the report still counts every status.
    */
   allowedStatuses: number[];
+  /** Left out of the short form in `npm test` (it would load a shared machine for too long). */
+  longFormOnly?: boolean;
   inject(cluster: ChaosCluster, outageMs: number): Promise<void>;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** One busy process per core for `ms`: the stack's processes get a share of the CPU at best. */
+async function starveCpu(ms: number): Promise<void> {
+  const busy = Array.from({ length: os.availableParallelism() }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+  );
+  try {
+    await pause(ms);
+  } finally {
+    for (const child of busy) child.kill('SIGKILL');
+  }
+}
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'worker-kill',
-    title: 'Worker killed with SIGKILL mid-sends and retries, then restarted',
+    title: 'Worker killed with SIGKILL mid-sends and retries, restarted by the supervisor',
     // Some sends fail, so retries are pending when the worker dies.
     flap: { ok: 4, error500: 1 },
     timeoutMs: 5_000,
     allowedStatuses: [202, 503],
     async inject(cluster) {
-      await cluster.stopPart('worker', 'kill');
-      await pause(1_000);
-      await cluster.startPart('worker');
+      // The supervisor starts it again, as `npm start` does.
+      await cluster.crashPart('worker');
     },
   },
   {
@@ -64,15 +79,56 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'gateway-kill',
-    title: 'Gateway killed with SIGKILL under load, then restarted',
+    title: 'Gateway killed with SIGKILL under load, restarted by the supervisor',
     flap: { ok: 1 },
     timeoutMs: 5_000,
     // Requests in flight when it dies, and those sent before it is back, get no answer.
     allowedStatuses: [202, 0, 503],
     async inject(cluster) {
-      await cluster.stopPart('gateway', 'kill');
-      await pause(1_000);
-      await cluster.startPart('gateway');
+      await cluster.crashPart('gateway');
+    },
+  },
+  {
+    name: 'worker-freeze',
+    title: 'Worker frozen with SIGSTOP for 15 s under load, then resumed',
+    flap: { ok: 4, error500: 1 },
+    timeoutMs: 5_000,
+    allowedStatuses: [202, 503],
+    async inject(cluster) {
+      // Longer than the workflow sandbox's deadlock timer: the wall clock jumps under a running workflow task.
+      await cluster.freezePart('worker', 15_000);
+    },
+  },
+  {
+    name: 'gateway-freeze',
+    title: 'Gateway frozen with SIGSTOP under load, then resumed',
+    flap: { ok: 1 },
+    timeoutMs: 5_000,
+    // Posts sent while it is frozen wait, and those past the client's 15 s get no answer.
+    allowedStatuses: [202, 0, 503],
+    async inject(cluster, outageMs) {
+      await cluster.freezePart('gateway', outageMs);
+    },
+  },
+  {
+    name: 'ferretdb-freeze',
+    title: 'FerretDB frozen with SIGSTOP mid-journey, then resumed',
+    flap: { ok: 1 },
+    timeoutMs: 5_000,
+    allowedStatuses: [202, 503],
+    async inject(cluster, outageMs) {
+      await cluster.freezePart('ferretdb', outageMs);
+    },
+  },
+  {
+    name: 'cpu-starvation',
+    title: 'CPU starvation: a busy process on every core for 30 s under load',
+    flap: { ok: 1 },
+    timeoutMs: 5_000,
+    allowedStatuses: [202, 0, 503],
+    longFormOnly: true,
+    async inject() {
+      await starveCpu(30_000);
     },
   },
   {

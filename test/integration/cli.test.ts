@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { journeyWorkflowId } from '../../src/domain/journey-id';
+import { TOOL_PATHS } from '../../src/embedded/tools';
 import type { RunningGateway } from '../../src/gateway/start';
 import { connectClient } from '../../src/temporal/connect';
 import { Receiver } from '../support/receiver';
@@ -191,22 +192,45 @@ steps:
     const result = await eventually(() => client.workflow.getHandle(workflowId).result().catch(() => undefined), 20_000);
     assert.equal(result.outcome, 'completed');
 
-    // A copy of a recorded history in which the first activity has another name, as if the code had changed.
-    const history = JSON.parse(readFileSync(path.join(FIXTURES, 'price-drop.json'), 'utf8'));
+    // What the Temporal CLI writes (RFC 3339 times), and a copy in which the first activity has another name, as if the code had changed.
+    const shown = await new Promise<string>((resolve, reject) => {
+      const args = ['workflow', 'show', '--workflow-id', workflowId, '--address', stack().temporalAddress, '--output', 'json'];
+      execFile(TOOL_PATHS.temporal, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+    const fromCli = path.join(dir, 'temporal-show.json');
+    writeFileSync(fromCli, shown);
+    const history = JSON.parse(shown);
     const scheduled = history.events.find((e: { eventType: string }) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
     scheduled.activityTaskScheduledEventAttributes.activityType.name = 'renamedActivity';
-    const altered = path.join(dir, 'altered-price-drop.json');
+    const altered = path.join(dir, 'altered-temporal-show.json');
     writeFileSync(altered, JSON.stringify(history));
-    assert.doesNotThrow(() => temporal.api.history.v1.History.fromObject(history));
+    // The fixtures' form (times as seconds and nanos), altered the same way.
+    const fixture = JSON.parse(readFileSync(path.join(FIXTURES, 'price-drop.json'), 'utf8'));
+    const fixtureScheduled = fixture.events.find((e: { eventType: string }) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
+    fixtureScheduled.activityTaskScheduledEventAttributes.activityType.name = 'renamedActivity';
+    const alteredFixture = path.join(dir, 'altered-price-drop.json');
+    writeFileSync(alteredFixture, JSON.stringify(fixture));
+    assert.doesNotThrow(() => temporal.api.history.v1.History.fromObject(fixture));
 
-    const [replayed, diverged] = await Promise.all([hookway('replay', '--journey', workflowId), hookway('replay', '--file', altered)]);
-    assert.equal(replayed.code, 0, replayed.stdout + replayed.stderr);
-    assert.match(replayed.stdout, new RegExp(`ok\\s+${workflowId}`));
-    assert.match(replayed.stdout, /replayed 1 histories: 0 non-deterministic/);
+    const [replayed, readBack, diverged, divergedFixture] = await Promise.all([
+      hookway('replay', '--journey', workflowId),
+      hookway('replay', '--file', fromCli),
+      hookway('replay', '--file', altered),
+      hookway('replay', '--file', alteredFixture),
+    ]);
+    for (const run of [replayed, readBack]) {
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, new RegExp(`ok\\s+${workflowId}`));
+      assert.match(run.stdout, /replayed 1 histories: 0 non-deterministic/);
+    }
 
     assert.equal(diverged.code, 1, diverged.stdout + diverged.stderr);
-    assert.match(diverged.stdout, /FAIL\s+journey\/price-drop\/user-1 \(.*altered-price-drop\.json\): .*renamedActivity/);
-    noStackTrace(diverged.stdout + diverged.stderr);
+    const eventId = scheduled.eventId as string;
+    assert.match(diverged.stdout, new RegExp(`FAIL\\s+${workflowId} \\(.*altered-temporal-show\\.json\\): first diverging event ${eventId} \\(EVENT_TYPE_ACTIVITY_TASK_SCHEDULED\\): .*renamedActivity`));
+    assert.equal(divergedFixture.code, 1, divergedFixture.stdout + divergedFixture.stderr);
+    const fixtureEventId = fixtureScheduled.eventId as string;
+    assert.match(divergedFixture.stdout, new RegExp(`FAIL\\s+journey/price-drop/user-1 \\(.*altered-price-drop\\.json\\): first diverging event ${fixtureEventId} .*renamedActivity`));
+    noStackTrace(diverged.stdout + diverged.stderr + divergedFixture.stdout + divergedFixture.stderr);
   });
 
   it('redelivers failed deliveries with their original webhook-id: one by id, the rest of a destination by time', async function () {

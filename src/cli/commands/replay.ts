@@ -1,11 +1,14 @@
 // `hookway replay`: run recorded journey histories against the workflow code of this build,
 // before deploying it, and report every non-determinism (a change that needs patched()).
 import type { HistoryAndWorkflowId } from '@temporalio/common';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { History } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import type { Command } from 'commander';
 import { jsonOption, positiveInt, withContext } from '../action';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
+import { firstDivergingEvent, type DivergingEvent } from '../divergence';
 import { campaignHistories, fileHistory, journeyHistory } from '../histories';
 import { printJson, printLine } from '../output';
 
@@ -22,12 +25,28 @@ interface Failure {
   file?: string;
   /** Core's own one-line reason, e.g. "[TMPRL1100] Nondeterminism error: Activity type … does not match …". */
   error: string;
+  /** The first event of the history the code disagrees with (non-determinism only). */
+  divergingEvent?: DivergingEvent;
   details: string;
+}
+
+/** Keeps each history handed to the replayer until its result is in, to search it for the diverging event. */
+async function* remembering(source: AsyncIterable<HistoryAndWorkflowId> | HistoryAndWorkflowId[], into: Map<string, History>) {
+  for await (const entry of source) {
+    into.set(entry.workflowId, entry.history as History);
+    yield entry;
+  }
 }
 
 /** The SDK wraps core's reason in a long debug dump; the reason is what the operator needs. */
 function reasonOf(message: string): string {
   return /message: "(\[TMPRL\d+\][^"]*)"/.exec(message)?.[1] ?? message;
+}
+
+function failureLine(failure: Failure): string {
+  const where = failure.file ? ` (${failure.file})` : '';
+  const event = failure.divergingEvent ? ` first diverging event ${failure.divergingEvent.eventId} (${failure.divergingEvent.eventType}):` : '';
+  return `FAIL  ${failure.workflowId}${where}:${event} ${failure.error}`;
 }
 
 async function historiesFor(ctx: CliContext, opts: ReplayOptions, files: Map<string, string>): Promise<AsyncIterable<HistoryAndWorkflowId> | HistoryAndWorkflowId[]> {
@@ -60,18 +79,26 @@ export function registerReplay(program: Command): void {
       const histories = await historiesFor(ctx, opts, files);
       // Core logs each replay failure at WARN on stderr; the CLI reports them itself, once.
       Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+      const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../../workflows'), logger: new DefaultLogger('ERROR') });
       const failures: Failure[] = [];
+      const pending = new Map<string, History>();
       let replayed = 0;
-      for await (const result of Worker.runReplayHistories({ workflowsPath: require.resolve('../../../workflows') }, histories)) {
+      for await (const result of Worker.runReplayHistories({ workflowBundle }, remembering(histories, pending))) {
         replayed += 1;
+        const history = pending.get(result.workflowId);
+        pending.delete(result.workflowId);
         if (!result.error) {
           if (!ctx.json) printLine(`ok    ${result.workflowId}`);
           continue;
         }
         const { message } = result.error;
-        const failure = { workflowId: result.workflowId, runId: result.runId, file: files.get(result.workflowId), error: reasonOf(message), details: message };
+        const divergingEvent =
+          result.error instanceof DeterminismViolationError && history
+            ? await firstDivergingEvent(workflowBundle, { workflowId: result.workflowId, history })
+            : undefined;
+        const failure = { workflowId: result.workflowId, runId: result.runId, file: files.get(result.workflowId), error: reasonOf(message), divergingEvent, details: message };
         failures.push(failure);
-        if (!ctx.json) printLine(`FAIL  ${result.workflowId}${failure.file ? ` (${failure.file})` : ''}: ${failure.error}`);
+        if (!ctx.json) printLine(failureLine(failure));
       }
       if (ctx.json) printJson({ replayed, failed: failures.length, failures });
       else printLine(replayed === 0 ? 'no histories to replay' : `replayed ${replayed} histories: ${failures.length} non-deterministic`);
