@@ -7,6 +7,7 @@ import {
   behaviourTerms, compileBehaviourQuery, compileProfileFilter, outsideScope, type AudienceContext, type MongoFilter,
 } from '../domain/condition-query';
 import { MAX_SEGMENT_DEPTH } from '../domain/segment';
+import { decodeStored } from './stored-value';
 
 export type { AudienceContext };
 
@@ -31,7 +32,7 @@ const CANDIDATE_BATCH = 100;
 function profileScope(context: AudienceContext, profile: StoredProfile): Record<string, unknown> {
   return {
     ...outsideScope(context),
-    user: { id: profile._id, properties: profile.properties ?? {}, firstSeen: profile.firstSeen, lastSeen: profile.lastSeen },
+    user: { id: profile._id, properties: decodeStored(profile.properties) ?? {}, firstSeen: profile.firstSeen, lastSeen: profile.lastSeen },
   };
 }
 

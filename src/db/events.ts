@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKey } from './connection';
+import { decodeRecord, encodeRecord } from './stored-value';
 
 /**
  * start: the event triggers the campaign's journey (signalWithStart); signal: it only concerns
@@ -88,9 +89,9 @@ export class EventRepository {
   async insertNew(events: EventRecord[]): Promise<{ inserted: EventRecord[]; duplicates: number }> {
     const owing = events.filter((e) => e.pendingRoutes || e.pendingMatch);
     // The outbox entry goes first: an event stored without one would never be swept.
-    const alreadyOwing = owing.length > 0 ? await insertReportingDuplicates(this.outbox, owing) : new Set<number>();
+    const alreadyOwing = owing.length > 0 ? await insertReportingDuplicates(this.outbox, owing.map(encodeRecord)) : new Set<number>();
     // The stored event itself is never updated afterwards: what it still owes lives in the outbox.
-    const failed = await insertReportingDuplicates(this.model, events.map(({ pendingRoutes, pendingMatch, ...stored }) => stored));
+    const failed = await insertReportingDuplicates(this.model, events.map(({ pendingRoutes, pendingMatch, ...stored }) => encodeRecord(stored)));
     const inserted = events.filter((_, i) => !failed.has(i));
     // A repeated event owes nothing: drop the entries this call added for repeats.
     const repeats = new Set(events.filter((_, i) => failed.has(i)).map((e) => e._id));
@@ -100,11 +101,11 @@ export class EventRepository {
   }
 
   async findPendingRoutes(receivedBefore: Date, limit: number): Promise<EventRecord[]> {
-    return this.outbox
+    return (await this.outbox
       .find({ pendingRoutes: { $exists: true }, receivedAt: { $lt: receivedBefore } })
       .sort({ receivedAt: 1 })
       .limit(limit)
-      .lean<EventRecord[]>();
+      .lean<EventRecord[]>()).map(decodeRecord);
   }
 
   /**
@@ -118,7 +119,7 @@ export class EventRepository {
   }
 
   async findPendingMatch(limit: number): Promise<EventRecord[]> {
-    return this.outbox.find({ pendingMatch: true }).sort({ receivedAt: 1 }).limit(limit).lean<EventRecord[]>();
+    return (await this.outbox.find({ pendingMatch: true }).sort({ receivedAt: 1 }).limit(limit).lean<EventRecord[]>()).map(decodeRecord);
   }
 
   /** Records which campaigns a system event concerns; it then waits in the outbox like any event. */
@@ -143,11 +144,11 @@ export class EventRepository {
 
   /** A user's latest events, without the routing bookkeeping. */
   async recentForUser(userId: string, limit: number): Promise<EventRecord[]> {
-    return this.model
+    return (await this.model
       .find({ userId: { $eq: userId } }, { pendingRoutes: 0, pendingMatch: 0 })
       .sort({ timestamp: -1 })
       .limit(limit)
-      .lean<EventRecord[]>();
+      .lean<EventRecord[]>()).map(decodeRecord);
   }
 
   /** Deletes events that happened before `before`; returns how many. */
@@ -156,6 +157,6 @@ export class EventRepository {
   }
 
   async get(id: string): Promise<EventRecord | null> {
-    return this.model.findById(id).lean<EventRecord>();
+    return decodeRecord(await this.model.findById(id).lean<EventRecord>());
   }
 }

@@ -1,0 +1,74 @@
+// The form users' JSON values (event and profile properties, campaign definitions) take in the
+// database, so that FerretDB 1.x and MongoDB both keep them and they read back as sent:
+// - FerretDB refuses an array directly inside an array ("nested arrays are not supported").
+//   Such an inner array is stored as an object holding its items under "0", "1", ... and its
+//   length under the marker key "~array": a dotted path such as `path.0.1` still reaches the same
+//   item, so condition queries on items keep working.
+// - Both refuse or mangle keys starting with "$" or holding "."; FerretDB refuses them anywhere.
+//   Those characters and the escape character "~" itself are stored as "~24", "~2E" and "~7E".
+//   Plain names, the only keys conditions address ([A-Za-z0-9_-]), are stored unchanged; an
+//   escaped key always has "~" before two hex digits, so "~array" can only be the marker.
+// What else FerretDB changes and what Hookway does about it: docs/ferretdb-differences.md. Pure.
+
+const MARKER = '~array';
+const ESCAPED = /[~.$]/g;
+const ESCAPE = /~([0-9A-F]{2})/g;
+
+function escapeKey(key: string): string {
+  return key.replace(ESCAPED, (c) => `~${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function unescapeKey(key: string): string {
+  return key.replace(ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+function mapObject(value: Record<string, unknown>, key: (k: string) => string, inner: (v: unknown) => unknown): Record<string, unknown> {
+  // defineProperty, so that a key such as "__proto__" (refused upstream, but cheap to be safe) stays data.
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    Object.defineProperty(out, key(k), { value: inner(v), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function encodeValue(value: unknown, inArray: boolean): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map((item) => encodeValue(item, true));
+    if (!inArray) return items;
+    return { ...Object.fromEntries(items.map((item, i) => [String(i), item])), [MARKER]: items.length };
+  }
+  if (value !== null && typeof value === 'object') {
+    return mapObject(value as Record<string, unknown>, escapeKey, (v) => encodeValue(v, false));
+  }
+  return value;
+}
+
+function decodeValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decodeValue);
+  if (value === null || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  if (Object.prototype.hasOwnProperty.call(record, MARKER) && typeof record[MARKER] === 'number') {
+    return Array.from({ length: record[MARKER] }, (_, i) => decodeValue(record[String(i)]));
+  }
+  return mapObject(record, unescapeKey, decodeValue);
+}
+
+/** The stored form of a user's JSON object (properties, a campaign definition), for a write. */
+export function encodeStored<T extends Record<string, unknown> | undefined>(properties: T): T {
+  return (properties === undefined ? undefined : encodeValue(properties, false)) as T;
+}
+
+/** The JSON object a user sent, from its stored form (after a read). */
+export function decodeStored<T extends Record<string, unknown> | undefined>(properties: T): T {
+  return (properties === undefined ? undefined : decodeValue(properties)) as T;
+}
+
+/** A record (event, profile, profile update) with its properties in their stored form. */
+export function encodeRecord<T extends { properties?: Record<string, unknown> }>(record: T): T {
+  return { ...record, properties: encodeStored(record.properties) };
+}
+
+/** A record read from the database, with its properties as the user sent them. */
+export function decodeRecord<T extends { properties?: Record<string, unknown> } | null>(record: T): T {
+  return record === null ? record : { ...record, properties: decodeStored(record.properties) };
+}
