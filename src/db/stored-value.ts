@@ -31,36 +31,42 @@ function mapObject(value: Record<string, unknown>, key: (k: string) => string, i
   return out;
 }
 
+/** JSON objects only: a Date or an ObjectId a driver hands back is no user's JSON and stays as it is. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 function encodeValue(value: unknown, inArray: boolean): unknown {
   if (Array.isArray(value)) {
     const items = value.map((item) => encodeValue(item, true));
     if (!inArray) return items;
     return { ...Object.fromEntries(items.map((item, i) => [String(i), item])), [MARKER]: items.length };
   }
-  if (value !== null && typeof value === 'object') {
-    return mapObject(value as Record<string, unknown>, escapeKey, (v) => encodeValue(v, false));
+  if (isPlainObject(value)) {
+    return mapObject(value, escapeKey, (v) => encodeValue(v, false));
   }
   return value;
 }
 
 function decodeValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(decodeValue);
-  if (value === null || typeof value !== 'object') return value;
-  const record = value as Record<string, unknown>;
-  if (Object.prototype.hasOwnProperty.call(record, MARKER) && typeof record[MARKER] === 'number') {
-    return Array.from({ length: record[MARKER] }, (_, i) => decodeValue(record[String(i)]));
+  if (!isPlainObject(value)) return value;
+  if (Object.prototype.hasOwnProperty.call(value, MARKER) && typeof value[MARKER] === 'number') {
+    return Array.from({ length: value[MARKER] }, (_, i) => decodeValue(value[String(i)]));
   }
-  return mapObject(record, unescapeKey, decodeValue);
+  return mapObject(value, unescapeKey, decodeValue);
 }
 
 /** The stored form of a user's JSON object (properties, a campaign definition), for a write. */
-export function encodeStored<T extends Record<string, unknown> | undefined>(properties: T): T {
-  return (properties === undefined ? undefined : encodeValue(properties, false)) as T;
+export function encodeStored<T extends object | undefined>(value: T): T {
+  return (value === undefined ? undefined : encodeValue(value, false)) as T;
 }
 
 /** The JSON object a user sent, from its stored form (after a read). */
-export function decodeStored<T extends Record<string, unknown> | undefined>(properties: T): T {
-  return (properties === undefined ? undefined : decodeValue(properties)) as T;
+export function decodeStored<T extends object | undefined>(value: T): T {
+  return (value === undefined ? undefined : decodeValue(value)) as T;
 }
 
 /** A record (event, profile, profile update) with its properties in their stored form. */

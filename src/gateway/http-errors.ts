@@ -24,8 +24,8 @@ export class HttpError extends Error {
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const unstorable = findUnstorable(input);
   if (unstorable) {
-    const { path, reason } = unstorable;
-    throw new HttpError(400, 'invalid_request', `invalid ${what}: ${path}: ${reason}`, [{ path, message: reason }]);
+    const issues = [{ path: unstorable.path, message: unstorable.reason }];
+    throw new HttpError(400, 'invalid_request', `invalid ${what}: ${summarize(issues)}`, issues);
   }
   const result = schema.safeParse(input);
   if (result.success) return result.data;
@@ -33,8 +33,12 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
     path: issue.path.map(String).join('.') || '(root)',
     message: issue.message,
   }));
-  const summary = issues.slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; ');
-  throw new HttpError(400, 'invalid_request', `invalid ${what}: ${summary}`, issues);
+  throw new HttpError(400, 'invalid_request', `invalid ${what}: ${summarize(issues)}`, issues);
+}
+
+/** The first few issues, for a message. */
+export function summarize(issues: Issue[]): string {
+  return issues.slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; ');
 }
 
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
