@@ -5,6 +5,7 @@ import { conditionSchema, fieldPathSchema } from './condition-schema';
 import { parseDuration, parseOffset } from './duration';
 import { destinationIdSchema } from './destination';
 import { eventNameSchema } from './event';
+import { headerNameProblem } from './header-name';
 import { campaignFatigueFields, fatigueIssues } from './fatigue';
 import { isTimeZone, WEEKDAYS } from './local-time';
 import { referenceIssues, stepGraphIssues } from './step-graph';
@@ -27,13 +28,17 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 const HTTP_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 
-const templateRecord = z.record(z.string(), z.string().max(MAX_TEMPLATE)).superRefine((record, ctx) => {
-  const keys = Object.keys(record);
-  if (keys.length > 50) ctx.addIssue({ code: 'custom', message: 'must have at most 50 entries' });
-  for (const key of keys) {
-    if (!HTTP_TOKEN.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'must be a valid HTTP header or query name' });
-  }
-});
+/** Headers or query parameters: up to 50 templates, each name checked by `nameProblem`. */
+const templateRecord = (nameProblem: (name: string) => string | undefined) =>
+  z.record(z.string(), z.string().max(MAX_TEMPLATE)).superRefine((record, ctx) => {
+    const keys = Object.keys(record);
+    if (keys.length > 50) ctx.addIssue({ code: 'custom', message: 'must have at most 50 entries' });
+    for (const key of keys) {
+      const problem = nameProblem(key);
+      if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+    }
+  });
+const queryName = (name: string) => (HTTP_TOKEN.test(name) ? undefined : 'must be a valid query name');
 
 const requestSchema = z
   .strictObject({
@@ -41,8 +46,8 @@ const requestSchema = z
     url: z.string().min(1).max(2048).optional(),
     destination: destinationIdSchema.optional(),
     path: z.string().max(2048).optional(),
-    headers: templateRecord.optional(),
-    query: templateRecord.optional(),
+    headers: templateRecord(headerNameProblem).optional(),
+    query: templateRecord(queryName).optional(),
     body: z
       .json()
       .refine((body) => JSON.stringify(body).length <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes as JSON`)
