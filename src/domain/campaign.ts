@@ -206,7 +206,8 @@ export const campaignSchema = z
         }
       }
     }
-  });
+    // zod runs an object's refinements even when a field failed; these read the fields as valid.
+  }, { when: (payload) => payload.issues.length === 0 });
 
 export type Campaign = z.infer<typeof campaignSchema>;
 export type Step = z.infer<typeof stepSchema>;
