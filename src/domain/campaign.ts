@@ -136,6 +136,13 @@ function stepReferences(step: z.infer<typeof stepSchema>): Array<[Array<string |
   return sources.flatMap(([path, text]) => [...text.matchAll(STEP_REFERENCE)].map((m): [Array<string | number>, string] => [path, m[1]]));
 }
 
+/**
+ * The fields the campaign-wide checks below walk. zod runs an object's refinements even when a
+ * field failed; with a mistake inside one of these they would read it as valid (and crash), so
+ * they wait until it is fixed. Other mistakes (a blank name) are still reported beside theirs.
+ */
+const WALKED_BY_CHECKS: ReadonlySet<PropertyKey> = new Set(['steps', 'trigger', 'exitOn', 'goal', 'caps', 'tags', 'capExempt']);
+
 export const campaignSchema = z
   .strictObject({
     id: campaignIdSchema,
@@ -206,8 +213,7 @@ export const campaignSchema = z
         }
       }
     }
-    // zod runs an object's refinements even when a field failed; these read the fields as valid.
-  }, { when: (payload) => payload.issues.length === 0 });
+  }, { when: (payload) => !payload.issues.some((issue) => WALKED_BY_CHECKS.has(issue.path?.[0] ?? '')) });
 
 export type Campaign = z.infer<typeof campaignSchema>;
 export type Step = z.infer<typeof stepSchema>;
