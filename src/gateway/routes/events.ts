@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { eventBatchSchema, eventInputSchema } from '../../domain/event';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics';
 import type { EventRouter } from '../event-router';
-import { HttpError, parseInput, summarize } from '../http-errors';
+import { HttpError, isDatabaseUnavailable, parseInput, summarize } from '../http-errors';
 
 /** How many events a rejected body held: a batch counts its entries. */
 function eventsIn(body: unknown): number {
@@ -41,7 +41,11 @@ export function eventRoutes(deps: { router: EventRouter; metrics: GatewayMetrics
       deps.metrics.countEvents('rejected', eventsIn(req.body));
       throw isBatch ? nameBatchEvents(err, req.body) : err;
     }
-    const result = await deps.router.ingest(inputs);
+    const result = await deps.router.ingest(inputs).catch((err: unknown) => {
+      // Some events of the request may be stored already: the answer must not claim none were.
+      if (!isDatabaseUnavailable(err)) throw err;
+      throw new HttpError(503, 'unavailable', 'the database failed while storing; some events may be stored: send them again with the same ids');
+    });
     deps.metrics.countEvents('accepted', result.accepted);
     deps.metrics.countEvents('duplicate', result.duplicates);
     // Past the ingest deadline the client was told to send again; it hears this answer then.
