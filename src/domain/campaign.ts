@@ -213,7 +213,10 @@ export const campaignSchema = z
         }
       }
     }
-  }, { when: (payload) => !payload.issues.some((issue) => WALKED_BY_CHECKS.has(issue.path?.[0] ?? '')) });
+  }, {
+    // An issue without a path is about the whole input (not an object at all).
+    when: (payload) => payload.issues.every((issue) => issue.path !== undefined && issue.path.length > 0 && !WALKED_BY_CHECKS.has(issue.path[0])),
+  });
 
 export type Campaign = z.infer<typeof campaignSchema>;
 export type Step = z.infer<typeof stepSchema>;

@@ -12,6 +12,7 @@ import { api, startTestGateway, testRepositories, uniqueId } from '../support/st
 
 const RUNS = Number(process.env.HOOKWAY_FUZZ_RUNS ?? 300);
 const SEED = Number(process.env.HOOKWAY_FUZZ_SEED ?? 18);
+const INSERT_ONLY = new Set(['events']);
 
 const hook = 'http://127.0.0.1:9/hook';
 const campaign = (id: string) => ({
@@ -110,19 +111,27 @@ const request = fc
   });
 
 describe('API fuzzer: mutated requests to the real gateway on FerretDB', function () {
-  this.timeout(600_000);
+  this.timeout(120_000 + RUNS * 2_000);
   const taskQueue = uniqueId('fuzz');
   let gateway: RunningGateway;
   let repositories: Repositories;
 
-  /** A digest of every document the gateway stores; the same digest means nothing changed. */
+  /**
+   * A digest of every document the gateway stores; the same digest means nothing changed.
+   * Events are only ever inserted, so their count stands for them: hashing every event on each
+   * request would make a long run quadratic.
+   */
   async function fingerprint(): Promise<string> {
     const db = repositories.connection.db!;
     const hash = createHash('sha256');
     const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
     for (const name of names) {
-      const docs = await db.collection(name).find().sort({ _id: 1 }).toArray();
-      hash.update(`${name}:${JSON.stringify(docs)}\n`);
+      if (INSERT_ONLY.has(name)) {
+        hash.update(`${name}:${await db.collection(name).countDocuments()}\n`);
+        continue;
+      }
+      const docs = (await db.collection(name).find().toArray()).map((d) => JSON.stringify(d)).sort();
+      hash.update(`${name}:${docs.join('\n')}\n`);
     }
     return hash.digest('hex');
   }

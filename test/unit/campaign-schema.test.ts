@@ -80,6 +80,10 @@ describe('campaignSchema', () => {
     ]);
   });
 
+  it('reports a body that is no object, rather than crashing the campaign-wide checks on it', () => {
+    assert.ok(issues([[1, 2], [3]]).length > 0);
+  });
+
   it('reports a trigger filter that is no condition, rather than crashing the campaign-wide checks on it', () => {
     const found = issues(changed((c) => {
       c.trigger.where = {};
