@@ -10,7 +10,9 @@
 //   escaped key always has "~" before two hex digits, so "~array" can only be the marker.
 // What else FerretDB changes and what Hookway does about it: docs/ferretdb-differences.md. Pure.
 
-const MARKER = '~array';
+import { STORED_ARRAY_MARKER } from '../domain/paths';
+
+const MARKER = STORED_ARRAY_MARKER;
 const ESCAPED = /[~.$]/g;
 const ESCAPE = /~([0-9A-F]{2})/g;
 
