@@ -10,6 +10,7 @@ import { evaluateCondition, type Condition } from '../domain/condition';
 import { behaviourTerms, compileProfileFilter, outsideScope, type AudienceContext, type MongoFilter } from '../domain/condition-query';
 import { MAX_SEGMENT_DEPTH } from '../domain/segment';
 import type { EventHistory } from './event-history';
+import { decodeStored } from './stored-value';
 
 export type { AudienceContext };
 
@@ -44,7 +45,7 @@ export interface AudiencePreview {
 function profileScope(context: AudienceContext, profile: StoredProfile): Record<string, unknown> {
   return {
     ...outsideScope(context),
-    user: { id: profile._id, properties: profile.properties ?? {}, firstSeen: profile.firstSeen, lastSeen: profile.lastSeen },
+    user: { id: profile._id, properties: decodeStored(profile.properties) ?? {}, firstSeen: profile.firstSeen, lastSeen: profile.lastSeen },
   };
 }
 

@@ -2,6 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { Campaign } from '../domain/campaign';
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../domain/campaign-gate';
 import { isDuplicateKey } from './duplicate-key';
+import { decodeStored, encodeStored } from './stored-value';
 
 export interface CampaignVersion {
   version: number;
@@ -19,6 +20,13 @@ export interface CampaignRecord {
   createdAt: Date;
   updatedAt: Date;
   activatedAt?: Date;
+}
+
+/** A record as read, with its definitions (which hold users' JSON, such as webhook bodies) as they were sent. */
+function readBack<T extends CampaignRecord | null>(record: T): T {
+  if (record === null) return record;
+  const versions = record.versions?.map((v) => ({ ...v, definition: decodeStored(v.definition) }));
+  return { ...record, definition: decodeStored(record.definition), ...(versions && { versions }) };
 }
 
 const campaignSchema = new Schema<CampaignRecord>(
@@ -64,7 +72,8 @@ export class CampaignRepository {
     return changed;
   }
 
-  async create(definition: Campaign): Promise<CampaignRecord> {
+  async create(sent: Campaign): Promise<CampaignRecord> {
+    const definition = encodeStored(sent);
     try {
       const created = await this.model.create({
         _id: definition.id,
@@ -73,15 +82,16 @@ export class CampaignRepository {
         definition,
         versions: [{ version: 1, definition, createdAt: new Date() }],
       });
-      return created.toObject();
+      return readBack(created.toObject());
     } catch (err) {
-      if (isDuplicateKey(err)) throw new CampaignExistsError(`campaign "${definition.id}" already exists`);
+      if (isDuplicateKey(err)) throw new CampaignExistsError(`campaign "${sent.id}" already exists`);
       throw err;
     }
   }
 
   /** Saves an edit as a new version; null when the campaign does not exist or is archived. */
-  async addVersion(definition: Campaign): Promise<CampaignRecord | null> {
+  async addVersion(sent: Campaign): Promise<CampaignRecord | null> {
+    const definition = encodeStored(sent);
     const current = await this.get(definition.id);
     if (!current || current.status === 'archived') return null;
     const version = current.version + 1;
@@ -92,20 +102,20 @@ export class CampaignRepository {
         { new: true },
       )
       .lean<CampaignRecord>();
-    return this.bumpRevision(updated);
+    return this.bumpRevision(readBack(updated));
   }
 
   async get(id: string): Promise<CampaignRecord | null> {
-    return this.model.findById(id).lean<CampaignRecord>();
+    return readBack(await this.model.findById(id).lean<CampaignRecord>());
   }
 
   async list(): Promise<CampaignRecord[]> {
-    return this.model.find().sort({ _id: 1 }).lean<CampaignRecord[]>();
+    return (await this.model.find().sort({ _id: 1 }).lean<CampaignRecord[]>()).map(readBack);
   }
 
   /** Active campaigns take new entries; paused ones still hear exit and awaited events for their running journeys. */
   async listLive(): Promise<CampaignRecord[]> {
-    return this.model.find({ status: { $in: ['active', 'paused'] } }).lean<CampaignRecord[]>();
+    return (await this.model.find({ status: { $in: ['active', 'paused'] } }).lean<CampaignRecord[]>()).map(readBack);
   }
 
   /** Moves a campaign from one of `from` to `to`; null when it is in another state (or missing). */
@@ -114,7 +124,7 @@ export class CampaignRepository {
     const moved = await this.model
       .findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to, ...(to === 'active' && { activatedAt: now }) } }, { new: true })
       .lean<CampaignRecord>();
-    return this.bumpRevision(moved);
+    return this.bumpRevision(readBack(moved));
   }
 
   async status(id: string): Promise<CampaignStatus | undefined> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { HistoryEvent } from '../domain/behaviour';
 import { isDuplicateKey } from './duplicate-key';
+import { decodeStored, encodeStored } from './stored-value';
 
 /**
  * Each user's events, kept beside the `events` collection so that everything asking about one
@@ -68,14 +69,14 @@ type Stored = Entry | Chunk | Head;
 /** What a change makes of the last entry: the new entry's content and the chunks it seals; undefined for no change. */
 type Change = (last: Entry | null) => { entry: Omit<Entry, '_id' | 'userId' | 'seq'>; sealed: Chunk[]; dropped: string[] } | undefined;
 
-/** The one place events enter history records. */
+/** The one place events enter history records (properties in their stored form). */
 export function historyEventOf(event: { _id: string; name: string; timestamp: Date; properties: Record<string, unknown> }): HistoryEvent {
-  return { id: event._id, name: event.name, timestamp: event.timestamp, properties: event.properties };
+  return { id: event._id, name: event.name, timestamp: event.timestamp, properties: encodeStored(event.properties) };
 }
 
 /** The one place events leave history records. */
 function readEvent(stored: HistoryEvent): HistoryEvent {
-  return { id: stored.id, name: stored.name, timestamp: new Date(stored.timestamp), properties: stored.properties ?? {} };
+  return { id: stored.id, name: stored.name, timestamp: new Date(stored.timestamp), properties: decodeStored(stored.properties ?? {}) };
 }
 
 function span(events: HistoryEvent[]): { first: Date; last: Date } {

@@ -2,6 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { HistoryEvent } from '../domain/behaviour';
 import { isDuplicateKey } from './duplicate-key';
 import type { EventHistory } from './event-history';
+import { decodeRecord, encodeRecord } from './stored-value';
 
 /**
  * start: the event triggers the campaign's journey (signalWithStart); signal: it only concerns
@@ -103,11 +104,11 @@ export class EventRepository {
   async insertNew(events: EventRecord[]): Promise<{ inserted: EventRecord[]; duplicates: number }> {
     const owing = events.filter((e) => e.pendingRoutes || e.pendingMatch);
     // The outbox entry goes first: an event stored without one would never be swept.
-    const alreadyOwing = owing.length > 0 ? await insertReportingDuplicates(this.outbox, owing) : new Set<number>();
+    const alreadyOwing = owing.length > 0 ? await insertReportingDuplicates(this.outbox, owing.map(encodeRecord)) : new Set<number>();
     // The stored event itself is never updated afterwards: what it still owes lives in the outbox.
     // Its user's history counts each event id once, so a repeat may go there too.
     const [failed] = await Promise.all([
-      insertReportingDuplicates(this.model, events.map(({ pendingRoutes, pendingMatch, ...stored }) => stored)),
+      insertReportingDuplicates(this.model, events.map(({ pendingRoutes, pendingMatch, ...stored }) => encodeRecord(stored))),
       this.history.append(events),
     ]);
     const inserted = events.filter((_, i) => !failed.has(i));
@@ -119,11 +120,11 @@ export class EventRepository {
   }
 
   async findPendingRoutes(receivedBefore: Date, limit: number): Promise<EventRecord[]> {
-    return this.outbox
+    return (await this.outbox
       .find({ pendingRoutes: { $exists: true }, receivedAt: { $lt: receivedBefore } })
       .sort({ receivedAt: 1 })
       .limit(limit)
-      .lean<EventRecord[]>();
+      .lean<EventRecord[]>()).map(decodeRecord);
   }
 
   /**
@@ -137,7 +138,7 @@ export class EventRepository {
   }
 
   async findPendingMatch(limit: number): Promise<EventRecord[]> {
-    return this.outbox.find({ pendingMatch: true }).sort({ receivedAt: 1 }).limit(limit).lean<EventRecord[]>();
+    return (await this.outbox.find({ pendingMatch: true }).sort({ receivedAt: 1 }).limit(limit).lean<EventRecord[]>()).map(decodeRecord);
   }
 
   /** Records which campaigns a system event concerns; it then waits in the outbox like any event. */
@@ -199,7 +200,7 @@ export class EventRepository {
       batch = [];
     };
     for await (const event of this.model.find({}, { pendingRoutes: 0, pendingMatch: 0 }).lean<EventRecord>().cursor({ batchSize: 1_000 })) {
-      batch.push(event as EventRecord);
+      batch.push(decodeRecord(event as EventRecord));
       if (batch.length >= MIGRATION_BATCH) await flush();
     }
     await flush();
@@ -208,6 +209,6 @@ export class EventRepository {
   }
 
   async get(id: string): Promise<EventRecord | null> {
-    return this.model.findById(id).lean<EventRecord>();
+    return decodeRecord(await this.model.findById(id).lean<EventRecord>());
   }
 }

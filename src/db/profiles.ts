@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isTimeZone } from '../domain/local-time';
 import { isDuplicateKey } from './duplicate-key';
+import { decodeRecord, encodeRecord } from './stored-value';
 
 export interface ProfileRecord {
   _id: string;
@@ -90,7 +91,7 @@ export class ProfileRepository {
    */
   async merge(updates: ProfileUpdate[]): Promise<void> {
     if (updates.length === 0) return;
-    const merged = mergeByUser(updates);
+    const merged = mergeByUser(updates.map(encodeRecord));
     const known = new Map((await this.read(merged.map((u) => u.userId))).map((p) => [p._id, p]));
     const fresh = merged.filter((u) => !known.has(u.userId));
     const raced = await this.insertNew(fresh);
@@ -127,7 +128,7 @@ export class ProfileRepository {
   }
 
   async get(userId: string): Promise<ProfileRecord | null> {
-    return this.model.findById(userId).lean<ProfileRecord>();
+    return decodeRecord(await this.model.findById(userId).lean<ProfileRecord>());
   }
 
   /** The valid IANA zones held in a profile property, for grouping users by local time. */

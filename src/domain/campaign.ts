@@ -6,6 +6,7 @@ import { looksLikeCredential } from './redaction';
 import { parseDuration, parseOffset } from './duration';
 import { destinationIdSchema } from './destination';
 import { eventNameSchema } from './event';
+import { headerNameProblem } from './header-name';
 import { campaignFatigueFields, fatigueIssues } from './fatigue';
 import { isTimeZone, WEEKDAYS } from './local-time';
 import { referenceIssues, stepGraphIssues } from './step-graph';
@@ -28,13 +29,17 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 const HTTP_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 
-const templateRecord = z.record(z.string(), z.string().max(MAX_TEMPLATE)).superRefine((record, ctx) => {
-  const keys = Object.keys(record);
-  if (keys.length > 50) ctx.addIssue({ code: 'custom', message: 'must have at most 50 entries' });
-  for (const key of keys) {
-    if (!HTTP_TOKEN.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'must be a valid HTTP header or query name' });
-  }
-});
+/** Headers or query parameters: up to 50 templates, each name checked by `nameProblem`. */
+const templateRecord = (nameProblem: (name: string) => string | undefined) =>
+  z.record(z.string(), z.string().max(MAX_TEMPLATE)).superRefine((record, ctx) => {
+    const keys = Object.keys(record);
+    if (keys.length > 50) ctx.addIssue({ code: 'custom', message: 'must have at most 50 entries' });
+    for (const key of keys) {
+      const problem = nameProblem(key);
+      if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+    }
+  });
+const queryName = (name: string) => (HTTP_TOKEN.test(name) ? undefined : 'must be a valid query name');
 
 // The scheme must be written out: a template that renders the whole URL could send anywhere.
 const stepUrlSchema = z
@@ -44,7 +49,7 @@ const stepUrlSchema = z
   .regex(/^https?:\/\//i, 'must start with http:// or https:// (other schemes and a templated scheme are not allowed)');
 
 /** A literal credential in a step would sit in every journey's history; it belongs in a destination's auth or headers. */
-const stepHeadersSchema = templateRecord.superRefine((headers, ctx) => {
+const stepHeadersSchema = templateRecord(headerNameProblem).superRefine((headers, ctx) => {
   for (const [name, value] of Object.entries(headers)) {
     if (looksLikeCredential(name) && !value.includes('{{')) {
       ctx.addIssue({
@@ -63,7 +68,7 @@ const requestSchema = z
     destination: destinationIdSchema.optional(),
     path: z.string().max(2048).optional(),
     headers: stepHeadersSchema.optional(),
-    query: templateRecord.optional(),
+    query: templateRecord(queryName).optional(),
     body: z
       .json()
       .refine((body) => JSON.stringify(body).length <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes as JSON`)
@@ -152,6 +157,13 @@ function stepReferences(step: z.infer<typeof stepSchema>): Array<[Array<string |
   return sources.flatMap(([path, text]) => [...text.matchAll(STEP_REFERENCE)].map((m): [Array<string | number>, string] => [path, m[1]]));
 }
 
+/**
+ * The fields the campaign-wide checks below walk. zod runs an object's refinements even when a
+ * field failed; with a mistake inside one of these they would read it as valid (and crash), so
+ * they wait until it is fixed. Other mistakes (a blank name) are still reported beside theirs.
+ */
+const WALKED_BY_CHECKS: ReadonlySet<PropertyKey> = new Set(['steps', 'trigger', 'exitOn', 'goal', 'caps', 'tags', 'capExempt']);
+
 export const campaignSchema = z
   .strictObject({
     id: campaignIdSchema,
@@ -222,6 +234,9 @@ export const campaignSchema = z
         }
       }
     }
+  }, {
+    // An issue without a path is about the whole input (not an object at all).
+    when: (payload) => payload.issues.every((issue) => issue.path !== undefined && issue.path.length > 0 && !WALKED_BY_CHECKS.has(issue.path[0])),
   });
 
 export type Campaign = z.infer<typeof campaignSchema>;

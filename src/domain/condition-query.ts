@@ -19,7 +19,7 @@ import {
   ageThreshold, behaviourRange, compareValue, comparisonValue, evaluateCondition, isAgeComparison, isBehaviourTerm,
   type AgeComparison, type BehaviourTerm, type Comparison, type Condition, type Scalar,
 } from './condition';
-import { ARRAY_INDEX, FORBIDDEN_KEYS } from './paths';
+import { ARRAY_INDEX, FORBIDDEN_KEYS, STORED_ARRAY_MARKER } from './paths';
 
 export type MongoFilter = { [key: string]: unknown };
 
@@ -100,8 +100,12 @@ function isArray(path: string): MongoFilter {
   return { [path]: { $type: 'array' } };
 }
 
+/**
+ * Neither an array nor the stored form of one nested in an array: MongoDB would read its "0"
+ * as a field of each item of the parent array, where the evaluator sees an array.
+ */
 function notArray(path: string): MongoFilter {
-  return nor(isArray(path));
+  return nor(or([isArray(path), { [`${path}.${STORED_ARRAY_MARKER}`]: { $exists: true } }]));
 }
 
 function literalPattern(text: string): string {

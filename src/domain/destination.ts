@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { secretProblem } from './signing-secret';
 import { parseDuration } from './duration';
 import { REDACTED, redactUrl } from './redaction';
+import { headerNameProblem } from './header-name';
 
 /**
  * Delays between attempts of one webhook: the first attempt is immediate, so this default
@@ -21,7 +22,6 @@ const durationSchema = z
   .string()
   .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 30s, 15m, 2h or 7d');
 
-const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 
 const baseUrlSchema = z
   .string()
@@ -48,7 +48,8 @@ export const destinationConfigSchema = z.strictObject({
     .record(z.string(), z.string().max(8192))
     .superRefine((headers, ctx) => {
       for (const key of Object.keys(headers)) {
-        if (!headerName.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'must be a valid HTTP header name' });
+        const problem = headerNameProblem(key);
+        if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
       }
     })
     .default({}),

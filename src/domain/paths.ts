@@ -14,6 +14,13 @@ export function unsafeKeyReason(key: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Where the stored form of users' JSON (src/db/stored-value.ts) keeps the length of an array that
+ * sits directly inside an array, as an object with its items under "0", "1", ...; condition
+ * queries need it to tell such an object from the user's own.
+ */
+export const STORED_ARRAY_MARKER = '~array';
+
 /** How conditions read an array: by index only ("tags.0", never "tags.length"), as MongoDB reads a path. */
 export const ARRAY_INDEX = /^(0|[1-9]\d{0,8})$/;
 

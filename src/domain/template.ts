@@ -101,15 +101,27 @@ class ForbiddenUse extends Handlebars.Visitor {
   }
 }
 
+/**
+ * Handlebars reads `items.0.1` as a number after a dot and refuses it; `items.[0].[1]` is its
+ * spelling of the same path. Index segments are rewritten so templates address array items
+ * as conditions and MongoDB do. A number on its own (`1.5`) starts with a digit and is left alone.
+ */
+const INDEX_SEGMENT = /(?<=[A-Za-z_@][\w-]*(?:\.(?:\d+|\[\d+\]))*)\.(\d+)(?=[.\s}~)]|$)/g;
+const MUSTACHE = /\{\{[^}]*\}\}/g;
+
+function withIndexSegments(source: string): string {
+  return source.replace(MUSTACHE, (mustache) => mustache.replace(INDEX_SEGMENT, '.[$1]'));
+}
+
 /** Why a template cannot be used, or undefined when it compiles and reads nothing forbidden. */
 export function templateProblem(source: string): string | undefined {
   try {
-    handlebars.precompile(source, COMPILE_OPTIONS);
+    handlebars.precompile(withIndexSegments(source), COMPILE_OPTIONS);
   } catch (err) {
     return `template does not compile: ${firstLine(err)}`;
   }
   const visitor = new ForbiddenUse();
-  visitor.accept(handlebars.parse(source));
+  visitor.accept(handlebars.parse(withIndexSegments(source)));
   return visitor.problem;
 }
 
@@ -123,7 +135,7 @@ const COMPILED_CACHE_LIMIT = 5_000;
 function renderString(source: string, scope: object, path: string): string {
   let template = compiled.get(source);
   if (!template) {
-    template = handlebars.compile(source, COMPILE_OPTIONS);
+    template = handlebars.compile(withIndexSegments(source), COMPILE_OPTIONS);
     if (compiled.size >= COMPILED_CACHE_LIMIT) compiled.clear();
     compiled.set(source, template);
   }

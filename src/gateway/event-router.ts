@@ -27,6 +27,8 @@ export interface IngestResult {
   accepted: number;
   duplicates: number;
   ids: string[];
+  /** Per event, in the order sent: stored now, or stored before (an id already seen, left unchanged). */
+  results: Array<{ index: number; id: string; status: 'accepted' | 'duplicate' }>;
 }
 
 // Bounds how long a hand-off may hang while Temporal is unreachable; the outbox sweep retries.
@@ -93,7 +95,9 @@ export class EventRouter {
     ]);
     const toRoute = inserted.filter((r) => r.pendingRoutes);
     if (toRoute.length > 0) this.track(this.routeAll(toRoute));
-    return { accepted: inserted.length, duplicates, ids: records.map((r) => r._id) };
+    const stored = new Set(inserted);
+    const results = records.map((r, index) => ({ index, id: r._id, status: stored.has(r) ? ('accepted' as const) : ('duplicate' as const) }));
+    return { accepted: inserted.length, duplicates, ids: records.map((r) => r._id), results };
   }
 
   private async route(record: EventRecord): Promise<void> {

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../logger';
+import { findUnstorable } from './storable';
 
 export interface Issue {
   path: string;
@@ -19,24 +20,12 @@ export class HttpError extends Error {
   }
 }
 
-const MAX_DEPTH = 64;
-
-/** Iterative, so that a hostile body nested a million levels deep cannot overflow the stack. */
-function depthExceeds(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (current === null || typeof current !== 'object') continue;
-    if (depth >= limit) return true;
-    for (const inner of Object.values(current)) stack.push([inner, depth + 1]);
-  }
-  return false;
-}
-
 /** Parses input with a schema, or throws a 400 that names each field and its problem. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  if (depthExceeds(input, MAX_DEPTH)) {
-    throw new HttpError(400, 'invalid_request', `${what} is nested more than ${MAX_DEPTH} levels deep`);
+  const unstorable = findUnstorable(input);
+  if (unstorable) {
+    const issues = [{ path: unstorable.path, message: unstorable.reason }];
+    throw new HttpError(400, 'invalid_request', `invalid ${what}: ${summarize(issues)}`, issues);
   }
   const result = schema.safeParse(input);
   if (result.success) return result.data;
@@ -44,8 +33,12 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
     path: issue.path.map(String).join('.') || '(root)',
     message: issue.message,
   }));
-  const summary = issues.slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; ');
-  throw new HttpError(400, 'invalid_request', `invalid ${what}: ${summary}`, issues);
+  throw new HttpError(400, 'invalid_request', `invalid ${what}: ${summarize(issues)}`, issues);
+}
+
+/** The first few issues, for a message. */
+export function summarize(issues: Issue[]): string {
+  return issues.slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; ');
 }
 
 export const requireJsonBody: RequestHandler = (req, _res, next) => {

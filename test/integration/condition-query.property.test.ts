@@ -9,6 +9,8 @@ import { behaviourRange, type BehaviourTerm } from '../../src/domain/condition';
 import { evaluateCondition, type Condition, type Scalar } from '../../src/domain/condition';
 import { parseDuration } from '../../src/domain/duration';
 import { compileProfileFilter, type AudienceContext } from '../../src/domain/condition-query';
+import { readPath } from '../../src/domain/paths';
+import { encodeStored } from '../../src/db/stored-value';
 import { testRepositories, uniqueId } from '../support/stack';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -20,6 +22,8 @@ const stored: fc.Arbitrary<unknown> = fc.oneof(
   fc.array(scalar, { maxLength: 3 }),
   fc.record({ b: fc.oneof(scalar, fc.array(scalar, { maxLength: 2 })) }, { requiredKeys: [] }),
   fc.array(fc.record({ b: scalar }), { maxLength: 2 }),
+  // Arrays directly inside arrays, stored in the form of src/db/stored-value.ts.
+  fc.array(fc.oneof(scalar, fc.array(scalar, { maxLength: 2 })), { maxLength: 3 }),
 );
 const properties = fc.record({ a: stored, b: stored, c: stored }, { requiredKeys: [] });
 const profile = fc.record({
@@ -28,7 +32,21 @@ const profile = fc.record({
   lastSeenDaysAgo: fc.integer({ min: 0, max: 60 }),
 });
 
-const field = fc.constantFrom('user.properties.a', 'user.properties.b', 'user.properties.c', 'user.properties.a.b', 'user.properties.a.0', 'user.properties.a.length', 'user.id', 'user.properties');
+const field = fc.constantFrom(
+  'user.properties.a', 'user.properties.b', 'user.properties.c', 'user.properties.a.b', 'user.properties.a.0', 'user.properties.a.0.1',
+  'user.properties.a.length', 'user.id', 'user.properties',
+);
+
+/** Known limit (docs/ferretdb-differences.md): the stored form of an array in an array is no array to `contains`. */
+function containsOnNestedArray(condition: Condition, docs: Array<{ properties: Record<string, unknown> }>): boolean {
+  if ('all' in condition) return condition.all.some((c) => containsOnNestedArray(c, docs));
+  if ('any' in condition) return condition.any.some((c) => containsOnNestedArray(c, docs));
+  if ('not' in condition) return containsOnNestedArray(condition.not, docs);
+  if (!('op' in condition) || condition.op !== 'contains' || !('field' in condition)) return false;
+  const field = condition.field;
+  const parentField = field.replace(/\.\d+$/, '');
+  return parentField !== field && docs.some((d) => Array.isArray(readPath({ user: d }, parentField)) && Array.isArray(readPath({ user: d }, field)));
+}
 const comparison: fc.Arbitrary<Condition> = fc.oneof(
   fc.record({ field, op: fc.constantFrom('eq', 'ne', 'contains', 'gt', 'gte', 'lt', 'lte', 'startsWith'), value: scalar }),
   fc.record({ field, op: fc.constantFrom('in', 'nin'), value: fc.array(scalar, { maxLength: 3 }) }),
@@ -92,8 +110,9 @@ describe('compiled conditions on FerretDB agree with the in-memory evaluator', f
             firstSeen: new Date(NOW - p.firstSeenDaysAgo * DAY - 1000),
             lastSeen: new Date(NOW - p.lastSeenDaysAgo * DAY + 1000),
           }));
+          fc.pre(!containsOnNestedArray(tested, docs));
           await collection.deleteMany({});
-          await collection.insertMany(docs);
+          await collection.insertMany(docs.map((d) => ({ ...d, properties: encodeStored(d.properties) })));
           const context: AudienceContext = { event: { properties: { productId } }, now: NOW };
           const expected = docs
             .filter((d) => evaluateCondition(tested, { event: context.event, user: { id: d._id, ...d } }, { now: NOW }))

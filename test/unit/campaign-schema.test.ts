@@ -99,6 +99,18 @@ describe('campaignSchema', () => {
     ]);
   });
 
+  it('reports a body that is no object, rather than crashing the campaign-wide checks on it', () => {
+    assert.ok(issues([[1, 2], [3]]).length > 0);
+  });
+
+  it('reports a trigger filter that is no condition, rather than crashing the campaign-wide checks on it', () => {
+    const found = issues(changed((c) => {
+      c.trigger.where = {};
+      c.steps.push({ id: 'wait', type: 'delay', duration: '30s' });
+    }));
+    assert.ok(found.length > 0 && found.every((issue) => issue.startsWith('trigger.where')), found.join('; '));
+  });
+
   const whereCases: Array<[string, unknown, string]> = [
     ['a user property', { field: 'user.properties.tier', op: 'eq', value: 'gold' }, 'user.properties.tier'],
     ['the user id inside a group', { all: [{ field: 'event.name', op: 'exists', value: true }, { not: { field: 'user.id', op: 'eq', value: 'u1' } }] }, 'user.id'],

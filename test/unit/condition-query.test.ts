@@ -8,7 +8,7 @@ import { conditionSchema } from '../../src/domain/condition-schema';
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 const context: AudienceContext = { now: NOW, event: { properties: { productId: 'p42', tags: ['a'] } } };
 const NEVER = { _id: { $in: [] } };
-const notArray = (path: string) => ({ $nor: [{ [path]: { $type: 'array' } }] });
+const notArray = (path: string) => ({ $nor: [{ $or: [{ [path]: { $type: 'array' } }, { [`${path}.~array`]: { $exists: true } }] }] });
 
 function compiled(condition: Condition) {
   return compileProfileFilter(conditionSchema.parse(condition), context, new Map());

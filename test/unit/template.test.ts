@@ -48,6 +48,14 @@ describe('renderRequest body', () => {
     it(`one-expression leaf: ${name}`, () => assert.deepEqual(renderBody({ v: leaf }), { v: expected }));
   }
 
+  it('reads array items by index, as conditions do: items.0.1 inside text and in blocks, and not a number such as 1.5', () => {
+    const local = { event: { properties: { path: [[126.97, 37.56], [127.02, 37.5]] } } };
+    const text = 'lat {{event.properties.path.0.1}}; {{#each event.properties.path}}{{this.0}} {{/each}}{{#if 1.5}}!{{/if}}';
+    assert.equal(templateProblem(text), undefined);
+    const rendered = renderRequest({ method: 'POST', url: 'http://127.0.0.1/', body: { v: text } }, local);
+    assert.deepEqual(JSON.parse(rendered.body!), { v: 'lat 37.56; 126.97 127.02 !' });
+  });
+
   it('renders a number inside text as text', () => {
     assert.deepEqual(renderBody({ v: '{{user.properties.points}} points' }), { v: '1250 points' });
   });
