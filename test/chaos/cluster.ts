@@ -1,17 +1,14 @@
 // The real embedded stack as `npm start` runs it, one process per part, so that a fault can
 // hit one part: FerretDB and the Temporal dev server (a SQLite file, kept across restarts),
 // then the worker and the gateway as their own node processes.
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { startFerretDb, startTemporalDevServer } from '../../src/embedded/services';
 import type { ServiceProcess } from '../../src/embedded/service-process';
+import { READY_LINE, startNodeProcess } from '../support/node-process';
 import { freePort } from '../support/ports';
 
 export type Part = 'ferretdb' | 'temporal' | 'worker' | 'gateway';
 
-const READY_TIMEOUT_MS = 180_000;
-const STOP_TIMEOUT_MS = 15_000;
 const DIST_SRC = path.join(__dirname, '..', '..', 'src');
 
 export interface ClusterOptions {
@@ -19,41 +16,6 @@ export interface ClusterOptions {
   apiKey: string;
   /** The worker's default webhook timeout, for url steps. */
   webhookTimeoutMs: number;
-}
-
-/** A node process of Hookway's; ready once its log says so. */
-function startNodePart(name: string, script: string, env: NodeJS.ProcessEnv, logFile: string, readyLine: string): Promise<ServiceProcess> {
-  // Readiness is looked for only in what this start writes to the log.
-  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
-  const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [path.join(DIST_SRC, script)], { env, stdio: ['ignore', log, log] });
-  closeSync(log);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const part: ServiceProcess = {
-    name,
-    child,
-    exited,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      // A worker finishing a hung webhook attempt, or a gateway waiting on hand-offs, gets this long.
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  return (async () => {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start-up; see ${logFile}`);
-      if (readFileSync(logFile).subarray(logStart).toString('utf8').includes(readyLine)) return part;
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`${name} did not become ready in time; see ${logFile}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
 }
 
 export class ChaosCluster {
@@ -115,10 +77,10 @@ export class ChaosCluster {
         started = await startTemporalDevServer({ dbFile: path.join(this.opts.dir, 'temporal.sqlite'), port: this.ports.temporal, logFile });
         break;
       case 'worker':
-        started = await startNodePart('worker', 'worker-main.js', this.env(), logFile, '"worker running"');
+        started = await startNodeProcess({ name: part, script: path.join(DIST_SRC, 'worker-main.js'), env: this.env(), logFile, readyLine: READY_LINE.worker });
         break;
       case 'gateway':
-        started = await startNodePart('gateway', 'gateway-main.js', this.env(), logFile, '"gateway listening"');
+        started = await startNodeProcess({ name: part, script: path.join(DIST_SRC, 'gateway-main.js'), env: this.env(), logFile, readyLine: READY_LINE.gateway });
         break;
     }
     this.parts.set(part, started);
