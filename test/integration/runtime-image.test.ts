@@ -3,16 +3,16 @@
 // gateway, a worker and the CLI run from there as the image runs them. A file the processes
 // need but the image lacks shows up as a failure here.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ServiceProcess } from '../../src/embedded/service-process';
+import { runCli } from '../support/cli';
 import { READY_LINE, startNodeProcess } from '../support/node-process';
 import { freePort } from '../support/ports';
 import { Receiver } from '../support/receiver';
 import { assembleRuntimeImage, REPO_ROOT } from '../support/runtime-image';
-import { API_KEY, mongoUriFor, stack, uniqueId } from '../support/stack';
+import { API_KEY, api, mongoUriFor, stack, uniqueId } from '../support/stack';
 
 describe('the runtime image file set (the Dockerfile, run without Docker)', function () {
   this.timeout(180_000);
@@ -23,12 +23,7 @@ describe('the runtime image file set (the Dockerfile, run without Docker)', func
   let receiver: Receiver;
   const processes: ServiceProcess[] = [];
 
-  const call = (method: string, route: string, body?: unknown) =>
-    fetch(`${gatewayUrl}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const call = (method: string, route: string, body?: unknown) => api({ url: gatewayUrl }, method, route, body);
 
   before(async function () {
     dir = mkdtempSync(path.join(os.tmpdir(), 'hookway-image-'));
@@ -91,11 +86,12 @@ describe('the runtime image file set (the Dockerfile, run without Docker)', func
 
   it('runs the CLI: its version, and the campaigns the gateway holds', async function () {
     const cli = path.join(app, 'dist', 'src', 'cli', 'main.js');
-    const run = (...args: string[]) =>
-      new Promise<string>((resolve, reject) => {
-        const env = { PATH: process.env.PATH, HOOKWAY_URL: gatewayUrl, HOOKWAY_API_KEY: API_KEY, TEMPORAL_ADDRESS: stack().temporalAddress };
-        execFile(process.execPath, [cli, ...args], { env, cwd: app }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)));
-      });
+    const env = { PATH: process.env.PATH, HOOKWAY_URL: gatewayUrl, HOOKWAY_API_KEY: API_KEY, TEMPORAL_ADDRESS: stack().temporalAddress };
+    const run = async (...args: string[]) => {
+      const result = await runCli(args, { env, script: cli, cwd: app });
+      assert.equal(result.code, 0, `hookway ${args.join(' ')} failed: ${result.stderr}`);
+      return result.stdout;
+    };
     const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     assert.equal((await run('--version')).trim(), version);
     assert.match(await run('campaigns', 'list'), /price-drop/);
