@@ -17,7 +17,12 @@ export function nextGateway(): { url: string } {
 }
 
 /** Posts one event per user, alternating between the gateways; each must be accepted. */
-export async function postEvents(name: string, userIds: string[], properties: Record<string, unknown> = {}, userProperties: Record<string, unknown> = {}) {
+export async function postEvents(
+  name: string,
+  userIds: string[],
+  properties: Record<string, unknown> = {},
+  userProperties: Record<string, unknown> = {},
+) {
   for (const userId of userIds) {
     const accepted = await api(nextGateway(), 'POST', '/v1/events', { userId, name, properties, userProperties });
     assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
@@ -29,7 +34,10 @@ export async function postEvents(name: string, userIds: string[], properties: Re
  * has picked it up (they refresh their live campaigns on an interval): a probe event through
  * each must reach the receiver. Returns the probe users.
  */
-export async function activateEverywhere(campaign: { id: string; trigger: { event: string } } & Record<string, unknown>, receiver: Receiver): Promise<string[]> {
+export async function activateEverywhere(
+  campaign: { id: string; trigger: { event: string } } & Record<string, unknown>,
+  receiver: Receiver,
+): Promise<string[]> {
   const [first, ...others] = layout().gatewayUrls.map((url) => ({ url }));
   const created = await api(first, 'POST', '/v1/campaigns', campaign);
   assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -63,7 +71,12 @@ export function usersAt(receiver: Receiver, path: string): string[] {
 
 /** `hookway …` against the cluster's first gateway and its Temporal frontend. */
 export async function hookwayJson<T>(...args: string[]): Promise<T> {
-  const env = { PATH: process.env.PATH, HOOKWAY_URL: layout().gatewayUrls[0], HOOKWAY_API_KEY: API_KEY, TEMPORAL_ADDRESS: layout().temporal.address };
+  const env = {
+    PATH: process.env.PATH,
+    HOOKWAY_URL: layout().gatewayUrls[0],
+    HOOKWAY_API_KEY: API_KEY,
+    TEMPORAL_ADDRESS: layout().temporal.address,
+  };
   const run = await runCli([...args, '--json'], { env });
   assert.equal(run.code, 0, `hookway ${args.join(' ')} failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as T;
@@ -75,7 +88,9 @@ export async function hookwayJson<T>(...args: string[]): Promise<T> {
  */
 export async function activityWorkers(client: Client, campaignId: string, userId: string): Promise<string[]> {
   const history = await client.workflow.getHandle(journeyWorkflowId(campaignId, userId)).fetchHistory();
-  return (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes?.identity ? [e.activityTaskStartedEventAttributes.identity] : []));
+  return (history.events ?? []).flatMap((e) =>
+    e.activityTaskStartedEventAttributes?.identity ? [e.activityTaskStartedEventAttributes.identity] : [],
+  );
 }
 
 /** The pid in a worker identity such as 1234@host. */

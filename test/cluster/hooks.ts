@@ -23,7 +23,7 @@ export const mochaHooks = {
       await started.start();
     } catch (err) {
       await started.stop();
-      throw new Error(`${(err as Error).message}\n(logs in ${started.dir})`);
+      throw new Error(`${(err as Error).message}\n(logs in ${started.dir})`, { cause: err });
     }
     current = started;
   },

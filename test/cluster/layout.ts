@@ -33,8 +33,17 @@ export class ProductionLayout {
 
   async start(): Promise<void> {
     const [postgresPort, ferretdbPort] = [await freePort(), await freePort()];
-    const postgres = startPostgres({ dataDir: path.join(this.dir, 'postgresql'), port: postgresPort, user: 'temporal', logFile: this.log('postgresql') });
-    const ferretdb = startFerretDb({ dataDir: path.join(this.dir, 'ferretdb'), port: ferretdbPort, logFile: this.log('ferretdb') });
+    const postgres = startPostgres({
+      dataDir: path.join(this.dir, 'postgresql'),
+      port: postgresPort,
+      user: 'temporal',
+      logFile: this.log('postgresql'),
+    });
+    const ferretdb = startFerretDb({
+      dataDir: path.join(this.dir, 'ferretdb'),
+      port: ferretdbPort,
+      logFile: this.log('ferretdb'),
+    });
     this.infrastructure.push(await ferretdb, await postgres);
     this.mongoUri = `mongodb://127.0.0.1:${ferretdbPort}/hookway?directConnection=true&retryWrites=false`;
     this.temporal = await startTemporalServer({ dir: this.dir, postgresPort, logFile: this.log('temporal-server') });
@@ -71,7 +80,16 @@ export class ProductionLayout {
   async startNode(role: Role, index: number): Promise<void> {
     const name = `${role}-${index}`;
     const script = path.join(DIST_SRC, `${role}-main.js`);
-    this.nodes.set(name, await startNodeProcess({ name, script, env: this.env(role, index), logFile: this.log(name), readyLine: READY_LINE[role] }));
+    this.nodes.set(
+      name,
+      await startNodeProcess({
+        name,
+        script,
+        env: this.env(role, index),
+        logFile: this.log(name),
+        readyLine: READY_LINE[role],
+      }),
+    );
   }
 
   /** SIGKILL, as a crashed machine or an OOM kill would end it. */

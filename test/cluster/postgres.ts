@@ -23,7 +23,12 @@ function serverUser(): { uid: number; gid: number } | undefined {
 }
 
 /** Initialises a cluster in dataDir (owned by the server's user) and starts it on port. */
-export async function startPostgres(opts: { dataDir: string; port: number; user: string; logFile: string }): Promise<ServiceProcess> {
+export async function startPostgres(opts: {
+  dataDir: string;
+  port: number;
+  user: string;
+  logFile: string;
+}): Promise<ServiceProcess> {
   const user = serverUser();
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   if (user) {
@@ -31,10 +36,32 @@ export async function startPostgres(opts: { dataDir: string; port: number; user:
     chmodSync(path.dirname(opts.dataDir), 0o755);
     chownSync(opts.dataDir, user.uid, user.gid);
   }
-  execFileSync(pgBin('initdb'), ['-D', opts.dataDir, '-U', opts.user, '-A', 'trust', '-E', 'UTF8', '--no-instructions'], {
-    ...user,
-    stdio: ['ignore', 'ignore', 'pipe'],
+  execFileSync(
+    pgBin('initdb'),
+    ['-D', opts.dataDir, '-U', opts.user, '-A', 'trust', '-E', 'UTF8', '--no-instructions'],
+    {
+      ...user,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  const args = [
+    '-D',
+    opts.dataDir,
+    '-p',
+    String(opts.port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-k',
+    opts.dataDir,
+    '-c',
+    'max_connections=200',
+  ];
+  return startServiceProcess({
+    name: 'postgresql',
+    command: pgBin('postgres'),
+    args,
+    port: opts.port,
+    logFile: opts.logFile,
+    user,
   });
-  const args = ['-D', opts.dataDir, '-p', String(opts.port), '-c', 'listen_addresses=127.0.0.1', '-k', opts.dataDir, '-c', 'max_connections=200'];
-  return startServiceProcess({ name: 'postgresql', command: pgBin('postgres'), args, port: opts.port, logFile: opts.logFile, user });
 }

@@ -32,7 +32,18 @@ const DATABASES = [
 async function applySchema(postgresPort: number): Promise<void> {
   const sql = path.join(SERVER_DIR, 'sql');
   for (const db of DATABASES) {
-    const common = ['--plugin', 'postgres12', '--ep', '127.0.0.1', '-p', String(postgresPort), '-u', SQL_USER, '--db', db.name];
+    const common = [
+      '--plugin',
+      'postgres12',
+      '--ep',
+      '127.0.0.1',
+      '-p',
+      String(postgresPort),
+      '-u',
+      SQL_USER,
+      '--db',
+      db.name,
+    ];
     await run(sql, [...common, 'create-database']);
     await run(sql, [...common, 'setup-schema', '-v', '0.0']);
     await run(sql, [...common, 'update-schema', '--schema-name', db.schema]);
@@ -44,11 +55,24 @@ type ServiceName = 'frontend' | 'history' | 'matching' | 'worker';
 async function serverConfig(postgresPort: number, frontendPort: number, metricsPort: number) {
   const services: Record<string, unknown> = {};
   for (const name of ['frontend', 'history', 'matching', 'worker'] satisfies ServiceName[]) {
-    const rpc = { grpcPort: name === 'frontend' ? frontendPort : await freePort(), membershipPort: await freePort(), bindOnLocalHost: true };
+    const rpc = {
+      grpcPort: name === 'frontend' ? frontendPort : await freePort(),
+      membershipPort: await freePort(),
+      bindOnLocalHost: true,
+    };
     services[name] = { rpc: name === 'frontend' ? { ...rpc, httpPort: await freePort() } : rpc };
   }
   const datastore = (databaseName: string, maxConns: number) => ({
-    sql: { pluginName: 'postgres12', databaseName, connectAddr: `127.0.0.1:${postgresPort}`, connectProtocol: 'tcp', user: SQL_USER, maxConns, maxIdleConns: maxConns, maxConnLifetime: '1h' },
+    sql: {
+      pluginName: 'postgres12',
+      databaseName,
+      connectAddr: `127.0.0.1:${postgresPort}`,
+      connectProtocol: 'tcp',
+      user: SQL_USER,
+      maxConns,
+      maxIdleConns: maxConns,
+      maxConnLifetime: '1h',
+    },
   });
   return {
     log: { stdout: true, level: 'warn' },
@@ -56,11 +80,16 @@ async function serverConfig(postgresPort: number, frontendPort: number, metricsP
       defaultStore: 'postgres-default',
       visibilityStore: 'postgres-visibility',
       numHistoryShards: HISTORY_SHARDS,
-      datastores: { 'postgres-default': datastore('temporal', 20), 'postgres-visibility': datastore('temporal_visibility', 10) },
+      datastores: {
+        'postgres-default': datastore('temporal', 20),
+        'postgres-visibility': datastore('temporal_visibility', 10),
+      },
     },
     global: {
       membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
-      metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `127.0.0.1:${metricsPort}` } },
+      metrics: {
+        prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `127.0.0.1:${metricsPort}` },
+      },
     },
     services,
     clusterMetadata: {
@@ -68,7 +97,14 @@ async function serverConfig(postgresPort: number, frontendPort: number, metricsP
       failoverVersionIncrement: 10,
       masterClusterName: 'active',
       currentClusterName: 'active',
-      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${frontendPort}` } },
+      clusterInformation: {
+        active: {
+          enabled: true,
+          initialFailoverVersion: 1,
+          rpcName: 'frontend',
+          rpcAddress: `127.0.0.1:${frontendPort}`,
+        },
+      },
     },
     dcRedirectionPolicy: { policy: 'noop' },
   };
@@ -98,12 +134,19 @@ export interface TemporalServer {
 }
 
 /** Applies the schema, starts all four services in one process, and registers the namespace and search attributes. */
-export async function startTemporalServer(opts: { dir: string; postgresPort: number; logFile: string }): Promise<TemporalServer> {
+export async function startTemporalServer(opts: {
+  dir: string;
+  postgresPort: number;
+  logFile: string;
+}): Promise<TemporalServer> {
   await applySchema(opts.postgresPort);
   const [frontendPort, metricsPort] = [await freePort(), await freePort()];
   const configDir = path.join(opts.dir, 'config');
   mkdirSync(configDir, { recursive: true });
-  writeFileSync(path.join(configDir, 'production.yaml'), stringify(await serverConfig(opts.postgresPort, frontendPort, metricsPort)));
+  writeFileSync(
+    path.join(configDir, 'production.yaml'),
+    stringify(await serverConfig(opts.postgresPort, frontendPort, metricsPort)),
+  );
   const start = () =>
     startServiceProcess({
       name: 'temporal-server',
@@ -116,8 +159,16 @@ export async function startTemporalServer(opts: { dir: string; postgresPort: num
   const process = await start();
   const address = `127.0.0.1:${frontendPort}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  await operator(address, ['operator', 'namespace', 'create', '--namespace', 'default', '--retention', NAMESPACE_RETENTION], deadline);
+  await operator(
+    address,
+    ['operator', 'namespace', 'create', '--namespace', 'default', '--retention', NAMESPACE_RETENTION],
+    deadline,
+  );
   const attributes = SEARCH_ATTRIBUTES.flatMap((a) => ['--name', a.name, '--type', SEARCH_ATTRIBUTE_TYPE[a.type]]);
-  await operator(address, ['operator', 'search-attribute', 'create', '--namespace', 'default', ...attributes], deadline);
+  await operator(
+    address,
+    ['operator', 'search-attribute', 'create', '--namespace', 'default', ...attributes],
+    deadline,
+  );
   return { process, address, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, restart: start };
 }

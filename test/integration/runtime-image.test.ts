@@ -50,7 +50,9 @@ describe('the runtime image file set (the Dockerfile, run without Docker)', func
     for (const part of ['worker', 'gateway'] as const) {
       const script = path.join(app, 'dist', 'src', `${part}-main.js`);
       const logFile = path.join(dir, `${part}.log`);
-      processes.push(await startNodeProcess({ name: part, script, env, logFile, readyLine: READY_LINE[part], cwd: app }));
+      processes.push(
+        await startNodeProcess({ name: part, script, env, logFile, readyLine: READY_LINE[part], cwd: app }),
+      );
     }
   });
 
@@ -81,18 +83,27 @@ describe('the runtime image file set (the Dockerfile, run without Docker)', func
     };
     assert.equal((await call('POST', '/v1/events', event)).status, 202);
     const [sms] = await receiver.waitFor(1);
-    assert.deepEqual(sms.json, { to: '+821000000001', text: 'The price of your bookmarked [Image Test Lamp] has dropped by 10%!' });
+    assert.deepEqual(sms.json, {
+      to: '+821000000001',
+      text: 'The price of your bookmarked [Image Test Lamp] has dropped by 10%!',
+    });
   });
 
   it('runs the CLI: its version, and the campaigns the gateway holds', async function () {
     const cli = path.join(app, 'dist', 'src', 'cli', 'main.js');
-    const env = { PATH: process.env.PATH, HOOKWAY_URL: gatewayUrl, HOOKWAY_API_KEY: API_KEY, TEMPORAL_ADDRESS: stack().temporalAddress };
+    const env = {
+      PATH: process.env.PATH,
+      HOOKWAY_URL: gatewayUrl,
+      HOOKWAY_API_KEY: API_KEY,
+      TEMPORAL_ADDRESS: stack().temporalAddress,
+    };
     const run = async (...args: string[]) => {
       const result = await runCli(args, { env, script: cli, cwd: app });
       assert.equal(result.code, 0, `hookway ${args.join(' ')} failed: ${result.stderr}`);
       return result.stdout;
     };
-    const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
     assert.equal((await run('--version')).trim(), version);
     assert.match(await run('campaigns', 'list'), /price-drop/);
   });

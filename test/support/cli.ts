@@ -10,10 +10,18 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { env: NodeJS.ProcessEnv; script?: string; cwd?: string }): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; script?: string; cwd?: string },
+): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [opts.script ?? CLI_SCRIPT, ...args], { env: opts.env, cwd: opts.cwd, timeout: 90_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [opts.script ?? CLI_SCRIPT, ...args],
+      { env: opts.env, cwd: opts.cwd, timeout: 90_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }

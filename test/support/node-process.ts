@@ -38,7 +38,8 @@ export function startNodeProcess(opts: {
   return (async () => {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start-up; see ${logFile}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`${name} exited during start-up; see ${logFile}`);
       if (readFileSync(logFile).subarray(logStart).toString('utf8').includes(readyLine)) return part;
       if (Date.now() > deadline) {
         child.kill('SIGKILL');

@@ -23,7 +23,10 @@ export function runtimeImageCopies(dockerfile: string): ImageCopy[] {
     // Each FROM starts a stage; only the last one's files end up in the image.
     if (/^FROM\s/i.test(line)) copies = [];
     if (!/^COPY\s/i.test(line)) continue;
-    const words = line.split(/\s+/).slice(1).filter((word) => !word.startsWith('--'));
+    const words = line
+      .split(/\s+/)
+      .slice(1)
+      .filter((word) => !word.startsWith('--'));
     const target = words.pop()!;
     for (const word of words) {
       const source = word.startsWith(APP_DIR) ? word.slice(APP_DIR.length) : word;
