@@ -20,7 +20,8 @@ type Role = 'gateway' | 'worker';
 export class ProductionLayout {
   temporal!: TemporalServer;
   mongoUri!: string;
-  private readonly infrastructure: ServiceProcess[] = [];
+  private readonly databases: ServiceProcess[] = [];
+  private temporalProcess?: ServiceProcess;
   private readonly nodes = new Map<string, ServiceProcess>();
   private gatewayPorts: number[] = [];
 
@@ -44,10 +45,10 @@ export class ProductionLayout {
       port: ferretdbPort,
       logFile: this.log('ferretdb'),
     });
-    this.infrastructure.push(await ferretdb, await postgres);
+    this.databases.push(await ferretdb, await postgres);
     this.mongoUri = `mongodb://127.0.0.1:${ferretdbPort}/hookway?directConnection=true&retryWrites=false`;
     this.temporal = await startTemporalServer({ dir: this.dir, postgresPort, logFile: this.log('temporal-server') });
-    this.infrastructure.push(this.temporal.process);
+    this.temporalProcess = this.temporal.process;
     for (let i = 0; i < REPLICAS; i++) this.gatewayPorts.push(await freePort());
     for (let i = 0; i < REPLICAS; i++) await this.startNode('worker', i);
     for (let i = 0; i < REPLICAS; i++) await this.startNode('gateway', i);
@@ -105,9 +106,21 @@ export class ProductionLayout {
     return this.nodes.get(`${role}-${index}`)?.child.pid;
   }
 
+  /** A clean stop of the Temporal server (all four services), as for a server upgrade. */
+  async stopTemporal(): Promise<void> {
+    await this.temporalProcess?.stop();
+    this.temporalProcess = undefined;
+  }
+
+  /** The Temporal server again, on the same database and ports. */
+  async startTemporal(): Promise<void> {
+    this.temporalProcess = await this.temporal.restart();
+  }
+
   async stop(): Promise<void> {
     for (const node of this.nodes.values()) await node.stop();
     this.nodes.clear();
-    for (const part of this.infrastructure.reverse()) await part.stop();
+    await this.temporalProcess?.stop();
+    for (const database of this.databases.reverse()) await database.stop();
   }
 }
