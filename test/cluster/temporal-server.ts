@@ -164,11 +164,11 @@ export async function startTemporalServer(opts: {
     ['operator', 'namespace', 'create', '--namespace', 'default', '--retention', NAMESPACE_RETENTION],
     deadline,
   );
-  const attributes = SEARCH_ATTRIBUTES.flatMap((a) => ['--name', a.name, '--type', SEARCH_ATTRIBUTE_TYPE[a.type]]);
-  await operator(
-    address,
-    ['operator', 'search-attribute', 'create', '--namespace', 'default', ...attributes],
-    deadline,
-  );
+  // The CLI takes several names but one type per command.
+  for (const type of new Set(SEARCH_ATTRIBUTES.map((a) => a.type))) {
+    const names = SEARCH_ATTRIBUTES.filter((a) => a.type === type).flatMap((a) => ['--name', a.name]);
+    const args = ['operator', 'search-attribute', 'create', '--namespace', 'default', ...names];
+    await operator(address, [...args, '--type', SEARCH_ATTRIBUTE_TYPE[type]], deadline);
+  }
   return { process, address, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, restart: start };
 }
