@@ -39,7 +39,7 @@ export async function activateEverywhere(
   receiver: Receiver,
 ): Promise<string[]> {
   const [first, ...others] = layout().gatewayUrls.map((url) => ({ url }));
-  const created = await api(first, 'POST', '/v1/campaigns', campaign);
+  const created = await api(first, 'POST', '/v1/campaigns', { name: `Cluster test ${campaign.id}`, ...campaign });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.equal((await api(first, 'POST', `/v1/campaigns/${campaign.id}/activate`)).status, 200);
   const probes: string[] = [];

@@ -11,7 +11,7 @@ import { startServiceProcess, type ServiceProcess } from '../../src/embedded/ser
 import { SEARCH_ATTRIBUTE_TYPE } from '../../src/embedded/services';
 import { requireTool } from '../../src/embedded/tools';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import { freePort } from '../support/ports';
+import { freeLowPort, freePort } from '../support/ports';
 import { REPO_ROOT } from '../support/runtime-image';
 
 const run = promisify(execFile);
@@ -57,7 +57,7 @@ async function serverConfig(postgresPort: number, frontendPort: number, metricsP
   for (const name of ['frontend', 'history', 'matching', 'worker'] satisfies ServiceName[]) {
     const rpc = {
       grpcPort: name === 'frontend' ? frontendPort : await freePort(),
-      membershipPort: await freePort(),
+      membershipPort: await freeLowPort(),
       bindOnLocalHost: true,
     };
     services[name] = { rpc: name === 'frontend' ? { ...rpc, httpPort: await freePort() } : rpc };
