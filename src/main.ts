@@ -5,7 +5,7 @@
 // Ctrl-C stops it all.
 import path from 'node:path';
 import { loadConfig, mongoUri, resolveApiKey, temporalAddress, type Config } from './config';
-import { startNodeProcess } from './embedded/node-process';
+import { READY_TEXT, startNodeProcess } from './embedded/node-process';
 import { startFerretDb, startTemporalDevServer } from './embedded/services';
 import { Supervisor } from './embedded/supervisor';
 import { createLogger } from './logger';
@@ -46,9 +46,9 @@ async function startAll(supervisor: Supervisor, config: Config): Promise<string>
   }
   const apiKey = resolveApiKey(config);
   const env = { ...process.env, MONGODB_URI: mongoUri(config), TEMPORAL_ADDRESS: temporalAddress(config), HOOKWAY_API_KEY: apiKey };
-  const node = (name: string, readyText: string) => () =>
-    startNodeProcess({ name, script: path.join(__dirname, `${name}-main.js`), env, readyText, ipc: name === 'gateway' });
-  await Promise.all([supervisor.start('worker', node('worker', '"worker running"')), supervisor.start('gateway', node('gateway', '"gateway listening"'))]);
+  const node = (name: keyof typeof READY_TEXT) => () =>
+    startNodeProcess({ name, script: path.join(__dirname, `${name}-main.js`), env, readyText: READY_TEXT[name], ipc: name === 'gateway' });
+  await Promise.all([supervisor.start('worker', node('worker')), supervisor.start('gateway', node('gateway'))]);
   return apiKey;
 }
 

@@ -22,11 +22,16 @@ export interface NodeProcessOptions {
   readyText: string;
   /** Extra flags for node itself, such as --cpu-prof. */
   nodeArgs?: string[];
+  /** Its working directory; this process's own by default. */
+  cwd?: string;
   /** An IPC channel, for messages from the supervisor. */
   ipc?: boolean;
   readyTimeoutMs?: number;
   stopTimeoutMs?: number;
 }
+
+/** What each Hookway entry point prints once it is ready. */
+export const READY_TEXT = { gateway: '"gateway listening"', worker: '"worker running"' } as const;
 
 /** The last lines a process printed, kept so that an exit can be explained. */
 class OutputTail {
@@ -45,6 +50,7 @@ export async function startNodeProcess(opts: NodeProcessOptions): Promise<Servic
   const log: Writable | undefined = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.script], {
     env: opts.env,
+    cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe', ...(opts.ipc ? ['ipc' as const] : [])],
   });
   const tail = new OutputTail();

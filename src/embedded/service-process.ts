@@ -44,13 +44,15 @@ export async function startServiceProcess(opts: {
   port: number;
   logFile: string;
   readyTimeoutMs?: number;
+  /** Another user to run as (PostgreSQL refuses to run as root). */
+  user?: { uid: number; gid: number };
 }): Promise<ServiceProcess> {
   if (await portOpen(opts.port)) {
     throw new Error(`${opts.name}: port ${opts.port} is already in use; stop what holds it or choose another port`);
   }
   mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const log = createWriteStream(opts.logFile, { flags: 'a' });
-  const child = spawn(opts.command, opts.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(opts.command, opts.args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts.user });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const exited = new Promise<number | null>((resolve) => {

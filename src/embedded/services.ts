@@ -3,7 +3,8 @@ import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { startServiceProcess, type ServiceProcess } from './service-process';
 import { requireTool } from './tools';
 
-const SEARCH_ATTRIBUTE_TYPE = { KEYWORD: 'Keyword' } as const;
+/** The CLI's names for the search attribute types. */
+export const SEARCH_ATTRIBUTE_TYPE = { KEYWORD: 'Keyword' } as const;
 
 /** The real Temporal server (the official CLI's dev server) with a SQLite file and, unless headless, the Web UI. */
 export function startTemporalDevServer(opts: { dbFile: string; port: number; uiPort?: number; metricsPort?: number; logFile: string }): Promise<ServiceProcess> {

@@ -3,7 +3,7 @@
 // file, kept across restarts), then the worker and the gateway as their own node processes.
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
-import { startNodeProcess } from '../../src/embedded/node-process';
+import { READY_TEXT, startNodeProcess } from '../../src/embedded/node-process';
 import type { ServiceProcess } from '../../src/embedded/service-process';
 import { startFerretDb, startTemporalDevServer } from '../../src/embedded/services';
 import { Supervisor } from '../../src/embedded/supervisor';
@@ -90,8 +90,7 @@ export class ChaosCluster {
       case 'worker':
       case 'gateway': {
         const script = path.join(DIST_SRC, `${part}-main.js`);
-        const readyText = part === 'worker' ? '"worker running"' : '"gateway listening"';
-        return () => startNodeProcess({ name: part, script, env: this.env(), logFile, readyText, ipc: part === 'gateway' });
+        return () => startNodeProcess({ name: part, script, env: this.env(), logFile, readyText: READY_TEXT[part], ipc: part === 'gateway' });
       }
     }
   }

@@ -82,7 +82,7 @@ export function testRepositories(taskQueue: string): Promise<Repositories> {
 }
 
 /** Calls the gateway's API as a customer would. */
-export async function api(gateway: RunningGateway, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function api(gateway: Pick<RunningGateway, 'url'>, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${gateway.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${API_KEY}`, ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
