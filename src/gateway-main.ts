@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     network: config.network,
     logger,
     processMetrics: true,
+    temporalUiUrl: config.temporalUiUrl,
   });
   logger.info({ url: gateway.url }, 'gateway listening');
   stopOnSignal(logger, () => gateway.close());

@@ -69,7 +69,8 @@ async function main(): Promise<void> {
       );
     }
     const apiKey = resolveApiKey(config);
-    const env = { ...process.env, MONGODB_URI: mongoUri(config), TEMPORAL_ADDRESS: temporalAddress(config), HOOKWAY_API_KEY: apiKey };
+    const temporalUi = config.temporalAddress ? config.temporalUiUrl : `http://127.0.0.1:${config.embedded.temporalUiPort}`;
+    const env = { ...process.env, MONGODB_URI: mongoUri(config), TEMPORAL_ADDRESS: temporalAddress(config), TEMPORAL_UI_URL: temporalUi, HOOKWAY_API_KEY: apiKey };
     processes.push(startNodeProcess('worker', 'worker-main.js', env), startNodeProcess('gateway', 'gateway-main.js', env));
     const anyExit = Promise.race(processes.map((p) => p.exited.then(() => p)));
     void anyExit.then(async (p) => {

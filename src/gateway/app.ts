@@ -23,6 +23,7 @@ import { fanOutRoutes } from './routes/fan-outs';
 import { segmentRoutes } from './routes/segments';
 import { userRoutes } from './routes/users';
 import { keyRoutes } from './routes/keys';
+import { studioRoutes } from './routes/studio';
 
 export interface GatewayDeps {
   repositories: Repositories;
@@ -40,6 +41,8 @@ export interface GatewayDeps {
   logger: Logger;
   /** Adds Node's process metrics to /metrics; once per process (the gateway's entry point sets it). */
   processMetrics?: boolean;
+  /** The Temporal Web UI, for the studio's links to journeys. */
+  temporalUiUrl?: string;
   /** Resolves when every service the gateway needs answers; rejects naming the one that does not. */
   checkHealth: () => Promise<Record<string, 'ok' | 'down'>>;
 }
@@ -101,6 +104,7 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   v1.use(destinationRoutes({ destinations, deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue, secretGraceMs: deps.secretGraceMs }));
   v1.use(settingsRoutes({ settings: deps.repositories.settings }));
+  v1.use(studioRoutes({ testSend, profiles, events, deliveries, segments: { segments, audience }, temporal: deps.temporal, temporalUiUrl: deps.temporalUiUrl }));
   app.use('/v1', v1);
 
   app.use(notFound);

@@ -29,6 +29,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** Adds Node's process metrics to /metrics; set by the entry point, once per process. */
   processMetrics?: boolean;
+  /** The Temporal Web UI, for the studio's links to journeys. */
+  temporalUiUrl?: string;
 }
 
 export interface RunningGateway {
@@ -90,6 +92,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     ingestRate: opts.ingestRate,
     logger: opts.logger,
     processMetrics: opts.processMetrics,
+    temporalUiUrl: opts.temporalUiUrl,
     checkHealth: async () => ({
       mongodb: await probe(() => pingMongo(repositories.connection)),
       temporal: await probe(() => pingTemporal(temporal, HEALTH_TIMEOUT_MS)),

@@ -75,7 +75,7 @@ export async function startWorker(taskQueue: string, opts: { temporalAddress?: s
 
 export function startTestGateway(
   taskQueue: string,
-  opts: { temporalAddress?: string; mongoUri?: string; outboxSweepMs?: number; ingestRate?: string; logger?: Logger } = {},
+  opts: { temporalAddress?: string; mongoUri?: string; outboxSweepMs?: number; ingestRate?: string; logger?: Logger; temporalUiUrl?: string } = {},
 ): Promise<RunningGateway> {
   return startGateway({
     mongoUri: opts.mongoUri ?? mongoUriFor(taskQueue),
@@ -93,6 +93,7 @@ export function startTestGateway(
     fanOutEntriesPerSecond: 100,
     network: TEST_NETWORK,
     logger: opts.logger ?? logger,
+    temporalUiUrl: opts.temporalUiUrl,
   });
 }
 
