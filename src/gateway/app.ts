@@ -104,7 +104,7 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   v1.use(destinationRoutes({ destinations, deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue, secretGraceMs: deps.secretGraceMs }));
   v1.use(settingsRoutes({ settings: deps.repositories.settings }));
-  v1.use(studioRoutes({ testSend, profiles, events, deliveries, segments: { segments, audience }, temporal: deps.temporal, temporalUiUrl: deps.temporalUiUrl }));
+  v1.use(studioRoutes({ campaigns, testSend, profiles, events, deliveries, segments: { segments, audience }, temporal: deps.temporal, temporalUiUrl: deps.temporalUiUrl }));
   app.use('/v1', v1);
 
   app.use(notFound);

@@ -8,7 +8,8 @@ import type { DeliveryRepository } from '../../db/deliveries';
 import type { EventRepository } from '../../db/events';
 import type { ProfileRepository } from '../../db/profiles';
 import { redactHeaders } from '../../delivery/compose';
-import { campaignSchema, type WebhookStep } from '../../domain/campaign';
+import type { CampaignRepository } from '../../db/campaigns';
+import { campaignIdSchema, campaignSchema, type WebhookStep } from '../../domain/campaign';
 import { conditionSchema } from '../../domain/condition-schema';
 import { eventNameSchema, propertiesSchema, userIdSchema } from '../../domain/event';
 import { cancelJourney, inspectJourney } from '../../temporal/journey-inspection';
@@ -17,6 +18,7 @@ import { checkSegmentReferences, type SegmentReferenceDeps } from '../segment-re
 import { previewStep, testSend, type TestSendDeps } from '../test-send';
 
 export interface StudioRouteDeps {
+  campaigns: CampaignRepository;
   testSend: TestSendDeps;
   profiles: ProfileRepository;
   events: EventRepository;
@@ -57,6 +59,15 @@ export function studioRoutes(deps: StudioRouteDeps): Router {
       ? await testSend(deps.testSend, { ...campaign, steps: [step] }, input.userId, properties)
       : [await previewStep(deps.testSend, campaign, step, input.userId, properties)];
     res.json(result);
+  });
+
+  /** One saved version's definition, for showing what changed between two. */
+  router.get('/studio/campaigns/:id/versions/:version', async (req, res) => {
+    const id = parseInput(campaignIdSchema, req.params.id, 'campaign id');
+    const version = parseInput(z.coerce.number().int().min(1), req.params.version, 'version');
+    const found = (await deps.campaigns.get(id))?.versions.find((v) => v.version === version);
+    if (!found) throw new HttpError(404, 'not_found', `campaign "${id}" has no version ${version}`);
+    res.json({ id, version, createdAt: found.createdAt, definition: found.definition });
   });
 
   /** The names a template can use: profile properties, the trigger event's properties. */
