@@ -14,6 +14,8 @@ import { versionsView } from './versions.js';
 
 const BLANK = () => ({ id: '', name: '', trigger: { event: '' }, steps: [{ id: 'send', type: 'webhook', request: { method: 'POST', url: '' } }] });
 const DAY_MS = 86_400_000;
+/** As the API checks an event name (src/domain/event.ts). */
+const EVENT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
 
 let ctx;
 
@@ -115,8 +117,8 @@ async function save() {
   $('editor-status').textContent = 'Saving…';
   try {
     const record = ctx.isNew ? await post('/v1/campaigns', ctx.doc) : await put(`/v1/campaigns/${encodeURIComponent(ctx.doc.id)}`, ctx.doc);
-    $('editor-status').textContent = `Saved as version ${record.version}.`;
-    location.hash = `campaign=${encodeURIComponent(record.id)}`;
+    // The address names the saved campaign; replaceState does not load it a second time.
+    history.replaceState(null, '', `#campaign=${encodeURIComponent(record.id)}`);
     await openCampaign(record.id, `Saved as version ${record.version}.`);
   } catch (err) {
     showSaveIssues(err.issues ?? [], err.message);
@@ -183,7 +185,8 @@ export function setupEditor() {
   $('save').addEventListener('click', () => void save());
   $('campaign-form').addEventListener('change', async (event) => {
     // A new trigger event has other properties to offer as variables.
-    if (event.target.dataset.path !== 'trigger.event' || !ctx.doc.trigger.event) return;
+    // An invalid name is left for Save to report at the field.
+    if (event.target.dataset.path !== 'trigger.event' || !EVENT_NAME.test(ctx.doc.trigger.event ?? '')) return;
     ctx.seen = await get(`/v1/studio/variables?event=${encodeURIComponent(ctx.doc.trigger.event)}`);
     renderForm();
   });
