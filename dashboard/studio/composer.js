@@ -62,18 +62,21 @@ function targetFields(request, path, changed, destinations) {
   return [field('Send to', kind), ...fields];
 }
 
+const headerLines = (headers) => Object.entries(headers ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${v}`).join('\n');
+
+/** What a preview rendered, or what a test send sent and got back (or why it could not). */
 function resultView(result) {
   if (!result.request) return el('div', { class: 'test-result error', role: 'status' }, result.error);
   const { request, response } = result;
   const parts = [
     el('h4', {}, 'Request'),
-    el('pre', { class: 'sent-request' }, `${request.method} ${request.url}\n${Object.entries(request.headers ?? {}).map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${request.body ?? ''}`),
+    el('pre', { class: 'sent-request' }, `${request.method} ${request.url}\n${headerLines({ 'webhook-id': request.webhookId, ...request.headers })}\n\n${request.body ?? ''}`),
   ];
   if (response) {
     parts.push(
       el('h4', {}, 'Response'),
       el('p', { class: 'response-status' }, `${response.status} in ${result.latencyMs} ms`),
-      el('pre', { class: 'response-headers' }, Object.entries(response.headers).map(([k, v]) => `${k}: ${v}`).join('\n')),
+      el('pre', { class: 'response-headers' }, headerLines(response.headers)),
       el('pre', { class: 'response-body' }, response.body),
     );
   } else if (result.error) parts.push(el('p', { class: 'error response-error' }, `${result.error}${result.latencyMs === undefined ? '' : ` after ${result.latencyMs} ms`}`));

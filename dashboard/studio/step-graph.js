@@ -12,6 +12,14 @@ function svg(tag, attrs = {}, text) {
   return node;
 }
 
+const polyline = (points) => points.map((p, i) => `${i ? 'L' : 'M'} ${p.x} ${p.y}`).join(' ');
+
+/** A step that leads back to itself: a loop off its right side (dagre routes such edges poorly). */
+function selfLoop(node) {
+  const x = node.x + node.width / 2;
+  return `M ${x} ${node.y - 10} C ${x + 36} ${node.y - 34}, ${x + 36} ${node.y + 34}, ${x} ${node.y + 10}`;
+}
+
 /** Where a journey goes from each step, by the rules of src/domain/step-graph.ts: [from, to, label]. */
 export function stepEdges(steps) {
   const edges = [];
@@ -42,7 +50,8 @@ function countsLine(step, counts) {
 /** Draws the graph of `steps` into `container` (an element); `counts` maps a step id to { reached, sent, failed }. */
 export function drawStepGraph(container, steps, counts) {
   const graph = new dagre.graphlib.Graph({ multigraph: true });
-  graph.setGraph({ rankdir: 'TB', nodesep: 30, ranksep: 46, marginx: 10, marginy: 10 });
+  // The wide margin leaves room for the loop of a step that leads back to itself.
+  graph.setGraph({ rankdir: 'TB', nodesep: 30, ranksep: 46, marginx: 70, marginy: 10 });
   graph.setDefaultEdgeLabel(() => ({}));
   const ids = new Set(steps.map((s) => s.id).filter(Boolean));
   graph.setNode('__start', { width: 70, height: 28, label: 'Start' });
@@ -62,10 +71,10 @@ export function drawStepGraph(container, steps, counts) {
   root.append(defs);
   for (const e of graph.edges()) {
     const edge = graph.edge(e);
-    const d = edge.points.map((p, i) => `${i ? 'L' : 'M'} ${p.x} ${p.y}`).join(' ');
     const group = svg('g', { class: 'edge', 'data-from': e.v, 'data-to': e.w });
-    group.append(svg('path', { d, 'marker-end': 'url(#arrow)' }));
-    if (edge.label) group.append(svg('text', { x: edge.x, y: edge.y + 4, 'text-anchor': 'middle' }, edge.label));
+    group.append(svg('path', { d: e.v === e.w ? selfLoop(graph.node(e.v)) : polyline(edge.points), 'marker-end': 'url(#arrow)' }));
+    const at = e.v === e.w ? { x: graph.node(e.v).x + NODE.width / 2 + 40, y: graph.node(e.v).y } : edge;
+    if (edge.label) group.append(svg('text', { x: at.x, y: at.y + 4, 'text-anchor': e.v === e.w ? 'start' : 'middle' }, edge.label));
     root.append(group);
   }
   for (const id of graph.nodes()) {

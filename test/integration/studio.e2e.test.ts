@@ -61,6 +61,8 @@ describe('the campaign studio in headless Chromium', function () {
     this.timeout(120_000);
     const user = uniqueId('shopper');
     await api(gateway, 'POST', `/v1/users/${user}`, { properties: { phone: '+821012345678', smsOptIn: true } });
+    // An earlier event of the trigger's name, so the composer can list its properties.
+    await api(gateway, 'POST', '/v1/events', { name: 'price_dropped', userId: uniqueId('earlier'), properties: { productName: 'Chair', dropPercent: 10 } });
 
     await page.selectOption('#example', '');
     await page.click('#new-campaign');
@@ -82,7 +84,10 @@ describe('the campaign studio in headless Chromium', function () {
     await body.fill('{"to": "');
     await page.click('button.variable:text-is("user.properties.phone")');
     await body.press('End');
-    await body.pressSequentially('", "text": "The price of your bookmarked [{{event.properties.productName}}] has dropped by {{event.properties.dropPercent}}%!"}');
+    await body.pressSequentially('", "text": "The price of your bookmarked [');
+    await page.click('button.variable:text-is("event.properties.productName")');
+    await body.press('End');
+    await body.pressSequentially('] has dropped by {{event.properties.dropPercent}}%!"}');
 
     // The raw JSON beside the form follows every edit.
     const raw = JSON.parse(await page.inputValue('#raw'));
@@ -106,7 +111,6 @@ describe('the campaign studio in headless Chromium', function () {
     await page.waitForFunction(() => document.getElementById('editor-status')!.textContent!.includes('Saved as version 1'));
     await page.waitForSelector('#step-graph svg g.node[data-step="sms"]');
     assert.equal(await page.textContent('#editor-state'), 'draft · version 1');
-    await screenshot('editor', '#editor');
 
     await page.click('button.lifecycle-activate');
     assert.match(await page.textContent('#confirm-message') ?? '', /0 journeys are running/);
@@ -136,12 +140,16 @@ describe('the campaign studio in headless Chromium', function () {
 
   it('shows the API\'s validation error at the field it names, and keeps form and YAML in step', async function () {
     this.timeout(60_000);
-    await page.goto(`${gateway.url}/dashboard/studio.html#new`);
-    await page.waitForSelector('#editor:not([hidden]) [data-path="id"]');
-    await page.fill('[data-path="id"]', 'bad-trigger');
-    await page.fill('[data-path="name"]', 'A campaign with a bad trigger');
-    await page.fill('[data-path="trigger.event"]', 'price dropped!');
-    await page.fill('[data-path="steps.0.request.url"]', `${receiver.url}/x`);
+    await page.goto(`${gateway.url}/dashboard/studio.html#campaigns`);
+    await page.selectOption('#example', 'reengagement.json');
+    await page.click('#new-campaign');
+    await page.waitForSelector('#editor:not([hidden]) #step-graph g.node[data-step="email"]');
+    const edges = await page.locator('#step-graph g.edge').evaluateAll((nodes) => nodes.map((n) => `${n.getAttribute('data-from')}>${n.getAttribute('data-to')}`).sort());
+    assert.deepEqual(edges, [
+      '__start>idle', 'afterPush>idle', 'afterPush>sms', 'afterSms>email', 'afterSms>idle', 'email>idle', 'idle>idle', 'idle>push', 'push>afterPush', 'sms>afterSms',
+    ]);
+    await page.fill('[data-path="id"]', 'win-back');
+    await page.fill('[data-path="trigger.event"]', 'log in!');
     await page.click('#save');
     const note = page.locator('.field-error[data-issue-path="trigger.event"]');
     await note.waitFor();
@@ -154,11 +162,12 @@ describe('the campaign studio in headless Chromium', function () {
     // Edited as YAML, the form follows; the fixed campaign saves.
     await page.selectOption('#raw-format', 'yaml');
     const yaml = await page.inputValue('#raw');
-    assert.match(yaml, /event: price dropped!/);
-    await page.fill('#raw', yaml.replace('event: price dropped!', 'event: price_dropped'));
-    assert.equal(await page.inputValue('[data-path="trigger.event"]'), 'price_dropped');
+    assert.match(yaml, /event: log in!/);
+    await page.fill('#raw', yaml.replace('event: log in!', 'event: login'));
+    assert.equal(await page.inputValue('[data-path="trigger.event"]'), 'login');
     await page.click('#save');
     await page.waitForFunction(() => document.getElementById('editor-status')!.textContent!.includes('Saved as version 1'));
+    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, 'studio-editor.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1100 } });
   });
 
   it('previews a segment\'s count and sample before it is saved', async function () {
