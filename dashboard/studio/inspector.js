@@ -6,6 +6,15 @@ import { confirmAction } from './lifecycle.js';
 
 const when = (date) => (date ? new Date(date).toLocaleString() : '');
 
+/** How each moment of the workflow history reads; "running" again after a wait is left out. */
+const MOMENT = {
+  step: (id) => `entered step ${id}`,
+  event: (name) => `received the event ${name ?? ''}`,
+  waiting: () => 'began to wait',
+  timer: (end) => `timer set to end ${when(end)}`,
+  held: () => 'held (campaign paused, a frequency cap, quiet hours or the send window)',
+};
+
 function attemptItem(a) {
   const answer = a.status !== undefined ? `HTTP ${a.status}` : `${a.errorClass ?? 'error'}: ${a.error ?? ''}`;
   return el('li', { class: 'attempt' },
@@ -23,12 +32,16 @@ function deliveryItem(d) {
 
 async function journeyView(summary, reload) {
   const detail = await get(`/v1/studio/journey?id=${encodeURIComponent(summary.id)}`).catch((err) => ({ error: err.message }));
-  const items = [el('li', {}, `Entered ${when(summary.enteredAt)}${summary.entries > 1 ? ` (${summary.entries} entries)` : ''}`)];
+  const dated = [
+    [summary.enteredAt, el('li', {}, `${when(summary.enteredAt)}: entered${summary.entries > 1 ? ` (${summary.entries} entries)` : ''}`)],
+    ...(detail.moments ?? []).filter((m) => MOMENT[m.kind]).map((m) => [m.at, el('li', { class: `moment moment-${m.kind}` }, `${when(m.at)}: ${MOMENT[m.kind](m.detail)}`)]),
+    ...(detail.deliveries ?? []).map((d) => [d.createdAt, deliveryItem(d)]),
+    summary.endedAt && [summary.endedAt, el('li', {}, `${when(summary.endedAt)}: ended, ${summary.outcome ?? ''}`)],
+  ].filter(Boolean);
+  const items = dated.sort((a, b) => new Date(a[0]) - new Date(b[0])).map(([, item]) => item);
   if (detail.state) {
     items.push(el('li', { class: 'timeline-now' }, `Now at step ${detail.state.currentStep ?? '(starting)'}${detail.state.waitingFor ? `, waiting for ${detail.state.waitingFor}` : ''}; ${detail.state.eventsReceived} events received`));
   }
-  items.push(...(detail.deliveries ?? []).map(deliveryItem));
-  if (summary.endedAt) items.push(el('li', {}, `Ended ${when(summary.endedAt)}: ${summary.outcome ?? ''}`));
   const cancel = detail.status === 'RUNNING' && el('button', {
     type: 'button', class: 'danger',
     onclick: async () => {

@@ -133,6 +133,8 @@ describe('the campaign studio in headless Chromium', function () {
     }
     assert.match(await journey.locator('.delivery-succeeded .attempt').first().textContent() ?? '', /Attempt 1 at .*: HTTP 202 in \d+ ms/);
     assert.equal(await journey.locator('.response-excerpt').first().textContent(), '{"queued":true}');
+    assert.match(await journey.locator('.moment-event').first().textContent() ?? '', /received the event price_dropped/);
+    assert.match(await journey.locator('.moment-step').first().textContent() ?? '', /entered step sms$/);
     const link = await journey.locator('a.temporal-link').getAttribute('href');
     assert.equal(link, `${TEMPORAL_UI}/namespaces/default/workflows/${encodeURIComponent(`journey/price-drop/${user}`)}`);
     await screenshot('inspector', '#journeys');
@@ -168,6 +170,12 @@ describe('the campaign studio in headless Chromium', function () {
     await page.click('#save');
     await page.waitForFunction(() => document.getElementById('editor-status')!.textContent!.includes('Saved as version 1'));
     if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, 'studio-editor.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1100 } });
+
+    // On a phone the editor stacks its panes; nothing needs sideways scrolling but the graph's own box.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    assert.ok(overflow <= 390, `the page is ${overflow} px wide on a 390 px screen`);
   });
 
   it('previews a segment\'s count and sample before it is saved', async function () {
