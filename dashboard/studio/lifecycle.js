@@ -1,6 +1,6 @@
 // Activate, pause, resume and archive, each after a confirmation that says how many journeys
 // are running and what happens to them.
-import { post } from './api.js';
+import { get, post } from './api.js';
 import { $, el } from './dom.js';
 
 const MOVES = {
@@ -30,9 +30,33 @@ export function confirmAction(title, message, confirmText) {
   });
 }
 
+const PROGRESS_POLL_MS = 1_000;
+
+/** Cancels every running journey as one batch, showing how far it got until it is done. */
+async function cancelAll(record, running, reload) {
+  const message = `${running} running journey${running === 1 ? '' : 's'} end now, as cancelled; the campaign stays ${record.status}.`;
+  if (!(await confirmAction(`Cancel the running journeys of ${record.name}?`, message, 'Cancel them'))) return;
+  const status = $('editor-status');
+  try {
+    const { jobId } = await post(`/v1/studio/campaigns/${encodeURIComponent(record.id)}/cancel-journeys`);
+    for (;;) {
+      const progress = await get(`/v1/studio/batch?jobId=${encodeURIComponent(jobId)}`);
+      status.textContent = `Cancelling journeys: ${progress.completed} of ${progress.total} done${progress.failed ? `, ${progress.failed} failed` : ''}${progress.state === 'running' ? '…' : '.'}`;
+      if (progress.state !== 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, PROGRESS_POLL_MS));
+    }
+    const done = status.textContent;
+    await reload();
+    status.textContent = done;
+  } catch (err) {
+    status.textContent = `Could not cancel the journeys: ${err.message}`;
+  }
+}
+
 export function lifecycleButtons(record, reload) {
   const running = (record.versions ?? []).reduce((sum, v) => sum + (v.runningJourneys ?? 0), 0);
-  return MOVES[record.status].map((action) => el('button', {
+  const cancel = running > 0 && el('button', { type: 'button', class: 'danger cancel-journeys', onclick: () => void cancelAll(record, running, reload) }, `Cancel ${running} running`);
+  return [...MOVES[record.status].map((action) => el('button', {
     type: 'button',
     class: `lifecycle lifecycle-${action}${action === 'archive' ? ' danger' : ''}`,
     onclick: async () => {
@@ -48,5 +72,5 @@ export function lifecycleButtons(record, reload) {
         $('editor-status').textContent = `Could not ${action}: ${err.message}`;
       }
     },
-  }, action[0].toUpperCase() + action.slice(1)));
+  }, action[0].toUpperCase() + action.slice(1))), cancel].filter(Boolean);
 }

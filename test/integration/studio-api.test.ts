@@ -102,4 +102,29 @@ describe('the studio API', function () {
     assert.equal((await api(gateway, 'POST', `/v1/studio/journey/cancel?id=${encodeURIComponent(journeyId)}`)).status, 409);
     assert.equal(receiver.requests.filter((r) => r.json && (r.json as { item?: string }).item === 'desk').length, 0, 'the cancelled journey sent nothing');
   });
+
+  it('cancels every running journey of a campaign as one batch, with its progress', async function () {
+    const id = uniqueId('batch');
+    assert.equal((await api(gateway, 'POST', '/v1/campaigns', { ...draft(`${receiver.url}/remind`), id })).status, 201);
+    assert.equal((await api(gateway, 'POST', `/v1/campaigns/${id}/activate`)).status, 200);
+    const users = ['cy', 'dee', 'eve'];
+    const events = users.map((userId) => ({ name: 'cart_left', userId, properties: { item: 'rug' } }));
+    assert.equal((await api(gateway, 'POST', '/v1/events', { events })).status, 202);
+    await eventually(async () => ((await api(gateway, 'GET', `/v1/campaigns/${id}`)).body.versions[0].runningJourneys === 3 ? true : undefined));
+
+    const started = await api(gateway, 'POST', `/v1/studio/campaigns/${id}/cancel-journeys`);
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const done = await eventually(async () => {
+      const { body } = await api(gateway, 'GET', `/v1/studio/batch?jobId=${encodeURIComponent(started.body.jobId)}`);
+      return body.state === 'running' ? undefined : body;
+    }, 60_000);
+    assert.deepEqual({ state: done.state, total: done.total, completed: done.completed, failed: done.failed }, { state: 'completed', total: 3, completed: 3, failed: 0 });
+    // The batch is done once each journey was asked to cancel; each then ends on its own.
+    for (const user of users) {
+      const path = `/v1/studio/journey?id=${encodeURIComponent(`journey/${id}/${user}`)}`;
+      await eventually(async () => ((await api(gateway, 'GET', path)).body.status === 'CANCELLED' ? true : undefined));
+    }
+    assert.equal((await api(gateway, 'POST', '/v1/studio/campaigns/nope/cancel-journeys')).status, 404);
+    assert.equal((await api(gateway, 'GET', '/v1/studio/batch?jobId=x')).status, 400);
+  });
 });

@@ -12,6 +12,7 @@ import type { CampaignRepository } from '../../db/campaigns';
 import { campaignIdSchema, campaignSchema, type WebhookStep } from '../../domain/campaign';
 import { conditionSchema } from '../../domain/condition-schema';
 import { eventNameSchema, propertiesSchema, userIdSchema } from '../../domain/event';
+import { BatchBusyError, batchProgress, startCancelBatch } from '../../temporal/journey-batches';
 import { cancelJourney, inspectJourney } from '../../temporal/journey-inspection';
 import { HttpError, parseInput } from '../http-errors';
 import { checkSegmentReferences, type SegmentReferenceDeps } from '../segment-references';
@@ -68,6 +69,26 @@ export function studioRoutes(deps: StudioRouteDeps): Router {
     const found = (await deps.campaigns.get(id))?.versions.find((v) => v.version === version);
     if (!found) throw new HttpError(404, 'not_found', `campaign "${id}" has no version ${version}`);
     res.json({ id, version, createdAt: found.createdAt, definition: found.definition });
+  });
+
+  /** Cancels every running journey of the campaign as one batch; its progress is at GET /studio/batch?jobId=. */
+  router.post('/studio/campaigns/:id/cancel-journeys', async (req, res) => {
+    const id = parseInput(campaignIdSchema, req.params.id, 'campaign id');
+    if (!(await deps.campaigns.get(id))) throw new HttpError(404, 'not_found', `campaign "${id}" does not exist`);
+    try {
+      res.status(202).json({ jobId: await startCancelBatch(deps.temporal, id, `cancelled from the studio`) });
+    } catch (err) {
+      if (err instanceof BatchBusyError) throw new HttpError(409, 'conflict', `${err.message}; try again when it ends`);
+      throw err;
+    }
+  });
+
+  router.get('/studio/batch', async (req, res) => {
+    const jobIdSchema = z.string().regex(/^cancel-journeys\/[^/]{1,64}\/[0-9a-f-]{36}$/, 'must be a job id from cancel-journeys');
+    const { jobId } = parseInput(z.strictObject({ jobId: jobIdSchema }), req.query, 'query');
+    const progress = await batchProgress(deps.temporal, jobId);
+    if (!progress) throw new HttpError(404, 'not_found', `batch "${jobId}" does not exist`);
+    res.json(progress);
   });
 
   /** The names a template can use: profile properties, the trigger event's properties. */
