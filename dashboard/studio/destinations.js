@@ -39,10 +39,16 @@ function renderForm() {
   $('destination-editor').hidden = false;
 }
 
+const REDACTED = '[redacted]';
+
+/** The stored configuration the form does not edit travels along, so a save keeps it; secret headers cannot. */
 function edit(destination, isNew) {
-  const { id, name, url, timeoutMs, rateLimitPerSecond } = destination;
-  draft = { config: { id, name, url, timeoutMs, rateLimitPerSecond }, auth: {}, isNew };
-  $('destination-status').textContent = '';
+  const { id, name, url, timeoutMs, rateLimitPerSecond, maxConcurrency, retryDelays, breaker, headers = {} } = destination;
+  const secretHeaders = Object.keys(headers).filter((k) => headers[k] === REDACTED);
+  const kept = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== REDACTED));
+  draft = { config: { id, name, url, timeoutMs, rateLimitPerSecond, maxConcurrency, retryDelays, breaker, headers: kept }, auth: {}, isNew };
+  $('destination-status').textContent = secretHeaders.length === 0 ? ''
+    : `Saving here drops the secret headers ${secretHeaders.join(', ')}: they are never shown, so set them again through PUT /v1/destinations/${id}.`;
   renderForm();
   $('destination-form').querySelector('input')?.focus();
 }

@@ -23,7 +23,8 @@ import { fanOutRoutes } from './routes/fan-outs';
 import { segmentRoutes } from './routes/segments';
 import { userRoutes } from './routes/users';
 import { keyRoutes } from './routes/keys';
-import { studioRoutes } from './routes/studio';
+import { studioDraftRoutes } from './routes/studio';
+import { studioJourneyRoutes } from './routes/studio-journeys';
 
 export interface GatewayDeps {
   repositories: Repositories;
@@ -104,7 +105,8 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   v1.use(destinationRoutes({ destinations, deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue, secretGraceMs: deps.secretGraceMs }));
   v1.use(settingsRoutes({ settings: deps.repositories.settings }));
-  v1.use(studioRoutes({ campaigns, testSend, profiles, events, deliveries, segments: { segments, audience }, temporal: deps.temporal, temporalUiUrl: deps.temporalUiUrl }));
+  v1.use(studioDraftRoutes({ campaigns, testSend, profiles, events, segments: { segments, audience } }));
+  v1.use(studioJourneyRoutes({ campaigns, deliveries, temporal: deps.temporal, temporalUiUrl: deps.temporalUiUrl }));
   app.use('/v1', v1);
 
   app.use(notFound);
