@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import helmet from 'helmet';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 /** The dashboard's static files, at the repository root (two levels above dist/src/gateway). */
@@ -41,7 +41,8 @@ export function dashboard(): Router {
   router.get('/vendor/chart.umd.js', (_req, res) => res.sendFile(CHART_JS));
   router.get('/vendor/dagre.esm.js', (_req, res) => res.sendFile(DAGRE));
   router.use('/vendor/yaml', express.static(YAML_DIR, { index: false }));
-  const examples = readdirSync(EXAMPLES_DIR).filter((name) => name.endsWith('.json')).sort();
+  // An install without the examples folder (such as the Docker image) offers none.
+  const examples = existsSync(EXAMPLES_DIR) ? readdirSync(EXAMPLES_DIR).filter((name) => name.endsWith('.json')).sort() : [];
   router.get('/examples/index.json', (_req, res) => res.json(examples));
   router.get('/examples/:name', (req, res, next) => (examples.includes(req.params.name) ? res.sendFile(path.join(EXAMPLES_DIR, req.params.name)) : next()));
   router.use(express.static(DASHBOARD_DIR, { index: 'index.html' }));
