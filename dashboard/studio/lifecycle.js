@@ -10,9 +10,9 @@ const MOVES = {
   archived: [],
 };
 
-function consequence(action, running) {
+function consequence(action, running, trigger) {
   const journeys = `${running} journey${running === 1 ? ' is' : 's are'} running`;
-  if (action === 'activate') return `New "${'trigger'}" events will start journeys from now on. ${journeys}.`;
+  if (action === 'activate') return `New "${trigger}" events will start journeys from now on. ${journeys}.`;
   if (action === 'pause') return `${journeys}; each is held before its next webhook until you resume. No new journeys start.`;
   if (action === 'resume') return `${journeys}; held ones go on at once, and new events start journeys again.`;
   return `${journeys}; archiving cancels them all, and the campaign can no longer change or start journeys.`;
@@ -61,7 +61,7 @@ export function lifecycleButtons(record, reload) {
     class: `lifecycle lifecycle-${action}${action === 'archive' ? ' danger' : ''}`,
     onclick: async () => {
       const title = `${action[0].toUpperCase()}${action.slice(1)} ${record.name}?`;
-      const message = consequence(action, running).replace('"trigger"', `"${record.definition.trigger.event}"`);
+      const message = consequence(action, running, record.definition.trigger.event);
       if (!(await confirmAction(title, message, action[0].toUpperCase() + action.slice(1)))) return;
       try {
         const moved = await post(`/v1/campaigns/${encodeURIComponent(record.id)}/${action}`);
