@@ -31,6 +31,7 @@ export function confirmAction(title, message, confirmText) {
 }
 
 const PROGRESS_POLL_MS = 1_000;
+const BATCH_VISIBLE_MS = 10_000;
 
 /** Cancels every running journey as one batch, showing how far it got until it is done. */
 async function cancelAll(record, running, reload) {
@@ -39,8 +40,13 @@ async function cancelAll(record, running, reload) {
   const status = $('editor-status');
   try {
     const { jobId } = await post(`/v1/studio/campaigns/${encodeURIComponent(record.id)}/cancel-journeys`);
+    const startedAt = Date.now();
     for (;;) {
-      const progress = await get(`/v1/studio/batch?jobId=${encodeURIComponent(jobId)}`);
+      // A batch just started may not be visible for a few seconds.
+      const progress = await get(`/v1/studio/batch?jobId=${encodeURIComponent(jobId)}`).catch((err) => {
+        if (err.status === 404 && Date.now() - startedAt < BATCH_VISIBLE_MS) return { state: 'running', completed: 0, total: running, failed: 0 };
+        throw err;
+      });
       status.textContent = `Cancelling journeys: ${progress.completed} of ${progress.total} done${progress.failed ? `, ${progress.failed} failed` : ''}${progress.state === 'running' ? '…' : '.'}`;
       if (progress.state !== 'running') break;
       await new Promise((resolve) => setTimeout(resolve, PROGRESS_POLL_MS));
