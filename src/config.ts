@@ -20,6 +20,8 @@ const envSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** The Temporal Web UI the studio links journeys to; the embedded one's when Hookway starts it. */
+  TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
   FERRETDB_PORT: port.default(27017),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOOKWAY_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
@@ -54,6 +56,8 @@ export interface Config {
   /** Where a worker serves Prometheus /metrics (on `host`); 0 turns it off. */
   workerMetricsPort: number;
   embedded: { temporalPort: number; temporalUiPort: number; ferretdbPort: number };
+  /** Where the Temporal Web UI answers, for the studio's links; unset: no links. */
+  temporalUiUrl?: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   webhookTimeoutMs: number;
   campaignRefreshMs: number;
@@ -89,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     embedded: { temporalPort: e.TEMPORAL_PORT, temporalUiPort: e.TEMPORAL_UI_PORT, ferretdbPort: e.FERRETDB_PORT },
+    temporalUiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
     webhookTimeoutMs: e.HOOKWAY_WEBHOOK_TIMEOUT_MS,
     campaignRefreshMs: e.HOOKWAY_CAMPAIGN_REFRESH_MS,

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     logger,
     processMetrics: true,
     supervision: SupervisionReport.fromParent(),
+    temporalUiUrl: config.temporalUiUrl,
   });
   logger.info({ url: gateway.url }, 'gateway listening');
   stopOnSignal(logger, () => gateway.close());

@@ -45,7 +45,14 @@ async function startAll(supervisor: Supervisor, config: Config): Promise<string>
     await supervisor.start('temporal', () => startTemporalDevServer(server));
   }
   const apiKey = resolveApiKey(config);
-  const env = { ...process.env, MONGODB_URI: mongoUri(config), TEMPORAL_ADDRESS: temporalAddress(config), HOOKWAY_API_KEY: apiKey };
+  const temporalUi = config.temporalAddress ? config.temporalUiUrl : `http://127.0.0.1:${config.embedded.temporalUiPort}`;
+  const env = {
+    ...process.env,
+    MONGODB_URI: mongoUri(config),
+    TEMPORAL_ADDRESS: temporalAddress(config),
+    TEMPORAL_UI_URL: temporalUi,
+    HOOKWAY_API_KEY: apiKey,
+  };
   const node = (name: keyof typeof READY_TEXT) => () =>
     startNodeProcess({ name, script: path.join(__dirname, `${name}-main.js`), env, readyText: READY_TEXT[name], ipc: name === 'gateway' });
   await Promise.all([supervisor.start('worker', node('worker')), supervisor.start('gateway', node('gateway'))]);

@@ -211,4 +211,10 @@ export class EventRepository {
   async get(id: string): Promise<EventRecord | null> {
     return decodeRecord(await this.model.findById(id).lean<EventRecord>());
   }
+
+  /** The property names the latest events of one name carry, sorted, for listing what templates can use. */
+  async propertyNames(name: string, sampled: number): Promise<string[]> {
+    const docs = await this.model.find({ name: { $eq: name } }, { properties: 1 }).sort({ timestamp: -1 }).limit(sampled).lean<EventRecord[]>();
+    return [...new Set(docs.flatMap((d) => Object.keys(d.properties ?? {})))].sort();
+  }
 }

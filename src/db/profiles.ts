@@ -136,4 +136,10 @@ export class ProfileRepository {
     const values: unknown[] = await this.model.distinct(`properties.${property}`);
     return values.filter((v): v is string => typeof v === 'string' && isTimeZone(v));
   }
+
+  /** The property names the latest profiles hold, sorted, for listing what templates can use. */
+  async propertyNames(sampled: number): Promise<string[]> {
+    const docs = await this.model.find({}, { properties: 1 }).sort({ lastSeen: -1 }).limit(sampled).lean<ProfileRecord[]>();
+    return [...new Set(docs.flatMap((d) => Object.keys(d.properties ?? {})))].sort();
+  }
 }

@@ -24,6 +24,8 @@ import { fanOutRoutes } from './routes/fan-outs';
 import { segmentRoutes } from './routes/segments';
 import { userRoutes } from './routes/users';
 import { keyRoutes } from './routes/keys';
+import { studioDraftRoutes } from './routes/studio';
+import { studioJourneyRoutes } from './routes/studio-journeys';
 
 export interface GatewayDeps {
   repositories: Repositories;
@@ -41,6 +43,8 @@ export interface GatewayDeps {
   logger: Logger;
   /** Adds Node's process metrics to /metrics; once per process (the gateway's entry point sets it). */
   processMetrics?: boolean;
+  /** The Temporal Web UI, for the studio's links to journeys. */
+  temporalUiUrl?: string;
   /** Resolves when every service the gateway needs answers; rejects naming the one that does not. */
   checkHealth: () => Promise<Record<string, 'ok' | 'down'>>;
   /** What `npm start`'s supervisor says of the processes it runs; absent when the gateway runs on its own. */
@@ -109,6 +113,8 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   v1.use(destinationRoutes({ destinations, deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue, secretGraceMs: deps.secretGraceMs }));
   v1.use(settingsRoutes({ settings: deps.repositories.settings }));
+  v1.use(studioDraftRoutes({ campaigns, testSend, profiles, events, segments: { segments, audience } }));
+  v1.use(studioJourneyRoutes({ campaigns, deliveries, temporal: deps.temporal, temporalUiUrl: deps.temporalUiUrl }));
   app.use('/v1', v1);
 
   app.use(notFound);

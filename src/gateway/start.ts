@@ -31,6 +31,8 @@ export interface GatewayOptions {
   /** Adds Node's process metrics to /metrics; set by the entry point, once per process. */
   processMetrics?: boolean;
   supervision?: SupervisionReport;
+  /** The Temporal Web UI, for the studio's links to journeys. */
+  temporalUiUrl?: string;
 }
 
 export interface RunningGateway {
@@ -93,6 +95,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     logger: opts.logger,
     processMetrics: opts.processMetrics,
     supervision: opts.supervision,
+    temporalUiUrl: opts.temporalUiUrl,
     checkHealth: async () => ({
       mongodb: await probe(() => pingMongo(repositories.connection)),
       temporal: await probe(() => pingTemporal(temporal, HEALTH_TIMEOUT_MS)),

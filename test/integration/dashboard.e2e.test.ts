@@ -3,25 +3,13 @@
 // running stack with real data: the numbers it shows must be the real counts, and its
 // charts must have drawn them. With HOOKWAY_SCREENSHOT=docs/dashboard.png it leaves a screenshot there.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { RunningGateway } from '../../src/gateway/start';
+import { launchChromium, type Browser } from '../support/browser';
 import { runStatsScenario, webhookIds, type StatsScenario } from '../support/stats-scenario';
 import { API_KEY, startTestGateway, startWorker, uniqueId } from '../support/stack';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 // A test run leaves tracked files alone; the documentation's screenshot is taken on request.
 const SCREENSHOT = process.env.HOOKWAY_SCREENSHOT && path.resolve(process.env.HOOKWAY_SCREENSHOT);
 
@@ -43,8 +31,8 @@ describe('the analytics dashboard in headless Chromium', function () {
   let gateway: RunningGateway;
   let worker: Awaited<ReturnType<typeof startWorker>>;
   let scenario: StatsScenario;
+  let browser: Browser;
   let context: BrowserContext;
-  let profile: string;
   const taskQueue = uniqueId('dashboard');
 
   before(async function () {
@@ -52,18 +40,12 @@ describe('the analytics dashboard in headless Chromium', function () {
     worker = await startWorker(taskQueue);
     gateway = await startTestGateway(taskQueue);
     scenario = await runStatsScenario(gateway);
-    profile = mkdtempSync(path.join(os.tmpdir(), 'hookway-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1280, height: 1000 },
-    });
+    browser = await launchChromium();
+    context = browser.context;
   });
 
   after(async function () {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await gateway?.close();
     await worker?.stop();
     await scenario?.close();

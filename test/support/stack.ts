@@ -56,7 +56,7 @@ export function startWorker(taskQueue: string, opts: { temporalAddress?: string;
 
 export function startTestGateway(
   taskQueue: string,
-  opts: { temporalAddress?: string; mongoUri?: string; outboxSweepMs?: number; ingestRate?: string; logger?: Logger } = {},
+  opts: { temporalAddress?: string; mongoUri?: string; outboxSweepMs?: number; ingestRate?: string; logger?: Logger; temporalUiUrl?: string } = {},
 ): Promise<RunningGateway> {
   return startGateway({
     mongoUri: opts.mongoUri ?? mongoUriFor(taskQueue),
@@ -74,6 +74,7 @@ export function startTestGateway(
     fanOutEntriesPerSecond: 100,
     network: TEST_NETWORK,
     logger: opts.logger ?? logger,
+    temporalUiUrl: opts.temporalUiUrl,
   });
 }
 
