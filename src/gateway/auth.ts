@@ -9,6 +9,8 @@ export interface Caller {
   keyId: string;
   kind: AccessKind;
   rateLimit?: string;
+  /** May send entity events (no userId), which enter whole audiences: admin keys, and ingest keys granted it. */
+  entityEvents: boolean;
 }
 
 /** HOOKWAY_API_KEY: the operator's admin key, from which the first other keys are made. */
@@ -33,12 +35,17 @@ export function authenticate(bootstrapKey: string, keys: AccessKeyRepository): R
     if (!match) throw unauthorized('no access key');
     const digest = keyDigest(match[1]);
     if (timingSafeEqual(digest, bootstrap)) {
-      res.locals.caller = { keyId: BOOTSTRAP_KEY_ID, kind: 'admin' } satisfies Caller;
+      res.locals.caller = { keyId: BOOTSTRAP_KEY_ID, kind: 'admin', entityEvents: true } satisfies Caller;
       return next();
     }
     const record = await keys.findByDigest(digest);
     if (!record || record.revokedAt) throw unauthorized('the access key is unknown or revoked');
-    res.locals.caller = { keyId: record._id, kind: record.kind, rateLimit: record.rateLimit } satisfies Caller;
+    res.locals.caller = {
+      keyId: record._id,
+      kind: record.kind,
+      rateLimit: record.rateLimit,
+      entityEvents: record.kind === 'admin' || record.entityEvents === true,
+    } satisfies Caller;
     next();
   };
 }

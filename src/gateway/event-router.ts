@@ -74,7 +74,11 @@ export class EventRouter {
         timestamp: input.timestamp ? new Date(input.timestamp) : receivedAt,
         receivedAt,
       };
-      const routes = isUserEvent(record) ? this.deps.campaigns.routesFor(journeyEvent(record)) : this.deps.campaigns.entityRoutesFor(record);
+      const routes = isUserEvent(record)
+        ? this.deps.campaigns.routesFor(journeyEvent(record))
+        : this.deps.campaigns.entityRoutesFor(record, (campaignId, reason) =>
+            this.deps.logger.warn({ eventId: record._id, event: record.name, campaignId, reason }, 'entity event ignored by a campaign'),
+          );
       return routes.length > 0 ? { ...record, pendingRoutes: routes } : record;
     });
     // Both writes at once (one round trip less per request); journeys start only after both,

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { eventBatchSchema, eventInputSchema } from '../../domain/event';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics';
+import { callerOf } from '../auth';
+import { requireEntityEventGrant } from '../entity-events';
 import type { EventRouter } from '../event-router';
 import { HttpError, parseInput } from '../http-errors';
 
@@ -19,6 +21,7 @@ export function eventRoutes(deps: { router: EventRouter; metrics: GatewayMetrics
     let inputs;
     try {
       inputs = isBatch ? parseInput(eventBatchSchema, req.body, 'event batch').events : [parseInput(eventInputSchema, req.body, 'event')];
+      requireEntityEventGrant(callerOf(res), inputs, isBatch);
     } catch (err) {
       if (err instanceof HttpError) deps.metrics.countEvents('rejected', eventsIn(req.body));
       throw err;
