@@ -4,7 +4,9 @@
 // prints where to find things. Ctrl-C stops it all.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { loadConfig, mongoUri, resolveApiKey, temporalAddress } from './config';
+import { loadConfig, mongoUri, resolveApiKey, resolveCodecKeys, temporalAddress } from './config';
+import { formatCodecKeys } from './domain/codec-keys';
+import { secureDataDir } from './embedded/data-dir';
 import { startFerretDb, startTemporalDevServer } from './embedded/services';
 import type { ServiceProcess } from './embedded/service-process';
 import { createLogger } from './logger';
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   stopOnSignal(logger, stopAll);
 
   try {
+    secureDataDir(config.dataDir);
     const logs = path.join(config.dataDir, 'logs');
     if (!config.mongoUri) {
       processes.push(await startFerretDb({ dataDir: path.join(config.dataDir, 'ferretdb'), port: config.embedded.ferretdbPort, logFile: path.join(logs, 'ferretdb.log') }));
@@ -64,12 +67,19 @@ async function main(): Promise<void> {
           dbFile: path.join(config.dataDir, 'temporal.sqlite'),
           port: config.embedded.temporalPort,
           uiPort: config.embedded.temporalUiPort,
+          uiCodecEndpoint: `http://127.0.0.1:${config.port}/codec`,
           logFile: path.join(logs, 'temporal.log'),
         }),
       );
     }
     const apiKey = resolveApiKey(config);
-    const env = { ...process.env, MONGODB_URI: mongoUri(config), TEMPORAL_ADDRESS: temporalAddress(config), HOOKWAY_API_KEY: apiKey };
+    const env = {
+      ...process.env,
+      MONGODB_URI: mongoUri(config),
+      TEMPORAL_ADDRESS: temporalAddress(config),
+      HOOKWAY_API_KEY: apiKey,
+      HOOKWAY_CODEC_KEYS: formatCodecKeys(resolveCodecKeys(config)),
+    };
     processes.push(startNodeProcess('worker', 'worker-main.js', env), startNodeProcess('gateway', 'gateway-main.js', env));
     const anyExit = Promise.race(processes.map((p) => p.exited.then(() => p)));
     void anyExit.then(async (p) => {

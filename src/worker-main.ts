@@ -1,6 +1,6 @@
 // The worker alone: `npm run worker`. Scale out by running several on the same task queue.
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig, mongoUri, temporalAddress } from './config';
+import { loadConfig, mongoUri, resolveCodecKeys, temporalAddress } from './config';
 import { connectRepositories } from './db/connection';
 import { collectDefaultMetrics } from 'prom-client';
 import { createLogger } from './logger';
@@ -9,6 +9,7 @@ import { WorkerMetrics } from './metrics/worker-metrics';
 import { stopOnSignal } from './shutdown';
 import { connectClient, ensureSearchAttributes } from './temporal/connect';
 import { ensureRetentionSchedule } from './temporal/retention-schedule';
+import { EncryptionCodec } from './temporal/payload-codec';
 import { installTemporalRuntime } from './temporal/runtime';
 import { createJourneyWorker } from './worker';
 
@@ -17,7 +18,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, 'worker');
   installTemporalRuntime(logger);
   const address = temporalAddress(config);
-  const client = await connectClient(address, config.temporalNamespace);
+  const codec = new EncryptionCodec(resolveCodecKeys(config));
+  const client = await connectClient(address, config.temporalNamespace, codec);
   try {
     await ensureSearchAttributes(client, config.temporalNamespace);
   } catch (err) {
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     repositories,
+    codec,
     webhookTimeoutMs: config.webhookTimeoutMs,
     network: config.network,
     logger,

@@ -1,3 +1,4 @@
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from './config';
@@ -12,6 +13,8 @@ export interface JourneyWorkerOptions {
   namespace: string;
   taskQueue: string;
   repositories: Repositories;
+  /** Encrypts what the worker hands Temporal (src/temporal/payload-codec.ts). */
+  codec: PayloadCodec;
   webhookTimeoutMs: number;
   network: Config['network'];
   logger: Logger;
@@ -35,6 +38,7 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     maxCachedWorkflows: CACHED_JOURNEYS,
+    dataConverter: { payloadCodecs: [opts.codec] },
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
       repositories: opts.repositories,

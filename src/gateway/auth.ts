@@ -1,8 +1,9 @@
 import type { RequestHandler, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { keyDigest, type AccessKeyRepository } from '../db/access-keys';
-import type { AccessKind } from '../domain/access-key';
+import { parseRate, type AccessKind } from '../domain/access-key';
 import { HttpError } from './http-errors';
+import { KeyRateLimiter, rateLimited } from './rate-limiter';
 
 /** Who is calling, as the routes see it. */
 export interface Caller {
@@ -20,6 +21,9 @@ export function callerOf(res: Response): Caller {
   return res.locals.caller as Caller;
 }
 
+/** Failed key look-ups allowed per client address. */
+export const FAILED_LOOKUPS = parseRate('30/m')!;
+
 const unauthorized = (why: string) => new HttpError(401, 'unauthorized', `${why}; send an access key as "Authorization: Bearer <key>"`);
 
 /**
@@ -30,6 +34,7 @@ const unauthorized = (why: string) => new HttpError(401, 'unauthorized', `${why}
  */
 export function authenticate(bootstrapKey: string, keys: AccessKeyRepository): RequestHandler {
   const bootstrap = keyDigest(bootstrapKey);
+  const failures = new KeyRateLimiter();
   return async (req, res, next) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
     if (!match) throw unauthorized('no access key');
@@ -38,8 +43,15 @@ export function authenticate(bootstrapKey: string, keys: AccessKeyRepository): R
       res.locals.caller = { keyId: BOOTSTRAP_KEY_ID, kind: 'admin', entityEvents: true } satisfies Caller;
       return next();
     }
+    // Guessing keys costs a database look-up each: an address that keeps failing waits instead.
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const waitMs = failures.take(address, FAILED_LOOKUPS, Date.now(), 0);
+    if (waitMs > 0) throw rateLimited(res, waitMs, `too many unknown or revoked keys from ${address}`);
     const record = await keys.findByDigest(digest);
-    if (!record || record.revokedAt) throw unauthorized('the access key is unknown or revoked');
+    if (!record || record.revokedAt) {
+      failures.take(address, FAILED_LOOKUPS, Date.now(), 1);
+      throw unauthorized('the access key is unknown or revoked');
+    }
     res.locals.caller = {
       keyId: record._id,
       kind: record.kind,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { startFerretDb, startTemporalDevServer } from '../../src/embedded/services';
 import type { ServiceProcess } from '../../src/embedded/service-process';
 import { freePort } from '../support/ports';
+import { TEST_CODEC_KEYS } from '../support/stack';
 
 export type Part = 'ferretdb' | 'temporal' | 'worker' | 'gateway';
 
@@ -93,6 +94,7 @@ export class ChaosCluster {
       MONGODB_URI: this.mongoUri,
       TEMPORAL_ADDRESS: this.temporalAddress,
       HOOKWAY_API_KEY: this.opts.apiKey,
+      HOOKWAY_CODEC_KEYS: TEST_CODEC_KEYS,
       HOOKWAY_DATA_DIR: this.opts.dir,
       PORT: String(this.ports.gateway),
       HOST: '127.0.0.1',

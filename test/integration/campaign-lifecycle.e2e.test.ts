@@ -10,7 +10,7 @@ import { connectClient } from '../../src/temporal/connect';
 import { enterJourney } from '../../src/temporal/journeys';
 import { stateQuery } from '../../workflows';
 import { Receiver } from '../support/receiver';
-import { api, eventually, stack, startTestGateway, startWorker, uniqueId } from '../support/stack';
+import { api, eventually, stack, startTestGateway, startWorker, uniqueId, testCodec } from '../support/stack';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,7 +75,7 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     receiver = await Receiver.start();
     worker = await startWorker(taskQueue);
     gateway = await startTestGateway(taskQueue);
-    client = await connectClient(stack().temporalAddress, 'default');
+    client = await connectClient(stack().temporalAddress, 'default', testCodec());
   });
 
   after(async function () {

@@ -7,6 +7,8 @@ import { createLogger, type Logger } from '../../src/logger';
 import { serveMetrics } from '../../src/metrics/serve';
 import { WorkerMetrics } from '../../src/metrics/worker-metrics';
 import { createJourneyWorker } from '../../src/worker';
+import { codecKeysSchema } from '../../src/domain/codec-keys';
+import { EncryptionCodec } from '../../src/temporal/payload-codec';
 
 export interface Stack {
   dir: string;
@@ -34,6 +36,9 @@ export function mongoUriFor(database: string): string {
 
 export const logger = createLogger(process.env.LOG_LEVEL ?? 'silent', 'test');
 export const API_KEY = 'test-api-key-0123456789';
+/** Every test client and worker encrypts payloads, as production does. */
+export const TEST_CODEC_KEYS = 'ktest:dGhlIHRlc3QgY29kZWMga2V5LCAzMiBieXRlcyEhISE=';
+export const testCodec = () => new EncryptionCodec(codecKeysSchema.parse(TEST_CODEC_KEYS));
 /** The receivers run on loopback, which the SSRF guard refuses unless allowed, as here. */
 export const TEST_NETWORK = { allowPrivate: false, allowedCidrs: ['127.0.0.0/8'] };
 
@@ -52,6 +57,7 @@ export async function startWorker(taskQueue: string, opts: { temporalAddress?: s
     namespace: 'default',
     taskQueue,
     repositories,
+    codec: testCodec(),
     webhookTimeoutMs: opts.webhookTimeoutMs ?? 15_000,
     network: TEST_NETWORK,
     logger,
@@ -92,6 +98,8 @@ export function startTestGateway(
     secretGraceMs: 86_400_000,
     fanOutEntriesPerSecond: 100,
     network: TEST_NETWORK,
+    codec: testCodec(),
+    codecCorsOrigins: ['http://127.0.0.1:8233'],
     logger: opts.logger ?? logger,
   });
 }

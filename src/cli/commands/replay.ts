@@ -62,7 +62,9 @@ export function registerReplay(program: Command): void {
       Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
       const failures: Failure[] = [];
       let replayed = 0;
-      for await (const result of Worker.runReplayHistories({ workflowsPath: require.resolve('../../../workflows') }, histories)) {
+      const codec = ctx.codec();
+      const replayOptions = { workflowsPath: require.resolve('../../../workflows'), ...(codec && { dataConverter: { payloadCodecs: [codec] } }) };
+      for await (const result of Worker.runReplayHistories(replayOptions, histories)) {
         replayed += 1;
         if (!result.error) {
           if (!ctx.json) printLine(`ok    ${result.workflowId}`);

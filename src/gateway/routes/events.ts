@@ -4,6 +4,7 @@ import type { GatewayMetrics } from '../../metrics/gateway-metrics';
 import { callerOf } from '../auth';
 import { requireEntityEventGrant } from '../entity-events';
 import type { EventRouter } from '../event-router';
+import type { IngestLimit } from '../ingest-limit';
 import { HttpError, parseInput } from '../http-errors';
 
 /** How many events a rejected body held: a batch counts its entries. */
@@ -12,7 +13,7 @@ function eventsIn(body: unknown): number {
   return Array.isArray(events) ? events.length : 1;
 }
 
-export function eventRoutes(deps: { router: EventRouter; metrics: GatewayMetrics }): Router {
+export function eventRoutes(deps: { router: EventRouter; metrics: GatewayMetrics; ingestLimit: IngestLimit }): Router {
   const router = Router();
 
   /** One event, or `{ events: [...] }`; 202 once every accepted event is stored. */
@@ -22,6 +23,7 @@ export function eventRoutes(deps: { router: EventRouter; metrics: GatewayMetrics
     try {
       inputs = isBatch ? parseInput(eventBatchSchema, req.body, 'event batch').events : [parseInput(eventInputSchema, req.body, 'event')];
       requireEntityEventGrant(callerOf(res), inputs, isBatch);
+      deps.ingestLimit.charge(res, inputs.length, Number(res.locals.bodyBytes ?? 0));
     } catch (err) {
       if (err instanceof HttpError) deps.metrics.countEvents('rejected', eventsIn(req.body));
       throw err;
