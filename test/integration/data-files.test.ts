@@ -27,11 +27,9 @@ describe('the data folder of npm start', function () {
   this.timeout(180_000);
   let main: ChildProcess | undefined;
 
-  after(async function () {
-    if (!main || main.exitCode !== null) return;
-    const exited = new Promise((resolve) => main!.once('exit', resolve));
-    main.kill('SIGTERM');
-    await exited;
+  // Started as a process group of its own: its worker, gateway, Temporal and FerretDB go with it.
+  after(function () {
+    if (main?.pid !== undefined && main.exitCode === null) process.kill(-main.pid, 'SIGKILL');
   });
 
   it('is private to its owner, and so is every file the servers write in it', async function () {
@@ -52,7 +50,7 @@ describe('the data folder of npm start', function () {
       HOOKWAY_CODEC_KEYS: '',
       LOG_LEVEL: 'warn',
     };
-    main = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    main = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     const started = main;
     await new Promise<void>((resolve, reject) => {
       let out = '';

@@ -81,7 +81,7 @@ export async function startWorker(taskQueue: string, opts: { temporalAddress?: s
 
 export function startTestGateway(
   taskQueue: string,
-  opts: { temporalAddress?: string; mongoUri?: string; outboxSweepMs?: number; ingestRate?: string; logger?: Logger } = {},
+  opts: { temporalAddress?: string; mongoUri?: string; outboxSweepMs?: number; ingestRate?: string; maxConnections?: number; logger?: Logger } = {},
 ): Promise<RunningGateway> {
   return startGateway({
     mongoUri: opts.mongoUri ?? mongoUriFor(taskQueue),
@@ -100,6 +100,7 @@ export function startTestGateway(
     network: TEST_NETWORK,
     codec: testCodec(),
     codecCorsOrigins: ['http://127.0.0.1:8233'],
+    maxConnections: opts.maxConnections,
     logger: opts.logger ?? logger,
   });
 }
