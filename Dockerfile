@@ -16,5 +16,7 @@ ENV NODE_ENV=production HOST=0.0.0.0
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Not root: a process that is broken into gets the image's unprivileged user only.
+USER node
 EXPOSE 3000
 CMD ["node", "dist/src/gateway-main.js"]
