@@ -3,6 +3,7 @@
 // property value; through the gateway's
 // codec endpoint (the real `temporal` CLI with --codec-endpoint) an operator sees it decoded.
 import { Client, Connection } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -10,7 +11,7 @@ import { journeyWorkflowId } from '../../src/domain/journey-id';
 import { requireTool } from '../../src/embedded/tools';
 import type { RunningGateway } from '../../src/gateway/start';
 import { Receiver } from '../support/receiver';
-import { API_KEY, api, startTestGateway, startWorker, stack, uniqueId } from '../support/stack';
+import { API_KEY, api, startTestGateway, startWorker, stack, testCodec, uniqueId } from '../support/stack';
 
 const run = promisify(execFile);
 
@@ -74,6 +75,8 @@ describe('payload encryption', function () {
 
     const decoded = await show(workflowId, '--codec-endpoint', `${gateway.url}/codec`, '--codec-auth', `Bearer ${API_KEY}`);
     assert.ok(readable(decoded).includes(phone), 'the codec endpoint does not decode the history');
+    // An encrypted history replays with the codec, as `hookway replay` runs it.
+    await Worker.runReplayHistory({ workflowBundle: stack().workflowBundle, dataConverter: { payloadCodecs: [testCodec()] } }, history, workflowId);
   });
 
   it('serves the codec to admin keys only, and answers the Web UI origin with CORS', async function () {
