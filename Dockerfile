@@ -18,5 +18,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The gateway serves the dashboard's static files from here (/dashboard).
 COPY dashboard ./dashboard
+# Not root: a process that is broken into gets the image's unprivileged user only.
+USER node
 EXPOSE 3000
 CMD ["node", "dist/src/gateway-main.js"]

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { rateSchema } from './domain/access-key';
+import { codecKeysSchema, formatCodecKeys, generateCodecKey, type CodecKey } from './domain/codec-keys';
 import { parseDuration } from './domain/duration';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -39,6 +40,8 @@ const envSchema = z.object({
     .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 90d')
     .default('90d'),
   HOOKWAY_INGEST_RATE: rateSchema.default('100/s'),
+  HOOKWAY_CODEC_KEYS: codecKeysSchema.optional(),
+  HOOKWAY_CODEC_CORS_ORIGINS: z.string().optional(),
 });
 
 export interface Config {
@@ -72,6 +75,10 @@ export interface Config {
   eventRetentionMs: number;
   /** Default ingestion rate per access key, such as 100/s; a key may carry its own. */
   ingestRate: string;
+  /** Encrypt Temporal payloads; unset means the ones `npm start` keeps in the data dir. */
+  codecKeys?: CodecKey[];
+  /** Web UI origins that may call the gateway's codec endpoint; by default the embedded UI's. */
+  codecCorsOrigins: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -106,18 +113,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fanOutEntriesPerSecond: e.HOOKWAY_FANOUT_ENTRIES_PER_SECOND,
     eventRetentionMs: parseDuration(e.HOOKWAY_EVENT_RETENTION)!,
     ingestRate: e.HOOKWAY_INGEST_RATE,
+    codecKeys: e.HOOKWAY_CODEC_KEYS,
+    codecCorsOrigins: (e.HOOKWAY_CODEC_CORS_ORIGINS ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT},http://localhost:${e.TEMPORAL_UI_PORT}`)
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
   };
 }
 
-/** The API key from the environment, else the one kept in the data folder, generated on first use. */
-export function resolveApiKey(config: Config): string {
-  if (config.apiKey) return config.apiKey;
-  const file = path.join(config.dataDir, 'api-key');
+/** A secret kept in the data folder (readable by its owner only), generated on first use. */
+function keptSecret(config: Config, name: string, generate: () => string): string {
+  const file = path.join(config.dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(config.dataDir, { recursive: true });
-  const key = `hk_admin_${randomBytes(32).toString('base64url')}`;
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return key;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const secret = generate();
+  try {
+    // Exclusive: of two processes starting at once, the second reads the first one's secret.
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw err;
+  }
+}
+
+/** The API key from the environment, else the one kept in the data folder. */
+export function resolveApiKey(config: Config): string {
+  return config.apiKey ?? keptSecret(config, 'api-key', () => `hk_admin_${randomBytes(32).toString('base64url')}`);
+}
+
+/** The payload codec keys from the environment, else the ones kept in the data folder. */
+export function resolveCodecKeys(config: Config): CodecKey[] {
+  if (config.codecKeys) return config.codecKeys;
+  const kept = keptSecret(config, 'codec-keys', () => formatCodecKeys([generateCodecKey()]));
+  const parsed = codecKeysSchema.safeParse(kept);
+  if (!parsed.success) throw new Error(`${path.join(config.dataDir, 'codec-keys')}: ${parsed.error.issues[0].message}`);
+  return parsed.data;
 }
 
 /** MONGODB_URI, else the embedded FerretDB that `npm start` runs. */

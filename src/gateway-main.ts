@@ -1,9 +1,10 @@
 // The gateway alone: `npm run gateway`. Scale out by running several behind a load balancer.
-import { loadConfig, mongoUri, resolveApiKey, temporalAddress } from './config';
+import { loadConfig, mongoUri, resolveApiKey, resolveCodecKeys, temporalAddress } from './config';
 import { startGateway } from './gateway/start';
 import { SupervisionReport } from './gateway/supervision';
 import { createLogger } from './logger';
 import { stopOnSignal } from './shutdown';
+import { EncryptionCodec } from './temporal/payload-codec';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
     secretGraceMs: config.secretGraceMs,
     fanOutEntriesPerSecond: config.fanOutEntriesPerSecond,
     network: config.network,
+    codec: new EncryptionCodec(resolveCodecKeys(config)),
+    codecCorsOrigins: config.codecCorsOrigins,
     logger,
     processMetrics: true,
     supervision: SupervisionReport.fromParent(),

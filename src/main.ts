@@ -4,7 +4,9 @@
 // them running: a process that exits is started again (see src/embedded/supervisor.ts).
 // Ctrl-C stops it all.
 import path from 'node:path';
-import { loadConfig, mongoUri, resolveApiKey, temporalAddress, type Config } from './config';
+import { loadConfig, mongoUri, resolveApiKey, resolveCodecKeys, temporalAddress, type Config } from './config';
+import { formatCodecKeys } from './domain/codec-keys';
+import { secureDataDir } from './embedded/data-dir';
 import { READY_TEXT, startNodeProcess } from './embedded/node-process';
 import { startFerretDb, startTemporalDevServer } from './embedded/services';
 import { Supervisor } from './embedded/supervisor';
@@ -40,6 +42,7 @@ async function startAll(supervisor: Supervisor, config: Config): Promise<string>
       dbFile: path.join(config.dataDir, 'temporal.sqlite'),
       port: config.embedded.temporalPort,
       uiPort: config.embedded.temporalUiPort,
+      uiCodecEndpoint: `http://127.0.0.1:${config.port}/codec`,
       logFile: path.join(logs, 'temporal.log'),
     };
     await supervisor.start('temporal', () => startTemporalDevServer(server));
@@ -52,6 +55,7 @@ async function startAll(supervisor: Supervisor, config: Config): Promise<string>
     TEMPORAL_ADDRESS: temporalAddress(config),
     TEMPORAL_UI_URL: temporalUi,
     HOOKWAY_API_KEY: apiKey,
+    HOOKWAY_CODEC_KEYS: formatCodecKeys(resolveCodecKeys(config)),
   };
   const node = (name: keyof typeof READY_TEXT) => () =>
     startNodeProcess({ name, script: path.join(__dirname, `${name}-main.js`), env, readyText: READY_TEXT[name], ipc: name === 'gateway' });
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
   });
   stopOnSignal(logger, () => supervisor.stopAll());
   try {
+    secureDataDir(config.dataDir);
     printWelcome(config, await startAll(supervisor, config));
   } catch (err) {
     logger.error({ err: err instanceof Error ? err.message : String(err) }, 'start-up failed');

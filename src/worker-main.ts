@@ -1,9 +1,10 @@
 // The worker alone: `npm run worker`. Scale out by running several on the same task queue.
-import { loadConfig, mongoUri, temporalAddress } from './config';
+import { loadConfig, mongoUri, resolveCodecKeys, temporalAddress } from './config';
 import { createLogger } from './logger';
 import { stopOnSignal } from './shutdown';
 import { connectClient, ensureSearchAttributes } from './temporal/connect';
 import { ensureRetentionSchedule } from './temporal/retention-schedule';
+import { EncryptionCodec } from './temporal/payload-codec';
 import { installTemporalRuntime } from './temporal/runtime';
 import { startWorker } from './worker';
 
@@ -12,7 +13,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, 'worker');
   installTemporalRuntime(logger);
   const address = temporalAddress(config);
-  const client = await connectClient(address, config.temporalNamespace);
+  const codec = new EncryptionCodec(resolveCodecKeys(config));
+  const client = await connectClient(address, config.temporalNamespace, codec);
   try {
     await ensureSearchAttributes(client, config.temporalNamespace);
   } catch (err) {
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
     temporalAddress: address,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
+    codec,
     webhookTimeoutMs: config.webhookTimeoutMs,
     network: config.network,
     logger,

@@ -1,5 +1,6 @@
 // The journey worker: its wiring, shared by `npm run worker` (src/worker-main.ts) and the tests,
 // as src/gateway/start.ts is for the gateway.
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { collectDefaultMetrics } from 'prom-client';
 import { createActivities } from '../activities';
@@ -17,6 +18,8 @@ export interface JourneyWorkerOptions {
   namespace: string;
   taskQueue: string;
   repositories: Repositories;
+  /** Encrypts what the worker hands Temporal (src/temporal/payload-codec.ts). */
+  codec: PayloadCodec;
   webhookTimeoutMs: number;
   network: Config['network'];
   logger: Logger;
@@ -54,6 +57,7 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<W
     taskQueue: opts.taskQueue,
     maxCachedWorkflows: CACHED_JOURNEYS,
     ...WORKFLOW_SANDBOX_OPTIONS,
+    dataConverter: { payloadCodecs: [opts.codec] },
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
       repositories: opts.repositories,

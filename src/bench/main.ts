@@ -4,7 +4,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
+import { formatCodecKeys, generateCodecKey } from '../domain/codec-keys';
 import { connectClient } from '../temporal/connect';
+import { EncryptionCodec } from '../temporal/payload-codec';
 import type { BenchContext, BenchOptions } from './context';
 import { cpuMeter } from './cpu';
 import { readTemporalCounters } from './temporal-metrics';
@@ -96,7 +98,10 @@ async function main(): Promise<void> {
   const stack = await startBenchStack(dir);
   const receiver = await BenchReceiver.start();
   const port = await freePort();
+  // Measured as it runs in production: every payload encrypted.
+  const codecKeys = [generateCodecKey()];
   const env = {
+    HOOKWAY_CODEC_KEYS: formatCodecKeys(codecKeys),
     TEMPORAL_ADDRESS: stack.temporalAddress,
     MONGODB_URI: stack.mongoUri,
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
@@ -138,7 +143,7 @@ async function main(): Promise<void> {
       stack,
       receiver,
       gateway: new GatewayClient(`http://127.0.0.1:${port}`, API_KEY),
-      temporal: await connectClient(stack.temporalAddress, 'default'),
+      temporal: await connectClient(stack.temporalAddress, 'default', new EncryptionCodec(codecKeys)),
       mongo: await mongoose.createConnection(stack.mongoUri).asPromise(),
       floorTaskQueue: FLOOR_TASK_QUEUE,
       deadline,

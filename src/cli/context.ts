@@ -1,8 +1,10 @@
 // What every command needs: the global options, and the gateway and Temporal clients,
 // created only when a command uses them and closed when it ends.
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { connectClient } from '../temporal/connect';
-import { resolveCliApiKey } from './api-key';
+import { EncryptionCodec } from '../temporal/payload-codec';
+import { resolveCliApiKey, resolveCliCodecKeys } from './api-key';
 import { CliError } from './errors';
 import { GatewayClient } from './gateway';
 
@@ -45,8 +47,14 @@ export class CliContext {
     return this.gatewayClient;
   }
 
+  /** Decrypts the payloads of histories, when the codec keys are at hand. */
+  codec(): PayloadCodec | undefined {
+    const keys = resolveCliCodecKeys();
+    return keys && new EncryptionCodec(keys);
+  }
+
   temporal(): Promise<Client> {
-    this.temporalClient ??= connectClient(this.temporalAddress, this.namespace).catch((err: Error) => {
+    this.temporalClient ??= connectClient(this.temporalAddress, this.namespace, this.codec()).catch((err: Error) => {
       throw new CliError(`cannot reach Temporal at ${this.temporalAddress}: ${err.message} (set --temporal or TEMPORAL_ADDRESS)`);
     });
     return this.temporalClient;

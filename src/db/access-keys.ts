@@ -14,6 +14,8 @@ export interface AccessKeyRecord {
   /** The key's visible beginning, so an operator can tell keys apart without the secret. */
   hint: string;
   rateLimit?: string;
+  /** An ingest key that may send entity events (events without a userId). */
+  entityEvents?: boolean;
   createdAt: Date;
   revokedAt?: Date;
 }
@@ -26,6 +28,7 @@ const accessKeySchema = new Schema<AccessKeyRecord>(
     name: { type: String, required: true },
     hint: { type: String, required: true },
     rateLimit: String,
+    entityEvents: Boolean,
     createdAt: { type: Date, required: true },
     revokedAt: Date,
   },
@@ -57,6 +60,7 @@ export class AccessKeyRepository {
       name: input.name,
       hint: `${key.slice(0, prefix.length + HINT_SECRET_CHARS)}…`,
       ...(input.rateLimit && { rateLimit: input.rateLimit }),
+      ...(input.entityEvents && { entityEvents: true }),
       createdAt: now,
     };
     await this.model.create(record);

@@ -35,6 +35,11 @@ export const accessKeyCreateSchema = z.strictObject({
     .regex(/^\P{Cc}*$/u, 'must not contain control characters'),
   /** Overrides the gateway's default ingestion rate for this key. */
   rateLimit: rateSchema.optional(),
+  /**
+   * Lets an ingest key send entity events (no userId), each of which may enter a campaign's
+   * whole audience; admin keys always may.
+   */
+  entityEvents: z.boolean().optional(),
 });
 
 export type AccessKeyCreate = z.infer<typeof accessKeyCreateSchema>;

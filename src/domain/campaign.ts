@@ -172,6 +172,8 @@ export const campaignSchema = z
     trigger: z.strictObject({
       event: eventNameSchema,
       where: conditionSchema.optional(),
+      /** true lets an entity event (no userId) enter every user of the audience; without it such events are ignored. */
+      entityEvents: z.boolean().optional(),
     }),
     audience: conditionSchema.optional(),
     /** Events that end a running journey at once, even in the middle of a delay or a wait. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dateTimeSchema } from './date-time';
 import { unsafeKeyReason } from './paths';
+import { isSystemEvent } from './system-events';
 
 export const eventNameSchema = z
   .string()
@@ -39,7 +40,8 @@ export const eventInputSchema = z.strictObject({
     .optional(),
   /** Absent for an entity event (say, a product's price dropped): it enters every user the campaign's audience matches. */
   userId: userIdSchema.optional(),
-  name: eventNameSchema,
+  // Forged system events would advance or end the journeys of connected campaigns.
+  name: eventNameSchema.refine((name) => !isSystemEvent(name), 'must not start with "hookway.": Hookway emits those system events itself'),
   properties: propertiesSchema.optional(),
   userProperties: propertiesSchema.optional(),
   timestamp: dateTimeSchema.optional(),

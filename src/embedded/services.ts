@@ -7,7 +7,15 @@ import { requireTool } from './tools';
 export const SEARCH_ATTRIBUTE_TYPE = { KEYWORD: 'Keyword' } as const;
 
 /** The real Temporal server (the official CLI's dev server) with a SQLite file and, unless headless, the Web UI. */
-export function startTemporalDevServer(opts: { dbFile: string; port: number; uiPort?: number; metricsPort?: number; logFile: string }): Promise<ServiceProcess> {
+export function startTemporalDevServer(opts: {
+  dbFile: string;
+  port: number;
+  uiPort?: number;
+  /** The gateway's codec endpoint, where the Web UI decodes the encrypted payloads it shows. */
+  uiCodecEndpoint?: string;
+  metricsPort?: number;
+  logFile: string;
+}): Promise<ServiceProcess> {
   const args = [
     'server', 'start-dev',
     '--ip', '127.0.0.1',
@@ -22,6 +30,7 @@ export function startTemporalDevServer(opts: { dbFile: string; port: number; uiP
     '--sqlite-pragma', 'synchronous=NORMAL',
     '--log-level', 'warn',
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    ...(opts.uiPort && opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
     // Prometheus /metrics: service latencies and persistence (SQLite) latencies, for benchmarks.
     ...(opts.metricsPort ? ['--metrics-port', String(opts.metricsPort)] : []),
     ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${SEARCH_ATTRIBUTE_TYPE[a.type]}`]),

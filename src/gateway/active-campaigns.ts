@@ -16,6 +16,14 @@ export interface LiveCampaign {
 /** What matching a trigger reads of an event; an entity event has no user. */
 type EntityEvent = { name: string; properties: Record<string, unknown>; depth?: number };
 
+function entityEventRefusal(definition: Campaign): string | undefined {
+  if (definition.trigger.entityEvents !== true) {
+    return 'its trigger does not declare "entityEvents": true, so an event without a userId enters nobody';
+  }
+  if (definition.audience === undefined) return 'it has no audience, so an event without a userId would enter every user';
+  return undefined;
+}
+
 function addTo(map: Map<string, LiveCampaign[]>, key: string, campaign: LiveCampaign): void {
   const list = map.get(key) ?? [];
   if (!list.includes(campaign)) list.push(campaign);
@@ -64,10 +72,18 @@ export class ActiveCampaigns {
     ];
   }
 
-  /** An entity event (no user) enters, through a fan-out, the audience of each campaign it triggers; one without an audience would enter everyone, so it is left out. */
-  entityRoutesFor(event: EntityEvent): PendingRoute[] {
+  /**
+   * An entity event (no user) enters, through a fan-out, the audience of each campaign it
+   * triggers whose trigger declares `entityEvents: true`. A campaign without an audience would
+   * enter everyone, so it is left out too; `ignored` hears why of each campaign left out.
+   */
+  entityRoutesFor(event: EntityEvent, ignored: (campaignId: string, reason: string) => void = () => {}): PendingRoute[] {
     return this.triggered(event)
-      .filter(({ definition }) => definition.audience !== undefined)
+      .filter(({ definition }) => {
+        const reason = entityEventRefusal(definition);
+        if (reason) ignored(definition.id, reason);
+        return reason === undefined;
+      })
       .map((c): PendingRoute => ({ campaignId: c.definition.id, kind: 'fanOut' }));
   }
 

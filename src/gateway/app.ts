@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
-import express, { type Express } from 'express';
+import type { PayloadCodec } from '@temporalio/common';
+import cors from 'cors';
+import express, { type Express, type Response } from 'express';
 import { collectDefaultMetrics } from 'prom-client';
 import helmet from 'helmet';
 import type { Repositories } from '../db/connection';
@@ -15,6 +17,7 @@ import type { SupervisionReport } from './supervision';
 import { errorHandler, notFound, requireJsonBody } from './http-errors';
 import { limitIngestion } from './ingest-limit';
 import { campaignRoutes } from './routes/campaigns';
+import { codecRoutes } from './routes/codec';
 import { deliveryRoutes } from './routes/deliveries';
 import { destinationRoutes } from './routes/destinations';
 import { eventRoutes } from './routes/events';
@@ -40,6 +43,8 @@ export interface GatewayDeps {
   apiKey: string;
   /** Default ingestion rate per key, such as 100/s. */
   ingestRate: string;
+  /** The payload codec served at /codec, and the Web UI origins that may call it. */
+  codec: { codec: PayloadCodec; corsOrigins: string[] };
   logger: Logger;
   /** Adds Node's process metrics to /metrics; once per process (the gateway's entry point sets it). */
   processMetrics?: boolean;
@@ -52,6 +57,8 @@ export interface GatewayDeps {
 }
 
 const BODY_LIMIT = '1mb';
+/** A history page of payloads; each payload may be up to 2 MiB, so the UI sends them a few at a time. */
+const CODEC_BODY_LIMIT = '16mb';
 /** An event post the database keeps waiting longer is answered 503; clients commonly give up at 10 s. */
 const INGEST_DEADLINE_MS = 8_000;
 
@@ -90,16 +97,32 @@ export function createApp(deps: GatewayDeps): Express {
     res.status(healthy ? 200 : 503).json({ status, services, ...(processes && { processes, restarting }) });
   });
 
+  // The browser's preflight carries no key, so CORS answers before authentication.
+  const authenticated = authenticate(deps.apiKey, deps.repositories.accessKeys);
+  const codecCors = cors({ origin: deps.codec.corsOrigins, methods: ['POST'], allowedHeaders: ['authorization', 'content-type', 'x-namespace'], credentials: true });
+  app.use(
+    '/codec',
+    codecCors,
+    authenticated,
+    requireAdmin,
+    requireJsonBody,
+    express.json({ limit: CODEC_BODY_LIMIT, type: 'application/json' }),
+    codecRoutes(deps.codec.codec),
+  );
+
   const v1 = express.Router();
   v1.use(metrics.rememberMount());
   v1.post('/events', answerWithin(INGEST_DEADLINE_MS));
-  v1.use(authenticate(deps.apiKey, deps.repositories.accessKeys));
-  v1.post('/events', limitIngestion(deps.ingestRate));
+  v1.use(authenticated);
+  const ingestLimit = limitIngestion(deps.ingestRate);
+  v1.post('/events', ingestLimit.admit);
   v1.use(requireJsonBody);
-  v1.use(express.json({ limit: BODY_LIMIT, type: 'application/json' }));
+  // The body's size once inflated, which the ingest limit charges for.
+  const countBytes = (_req: unknown, res: object, body: Buffer) => void ((res as Response).locals.bodyBytes = body.length);
+  v1.use(express.json({ limit: BODY_LIMIT, type: 'application/json', verify: countBytes }));
   const { campaigns, deliveries, destinations, profiles } = deps.repositories;
   const testSend = { profiles, destinations, sender: deps.sender, defaultTimeoutMs: deps.webhookTimeoutMs };
-  v1.use(eventRoutes({ router: deps.router, metrics }));
+  v1.use(eventRoutes({ router: deps.router, metrics, ingestLimit }));
   // Every route below is for admin keys only; ingest keys stop here with a 403.
   v1.use(requireAdmin);
   v1.use(keyRoutes({ accessKeys: deps.repositories.accessKeys }));

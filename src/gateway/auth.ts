@@ -1,14 +1,17 @@
 import type { RequestHandler, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { keyDigest, type AccessKeyRepository } from '../db/access-keys';
-import type { AccessKind } from '../domain/access-key';
+import { parseRate, type AccessKind } from '../domain/access-key';
 import { HttpError } from './http-errors';
+import { KeyRateLimiter, rateLimited } from './rate-limiter';
 
 /** Who is calling, as the routes see it. */
 export interface Caller {
   keyId: string;
   kind: AccessKind;
   rateLimit?: string;
+  /** May send entity events (no userId), which enter whole audiences: admin keys, and ingest keys granted it. */
+  entityEvents: boolean;
 }
 
 /** HOOKWAY_API_KEY: the operator's admin key, from which the first other keys are made. */
@@ -17,6 +20,9 @@ export const BOOTSTRAP_KEY_ID = 'bootstrap';
 export function callerOf(res: Response): Caller {
   return res.locals.caller as Caller;
 }
+
+/** Failed key look-ups allowed per client address. */
+export const FAILED_LOOKUPS = parseRate('30/m')!;
 
 const unauthorized = (why: string) => new HttpError(401, 'unauthorized', `${why}; send an access key as "Authorization: Bearer <key>"`);
 
@@ -28,17 +34,30 @@ const unauthorized = (why: string) => new HttpError(401, 'unauthorized', `${why}
  */
 export function authenticate(bootstrapKey: string, keys: AccessKeyRepository): RequestHandler {
   const bootstrap = keyDigest(bootstrapKey);
+  const failures = new KeyRateLimiter();
   return async (req, res, next) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
     if (!match) throw unauthorized('no access key');
     const digest = keyDigest(match[1]);
     if (timingSafeEqual(digest, bootstrap)) {
-      res.locals.caller = { keyId: BOOTSTRAP_KEY_ID, kind: 'admin' } satisfies Caller;
+      res.locals.caller = { keyId: BOOTSTRAP_KEY_ID, kind: 'admin', entityEvents: true } satisfies Caller;
       return next();
     }
+    // Guessing keys costs a database look-up each: an address that keeps failing waits instead.
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const waitMs = failures.take(address, FAILED_LOOKUPS, Date.now(), 0);
+    if (waitMs > 0) throw rateLimited(res, waitMs, `too many unknown or revoked keys from ${address}`);
     const record = await keys.findByDigest(digest);
-    if (!record || record.revokedAt) throw unauthorized('the access key is unknown or revoked');
-    res.locals.caller = { keyId: record._id, kind: record.kind, rateLimit: record.rateLimit } satisfies Caller;
+    if (!record || record.revokedAt) {
+      failures.take(address, FAILED_LOOKUPS, Date.now(), 1);
+      throw unauthorized('the access key is unknown or revoked');
+    }
+    res.locals.caller = {
+      keyId: record._id,
+      kind: record.kind,
+      rateLimit: record.rateLimit,
+      entityEvents: record.kind === 'admin' || record.entityEvents === true,
+    } satisfies Caller;
     next();
   };
 }

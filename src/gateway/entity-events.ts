@@ -7,15 +7,33 @@
 import type { Client } from '@temporalio/client';
 import type { EventRecord } from '../db/events';
 import { campaignGate } from '../domain/campaign-gate';
-import type { Properties } from '../domain/event';
+import type { EventInput, Properties } from '../domain/event';
 import { fanOutIds } from '../domain/fan-out';
 import { startFanOut } from '../temporal/fan-outs';
 import type { ActiveCampaigns } from './active-campaigns';
+import type { Caller } from './auth';
+import { HttpError } from './http-errors';
 
 export type UserEventRecord = EventRecord & { userId: string };
 
 export function isUserEvent(record: EventRecord): record is UserEventRecord {
   return record.userId !== undefined;
+}
+
+/**
+ * An entity event may enter a campaign's whole audience, so only an admin key or an ingest key
+ * granted `entityEvents` may send one; a batch holding one is refused whole, before anything is stored.
+ */
+export function requireEntityEventGrant(caller: Caller, inputs: EventInput[], isBatch: boolean): void {
+  if (caller.entityEvents) return;
+  const index = inputs.findIndex((input) => input.userId === undefined);
+  if (index === -1) return;
+  throw new HttpError(
+    403,
+    'forbidden',
+    `${isBatch ? `events.${index}.userId` : 'userId'}: missing; an event without a userId enters a campaign's whole audience, ` +
+      `which needs an admin key or an ingest key created with "entityEvents": true (key ${caller.keyId} is not)`,
+  );
 }
 
 export interface EntityEventDeps {

@@ -50,8 +50,11 @@ function journeyEvent(record: UserEventRecord): JourneyEvent {
 }
 
 /** The routes an event owes: the campaigns a user event triggers or is heard by, or an entity event's fan-outs. */
-function routesOf(campaigns: ActiveCampaigns, record: EventRecord): PendingRoute[] {
-  return isUserEvent(record) ? campaigns.routesFor(journeyEvent(record)) : campaigns.entityRoutesFor(record);
+function routesOf(campaigns: ActiveCampaigns, record: EventRecord, logger: Logger): PendingRoute[] {
+  if (isUserEvent(record)) return campaigns.routesFor(journeyEvent(record));
+  return campaigns.entityRoutesFor(record, (campaignId, reason) =>
+    logger.warn({ eventId: record._id, event: record.name, campaignId, reason }, 'entity event ignored by a campaign'),
+  );
 }
 
 /**
@@ -82,7 +85,7 @@ export class EventRouter {
         timestamp: input.timestamp ? new Date(input.timestamp) : receivedAt,
         receivedAt,
       };
-      const routes = routesOf(this.deps.campaigns, record);
+      const routes = routesOf(this.deps.campaigns, record, this.deps.logger);
       return routes.length > 0 ? { ...record, pendingRoutes: routes } : record;
     });
     // Both writes at once (one round trip less per request); journeys start only after both,
@@ -166,7 +169,7 @@ export class EventRouter {
     const unmatched = await this.deps.events.findPendingMatch(SWEEP_BATCH);
     const matched: EventRecord[] = [];
     for (const record of unmatched) {
-      const routes = routesOf(this.deps.campaigns, record);
+      const routes = routesOf(this.deps.campaigns, record, this.deps.logger);
       await this.deps.events.setRoutes(record._id, routes);
       if (routes.length > 0) matched.push({ ...record, pendingRoutes: routes });
     }

@@ -1,50 +1,36 @@
 // Per-key ingestion rate limit, so that one noisy client cannot starve the others. The
 // buckets live in this gateway's memory: with several gateways behind a balancer, each lets a
 // key through at its rate (a shared limit would cost a database write per event).
-import type { RequestHandler } from 'express';
-import { parseRate, type Rate } from '../domain/access-key';
-import { formatDuration } from '../domain/duration';
+import type { RequestHandler, Response } from 'express';
+import { parseRate } from '../domain/access-key';
 import { BOOTSTRAP_KEY_ID, callerOf } from './auth';
-import { HttpError } from './http-errors';
+import { KeyRateLimiter, rateLimited } from './rate-limiter';
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
+/** A request counts as one event per this many bytes of body, if that is more than its events. */
+export const BYTES_PER_EVENT = 4_096;
 
-/** Token buckets: each holds up to `count` requests and refills at `count` per period. */
-export class KeyRateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
-
-  /** 0 when the request may pass (and is counted), else the milliseconds until it could. */
-  take(keyId: string, rate: Rate, now = Date.now()): number {
-    const perMs = rate.count / rate.periodMs;
-    const bucket = this.buckets.get(keyId) ?? { tokens: rate.count, at: now };
-    bucket.tokens = Math.min(rate.count, bucket.tokens + (now - bucket.at) * perMs);
-    bucket.at = now;
-    this.buckets.set(keyId, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil((1 - bucket.tokens) / perMs);
-  }
+export interface IngestLimit {
+  /** Before the body is read: a key in debt is refused without parsing anything. */
+  admit: RequestHandler;
+  /** After parsing: charges the events (or the bytes, if more) to the key, or throws a 429. */
+  charge(res: Response, events: number, bytes: number): void;
 }
 
 /** The bootstrap key is the operator's own and is not limited; clients get ingest keys. */
-export function limitIngestion(defaultRate: string): RequestHandler {
+export function limitIngestion(defaultRate: string): IngestLimit {
   const limiter = new KeyRateLimiter();
-  return (_req, res, next) => {
+  const spend = (res: Response, cost: number) => {
     const caller = callerOf(res);
-    if (caller.keyId === BOOTSTRAP_KEY_ID) return next();
+    if (caller.keyId === BOOTSTRAP_KEY_ID) return;
     const rateText = caller.rateLimit ?? defaultRate;
-    const waitMs = limiter.take(caller.keyId, parseRate(rateText)!);
-    if (waitMs > 0) {
-      const seconds = Math.ceil(waitMs / 1000);
-      res.set('Retry-After', String(seconds));
-      // The longest wait is one period of the slowest rate, an hour: it always has a duration text.
-      throw new HttpError(429, 'rate_limited', `key ${caller.keyId} sent more than its rate of ${rateText}; retry in ${formatDuration(seconds * 1000)}`);
-    }
-    next();
+    const waitMs = limiter.take(caller.keyId, parseRate(rateText)!, Date.now(), cost);
+    if (waitMs > 0) throw rateLimited(res, waitMs, `key ${caller.keyId} sent more than its rate of ${rateText} events`);
+  };
+  return {
+    admit: (_req, res, next) => {
+      spend(res, 0);
+      next();
+    },
+    charge: (res, events, bytes) => spend(res, Math.max(events, Math.ceil(bytes / BYTES_PER_EVENT))),
   };
 }

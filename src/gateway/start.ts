@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { PayloadCodec } from '@temporalio/common';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config';
 import { connectRepositories, pingMongo } from '../db/connection';
@@ -27,12 +28,18 @@ export interface GatewayOptions {
   secretGraceMs: number;
   fanOutEntriesPerSecond: number;
   network: Config['network'];
+  /** Encrypts Temporal payloads; the gateway also serves it to operators at /codec. */
+  codec: PayloadCodec;
+  /** Web UI origins that may call /codec from a browser. */
+  codecCorsOrigins: string[];
   logger: Logger;
   /** Adds Node's process metrics to /metrics; set by the entry point, once per process. */
   processMetrics?: boolean;
   supervision?: SupervisionReport;
   /** The Temporal Web UI, for the studio's links to journeys. */
   temporalUiUrl?: string;
+  /** Open connections past this are closed at once; DEFAULT_MAX_CONNECTIONS unless given. */
+  maxConnections?: number;
 }
 
 export interface RunningGateway {
@@ -42,6 +49,19 @@ export interface RunningGateway {
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
+
+/**
+ * Node's defaults (60 s for headers, 300 s for a request, no connection cap) let a client that
+ * drips bytes hold a connection for minutes. An event post is answered within 8 s.
+ */
+export const SERVER_LIMITS = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  /** How often Node checks the two timeouts above; its default is 30 s. */
+  connectionsCheckingInterval: 1_000,
+} as const;
+export const DEFAULT_MAX_CONNECTIONS = 1_000;
 
 async function probe(check: () => Promise<unknown>): Promise<'ok' | 'down'> {
   let timer: NodeJS.Timeout | undefined;
@@ -60,7 +80,7 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'down'> {
 
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   const repositories = await connectRepositories(opts.mongoUri);
-  const temporal = await connectClient(opts.temporalAddress, opts.namespace);
+  const temporal = await connectClient(opts.temporalAddress, opts.namespace, opts.codec);
   const active = new ActiveCampaigns(repositories.campaigns);
   await active.refresh();
   const router = new EventRouter({
@@ -92,6 +112,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     router,
     apiKey: opts.apiKey,
     ingestRate: opts.ingestRate,
+    codec: { codec: opts.codec, corsOrigins: opts.codecCorsOrigins },
     logger: opts.logger,
     processMetrics: opts.processMetrics,
     supervision: opts.supervision,
@@ -101,9 +122,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       temporal: await probe(() => pingTemporal(temporal, HEALTH_TIMEOUT_MS)),
     }),
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(opts.port, opts.host, () => resolve(s));
-  });
+  const server = createServer(SERVER_LIMITS, app);
+  server.keepAliveTimeout = SERVER_LIMITS.keepAliveTimeout;
+  server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
   const { port } = server.address() as AddressInfo;
 
   return {

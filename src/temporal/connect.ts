@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
@@ -7,9 +8,10 @@ const INDEXED_TYPE: Record<(typeof SEARCH_ATTRIBUTES)[number]['type'], temporal.
   KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
 };
 
-export async function connectClient(address: string, namespace: string): Promise<Client> {
+/** Every Hookway client encrypts payloads with the codec; only a CLI without the keys goes without. */
+export async function connectClient(address: string, namespace: string, codec: PayloadCodec | undefined): Promise<Client> {
   const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, ...(codec && { dataConverter: { payloadCodecs: [codec] } }) });
 }
 
 /** A deadline ends the client's own retries, which would otherwise outlive the caller. */

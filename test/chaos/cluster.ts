@@ -9,6 +9,7 @@ import { startFerretDb, startTemporalDevServer } from '../../src/embedded/servic
 import { Supervisor } from '../../src/embedded/supervisor';
 import { createLogger } from '../../src/logger';
 import { freePort } from '../../src/embedded/free-port';
+import { TEST_CODEC_KEYS } from '../support/stack';
 
 export type Part = 'ferretdb' | 'temporal' | 'worker' | 'gateway';
 
@@ -69,6 +70,7 @@ export class ChaosCluster {
       MONGODB_URI: this.mongoUri,
       TEMPORAL_ADDRESS: this.temporalAddress,
       HOOKWAY_API_KEY: this.opts.apiKey,
+      HOOKWAY_CODEC_KEYS: TEST_CODEC_KEYS,
       HOOKWAY_DATA_DIR: this.opts.dir,
       PORT: String(this.ports.gateway),
       HOST: '127.0.0.1',

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { connectClient } from '../../src/temporal/connect';
 import { Receiver } from '../support/receiver';
-import { eventually, uniqueId } from '../support/stack';
+import { eventually, testCodec, uniqueId } from '../support/stack';
 import { layout } from './hooks';
 import { activateEverywhere, activityWorkers, pidOf, postEvents, usersAt } from './helpers';
 
@@ -25,7 +25,7 @@ describe('journeys on the production layout (two gateways, two workers, Temporal
 
   before(async function () {
     receiver = await Receiver.start();
-    client = await connectClient(layout().temporal.address, 'default');
+    client = await connectClient(layout().temporal.address, 'default', testCodec());
   });
 
   after(async function () {

@@ -7,7 +7,7 @@ import type { ServiceProcess } from '../../src/embedded/service-process';
 import { startFerretDb } from '../../src/embedded/services';
 import { READY_TEXT, startNodeProcess } from '../../src/embedded/node-process';
 import { freePort } from '../../src/embedded/free-port';
-import { API_KEY } from '../support/stack';
+import { API_KEY, TEST_CODEC_KEYS } from '../support/stack';
 import { startPostgres } from './postgres';
 import { startTemporalServer, type TemporalServer } from './temporal-server';
 
@@ -68,6 +68,8 @@ export class ProductionLayout {
       TEMPORAL_TASK_QUEUE: TASK_QUEUE,
       MONGODB_URI: this.mongoUri,
       HOOKWAY_API_KEY: API_KEY,
+      // One key for every process, as a deployment sets it: each encrypts what the others decrypt.
+      HOOKWAY_CODEC_KEYS: TEST_CODEC_KEYS,
       HOST: '127.0.0.1',
       ...(role === 'gateway' && { PORT: String(this.gatewayPorts[index]) }),
       WORKER_METRICS_PORT: '0',

@@ -154,7 +154,7 @@ describe('access keys', function () {
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 20, `Retry-After: ${retryAfter}`);
     const answer = (await limited.json()) as { error: { code: string; message: string } };
     assert.equal(answer.error.code, 'rate_limited');
-    assert.match(answer.error.message, new RegExp(`${noisy.id} sent more than its rate of 3/m; retry in ${retryAfter}s$`));
+    assert.match(answer.error.message, new RegExp(`${noisy.id} sent more than its rate of 3/m events; retry in ${retryAfter}s$`));
 
     assert.equal((await api(gateway, 'POST', '/v1/events', event(), bearer(quiet.key))).status, 202);
   });

@@ -15,7 +15,7 @@ async function snapshot(repositories: Repositories): Promise<string> {
   return JSON.stringify(contents);
 }
 
-async function send(gateway: RunningGateway, input: BadInput) {
+async function send(gateway: RunningGateway, input: BadInput, ingestKey: string) {
   const text = input.raw ?? (input.body === undefined ? undefined : JSON.stringify(input.body));
   const body = text !== undefined && input.gzip ? gzipSync(text) : text;
   const contentType = input.contentType ?? (body === undefined ? undefined : 'application/json');
@@ -23,7 +23,7 @@ async function send(gateway: RunningGateway, input: BadInput) {
   const response = await fetch(`${gateway.url}${input.path}`, {
     method: input.method,
     headers: {
-      authorization: `Bearer ${API_KEY}`,
+      authorization: `Bearer ${input.ingestKey ? ingestKey : API_KEY}`,
       ...(contentType && { 'content-type': contentType }),
       ...(contentEncoding && { 'content-encoding': contentEncoding }),
     },
@@ -43,6 +43,7 @@ describe('the bad-input corpus', function () {
   this.timeout(60_000);
   let gateway: RunningGateway;
   let repositories: Repositories;
+  let ingestKey: string;
   const taskQueue = uniqueId('bad-input');
 
   before(async function () {
@@ -51,8 +52,10 @@ describe('the bad-input corpus', function () {
     const seeded = [
       await api(gateway, 'POST', '/v1/campaigns', validCampaign({ id: SEED_CAMPAIGN })),
       await api(gateway, 'POST', '/v1/destinations', { id: SEED_DESTINATION, name: 'Corpus', url: 'https://example.com/hooks' }),
+      await api(gateway, 'POST', '/v1/keys', { kind: 'ingest', name: 'corpus client' }),
     ];
     for (const answer of seeded) assert.equal(answer.status, 201, JSON.stringify(answer.body));
+    ingestKey = seeded[2].body.key;
   });
 
   after(async function () {
@@ -63,7 +66,7 @@ describe('the bad-input corpus', function () {
   for (const input of BAD_INPUTS) {
     it(`${input.method} ${input.path.slice(0, 60)}: ${input.name} → ${input.status}`, async function () {
       const unchanged = await snapshot(repositories);
-      const answer = await send(gateway, input);
+      const answer = await send(gateway, input, ingestKey);
       assert.equal(answer.status, input.status, `answered ${answer.status}: ${answer.message.slice(0, 300)}`);
       assert.match(answer.message, input.message);
       assert.ok((await snapshot(repositories)) === unchanged, 'the database changed');

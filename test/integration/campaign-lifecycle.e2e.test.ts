@@ -11,7 +11,7 @@ import { enterJourney } from '../../src/temporal/journeys';
 import { stateQuery } from '../../workflows';
 import { Receiver } from '../support/receiver';
 import type { Repositories } from '../../src/db/connection';
-import { api, eventually, stack, startTestGateway, startWorker, testRepositories, uniqueId } from '../support/stack';
+import { api, eventually, stack, startTestGateway, startWorker, testCodec, testRepositories, uniqueId } from '../support/stack';
 
 
 describe('campaign lifecycle, versions, re-entry and connected campaigns, end to end', function () {
@@ -87,7 +87,7 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     receiver = await Receiver.start();
     worker = await startWorker(taskQueue);
     gateway = await startTestGateway(taskQueue);
-    client = await connectClient(stack().temporalAddress, 'default');
+    client = await connectClient(stack().temporalAddress, 'default', testCodec());
     repositories = await testRepositories(taskQueue);
   });
 

@@ -10,7 +10,7 @@ import { EARLIEST_ZONE } from '../../src/domain/local-time-phases';
 import { campaignScheduleId } from '../../src/temporal/campaign-schedules';
 import { connectClient } from '../../src/temporal/connect';
 import { Receiver } from '../support/receiver';
-import { api, eventually, stack, startTestGateway, startWorker, testRepositories, uniqueId } from '../support/stack';
+import { api, eventually, stack, startTestGateway, startWorker, testRepositories, uniqueId, testCodec } from '../support/stack';
 
 describe('scheduled campaigns', function () {
   this.timeout(300_000);
@@ -26,7 +26,7 @@ describe('scheduled campaigns', function () {
     worker = await startWorker(taskQueue);
     gateway = await startTestGateway(taskQueue);
     repositories = await testRepositories(taskQueue);
-    client = await connectClient(stack().temporalAddress, 'default');
+    client = await connectClient(stack().temporalAddress, 'default', testCodec());
   });
 
   after(async function () {

@@ -13,7 +13,7 @@ import { TOOL_PATHS } from '../../src/embedded/tools';
 import type { RunningGateway } from '../../src/gateway/start';
 import { connectClient } from '../../src/temporal/connect';
 import { Receiver } from '../support/receiver';
-import { API_KEY, api, eventually, stack, startTestGateway, startWorker, uniqueId } from '../support/stack';
+import { API_KEY, api, eventually, stack, startTestGateway, startWorker, uniqueId, testCodec, TEST_CODEC_KEYS } from '../support/stack';
 
 const CLI = path.join(__dirname, '../../src/cli/main.js');
 const FIXTURES = path.join(__dirname, '../../../test/fixtures/histories');
@@ -37,7 +37,7 @@ describe('the hookway CLI, as an operator runs it', function () {
   const taskQueue = uniqueId('cli');
 
   function hookway(...args: string[]): Promise<Run> {
-    const env = { ...process.env, HOOKWAY_URL: gateway.url, HOOKWAY_API_KEY: API_KEY, TEMPORAL_ADDRESS: stack().temporalAddress };
+    const env = { ...process.env, HOOKWAY_URL: gateway.url, HOOKWAY_API_KEY: API_KEY, HOOKWAY_CODEC_KEYS: TEST_CODEC_KEYS, TEMPORAL_ADDRESS: stack().temporalAddress };
     return new Promise((resolve) => {
       execFile(process.execPath, [CLI, ...args], { env, timeout: 90_000 }, (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
@@ -68,7 +68,7 @@ describe('the hookway CLI, as an operator runs it', function () {
     receiver = await Receiver.start();
     worker = await startWorker(taskQueue);
     gateway = await startTestGateway(taskQueue);
-    client = await connectClient(stack().temporalAddress, 'default');
+    client = await connectClient(stack().temporalAddress, 'default', testCodec());
   });
 
   after(async function () {

@@ -10,7 +10,7 @@ import type { RunningGateway } from '../../src/gateway/start';
 import { connectClient } from '../../src/temporal/connect';
 import type { JourneyResult } from '../../workflows';
 import { Receiver, type ReceivedRequest, type ScriptedAnswer, type ScriptedFault } from '../support/receiver';
-import { api, eventually, stack, startTestGateway, startWorker, uniqueId } from '../support/stack';
+import { api, eventually, stack, startTestGateway, startWorker, uniqueId, testCodec } from '../support/stack';
 
 interface Attempt {
   attempt: number;
@@ -70,7 +70,7 @@ describe('webhook delivery (dev server)', function () {
   before(async function () {
     worker = await startWorker(taskQueue);
     gateway = await startTestGateway(taskQueue);
-    client = await connectClient(stack().temporalAddress, 'default');
+    client = await connectClient(stack().temporalAddress, 'default', testCodec());
   });
 
   after(async function () {

@@ -46,7 +46,7 @@ describe('entity events accepted while Temporal is down', function () {
     await api(gateway, 'POST', '/v1/campaigns', {
       id: campaignId,
       name: 'Price drop',
-      trigger: { event: 'price_dropped' },
+      trigger: { event: 'price_dropped', entityEvents: true },
       audience: { field: 'user.properties.bookmarks', op: 'contains', valueFrom: 'event.properties.productId' },
       steps: [{ id: 'sms', type: 'webhook', request: { url: `${receiver.url}/sms`, body: { user: '{{user.id}}' } } }],
     });

@@ -45,7 +45,7 @@ describe('entity events fan out to the matching users', function () {
     const saved = await api(gateway, 'POST', '/v1/campaigns', {
       id: campaignId,
       name: 'Bookmarked item price drop',
-      trigger: { event: 'price_dropped' },
+      trigger: { event: 'price_dropped', entityEvents: true },
       audience: { field: 'user.properties.bookmarks', op: 'contains', valueFrom: 'event.properties.productId' },
       steps: [{ id: 'sms', type: 'webhook', request: { url: `${receiver.url}/sms`, body: { to: '{{user.properties.phone}}', user: '{{user.id}}', product: '{{event.properties.productName}}' } } }],
     });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunningGateway } from '../../src/gateway/start';
 import { Receiver } from '../support/receiver';
-import { API_KEY, api, eventually, stack, startTestGateway, startWorker, uniqueId } from '../support/stack';
+import { API_KEY, api, eventually, stack, startTestGateway, startWorker, uniqueId, TEST_CODEC_KEYS } from '../support/stack';
 
 const CLI = path.join(__dirname, '../../src/cli/main.js');
 
@@ -20,7 +20,7 @@ describe('the fan-out commands of the hookway CLI', function () {
   const taskQueue = uniqueId('fanout-cli');
 
   function hookway(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = { ...process.env, HOOKWAY_URL: gateway.url, HOOKWAY_API_KEY: API_KEY, TEMPORAL_ADDRESS: stack().temporalAddress };
+    const env = { ...process.env, HOOKWAY_URL: gateway.url, HOOKWAY_API_KEY: API_KEY, HOOKWAY_CODEC_KEYS: TEST_CODEC_KEYS, TEMPORAL_ADDRESS: stack().temporalAddress };
     return new Promise((resolve) => {
       execFile(process.execPath, [CLI, ...args], { env, timeout: 90_000 }, (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });

@@ -10,7 +10,7 @@ import { entryEventId } from '../../src/domain/fan-out';
 import { journeyWorkflowId } from '../../src/domain/journey-id';
 import { connectClient } from '../../src/temporal/connect';
 import { enterJourney } from '../../src/temporal/journeys';
-import { stack, testRepositories, uniqueId } from '../support/stack';
+import { stack, testRepositories, uniqueId, testCodec } from '../support/stack';
 
 describe('a fan-out batch retried after a crash', function () {
   let repositories: Repositories;
@@ -20,7 +20,7 @@ describe('a fan-out batch retried after a crash', function () {
 
   before(async function () {
     repositories = await testRepositories(taskQueue);
-    client = await connectClient(stack().temporalAddress, 'default');
+    client = await connectClient(stack().temporalAddress, 'default', testCodec());
   });
 
   after(async function () {

@@ -6,7 +6,7 @@ import { journeyWorkflowId } from '../../src/domain/journey-id';
 import type { RunningGateway } from '../../src/gateway/start';
 import { connectClient } from '../../src/temporal/connect';
 import { Receiver } from '../support/receiver';
-import { api, eventually, stack, startTestGateway, startWorker, uniqueId } from '../support/stack';
+import { api, eventually, stack, startTestGateway, startWorker, testCodec, uniqueId } from '../support/stack';
 
 describe('fan-out: entering many users at once', function () {
   // A worker restart and paced runs take minutes on a loaded machine.
@@ -117,7 +117,7 @@ describe('fan-out: entering many users at once', function () {
     assert.equal(done.progress.matched, 60);
     assert.equal(done.progress.entered + done.progress.skipped, 60);
     // The fan-out has made all its entries; once each user's journey has ended, all its webhooks have gone out.
-    const client = await connectClient(stack().temporalAddress, 'default');
+    const client = await connectClient(stack().temporalAddress, 'default', testCodec());
     try {
       for (const { userId } of users(prefix, 60)) await client.workflow.getHandle(journeyWorkflowId(campaignId, userId)).result();
     } finally {

@@ -7,7 +7,7 @@ import type { RunningGateway } from '../../src/gateway/start';
 import { connectClient } from '../../src/temporal/connect';
 import { stateQuery } from '../../workflows';
 import { Receiver } from '../support/receiver';
-import { api, eventually, stack, startTestGateway, startWorker, uniqueId } from '../support/stack';
+import { api, eventually, stack, startTestGateway, startWorker, uniqueId, testCodec } from '../support/stack';
 
 const hhmm = (hour: number) => `${String((hour + 24) % 24).padStart(2, '0')}:00`;
 
@@ -23,7 +23,7 @@ describe('quiet hours from the settings API, end to end', function () {
     receiver = await Receiver.start();
     worker = await startWorker(taskQueue);
     gateway = await startTestGateway(taskQueue);
-    client = await connectClient(stack().temporalAddress, 'default');
+    client = await connectClient(stack().temporalAddress, 'default', testCodec());
   });
 
   after(async function () {

@@ -6,7 +6,7 @@ import { journeyWorkflowId } from '../../src/domain/journey-id';
 import { verifyWebhook } from '../../src/verify-webhook';
 import { connectClient } from '../../src/temporal/connect';
 import { Receiver } from '../support/receiver';
-import { api, eventually, stack, startTestGateway, startWorker, testRepositories, uniqueId } from '../support/stack';
+import { api, eventually, stack, startTestGateway, startWorker, testRepositories, uniqueId, testCodec } from '../support/stack';
 
 function priceDropCampaign(id: string, destination: string) {
   return {
@@ -114,7 +114,7 @@ describe('a price-drop journey, end to end', function () {
     };
     assert.deepEqual((await api(gateway, 'POST', '/v1/events', event)).body.duplicates, 0);
     await receiver.waitFor(1);
-    const client = await connectClient(stack().temporalAddress, 'default');
+    const client = await connectClient(stack().temporalAddress, 'default', testCodec());
     try {
       await client.workflow.getHandle(journeyWorkflowId(campaignId, userId)).result();
       const again = await api(gateway, 'POST', '/v1/events', { events: [event] });
@@ -138,7 +138,7 @@ describe('a price-drop journey, end to end', function () {
         { userId: filtered, name: 'price_dropped', properties: { productName: 'iPad', dropPercent: 2 }, userProperties: { smsOptIn: true } },
       ],
     });
-    const client = await connectClient(stack().temporalAddress, 'default');
+    const client = await connectClient(stack().temporalAddress, 'default', testCodec());
     try {
       const result = await eventually(async () => {
         try {
@@ -174,7 +174,7 @@ describe('a price-drop journey, end to end', function () {
     await api(gateway, 'POST', `/v1/campaigns/${id}/activate`);
     const userId = uniqueId('user');
     await api(gateway, 'POST', '/v1/events', { userId, name: 'cart_created' });
-    const client = await connectClient(stack().temporalAddress, 'default');
+    const client = await connectClient(stack().temporalAddress, 'default', testCodec());
     try {
       const handle = client.workflow.getHandle(journeyWorkflowId(id, userId));
       await eventually(async () => ((await handle.describe().catch(() => undefined))?.status.name === 'RUNNING' ? true : undefined));

@@ -1,10 +1,11 @@
 // Event retention on the real Temporal dev server: the schedule created at start-up runs the
 // purge workflow, which deletes events past the horizon and keeps recent ones.
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import type { Repositories } from '../../src/db/connection';
+import { connectClient } from '../../src/temporal/connect';
 import { ensureRetentionSchedule, retentionScheduleId } from '../../src/temporal/retention-schedule';
-import { eventually, startWorker, stack, testRepositories, uniqueId } from '../support/stack';
+import { eventually, startWorker, stack, testCodec, testRepositories, uniqueId } from '../support/stack';
 
 const DAY = 86_400_000;
 
@@ -18,7 +19,7 @@ describe('event retention', function () {
   before(async () => {
     repositories = await testRepositories(taskQueue);
     worker = await startWorker(taskQueue);
-    client = new Client({ connection: await Connection.connect({ address: stack().temporalAddress }) });
+    client = await connectClient(stack().temporalAddress, 'default', testCodec());
   });
 
   after(async () => {

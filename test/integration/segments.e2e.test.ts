@@ -5,7 +5,7 @@ import { journeyWorkflowId } from '../../src/domain/journey-id';
 import type { RunningGateway } from '../../src/gateway/start';
 import { connectClient } from '../../src/temporal/connect';
 import { Receiver } from '../support/receiver';
-import { api, eventually, stack, startTestGateway, startWorker, uniqueId } from '../support/stack';
+import { api, eventually, stack, startTestGateway, startWorker, testCodec, uniqueId } from '../support/stack';
 
 describe('segments in a running campaign, end to end', function () {
   this.timeout(120_000);
@@ -65,7 +65,7 @@ describe('segments in a running campaign, end to end', function () {
     const ownEvents = alice.recentEvents.map((e: { name: string }) => e.name).filter((name: string) => !name.startsWith('hookway.'));
     assert.deepEqual(ownEvents, ['app_opened', 'purchase', 'purchase']);
     // Carl bought too long ago: the audience refused him, so nothing more arrives.
-    const client = await connectClient(stack().temporalAddress, 'default');
+    const client = await connectClient(stack().temporalAddress, 'default', testCodec());
     try {
       assert.deepEqual(await client.workflow.getHandle(journeyWorkflowId(campaignId, users.carl)).result(), { outcome: 'notInAudience' });
     } finally {

@@ -8,7 +8,7 @@ import { journeyWorkflowId } from '../../src/domain/journey-id';
 import { connectClient } from '../../src/temporal/connect';
 import { enterJourney } from '../../src/temporal/journeys';
 import { Receiver } from '../support/receiver';
-import { stack, startWorker, uniqueId } from '../support/stack';
+import { stack, startWorker, uniqueId, testCodec } from '../support/stack';
 
 describe('a trigger event handed off again after its journey ended', function () {
   this.timeout(120_000);
@@ -20,7 +20,7 @@ describe('a trigger event handed off again after its journey ended', function ()
   before(async function () {
     receiver = await Receiver.start();
     worker = await startWorker(taskQueue);
-    client = await connectClient(stack().temporalAddress, 'default');
+    client = await connectClient(stack().temporalAddress, 'default', testCodec());
   });
 
   after(async function () {

@@ -5,6 +5,8 @@ import { connectRepositories, type Repositories } from '../../src/db/connection'
 import { startGateway, type RunningGateway } from '../../src/gateway/start';
 import { createLogger, type Logger } from '../../src/logger';
 import { startWorker as startJourneyWorker } from '../../src/worker';
+import { codecKeysSchema } from '../../src/domain/codec-keys';
+import { EncryptionCodec } from '../../src/temporal/payload-codec';
 
 export interface Stack {
   dir: string;
@@ -32,6 +34,9 @@ export function mongoUriFor(database: string): string {
 
 export const logger = createLogger(process.env.LOG_LEVEL ?? 'silent', 'test');
 export const API_KEY = 'test-api-key-0123456789';
+/** Every test client and worker encrypts payloads, as production does. */
+export const TEST_CODEC_KEYS = 'ktest:dGhlIHRlc3QgY29kZWMga2V5LCAzMiBieXRlcyEhISE=';
+export const testCodec = () => new EncryptionCodec(codecKeysSchema.parse(TEST_CODEC_KEYS));
 /** The receivers run on loopback, which the SSRF guard refuses unless allowed, as here. */
 export const TEST_NETWORK = { allowPrivate: false, allowedCidrs: ['127.0.0.0/8'] };
 
@@ -46,6 +51,7 @@ export function startWorker(taskQueue: string, opts: { temporalAddress?: string;
     temporalAddress: opts.temporalAddress ?? stack().temporalAddress,
     namespace: 'default',
     taskQueue,
+    codec: testCodec(),
     webhookTimeoutMs: opts.webhookTimeoutMs ?? 15_000,
     network: TEST_NETWORK,
     logger,
@@ -56,7 +62,15 @@ export function startWorker(taskQueue: string, opts: { temporalAddress?: string;
 
 export function startTestGateway(
   taskQueue: string,
-  opts: { temporalAddress?: string; mongoUri?: string; outboxSweepMs?: number; ingestRate?: string; logger?: Logger; temporalUiUrl?: string } = {},
+  opts: {
+    temporalAddress?: string;
+    mongoUri?: string;
+    outboxSweepMs?: number;
+    ingestRate?: string;
+    maxConnections?: number;
+    logger?: Logger;
+    temporalUiUrl?: string;
+  } = {},
 ): Promise<RunningGateway> {
   return startGateway({
     mongoUri: opts.mongoUri ?? mongoUriFor(taskQueue),
@@ -73,6 +87,9 @@ export function startTestGateway(
     secretGraceMs: 86_400_000,
     fanOutEntriesPerSecond: 100,
     network: TEST_NETWORK,
+    codec: testCodec(),
+    codecCorsOrigins: ['http://127.0.0.1:8233'],
+    maxConnections: opts.maxConnections,
     logger: opts.logger ?? logger,
     temporalUiUrl: opts.temporalUiUrl,
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, mongoUri, resolveApiKey, temporalAddress } from '../../src/config';
+import { loadConfig, mongoUri, resolveApiKey, resolveCodecKeys, temporalAddress } from '../../src/config';
 
 describe('loadConfig', () => {
   it('uses defaults for an empty environment', () => {
@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       fanOutEntriesPerSecond: 50,
       eventRetentionMs: 90 * 86_400_000,
       ingestRate: '100/s',
+      codecKeys: undefined,
+      codecCorsOrigins: ['http://127.0.0.1:8233', 'http://localhost:8233'],
     });
   });
 
@@ -95,6 +97,30 @@ describe('loadConfig', () => {
     for (const bad of ['fast', '0/s', '10/d', '-1/s']) {
       assert.throws(() => loadConfig({ HOOKWAY_INGEST_RATE: bad }), /HOOKWAY_INGEST_RATE: must be a rate such as 100\/s/);
     }
+  });
+});
+
+describe('payload codec keys', () => {
+  const secret = Buffer.alloc(32, 7).toString('base64');
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'hookway-config-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads several keys, the first encrypting, and refuses malformed ones naming the variable', () => {
+    const keys = loadConfig({ HOOKWAY_CODEC_KEYS: `k2:${secret}, k1:${secret}` }).codecKeys!;
+    assert.deepEqual(keys.map((k) => k.id), ['k2', 'k1']);
+    assert.equal(keys[0].secret.length, 32);
+    assert.throws(() => loadConfig({ HOOKWAY_CODEC_KEYS: 'k1:c2hvcnQ=' }), /HOOKWAY_CODEC_KEYS.0: the secret must be 32 bytes/);
+    assert.throws(() => loadConfig({ HOOKWAY_CODEC_KEYS: `k1:${secret},k1:${secret}` }), /HOOKWAY_CODEC_KEYS: must not use a key id twice/);
+    assert.throws(() => loadConfig({ HOOKWAY_CODEC_KEYS: secret }), /HOOKWAY_CODEC_KEYS.*must be "id:secret"/);
+  });
+
+  it('generates a key once in a private data folder, and reuses it', () => {
+    const config = loadConfig({ HOOKWAY_DATA_DIR: path.join(dir, 'nested') });
+    const [key] = resolveCodecKeys(config);
+    assert.equal(statSync(path.join(config.dataDir, 'codec-keys')).mode & 0o777, 0o600);
+    assert.equal(statSync(config.dataDir).mode & 0o777, 0o700);
+    assert.deepEqual(resolveCodecKeys(config), [key]);
   });
 });
 

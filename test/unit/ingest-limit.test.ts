@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseRate } from '../../src/domain/access-key';
-import { KeyRateLimiter } from '../../src/gateway/ingest-limit';
+import { KeyRateLimiter } from '../../src/gateway/rate-limiter';
 
 describe('KeyRateLimiter', () => {
   const threePerMinute = parseRate('3/m')!;

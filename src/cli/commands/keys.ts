@@ -18,6 +18,7 @@ interface CreateOptions {
   kind: string;
   name: string;
   rate?: string;
+  entityEvents?: boolean;
 }
 
 function accessKind(text: string): string {
@@ -39,13 +40,15 @@ export function registerKeys(program: Command): void {
       .description('create a key and print it; it is shown only this once')
       .requiredOption('--kind <kind>', `${ACCESS_KINDS.join(' or ')}: ingest keys may only post events`, accessKind)
       .requiredOption('--name <name>', 'who or what uses the key, e.g. "checkout service"')
-      .option('--rate <rate>', 'ingestion rate for this key instead of the gateway default, e.g. 50/s', rate),
+      .option('--rate <rate>', 'ingestion rate for this key instead of the gateway default, e.g. 50/s', rate)
+      .option('--entity-events', 'let an ingest key send events without a userId, which enter whole audiences'),
   ).action(
     withContext<CreateOptions>(async (ctx, opts) => {
       const created = await ctx.gateway().post<KeyView & { key: string }>('/v1/keys', {
         kind: opts.kind,
         name: opts.name,
         ...(opts.rate && { rateLimit: opts.rate }),
+        ...(opts.entityEvents && { entityEvents: true }),
       });
       if (ctx.json) return printJson(created);
       printLine(`created ${created.kind} key ${created.id} (${created.name}); keep it now, it is not shown again:`);

@@ -83,7 +83,9 @@ export function registerReplay(program: Command): void {
       const failures: Failure[] = [];
       const pending = new Map<string, History>();
       let replayed = 0;
-      for await (const result of Worker.runReplayHistories({ workflowBundle }, remembering(histories, pending))) {
+      const codec = ctx.codec();
+      const replayOptions = { workflowBundle, ...(codec && { dataConverter: { payloadCodecs: [codec] } }) };
+      for await (const result of Worker.runReplayHistories(replayOptions, remembering(histories, pending))) {
         replayed += 1;
         const history = pending.get(result.workflowId);
         pending.delete(result.workflowId);

@@ -1,7 +1,10 @@
 import { Router } from 'express';
 import { eventBatchSchema, eventInputSchema } from '../../domain/event';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics';
+import { callerOf } from '../auth';
+import { requireEntityEventGrant } from '../entity-events';
 import type { EventRouter } from '../event-router';
+import type { IngestLimit } from '../ingest-limit';
 import { HttpError, isDatabaseUnavailable, parseInput, summarize } from '../http-errors';
 
 /** How many events a rejected body held: a batch counts its entries. */
@@ -27,7 +30,7 @@ function nameBatchEvents(err: HttpError, body: unknown): HttpError {
   return new HttpError(err.status, err.code, `invalid event batch, nothing was stored: ${summarize(issues)}`, issues);
 }
 
-export function eventRoutes(deps: { router: EventRouter; metrics: GatewayMetrics }): Router {
+export function eventRoutes(deps: { router: EventRouter; metrics: GatewayMetrics; ingestLimit: IngestLimit }): Router {
   const router = Router();
 
   /** One event, or `{ events: [...] }`; 202 once every accepted event is stored. */
@@ -36,6 +39,8 @@ export function eventRoutes(deps: { router: EventRouter; metrics: GatewayMetrics
     let inputs;
     try {
       inputs = isBatch ? parseInput(eventBatchSchema, req.body, 'event batch').events : [parseInput(eventInputSchema, req.body, 'event')];
+      requireEntityEventGrant(callerOf(res), inputs, isBatch);
+      deps.ingestLimit.charge(res, inputs.length, Number(res.locals.bodyBytes ?? 0));
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       deps.metrics.countEvents('rejected', eventsIn(req.body));

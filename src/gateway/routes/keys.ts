@@ -11,6 +11,7 @@ function view(record: AccessKeyRecord) {
     name: record.name,
     hint: record.hint,
     rateLimit: record.rateLimit,
+    entityEvents: record.kind === 'admin' || record.entityEvents === true,
     createdAt: record.createdAt,
     revokedAt: record.revokedAt,
   };
