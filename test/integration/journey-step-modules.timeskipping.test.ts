@@ -12,6 +12,7 @@ import { addSearchAttributes } from '../../src/temporal/connect';
 import { eventSignal, journey, resumeSignal, type JourneyResult } from '../../workflows';
 import { stack, uniqueId } from '../support/stack';
 import { campaign, event } from '../support/time-skipping';
+import { WORKFLOW_SANDBOX_OPTIONS } from '../../src/worker';
 
 const DAY_MS = 86_400_000;
 
@@ -76,7 +77,7 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
     const userId = uniqueId('user');
     const start = () =>
       env.client.workflow.start(journey, { taskQueue, workflowId: uniqueId('journey'), args: [{ campaign: definition, userId, trigger: event(userId, 'go') }] });
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: stack().workflowBundle, activities: stubs });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: stack().workflowBundle, ...WORKFLOW_SANDBOX_OPTIONS, activities: stubs });
     const startedAt = await env.currentTimeMs();
     const result: JourneyResult = await worker.runUntil(async () => {
       const handle = await start();

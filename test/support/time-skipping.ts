@@ -12,6 +12,7 @@ import { addSearchAttributes } from '../../src/temporal/connect';
 import { journey } from '../../workflows';
 import { Receiver } from './receiver';
 import { logger, stack, TEST_NETWORK, testRepositories, uniqueId } from './stack';
+import { WORKFLOW_SANDBOX_OPTIONS } from '../../src/worker';
 
 /** Temporal's time-skipping test server with a journey worker whose activities use the real FerretDB. */
 export interface TimeSkipping {
@@ -47,7 +48,7 @@ export async function startTimeSkipping(): Promise<TimeSkipping> {
     repositories,
     taskQueue,
     async run(fn) {
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: stack().workflowBundle, activities });
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: stack().workflowBundle, ...WORKFLOW_SANDBOX_OPTIONS, activities });
       return worker.runUntil(fn);
     },
     startJourney(definition, userId, trigger = {}) {
