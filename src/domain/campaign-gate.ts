@@ -15,7 +15,10 @@ export interface CampaignGate {
   fanOut: 'enter' | 'wait' | 'stop';
   /** The campaign's schedule of fan-outs: none yet, running, paused, or deleted. */
   schedule: 'none' | 'run' | 'pause' | 'delete';
-  /** A running journey before its next webhook sends it, holds until a resume, or ends (an archive may have missed it). */
+  /**
+   * A running journey, before its next webhook, sends it, holds until a resume, or ends (an
+   * archive may have missed it).
+   */
   journey: 'send' | 'hold' | 'end';
 }
 

@@ -366,7 +366,8 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     await send(user, 'loop_test_started');
 
     await eventually(async () => (requestsFor(user).some((r) => r.path === '/on-entry') ? true : undefined), 15_000);
-    // Both journeys over and every system event they wrote matched and handed off: a loop would have started a journey by now.
+    // Both journeys over, and every system event they wrote matched and handed off: a loop
+    // would have started another journey by now.
     for (const campaign of [source, onEntry]) await client.workflow.getHandle(journeyWorkflowId(campaign, user)).result();
     await handedOff();
     const onEntryCalls = requestsFor(user).filter((r) => r.path === '/on-entry');
