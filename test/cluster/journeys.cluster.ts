@@ -78,7 +78,7 @@ describe('journeys on the production layout (two gateways, two workers, Temporal
       type: 'webhook',
       request: { url: `${receiver.url}/${id}`, body: { user: '{{user.id}}' } },
     });
-    const steps = [webhook('first'), { id: 'pause', type: 'delay', duration: '30s' }, webhook('second')];
+    const steps = [webhook('first'), { id: 'pause', type: 'delay', duration: '60s' }, webhook('second')];
     const probes = await activateEverywhere({ id: campaignId, trigger: { event: 'ordered' }, steps }, receiver);
     const ids = users(uniqueId('buyer'));
     await postEvents('ordered', ids);
@@ -86,28 +86,33 @@ describe('journeys on the production layout (two gateways, two workers, Temporal
       async () => (ids.every((id) => usersAt(receiver, '/first').includes(id)) ? true : undefined),
       180_000,
     );
-    // Killed at once, while every journey waits out its delay; who ran what is read afterwards.
+    // Killed at once, while journeys wait out their delay; who ran what is read afterwards.
     const doomed = layout().pid('worker', 0)!;
     const survivor = layout().pid('worker', 1)!;
     await layout().killNode('worker', 0);
+    const killedAt = Date.now();
     try {
-      const firstSteps = new Set<number>();
-      for (const userId of ids) firstSteps.add(pidOf((await activityWorkers(client, campaignId, userId))[0]));
-      assert.ok(firstSteps.has(doomed), 'the killed worker had journeys in flight');
       const everyone = [...probes, ...ids];
       await eventually(
         async () => (everyone.every((id) => usersAt(receiver, '/second').includes(id)) ? true : undefined),
         240_000,
       );
-      assert.deepEqual(
-        [...countsOf(usersAt(receiver, '/second')).entries()].filter(([, n]) => n !== 1),
-        [],
-        'a user got the second step twice',
+      const seconds = usersAt(receiver, '/second');
+      assert.equal(seconds.length, new Set(seconds).size, 'a user got the second step twice');
+      // On a busy machine the first delays may end before the kill; the journeys that matter are
+      // those the killed worker started and whose second step came after it died.
+      const secondAfterKill = new Set(
+        receiver.requests
+          .filter((r) => r.path === '/second' && r.at > killedAt)
+          .map((r) => (r.json as { user: string }).user),
       );
-      for (const userId of ids) {
-        const [, second] = await activityWorkers(client, campaignId, userId);
-        assert.equal(pidOf(second), survivor, `journey of ${userId}: its second step ran on the surviving worker`);
+      let orphaned = 0;
+      for (const userId of ids.filter((id) => secondAfterKill.has(id))) {
+        const [first, second] = (await activityWorkers(client, campaignId, userId)).map(pidOf);
+        assert.equal(second, survivor, `journey of ${userId}: its second step ran on the surviving worker`);
+        if (first === doomed) orphaned++;
       }
+      assert.ok(orphaned > 0, 'the killed worker had journeys in flight, and the other one finished them');
     } finally {
       await layout().startNode('worker', 0);
     }
