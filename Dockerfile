@@ -18,6 +18,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The gateway serves the dashboard's static files from here (/dashboard).
 COPY dashboard ./dashboard
+# The studio offers these as starting points for a new campaign.
+COPY examples ./examples
 # Not root: a process that is broken into gets the image's unprivileged user only.
 USER node
 EXPOSE 3000
