@@ -32,7 +32,7 @@ export function findUnstorable(body: unknown): Unstorable | undefined {
     if (path.length >= MAX_DEPTH) return { path: at, reason: `nested more than ${MAX_DEPTH} levels deep` };
     for (const [key, inner] of Object.entries(current)) {
       const reason = stringProblem(key, 'key');
-      if (reason) return { path: [...path, key.replace(/[\u0000\ud800-\udfff]/g, '?')].join('.'), reason };
+      if (reason) return { path: [...path, key.replace(/[\p{Cc}\p{Cs}]/gu, '?')].join('.'), reason };
       stack.push([inner, [...path, key]]);
     }
   }

@@ -30,7 +30,8 @@ export class SupervisionReport {
   }
 
   register(registry: Registry): void {
-    const report = this;
+    // prom-client calls collect() with the metric as `this`; the report is read through this closure.
+    const parts = () => this.status?.parts ?? [];
     new Counter({
       name: 'hookway_process_restarts_total',
       help: 'Restarts by the npm start supervisor of a process that exited unexpectedly, by process',
@@ -38,7 +39,7 @@ export class SupervisionReport {
       registers: [registry],
       collect() {
         this.reset();
-        for (const part of report.status?.parts ?? []) this.inc({ process: part.name }, part.restarts);
+        for (const part of parts()) this.inc({ process: part.name }, part.restarts);
       },
     });
     new Gauge({
@@ -47,7 +48,7 @@ export class SupervisionReport {
       labelNames: ['process'],
       registers: [registry],
       collect() {
-        for (const part of report.status?.parts ?? []) this.set({ process: part.name }, part.state === 'running' ? 1 : 0);
+        for (const part of parts()) this.set({ process: part.name }, part.state === 'running' ? 1 : 0);
       },
     });
   }

@@ -93,7 +93,10 @@ function mutate(body: unknown, m: Mutation): unknown {
   const parent = path.slice(0, -1).reduce((node: any, k) => node[k], copy) as Record<string, unknown>;
   const key = path[path.length - 1];
   if (m.kind === 'set') define(parent, key, m.value);
-  else if (m.kind === 'delete') Array.isArray(parent) ? parent.splice(Number(key), 1) : delete parent[key];
+  else if (m.kind === 'delete') {
+    if (Array.isArray(parent)) parent.splice(Number(key), 1);
+    else delete parent[key];
+  }
   else {
     const node = parent[key];
     if (Array.isArray(node)) node.push(m.value);
