@@ -2,6 +2,7 @@
 import { loadConfig, mongoUri, resolveApiKey, temporalAddress } from './config';
 import { startGateway } from './gateway/start';
 import { SupervisionReport } from './gateway/supervision';
+import { announceReady } from './embedded/ready';
 import { createLogger } from './logger';
 import { stopOnSignal } from './shutdown';
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     supervision: SupervisionReport.fromParent(),
   });
   logger.info({ url: gateway.url }, 'gateway listening');
+  announceReady();
   stopOnSignal(logger, () => gateway.close());
 }
 

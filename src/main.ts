@@ -46,9 +46,8 @@ async function startAll(supervisor: Supervisor, config: Config): Promise<string>
   }
   const apiKey = resolveApiKey(config);
   const env = { ...process.env, MONGODB_URI: mongoUri(config), TEMPORAL_ADDRESS: temporalAddress(config), HOOKWAY_API_KEY: apiKey };
-  const node = (name: string, readyText: string) => () =>
-    startNodeProcess({ name, script: path.join(__dirname, `${name}-main.js`), env, readyText, ipc: name === 'gateway' });
-  await Promise.all([supervisor.start('worker', node('worker', '"worker running"')), supervisor.start('gateway', node('gateway', '"gateway listening"'))]);
+  const node = (name: string) => () => startNodeProcess({ name, script: path.join(__dirname, `${name}-main.js`), env, ipc: true });
+  await Promise.all([supervisor.start('worker', node('worker')), supervisor.start('gateway', node('gateway'))]);
   return apiKey;
 }
 

@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, mongoUri, temporalAddress } from './config';
 import { connectRepositories } from './db/connection';
 import { collectDefaultMetrics } from 'prom-client';
+import { announceReady } from './embedded/ready';
 import { createLogger } from './logger';
 import { serveMetrics } from './metrics/serve';
 import { WorkerMetrics } from './metrics/worker-metrics';
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
   });
   const running = worker.run();
   logger.info({ taskQueue: config.taskQueue }, 'worker running');
+  announceReady();
   stopOnSignal(logger, async () => {
     worker.shutdown();
     await running;

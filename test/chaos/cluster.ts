@@ -90,8 +90,7 @@ export class ChaosCluster {
       case 'worker':
       case 'gateway': {
         const script = path.join(DIST_SRC, `${part}-main.js`);
-        const readyText = part === 'worker' ? '"worker running"' : '"gateway listening"';
-        return () => startNodeProcess({ name: part, script, env: this.env(), logFile, readyText, ipc: part === 'gateway' });
+        return () => startNodeProcess({ name: part, script, env: this.env(), logFile, ipc: true });
       }
     }
   }
