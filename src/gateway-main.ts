@@ -2,6 +2,7 @@
 import { loadConfig, mongoUri, resolveApiKey, resolveCodecKeys, temporalAddress } from './config';
 import { startGateway } from './gateway/start';
 import { SupervisionReport } from './gateway/supervision';
+import { announceReady } from './embedded/ready';
 import { createLogger } from './logger';
 import { stopOnSignal } from './shutdown';
 import { EncryptionCodec } from './temporal/payload-codec';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     temporalUiUrl: config.temporalUiUrl,
   });
   logger.info({ url: gateway.url }, 'gateway listening');
+  announceReady();
   stopOnSignal(logger, () => gateway.close());
 }
 

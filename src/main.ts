@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadConfig, mongoUri, resolveApiKey, resolveCodecKeys, temporalAddress, type Config } from './config';
 import { formatCodecKeys } from './domain/codec-keys';
 import { secureDataDir } from './embedded/data-dir';
-import { READY_TEXT, startNodeProcess } from './embedded/node-process';
+import { startNodeProcess } from './embedded/node-process';
 import { startFerretDb, startTemporalDevServer } from './embedded/services';
 import { Supervisor } from './embedded/supervisor';
 import { createLogger } from './logger';
@@ -57,8 +57,7 @@ async function startAll(supervisor: Supervisor, config: Config): Promise<string>
     HOOKWAY_API_KEY: apiKey,
     HOOKWAY_CODEC_KEYS: formatCodecKeys(resolveCodecKeys(config)),
   };
-  const node = (name: keyof typeof READY_TEXT) => () =>
-    startNodeProcess({ name, script: path.join(__dirname, `${name}-main.js`), env, readyText: READY_TEXT[name], ipc: name === 'gateway' });
+  const node = (name: string) => () => startNodeProcess({ name, script: path.join(__dirname, `${name}-main.js`), env, ipc: true });
   await Promise.all([supervisor.start('worker', node('worker')), supervisor.start('gateway', node('gateway'))]);
   return apiKey;
 }

@@ -1,5 +1,6 @@
 // The worker alone: `npm run worker`. Scale out by running several on the same task queue.
 import { loadConfig, mongoUri, resolveCodecKeys, temporalAddress } from './config';
+import { announceReady } from './embedded/ready';
 import { createLogger } from './logger';
 import { stopOnSignal } from './shutdown';
 import { connectClient, ensureSearchAttributes } from './temporal/connect';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     processMetrics: true,
   });
   logger.info({ taskQueue: config.taskQueue }, 'worker running');
+  announceReady();
   stopOnSignal(logger, () => worker.stop());
   await worker.running;
 }

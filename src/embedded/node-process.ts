@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
+import { isReadyMessage } from './ready';
 import type { ServiceProcess } from './service-process';
 
 const DEFAULT_READY_TIMEOUT_MS = 180_000;
@@ -18,13 +19,13 @@ export interface NodeProcessOptions {
   env: NodeJS.ProcessEnv;
   /** The process's output goes here; without it, to this process's own stdout and stderr. */
   logFile?: string;
-  /** Start-up is over once the process prints this (on stdout or stderr). */
-  readyText: string;
+  /** Start-up is over once the process prints this (on stdout or stderr)… */
+  readyText?: string;
   /** Extra flags for node itself, such as --cpu-prof. */
   nodeArgs?: string[];
   /** Its working directory; this process's own by default. */
   cwd?: string;
-  /** An IPC channel, for messages from the supervisor. */
+  /** …or, with an IPC channel, once it sends the ready message (see ready.ts); the supervisor also reports over it. */
   ipc?: boolean;
   readyTimeoutMs?: number;
   stopTimeoutMs?: number;
@@ -61,8 +62,9 @@ export async function startNodeProcess(opts: NodeProcessOptions): Promise<Servic
     (log ?? to).write(chunk);
     tail.add(chunk);
     seen = (seen + chunk.toString('utf8')).slice(-4096);
-    if (seen.includes(opts.readyText)) markReady();
+    if (opts.readyText && seen.includes(opts.readyText)) markReady();
   };
+  child.on('message', (message) => void (isReadyMessage(message) && markReady()));
   child.stdout!.on('data', forward(process.stdout));
   child.stderr!.on('data', forward(process.stderr));
   const exited = new Promise<number | null>((resolve) => {

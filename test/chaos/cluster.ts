@@ -3,7 +3,7 @@
 // file, kept across restarts), then the worker and the gateway as their own node processes.
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
-import { READY_TEXT, startNodeProcess } from '../../src/embedded/node-process';
+import { startNodeProcess } from '../../src/embedded/node-process';
 import type { ServiceProcess } from '../../src/embedded/service-process';
 import { startFerretDb, startTemporalDevServer } from '../../src/embedded/services';
 import { Supervisor } from '../../src/embedded/supervisor';
@@ -92,7 +92,7 @@ export class ChaosCluster {
       case 'worker':
       case 'gateway': {
         const script = path.join(DIST_SRC, `${part}-main.js`);
-        return () => startNodeProcess({ name: part, script, env: this.env(), logFile, readyText: READY_TEXT[part], ipc: part === 'gateway' });
+        return () => startNodeProcess({ name: part, script, env: this.env(), logFile, ipc: true });
       }
     }
   }

@@ -9,10 +9,12 @@ import { startNodeProcess } from '../../src/embedded/node-process';
 import type { ServiceProcess } from '../../src/embedded/service-process';
 import { stack, uniqueId } from '../support/stack';
 
-const WORKFLOWS = 4;
-const ROUNDS = 8;
+const WORKFLOWS = 3;
+const ROUNDS = 4;
 const FREEZE_MS = 7_000;
-const FAILED = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED;
+const { EVENT_TYPE_WORKFLOW_TASK_FAILED: FAILED, EVENT_TYPE_WORKFLOW_TASK_STARTED: STARTED } = temporal.api.enums.v1.EventType;
+/** Long enough that a busy activation on a loaded machine is not timed out by the server. */
+const WORKFLOW_TASK_TIMEOUT = '60s';
 
 describe('a worker frozen under load', function () {
   this.timeout(240_000);
@@ -38,13 +40,13 @@ describe('a worker frozen under load', function () {
       readyText: 'spin worker running',
     });
     const handles = await Promise.all(
-      Array.from({ length: WORKFLOWS }, (_, i) => client.workflow.start('spin', { taskQueue, workflowId: `${taskQueue}-${i}`, args: [ROUNDS] })),
+      Array.from({ length: WORKFLOWS }, (_, i) => client.workflow.start('spin', { taskQueue, workflowId: `${taskQueue}-${i}`, args: [ROUNDS], workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT })),
     );
-    // Freeze once the workflows are busy: the first one has completed a workflow task.
+    // Freeze while the worker runs an activation: a workflow task after the first was started and is not done.
     for (;;) {
       const events = (await handles[0].fetchHistory()).events ?? [];
-      if (events.length > 4) break;
-      await new Promise((r) => setTimeout(r, 200));
+      if (events.length > 4 && events.at(-1)?.eventType === STARTED) break;
+      await new Promise((r) => setTimeout(r, 50));
     }
     worker.child.kill('SIGSTOP');
     await new Promise((r) => setTimeout(r, FREEZE_MS));

@@ -4,7 +4,7 @@ import { sleep } from '@temporalio/workflow';
 
 export async function spin(rounds: number): Promise<number> {
   for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < 500; i++) await Promise.resolve();
+    for (let i = 0; i < 5_000; i++) await Promise.resolve();
     await sleep(20);
   }
   return rounds;
