@@ -7,15 +7,25 @@ export const eventNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/, 'must be 1–128 letters, digits or "_.:-", such as price_dropped');
 
-/** A key stored in MongoDB or read by templates must not be an operator, a dotted path or a prototype name. */
-function checkKeys(value: unknown, ctx: z.RefinementCtx, path: PropertyKey[] = []): void {
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => checkKeys(item, ctx, [...path, i]));
+/** Longest string and array a property may hold; templates that repeat them must stay cheap to render. */
+export const MAX_PROPERTY_STRING = 16 * 1024;
+export const MAX_PROPERTY_ITEMS = 1_000;
+
+/**
+ * A key stored in MongoDB or read by templates must not be an operator, a dotted path or a
+ * prototype name; strings and arrays are bounded.
+ */
+function checkValue(value: unknown, ctx: z.RefinementCtx, path: PropertyKey[] = []): void {
+  if (typeof value === 'string' && value.length > MAX_PROPERTY_STRING) {
+    ctx.addIssue({ code: 'custom', path, message: `must be at most ${MAX_PROPERTY_STRING} characters` });
+  } else if (Array.isArray(value)) {
+    if (value.length > MAX_PROPERTY_ITEMS) ctx.addIssue({ code: 'custom', path, message: `must hold at most ${MAX_PROPERTY_ITEMS} items` });
+    else value.forEach((item, i) => checkValue(item, ctx, [...path, i]));
   } else if (value !== null && typeof value === 'object') {
     for (const [key, inner] of Object.entries(value)) {
       const reason = unsafeKeyReason(key);
       if (reason) ctx.addIssue({ code: 'custom', path: [...path, key], message: `key ${reason}` });
-      else checkKeys(inner, ctx, [...path, key]);
+      else checkValue(inner, ctx, [...path, key]);
     }
   }
 }
@@ -24,7 +34,7 @@ function checkKeys(value: unknown, ctx: z.RefinementCtx, path: PropertyKey[] = [
 // who sent one must hear that it was refused.
 export const propertiesSchema = z
   .unknown()
-  .superRefine((value, ctx) => checkKeys(value, ctx))
+  .superRefine((value, ctx) => checkValue(value, ctx))
   .pipe(z.record(z.string(), z.json()));
 
 export const userIdSchema = z

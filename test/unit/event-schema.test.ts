@@ -37,6 +37,11 @@ describe('eventInputSchema', () => {
     assert.deepEqual(issues(eventInputSchema, { ...event, userProperties: { 'plan.tier': 'x' } }), ['userProperties.plan.tier: key must not contain "."']);
   });
 
+  it('accepts 1000 items and 16 KiB strings', () => {
+    const bounded = { ...event, properties: { items: new Array(1_000).fill('x'.repeat(16_384)) } };
+    assert.equal(eventInputSchema.safeParse(bounded).success, true);
+  });
+
   it('rejects an empty userId', () => {
     assert.equal(issues(eventInputSchema, { ...event, userId: '' })[0], 'userId: must not be empty');
   });
@@ -53,6 +58,9 @@ describe('eventInputSchema', () => {
     ['an id with a slash', { id: 'a/b' }, 'id: must be 1–128 letters, digits or "_.:-"'],
     ['a timestamp that is only a date', { timestamp: '2026-11-28' }, 'timestamp: must be an ISO 8601 date-time such as 2026-11-28T09:00:00Z'],
     ['an unknown key', { user: 'u1' }, ': Unrecognized key: "user"'],
+    ['a property array over 1000 items', { properties: { items: new Array(1_001).fill(0) } }, 'properties.items: must hold at most 1000 items'],
+    ['a nested string over 16 KiB', { properties: { a: [{ b: 'x'.repeat(16_385) }] } }, 'properties.a.0.b: must be at most 16384 characters'],
+    ['a profile string over 16 KiB', { userProperties: { bio: 'x'.repeat(16_385) } }, 'userProperties.bio: must be at most 16384 characters'],
   ];
   for (const [name, change, expected] of fieldCases) {
     it(`rejects ${name}`, () => assert.deepEqual(issues(eventInputSchema, { ...event, ...change }), [expected]));
