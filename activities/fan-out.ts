@@ -19,7 +19,13 @@ export interface FanOutEvent {
  * Hands a trigger to a user's journey as the gateway does (src/temporal/journeys.ts). Given by the
  * worker, so that activities never import the client layer above them.
  */
-export type EnterJourney = (client: Client, taskQueue: string, campaign: Campaign, version: number, event: JourneyEvent) => Promise<void>;
+export type EnterJourney = (
+  client: Client,
+  taskQueue: string,
+  campaign: Campaign,
+  version: number,
+  event: JourneyEvent,
+) => Promise<void>;
 
 export interface FanOutActivityDeps {
   campaigns: CampaignRepository;
@@ -37,22 +43,33 @@ export interface EnterUsersInput {
   event: FanOutEvent;
 }
 
-export type EnterUsersResult = { campaign: 'active'; entered: number; skipped: number } | { campaign: 'paused' | 'ended' };
+export type EnterUsersResult =
+  { campaign: 'active'; entered: number; skipped: number } | { campaign: 'paused' | 'ended' };
 
 /** Journeys entered at once within one batch: enough to hide Temporal's latency, few enough to spare it. */
 const ENTER_CONCURRENCY = 16;
 /** Clocks of the gateway, worker and Temporal differ a little; a journey started this close before a claim may be its own. */
 const CLOCK_SKEW_MS = 2_000;
 
-async function inChunks<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<PromiseSettledResult<void>[]> {
+async function inChunks<T>(
+  items: T[],
+  size: number,
+  fn: (item: T) => Promise<void>,
+): Promise<PromiseSettledResult<void>[]> {
   const results: PromiseSettledResult<void>[] = [];
-  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.allSettled(items.slice(i, i + size).map(fn))));
+  for (let i = 0; i < items.length; i += size)
+    results.push(...(await Promise.allSettled(items.slice(i, i + size).map(fn))));
   return results;
 }
 
 export function createFanOutActivities(deps: FanOutActivityDeps) {
   /** Whether an earlier attempt, cut off between starting a journey and recording it, did start it. */
-  async function startedSince(client: Client, campaign: Campaign, event: JourneyEvent, claimedAt: Date): Promise<boolean> {
+  async function startedSince(
+    client: Client,
+    campaign: Campaign,
+    event: JourneyEvent,
+    claimedAt: Date,
+  ): Promise<boolean> {
     try {
       const { startTime } = await client.workflow.getHandle(journeyIdFor(campaign, event)).describe();
       return startTime.getTime() >= claimedAt.getTime() - CLOCK_SKEW_MS;
@@ -94,10 +111,13 @@ export function createFanOutActivities(deps: FanOutActivityDeps) {
       let skipped = 0;
       for (const earlier of claims.earlier) {
         const user = byId.get(earlier.userId)!;
-        if (earlier.enteredAt || (await startedSince(client, campaign, eventFor(user), earlier.claimedAt))) skipped += 1;
+        if (earlier.enteredAt || (await startedSince(client, campaign, eventFor(user), earlier.claimedAt)))
+          skipped += 1;
         else toEnter.push(user);
       }
-      const results = await inChunks(toEnter, ENTER_CONCURRENCY, (user) => deps.enterJourney(client, taskQueue, campaign, record.version, eventFor(user)));
+      const results = await inChunks(toEnter, ENTER_CONCURRENCY, (user) =>
+        deps.enterJourney(client, taskQueue, campaign, record.version, eventFor(user)),
+      );
       const entered = toEnter.filter((_, i) => results[i].status === 'fulfilled').map((u) => u.userId);
       await deps.entries.markEntered(input.fanOutId, entered, new Date());
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -25,19 +25,35 @@ export interface SendPlan {
   caps: AppliedCap[];
 }
 
-export function createFatigueActivities(deps: { settings: SettingsRepository; sendLog: SendLog; profiles: ProfileRepository; logger: Logger }) {
+export function createFatigueActivities(deps: {
+  settings: SettingsRepository;
+  sendLog: SendLog;
+  profiles: ProfileRepository;
+  logger: Logger;
+}) {
   /** The profile's zone, else the campaign's default, else the global one; a bad profile value is logged. */
-  async function userZone(input: { journeyId: string; userId: string; timeZone: Campaign['timeZone'] }, settings: Settings) {
+  async function userZone(
+    input: { journeyId: string; userId: string; timeZone: Campaign['timeZone'] },
+    settings: Settings,
+  ) {
     const { journeyId, userId, timeZone } = input;
     const profile = await deps.profiles.get(userId);
     const choice = chooseZone(profile?.properties?.[timeZone.property], [timeZone.default, settings.timeZone]);
-    if (choice.problem) deps.logger.warn({ journeyId, userId, property: timeZone.property }, `invalid time zone in profile: ${choice.problem}`);
+    if (choice.problem)
+      deps.logger.warn(
+        { journeyId, userId, property: timeZone.property },
+        `invalid time zone in profile: ${choice.problem}`,
+      );
     return choice;
   }
 
   return {
     /** The user's zone, for a delay until a local time of day. */
-    async userTimeZone(input: { journeyId: string; userId: string; timeZone: Campaign['timeZone'] }): Promise<{ zone: string; problem?: string }> {
+    async userTimeZone(input: {
+      journeyId: string;
+      userId: string;
+      timeZone: Campaign['timeZone'];
+    }): Promise<{ zone: string; problem?: string }> {
       return userZone(input, await deps.settings.get());
     },
 
@@ -47,12 +63,29 @@ export function createFatigueActivities(deps: { settings: SettingsRepository; se
       const { zone, problem } = await userZone({ ...input, timeZone: rules.timeZone }, settings);
       const quietHours = [settings.quietHours, rules.quietHours].filter((q) => q !== undefined);
       const next = nextSendTime(input.at, { quietHours, sendWindow: rules.sendWindow }, zone);
-      if (!next) deps.logger.warn({ journeyId, campaignId: rules.id }, 'quiet hours and the send window never allow a send; the webhook is skipped');
-      return { zone, zoneProblem: problem, sendAt: next?.at, heldBy: next?.heldBy, caps: applicableCaps(settings.caps, rules) };
+      if (!next)
+        deps.logger.warn(
+          { journeyId, campaignId: rules.id },
+          'quiet hours and the send window never allow a send; the webhook is skipped',
+        );
+      return {
+        zone,
+        zoneProblem: problem,
+        sendAt: next?.at,
+        heldBy: next?.heldBy,
+        caps: applicableCaps(settings.caps, rules),
+      };
     },
 
     /** Checks and reserves a slot in one atomic step; a retry with the same key finds its slot. */
-    async reserveSend(input: { key: string; userId: string; campaignId: string; tags: string[]; caps: AppliedCap[]; at: number }): Promise<CapVerdict> {
+    async reserveSend(input: {
+      key: string;
+      userId: string;
+      campaignId: string;
+      tags: string[];
+      caps: AppliedCap[];
+      at: number;
+    }): Promise<CapVerdict> {
       const { at, ...request } = input;
       return deps.sendLog.reserve({ ...request, now: new Date(at) });
     },

@@ -25,11 +25,25 @@ export interface ActivityDeps {
   enterJourney: EnterJourney;
 }
 
-export function createActivities({ repositories, sender, webhookTimeoutMs, logger, metrics = new WorkerMetrics(), enterJourney }: ActivityDeps) {
+export function createActivities({
+  repositories,
+  sender,
+  webhookTimeoutMs,
+  logger,
+  metrics = new WorkerMetrics(),
+  enterJourney,
+}: ActivityDeps) {
   const systemEvents = new SystemEventWriter({ campaigns: repositories.campaigns, events: repositories.events });
   return {
     ...createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience }),
-    ...createJourneyActivities({ journeys: repositories.journeys, systemEvents, campaigns: repositories.campaigns, stats: repositories.statsRecorder, claims: repositories.claims, logger }),
+    ...createJourneyActivities({
+      journeys: repositories.journeys,
+      systemEvents,
+      campaigns: repositories.campaigns,
+      stats: repositories.statsRecorder,
+      claims: repositories.claims,
+      logger,
+    }),
     ...createFanOutActivities({
       campaigns: repositories.campaigns,
       entries: repositories.fanOutEntries,
@@ -51,7 +65,12 @@ export function createActivities({ repositories, sender, webhookTimeoutMs, logge
       defaultTimeoutMs: webhookTimeoutMs,
       logger,
     }),
-    ...createFatigueActivities({ settings: repositories.settings, sendLog: repositories.sendLog, profiles: repositories.profiles, logger }),
+    ...createFatigueActivities({
+      settings: repositories.settings,
+      sendLog: repositories.sendLog,
+      profiles: repositories.profiles,
+      logger,
+    }),
   };
 }
 

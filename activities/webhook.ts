@@ -59,7 +59,13 @@ function statsKeyOf(delivery: DeliveryRecord): StatsKey {
 
 /** The ids every log line about a delivery carries; never its request, which may hold personal data. */
 function logFields(delivery: DeliveryKey & Pick<DeliveryRecord, 'destinationId'>) {
-  return { webhookId: delivery._id, journeyId: delivery.journeyId, campaignId: delivery.campaignId, stepId: delivery.stepId, destinationId: delivery.destinationId };
+  return {
+    webhookId: delivery._id,
+    journeyId: delivery.journeyId,
+    campaignId: delivery.campaignId,
+    stepId: delivery.stepId,
+    destinationId: delivery.destinationId,
+  };
 }
 
 const EXCERPT_CHARS = 1024;
@@ -73,8 +79,14 @@ function deferred(ms: number, why: string): ApplicationFailure {
 }
 
 function attemptOf(outcome: SendOutcome, at: Date) {
-  if (outcome.kind === 'error') return { at, latencyMs: outcome.latencyMs, errorClass: outcome.errorClass, error: outcome.message };
-  return { at, latencyMs: outcome.latencyMs, status: outcome.status, responseExcerpt: outcome.body.slice(0, EXCERPT_CHARS) };
+  if (outcome.kind === 'error')
+    return { at, latencyMs: outcome.latencyMs, errorClass: outcome.errorClass, error: outcome.message };
+  return {
+    at,
+    latencyMs: outcome.latencyMs,
+    status: outcome.status,
+    responseExcerpt: outcome.body.slice(0, EXCERPT_CHARS),
+  };
 }
 
 export function createWebhookActivities(deps: WebhookDeps) {
@@ -88,7 +100,8 @@ export function createWebhookActivities(deps: WebhookDeps) {
   /** Waits for the breaker, the shared rate limit and a concurrency slot; returns the slot to release. */
   async function admit(destination: DestinationRecord, holder: string): Promise<string | undefined> {
     const gate = await deps.destinations.gate(destination._id, new Date());
-    if (gate.kind === 'disabled') throw ApplicationFailure.nonRetryable(`destination disabled: ${gate.reason}`, DESTINATION_DISABLED);
+    if (gate.kind === 'disabled')
+      throw ApplicationFailure.nonRetryable(`destination disabled: ${gate.reason}`, DESTINATION_DISABLED);
     if (gate.kind === 'wait') throw deferred(gate.ms, 'held: the destination is failing and its breaker is open');
     const limit = destination.config.rateLimitPerSecond;
     if (limit) {
@@ -114,7 +127,13 @@ export function createWebhookActivities(deps: WebhookDeps) {
       _id: `sys:${delivery._id}:${delivery.retryBase}:${name}`,
       userId: delivery.userId,
       name,
-      properties: { campaignId: delivery.campaignId, journeyId: delivery.journeyId, stepId: delivery.stepId, webhookId: delivery._id, ...properties },
+      properties: {
+        campaignId: delivery.campaignId,
+        journeyId: delivery.journeyId,
+        stepId: delivery.stepId,
+        webhookId: delivery._id,
+        ...properties,
+      },
       timestamp: new Date(),
       depth: (delivery.chainDepth ?? 0) + 1,
     });
@@ -124,7 +143,12 @@ export function createWebhookActivities(deps: WebhookDeps) {
    * Logs a final attempt but leaves the status alone: the workflow's markDeliveryFailed is the
    * one writer of "failed", so a redelivery (which needs "failed") can never race it.
    */
-  async function failFor(delivery: DeliveryRecord, attempt: ReturnType<typeof attemptOf>, reason: string, type: string): Promise<never> {
+  async function failFor(
+    delivery: DeliveryRecord,
+    attempt: ReturnType<typeof attemptOf>,
+    reason: string,
+    type: string,
+  ): Promise<never> {
     await deps.deliveries.recordAttempt(delivery, attempt, 'retrying', reason);
     throw ApplicationFailure.nonRetryable(reason, type);
   }
@@ -132,9 +156,11 @@ export function createWebhookActivities(deps: WebhookDeps) {
   /** One attempt at a stored delivery; Temporal calls it again after the delay it asks for. */
   async function attemptDelivery(input: { deliveryId: string }, cancelled?: AbortSignal): Promise<WebhookResponse> {
     const delivery = await deps.deliveries.get(input.deliveryId);
-    if (!delivery?.request) throw ApplicationFailure.nonRetryable(`delivery ${input.deliveryId} has no stored request`, TEMPLATE_FAILED);
+    if (!delivery?.request)
+      throw ApplicationFailure.nonRetryable(`delivery ${input.deliveryId} has no stored request`, TEMPLATE_FAILED);
     const last = delivery.attempts.at(-1);
-    if (delivery.status === 'succeeded' && last?.status) return savedResponse(last.status, {}, last.responseExcerpt ?? '');
+    if (delivery.status === 'succeeded' && last?.status)
+      return savedResponse(last.status, {}, last.responseExcerpt ?? '');
 
     const destination = await destinationOf(delivery.destinationId);
     const { context, retryDelays } = deliveryPolicy(destination, deps.defaultTimeoutMs, delivery._id, new Date());
@@ -150,7 +176,16 @@ export function createWebhookActivities(deps: WebhookDeps) {
 
     const attempt = attemptOf(outcome, at);
     const verdict = verdictOf(outcome, Date.now());
-    deps.logger.info({ ...logFields(delivery), verdict: verdict.kind, status: attempt.status, errorClass: attempt.errorClass, latencyMs: attempt.latencyMs }, 'webhook attempt');
+    deps.logger.info(
+      {
+        ...logFields(delivery),
+        verdict: verdict.kind,
+        status: attempt.status,
+        errorClass: attempt.errorClass,
+        latencyMs: attempt.latencyMs,
+      },
+      'webhook attempt',
+    );
     // Every call sends once, so every call is one attempt, counted whatever follows.
     const statsKey = statsKeyOf(delivery);
     deps.stats.count(statsKey, COUNTER.attempted);
@@ -174,14 +209,18 @@ export function createWebhookActivities(deps: WebhookDeps) {
       case 'abort':
         return failFor(delivery, attempt, verdict.reason, DELIVERY_ABORTED);
       case 'gone':
-        if (destination) await deps.destinations.disable(destination._id, `the receiver answered 410 Gone at ${at.toISOString()}`);
+        if (destination)
+          await deps.destinations.disable(destination._id, `the receiver answered 410 Gone at ${at.toISOString()}`);
         return failFor(delivery, attempt, verdict.reason, DESTINATION_DISABLED);
       case 'retry': {
         const made = await deps.deliveries.recordAttempt(delivery, attempt, 'retrying', verdict.reason);
         if (destination) await deps.destinations.recordFailure(destination._id, new Date());
         const delay = nextAttemptDelayMs(retryDelays, made, verdict.retryAfterMs, Math.random);
         if (delay === undefined) {
-          throw ApplicationFailure.nonRetryable(`all ${made} attempts failed; the last: ${verdict.reason}`, RETRIES_EXHAUSTED);
+          throw ApplicationFailure.nonRetryable(
+            `all ${made} attempts failed; the last: ${verdict.reason}`,
+            RETRIES_EXHAUSTED,
+          );
         }
         deps.stats.count(statsKey, COUNTER.retried);
         const type = outcome.kind === 'error' ? CONNECTION_FAILED : HTTP_RETRYABLE;
@@ -203,11 +242,12 @@ export function createWebhookActivities(deps: WebhookDeps) {
           deps.stats.count(statsKey, stepCounter(key.stepId, 'reached'));
         }
       } catch (err) {
-        const failure = err instanceof TemplateError
-          ? { reason: `template: ${err.message}`, type: TEMPLATE_FAILED, errorClass: 'template' }
-          : err instanceof ApplicationFailure && err.nonRetryable
-            ? { reason: err.message, type: err.type ?? DESTINATION_DISABLED, errorClass: 'destination' }
-            : undefined;
+        const failure =
+          err instanceof TemplateError
+            ? { reason: `template: ${err.message}`, type: TEMPLATE_FAILED, errorClass: 'template' }
+            : err instanceof ApplicationFailure && err.nonRetryable
+              ? { reason: err.message, type: err.type ?? DESTINATION_DISABLED, errorClass: 'destination' }
+              : undefined;
         if (!failure) throw err;
         if (await deps.deliveries.recordPrepareFailure(key, version, failure.errorClass, failure.reason)) {
           deps.stats.count(statsKey, stepCounter(key.stepId, 'reached'));
@@ -220,7 +260,8 @@ export function createWebhookActivities(deps: WebhookDeps) {
     },
 
     /** One attempt; it heartbeats, so an attempt lost with its worker is retried within seconds. */
-    deliverWebhook: (input: { deliveryId: string }): Promise<WebhookResponse> => whileHeartbeating((cancelled) => attemptDelivery(input, cancelled)),
+    deliverWebhook: (input: { deliveryId: string }): Promise<WebhookResponse> =>
+      whileHeartbeating((cancelled) => attemptDelivery(input, cancelled)),
 
     /** Called by a workflow once a delivery has failed for good. */
     async markDeliveryFailed(input: { deliveryId: string; retryBase: number; error: string }): Promise<void> {

@@ -63,7 +63,13 @@ function sparkline(canvas, series) {
       labels: series.map((p) => p.start),
       datasets: [
         { data: series.map((p) => p.sent), borderColor: COLORS.sent, borderWidth: 1.5, pointRadius: 0, fill: false },
-        { data: series.map((p) => p.failed), borderColor: COLORS.failed, borderWidth: 1.5, pointRadius: 0, fill: false },
+        {
+          data: series.map((p) => p.failed),
+          borderColor: COLORS.failed,
+          borderWidth: 1.5,
+          pointRadius: 0,
+          fill: false,
+        },
       ],
     },
     options: {
@@ -139,14 +145,28 @@ function renderTiles(totals) {
 
 function renderTimeline(stats) {
   if (charts.timeline) charts.timeline.destroy();
-  const line = (name, key, color) => ({ label: name, data: stats.series.map((p) => p[key]), borderColor: color, backgroundColor: color, tension: 0.2 });
+  const line = (name, key, color) => ({
+    label: name,
+    data: stats.series.map((p) => p[key]),
+    borderColor: color,
+    backgroundColor: color,
+    tension: 0.2,
+  });
   charts.timeline = new Chart($('timeline'), {
     type: 'line',
     data: {
       labels: stats.series.map((p) => label(p.start, stats.bucket)),
-      datasets: [line('Sent', 'sent', COLORS.sent), line('Failed', 'failed', COLORS.failed), line('Conversions', 'conversions', COLORS.conversions)],
+      datasets: [
+        line('Sent', 'sent', COLORS.sent),
+        line('Failed', 'failed', COLORS.failed),
+        line('Conversions', 'conversions', COLORS.conversions),
+      ],
     },
-    options: { animation: false, maintainAspectRatio: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+    },
   });
 }
 
@@ -169,13 +189,21 @@ function renderFunnel(stats) {
   charts.funnel = new Chart($('funnel'), {
     type: 'bar',
     data: { labels, datasets: [{ label: 'Journeys', data: values, backgroundColor: colors }] },
-    options: { animation: false, maintainAspectRatio: false, indexAxis: 'y', plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      indexAxis: 'y',
+      plugins: { legend: { display: false } },
+      scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+    },
   });
 }
 
 async function loadFailures(campaignId) {
   const since = range().from.toISOString();
-  const { deliveries } = await api(`/v1/deliveries?campaignId=${encodeURIComponent(campaignId)}&status=failed&since=${encodeURIComponent(since)}&limit=20`);
+  const { deliveries } = await api(
+    `/v1/deliveries?campaignId=${encodeURIComponent(campaignId)}&status=failed&since=${encodeURIComponent(since)}&limit=20`,
+  );
   const body = $('failures').querySelector('tbody');
   body.replaceChildren();
   for (const delivery of deliveries) {
@@ -194,7 +222,8 @@ async function loadDetail(campaignId) {
   const { bucket } = range();
   const stats = await api(`/v1/campaigns/${encodeURIComponent(campaignId)}/stats?${rangeQuery()}&bucket=${bucket}`);
   $('detail').hidden = false;
-  $('detail-title').textContent = `${stats.campaign.name} (${stats.campaign.id}) · ${stats.campaign.status}, version ${stats.campaign.version}`;
+  $('detail-title').textContent =
+    `${stats.campaign.name} (${stats.campaign.id}) · ${stats.campaign.status}, version ${stats.campaign.version}`;
   renderTiles(stats.totals);
   renderTimeline(stats);
   renderFunnel(stats);
@@ -204,7 +233,9 @@ async function loadDetail(campaignId) {
 async function select(campaignId) {
   selected = campaignId;
   location.hash = `campaign=${encodeURIComponent(campaignId)}`;
-  document.querySelectorAll('#overview tbody tr').forEach((row) => row.classList.toggle('selected', row.dataset.campaign === campaignId));
+  document
+    .querySelectorAll('#overview tbody tr')
+    .forEach((row) => row.classList.toggle('selected', row.dataset.campaign === campaignId));
   await guarded(() => loadDetail(campaignId));
 }
 

@@ -107,14 +107,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxSweepMs: e.HOOKWAY_OUTBOX_SWEEP_MS,
     network: {
       allowPrivate: e.HOOKWAY_ALLOW_PRIVATE_NETWORKS === 'true',
-      allowedCidrs: e.HOOKWAY_ALLOWED_CIDRS.split(',').map((c) => c.trim()).filter(Boolean),
+      allowedCidrs: e.HOOKWAY_ALLOWED_CIDRS.split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
     },
     secretGraceMs: parseDuration(e.HOOKWAY_SECRET_GRACE)!,
     fanOutEntriesPerSecond: e.HOOKWAY_FANOUT_ENTRIES_PER_SECOND,
     eventRetentionMs: parseDuration(e.HOOKWAY_EVENT_RETENTION)!,
     ingestRate: e.HOOKWAY_INGEST_RATE,
     codecKeys: e.HOOKWAY_CODEC_KEYS,
-    codecCorsOrigins: (e.HOOKWAY_CODEC_CORS_ORIGINS ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT},http://localhost:${e.TEMPORAL_UI_PORT}`)
+    codecCorsOrigins: (
+      e.HOOKWAY_CODEC_CORS_ORIGINS ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT},http://localhost:${e.TEMPORAL_UI_PORT}`
+    )
       .split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
@@ -153,7 +157,10 @@ export function resolveCodecKeys(config: Config): CodecKey[] {
 
 /** MONGODB_URI, else the embedded FerretDB that `npm start` runs. */
 export function mongoUri(config: Config): string {
-  return config.mongoUri ?? `mongodb://127.0.0.1:${config.embedded.ferretdbPort}/hookway?directConnection=true&retryWrites=false`;
+  return (
+    config.mongoUri ??
+    `mongodb://127.0.0.1:${config.embedded.ferretdbPort}/hookway?directConnection=true&retryWrites=false`
+  );
 }
 
 /** TEMPORAL_ADDRESS, else the embedded dev server that `npm start` runs. */

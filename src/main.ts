@@ -15,7 +15,9 @@ import { stopOnSignal } from './shutdown';
 
 function printWelcome(config: Config, apiKey: string): void {
   const gatewayUrl = `http://127.0.0.1:${config.port}`;
-  const ui = config.temporalAddress ? "your Temporal cluster's Web UI" : `http://127.0.0.1:${config.embedded.temporalUiPort}`;
+  const ui = config.temporalAddress
+    ? "your Temporal cluster's Web UI"
+    : `http://127.0.0.1:${config.embedded.temporalUiPort}`;
   console.log(
     [
       '',
@@ -35,7 +37,9 @@ async function startAll(supervisor: Supervisor, config: Config): Promise<string>
   const logs = path.join(config.dataDir, 'logs');
   if (!config.mongoUri) {
     const dataDir = path.join(config.dataDir, 'ferretdb');
-    await supervisor.start('ferretdb', () => startFerretDb({ dataDir, port: config.embedded.ferretdbPort, logFile: path.join(logs, 'ferretdb.log') }));
+    await supervisor.start('ferretdb', () =>
+      startFerretDb({ dataDir, port: config.embedded.ferretdbPort, logFile: path.join(logs, 'ferretdb.log') }),
+    );
   }
   if (!config.temporalAddress) {
     const server = {
@@ -48,7 +52,9 @@ async function startAll(supervisor: Supervisor, config: Config): Promise<string>
     await supervisor.start('temporal', () => startTemporalDevServer(server));
   }
   const apiKey = resolveApiKey(config);
-  const temporalUi = config.temporalAddress ? config.temporalUiUrl : `http://127.0.0.1:${config.embedded.temporalUiPort}`;
+  const temporalUi = config.temporalAddress
+    ? config.temporalUiUrl
+    : `http://127.0.0.1:${config.embedded.temporalUiPort}`;
   const env = {
     ...process.env,
     MONGODB_URI: mongoUri(config),
@@ -57,7 +63,8 @@ async function startAll(supervisor: Supervisor, config: Config): Promise<string>
     HOOKWAY_API_KEY: apiKey,
     HOOKWAY_CODEC_KEYS: formatCodecKeys(resolveCodecKeys(config)),
   };
-  const node = (name: string) => () => startNodeProcess({ name, script: path.join(__dirname, `${name}-main.js`), env, ipc: true });
+  const node = (name: string) => () =>
+    startNodeProcess({ name, script: path.join(__dirname, `${name}-main.js`), env, ipc: true });
   await Promise.all([supervisor.start('worker', node('worker')), supervisor.start('gateway', node('gateway'))]);
   return apiKey;
 }

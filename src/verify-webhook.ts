@@ -61,7 +61,9 @@ export function verifyWebhook({
     return candidate.length === expected.length && timingSafeEqual(candidate, expected);
   });
   if (!matches) {
-    throw new WebhookVerificationError('No matching signature: the body, id or timestamp was altered, or the secret is wrong');
+    throw new WebhookVerificationError(
+      'No matching signature: the body, id or timestamp was altered, or the secret is wrong',
+    );
   }
   return { id, timestamp };
 }

@@ -58,7 +58,9 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<W
     maxCachedWorkflows: CACHED_JOURNEYS,
     ...WORKFLOW_SANDBOX_OPTIONS,
     dataConverter: { payloadCodecs: [opts.codec] },
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
       repositories: opts.repositories,
       sender: new WebhookSender(new AddressPolicy(opts.network)),
@@ -96,7 +98,10 @@ export async function startWorker(opts: WorkerStartOptions): Promise<RunningWork
   const metricsServer =
     opts.metricsAt &&
     (await serveMetrics(metrics.registry, opts.metricsAt.host, opts.metricsAt.port).catch((err: Error) => {
-      logger.warn({ err: err.message, port: opts.metricsAt?.port }, 'worker metrics not served; set WORKER_METRICS_PORT to a free port (0: off)');
+      logger.warn(
+        { err: err.message, port: opts.metricsAt?.port },
+        'worker metrics not served; set WORKER_METRICS_PORT to a free port (0: off)',
+      );
       return undefined;
     }));
   if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics');

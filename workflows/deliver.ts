@@ -1,7 +1,15 @@
 // Sending a stored delivery, shared by journeys and redeliveries. The retry schedule, the
 // breaker and the rate limits live in the deliverWebhook activity, which tells Temporal how
 // long to wait before calling it again; Temporal's timers make those waits durable.
-import { ActivityFailure, type LocalActivityOptions, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  type LocalActivityOptions,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { WebhookResponse } from '../src/domain/journey-state';
 import { NON_RETRYABLE_WEBHOOK_ERRORS } from '../src/domain/webhook-errors';
@@ -50,11 +58,17 @@ export function failureMessage(err: unknown): string {
  * delivery). `retryBase` names the delivery's generation: a journey's first try is 0, each
  * redelivery a later one, so a late failure mark never overwrites a newer redelivery.
  */
-export async function deliver(deliveryId: string, retryBase: number, steps: DeliverySteps = queued): Promise<WebhookResponse | undefined> {
+export async function deliver(
+  deliveryId: string,
+  retryBase: number,
+  steps: DeliverySteps = queued,
+): Promise<WebhookResponse | undefined> {
   try {
     return await deliverWebhook({ deliveryId });
   } catch (err) {
-    const error = isCancellation(err) ? 'cancelled: the journey ended while this webhook was being retried' : failureMessage(err);
+    const error = isCancellation(err)
+      ? 'cancelled: the journey ended while this webhook was being retried'
+      : failureMessage(err);
     // Recorded even when the journey's scope was cancelled, so the delivery does not stay "retrying".
     await CancellationScope.nonCancellable(() => steps.markDeliveryFailed({ deliveryId, retryBase, error }));
     return undefined;

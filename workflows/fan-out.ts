@@ -16,7 +16,14 @@ import {
 } from '@temporalio/workflow';
 import type { createFanOutAudienceActivities } from '../activities/fan-out-audience';
 import type { createFanOutActivities, FanOutEvent } from '../activities/fan-out';
-import type { FanOutCarried, FanOutInput, FanOutPhase, FanOutProgress, FanOutStatus, FanOutUser } from '../src/domain/fan-out';
+import type {
+  FanOutCarried,
+  FanOutInput,
+  FanOutPhase,
+  FanOutProgress,
+  FanOutStatus,
+  FanOutUser,
+} from '../src/domain/fan-out';
 import { localTimePhases } from '../src/domain/local-time-phases';
 import { historyIsLong } from './guards/continue-as-new';
 
@@ -45,7 +52,15 @@ interface FanOutRun {
 export async function fanOut(input: FanOutInput): Promise<FanOutProgress> {
   const startedAt = new Date(Date.now()).toISOString();
   const carried: FanOutCarried = input.carried ?? {
-    progress: { status: 'running', campaignId: input.campaignId, matched: 0, entered: 0, skipped: 0, startedAt, updatedAt: startedAt },
+    progress: {
+      status: 'running',
+      campaignId: input.campaignId,
+      matched: 0,
+      entered: 0,
+      skipped: 0,
+      startedAt,
+      updatedAt: startedAt,
+    },
     phase: 0,
     timestamp: input.event.timestamp ?? startedAt,
   };
@@ -63,7 +78,12 @@ export async function fanOut(input: FanOutInput): Promise<FanOutProgress> {
     if ('users' in source) finished = await enterListed(run, source.users);
     else {
       carried.phases ??= source.localTime
-        ? localTimePhases(Date.now(), source.audience, source.localTime, await timeZonesInUse({ property: source.localTime.property }))
+        ? localTimePhases(
+            Date.now(),
+            source.audience,
+            source.localTime,
+            await timeZonesInUse({ property: source.localTime.property }),
+          )
         : [{ at: Date.now(), audience: source.audience }];
       finished = await enterMatching(run, carried.phases);
     }
@@ -117,7 +137,7 @@ async function enterBatch(run: FanOutRun, users: FanOutUser[]): Promise<boolean>
 }
 
 async function enterListed(run: FanOutRun, users: FanOutUser[]): Promise<boolean> {
-  for (let rest = users; rest.length > 0; ) {
+  for (let rest = users; rest.length > 0;) {
     await continueIfLong(run, { source: { users: rest } });
     const batch = rest.slice(0, run.batchSize);
     if (!(await enterBatch(run, batch))) return false;
@@ -141,7 +161,14 @@ async function enterMatching(run: FanOutRun, phases: FanOutPhase[]): Promise<boo
     for (;;) {
       await continueIfLong(run, {}, cursor);
       const userIds = await findFanOutUsers({ audience: phase.audience, event, afterUserId: cursor, limit: batchSize });
-      if (userIds.length > 0 && !(await enterBatch(run, userIds.map((userId) => ({ userId }))))) return false;
+      if (
+        userIds.length > 0 &&
+        !(await enterBatch(
+          run,
+          userIds.map((userId) => ({ userId })),
+        ))
+      )
+        return false;
       if (userIds.length < batchSize) break;
       cursor = userIds[userIds.length - 1];
     }

@@ -29,7 +29,13 @@ export function matches(filter: Pick<EventFilter, 'event' | 'where'>, event: Jou
 
 /** What activities need to know of a journey, with what its steps saved so far. */
 export function journeyRef({ campaign, userId, trigger }: JourneyInput, steps: StepContexts): JourneyRef {
-  return { journeyId: workflowInfo().workflowId, userId, campaign: { id: campaign.id, name: campaign.name }, trigger, steps };
+  return {
+    journeyId: workflowInfo().workflowId,
+    userId,
+    campaign: { id: campaign.id, name: campaign.name },
+    trigger,
+    steps,
+  };
 }
 
 export class JourneyContext {

@@ -41,21 +41,34 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
   } catch (err) {
     if (isCancellation(err)) {
       ctx.markEnded();
-      await CancellationScope.nonCancellable(() => db.journeyEnded({ ...identity, outcome: 'cancelled', at: Date.now() }));
+      await CancellationScope.nonCancellable(() =>
+        db.journeyEnded({ ...identity, outcome: 'cancelled', at: Date.now() }),
+      );
     }
     throw err;
   }
 }
 
 /** The entry checks of a first run: the audience, then the re-entry rule. Returns why it may not enter. */
-async function enter(input: JourneyInput, identity: JourneyIdentity, db: JourneySteps): Promise<JourneyResult | undefined> {
+async function enter(
+  input: JourneyInput,
+  identity: JourneyIdentity,
+  db: JourneySteps,
+): Promise<JourneyResult | undefined> {
   const { campaign, trigger } = input;
   if (campaign.audience) {
-    if (!(await db.checkAudience({ ...journeyRef(input, {}), audience: campaign.audience }))) return { outcome: 'notInAudience' };
+    if (!(await db.checkAudience({ ...journeyRef(input, {}), audience: campaign.audience })))
+      return { outcome: 'notInAudience' };
   }
   // Not cancellable: an admitted journey must reach the try in journey(), which records its end.
   const admission = await CancellationScope.nonCancellable(() =>
-    db.admitJourney({ ...identity, reentry: campaign.reentry, at: Date.now(), campaignVersion: input.campaignVersion, triggerEventId: trigger.id }),
+    db.admitJourney({
+      ...identity,
+      reentry: campaign.reentry,
+      at: Date.now(),
+      campaignVersion: input.campaignVersion,
+      triggerEventId: trigger.id,
+    }),
   );
   return admission.admitted ? undefined : { outcome: 'notAdmitted', reason: admission.reason };
 }

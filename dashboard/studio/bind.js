@@ -23,15 +23,22 @@ export function textInput(obj, key, label, path, changed, opts = {}) {
 }
 
 export const numberInput = (obj, key, label, path, changed, opts = {}) =>
-  textInput(obj, key, label, path, changed, { ...opts, type: 'number', cast: (t) => (t.trim() === '' ? undefined : Number(t)) });
+  textInput(obj, key, label, path, changed, {
+    ...opts,
+    type: 'number',
+    cast: (t) => (t.trim() === '' ? undefined : Number(t)),
+  });
 
 export const jsonInput = (obj, key, label, path, changed, opts = {}) =>
   textInput(obj, key, label, path, changed, { ...opts, cast: typedValue, show: typedText });
 
 /** A select of `choices` ([value, text] pairs); the empty value removes the key. */
 export function selectInput(obj, key, label, choices, path, changed, opts = {}) {
-  const select = el('select', { 'data-path': path },
-    choices.map(([value, text]) => el('option', { value, selected: (obj[key] ?? '') === value }, text)));
+  const select = el(
+    'select',
+    { 'data-path': path },
+    choices.map(([value, text]) => el('option', { value, selected: (obj[key] ?? '') === value }, text)),
+  );
   select.addEventListener('change', () => {
     if (select.value === '') delete obj[key];
     else obj[key] = select.value;
@@ -63,15 +70,36 @@ export function pairsInput(obj, key, label, path, changed) {
     box.replaceChildren(
       el('legend', {}, label),
       ...rows.map((row, i) => {
-        const name = el('input', { value: row[0], 'aria-label': `${label} ${i + 1} name`, 'data-path': `${path}.${row[0]}`, autocomplete: 'off' });
-        const value = el('input', { value: row[1], 'aria-label': `${label} ${i + 1} value`, class: 'template', autocomplete: 'off' });
+        const name = el('input', {
+          value: row[0],
+          'aria-label': `${label} ${i + 1} name`,
+          'data-path': `${path}.${row[0]}`,
+          autocomplete: 'off',
+        });
+        const value = el('input', {
+          value: row[1],
+          'aria-label': `${label} ${i + 1} value`,
+          class: 'template',
+          autocomplete: 'off',
+        });
         name.addEventListener('input', () => ((row[0] = name.value), write()));
         value.addEventListener('input', () => ((row[1] = value.value), write()));
-        const remove = el('button', { type: 'button', class: 'link', 'aria-label': `Remove ${label} ${i + 1}` }, 'Remove');
+        const remove = el(
+          'button',
+          { type: 'button', class: 'link', 'aria-label': `Remove ${label} ${i + 1}` },
+          'Remove',
+        );
         remove.addEventListener('click', () => (rows.splice(i, 1), write(), render()));
         return el('div', { class: 'pair' }, name, value, remove);
       }),
-      el('button', { type: 'button', onclick: () => (rows.push(['', '']), render(), box.querySelector('.pair:last-of-type input')?.focus()) }, `Add ${label.toLowerCase().replace(/s$/, '')}`),
+      el(
+        'button',
+        {
+          type: 'button',
+          onclick: () => (rows.push(['', '']), render(), box.querySelector('.pair:last-of-type input')?.focus()),
+        },
+        `Add ${label.toLowerCase().replace(/s$/, '')}`,
+      ),
     );
   };
   render();

@@ -3,8 +3,28 @@
 // did or did not perform, a segment, or (for anything deeper) its JSON.
 import { el, field, pretty, typedText, typedValue } from './dom.js';
 
-const OPS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'exists', 'contains', 'startsWith', 'olderThan', 'newerThan'];
-const KINDS = { field: 'Field comparison', performed: 'Performed event', notPerformed: 'Did not perform', segment: 'In segment', json: 'JSON' };
+const OPS = [
+  'eq',
+  'ne',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'in',
+  'nin',
+  'exists',
+  'contains',
+  'startsWith',
+  'olderThan',
+  'newerThan',
+];
+const KINDS = {
+  field: 'Field comparison',
+  performed: 'Performed event',
+  notPerformed: 'Did not perform',
+  segment: 'In segment',
+  json: 'JSON',
+};
 
 function kindOf(condition) {
   if (condition.field !== undefined && condition.valueFrom === undefined) return 'field';
@@ -38,7 +58,12 @@ function join({ mode, rows }) {
 /** An input bound to one key of a condition; `cast` turns its text into the stored value. */
 function bound(row, key, labelText, path, onChange, opts = {}) {
   const cast = opts.cast ?? ((text) => text);
-  const input = el('input', { value: opts.show ? opts.show(row[key]) : (row[key] ?? ''), 'data-path': `${path}.${key}`, list: opts.list, placeholder: opts.placeholder });
+  const input = el('input', {
+    value: opts.show ? opts.show(row[key]) : (row[key] ?? ''),
+    'data-path': `${path}.${key}`,
+    list: opts.list,
+    placeholder: opts.placeholder,
+  });
   input.addEventListener('input', () => {
     const value = cast(input.value);
     if (value === '' || value === undefined) delete row[key];
@@ -52,7 +77,11 @@ const count = (text) => (text.trim() === '' ? undefined : Number(text));
 
 function rowFields(row, kind, path, onChange, options) {
   if (kind === 'field') {
-    const op = el('select', { 'data-path': `${path}.op` }, OPS.map((o) => el('option', { value: o, selected: row.op === o }, o)));
+    const op = el(
+      'select',
+      { 'data-path': `${path}.op` },
+      OPS.map((o) => el('option', { value: o, selected: row.op === o }, o)),
+    );
     op.addEventListener('change', () => {
       row.op = op.value;
       onChange();
@@ -60,7 +89,11 @@ function rowFields(row, kind, path, onChange, options) {
     return [
       bound(row, 'field', 'Field', path, onChange, { list: options.listId, placeholder: 'user.properties.tier' }),
       field('Operator', op),
-      bound(row, 'value', 'Value', path, onChange, { cast: typedValue, show: typedText, placeholder: '5, true, "gold", ["a","b"]' }),
+      bound(row, 'value', 'Value', path, onChange, {
+        cast: typedValue,
+        show: typedText,
+        placeholder: '5, true, "gold", ["a","b"]',
+      }),
     ];
   }
   if (kind === 'performed' || kind === 'notPerformed') {
@@ -95,9 +128,12 @@ export function conditionEditor({ value, basePath, label, onChange, options = {}
   const box = el('fieldset', { class: 'condition', 'data-path': basePath });
   const emit = () => onChange(join(state));
   const render = () => {
-    const mode = el('select', { 'aria-label': `${label}: how conditions combine` },
+    const mode = el(
+      'select',
+      { 'aria-label': `${label}: how conditions combine` },
       el('option', { value: 'all', selected: state.mode === 'all' }, 'all of'),
-      el('option', { value: 'any', selected: state.mode === 'any' }, 'any of'));
+      el('option', { value: 'any', selected: state.mode === 'any' }, 'any of'),
+    );
     mode.addEventListener('change', () => {
       state.mode = mode.value;
       emit();
@@ -106,14 +142,21 @@ export function conditionEditor({ value, basePath, label, onChange, options = {}
     const rows = state.rows.map((row, i) => {
       const path = state.rows.length === 1 ? basePath : `${basePath}.${state.mode}.${i}`;
       const kind = kindOf(row);
-      const kindSelect = el('select', { 'aria-label': `${label}: condition ${i + 1} kind` },
-        Object.entries(KINDS).map(([k, text]) => el('option', { value: k, selected: k === kind }, text)));
+      const kindSelect = el(
+        'select',
+        { 'aria-label': `${label}: condition ${i + 1} kind` },
+        Object.entries(KINDS).map(([k, text]) => el('option', { value: k, selected: k === kind }, text)),
+      );
       kindSelect.addEventListener('change', () => {
         state.rows[i] = BLANK[kindSelect.value]();
         emit();
         render();
       });
-      const remove = el('button', { type: 'button', class: 'link', 'aria-label': `Remove ${label} condition ${i + 1}` }, 'Remove');
+      const remove = el(
+        'button',
+        { type: 'button', class: 'link', 'aria-label': `Remove ${label} condition ${i + 1}` },
+        'Remove',
+      );
       remove.addEventListener('click', () => {
         state.rows.splice(i, 1);
         emit();
@@ -130,7 +173,9 @@ export function conditionEditor({ value, basePath, label, onChange, options = {}
     });
     box.replaceChildren(
       el('legend', {}, label),
-      state.rows.length > 1 ? mode : el('p', { class: 'muted' }, state.rows.length === 0 ? 'No condition: everyone matches.' : ''),
+      state.rows.length > 1
+        ? mode
+        : el('p', { class: 'muted' }, state.rows.length === 0 ? 'No condition: everyone matches.' : ''),
       ...rows,
       add,
     );

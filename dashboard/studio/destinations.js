@@ -15,8 +15,13 @@ function stateText(d) {
 }
 
 function authFields(auth, changed) {
-  if (auth.type === 'basic') return [textInput(auth, 'username', 'Username', 'auth.username', changed), textInput(auth, 'password', 'Password', 'auth.password', changed, { type: 'password' })];
-  if (auth.type === 'bearer') return [textInput(auth, 'token', 'Bearer token', 'auth.token', changed, { type: 'password' })];
+  if (auth.type === 'basic')
+    return [
+      textInput(auth, 'username', 'Username', 'auth.username', changed),
+      textInput(auth, 'password', 'Password', 'auth.password', changed, { type: 'password' }),
+    ];
+  if (auth.type === 'bearer')
+    return [textInput(auth, 'token', 'Bearer token', 'auth.token', changed, { type: 'password' })];
   return [];
 }
 
@@ -24,18 +29,45 @@ function renderForm() {
   const { config, auth } = draft;
   const changed = (structural) => structural && renderForm();
   $('destination-form').replaceChildren(
-    el('div', { class: 'row' },
-      draft.isNew ? textInput(config, 'id', 'Destination id', 'id', changed, { placeholder: 'sms-gateway' }) : el('p', {}, 'Id: ', el('code', {}, config.id)),
+    el(
+      'div',
+      { class: 'row' },
+      draft.isNew
+        ? textInput(config, 'id', 'Destination id', 'id', changed, { placeholder: 'sms-gateway' })
+        : el('p', {}, 'Id: ', el('code', {}, config.id)),
       textInput(config, 'name', 'Name', 'name', changed),
-      textInput(config, 'url', 'Base URL', 'url', changed, { placeholder: 'https://api.example.com' })),
-    el('div', { class: 'row' },
+      textInput(config, 'url', 'Base URL', 'url', changed, { placeholder: 'https://api.example.com' }),
+    ),
+    el(
+      'div',
+      { class: 'row' },
       numberInput(config, 'timeoutMs', 'Timeout (ms)', 'timeoutMs', changed),
-      numberInput(config, 'rateLimitPerSecond', 'At most per second', 'rateLimitPerSecond', changed)),
-    el('fieldset', { 'data-path': 'auth' },
+      numberInput(config, 'rateLimitPerSecond', 'At most per second', 'rateLimitPerSecond', changed),
+    ),
+    el(
+      'fieldset',
+      { 'data-path': 'auth' },
       el('legend', {}, 'Authentication (write-only: never shown again)'),
-      el('div', { class: 'row' },
-        selectInput(auth, 'type', 'Kind', [['', draft.isNew ? 'none' : 'keep the current one'], ['basic', 'Basic'], ['bearer', 'Bearer token']], 'auth.type', changed, { structural: true }),
-        ...authFields(auth, changed))));
+      el(
+        'div',
+        { class: 'row' },
+        selectInput(
+          auth,
+          'type',
+          'Kind',
+          [
+            ['', draft.isNew ? 'none' : 'keep the current one'],
+            ['basic', 'Basic'],
+            ['bearer', 'Bearer token'],
+          ],
+          'auth.type',
+          changed,
+          { structural: true },
+        ),
+        ...authFields(auth, changed),
+      ),
+    ),
+  );
   $('destination-editor').hidden = false;
 }
 
@@ -43,12 +75,28 @@ const REDACTED = '[redacted]';
 
 /** The stored configuration the form does not edit travels along, so a save keeps it; secret headers cannot. */
 function edit(destination, isNew) {
-  const { id, name, url, timeoutMs, rateLimitPerSecond, maxConcurrency, retryDelays, breaker, headers = {} } = destination;
+  const {
+    id,
+    name,
+    url,
+    timeoutMs,
+    rateLimitPerSecond,
+    maxConcurrency,
+    retryDelays,
+    breaker,
+    headers = {},
+  } = destination;
   const secretHeaders = Object.keys(headers).filter((k) => headers[k] === REDACTED);
   const kept = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== REDACTED));
-  draft = { config: { id, name, url, timeoutMs, rateLimitPerSecond, maxConcurrency, retryDelays, breaker, headers: kept }, auth: {}, isNew };
-  $('destination-status').textContent = secretHeaders.length === 0 ? ''
-    : `Saving here drops the secret headers ${secretHeaders.join(', ')}: they are never shown, so set them again through PUT /v1/destinations/${id}.`;
+  draft = {
+    config: { id, name, url, timeoutMs, rateLimitPerSecond, maxConcurrency, retryDelays, breaker, headers: kept },
+    auth: {},
+    isNew,
+  };
+  $('destination-status').textContent =
+    secretHeaders.length === 0
+      ? ''
+      : `Saving here drops the secret headers ${secretHeaders.join(', ')}: they are never shown, so set them again through PUT /v1/destinations/${id}.`;
   renderForm();
   $('destination-form').querySelector('input')?.focus();
 }
@@ -58,27 +106,38 @@ async function save() {
   const { id, ...config } = draft.config;
   const body = { ...config, ...(draft.auth.type && { auth: draft.auth }) };
   try {
-    const saved = draft.isNew ? await post('/v1/destinations', { id, ...body }) : await put(`/v1/destinations/${encodeURIComponent(id)}`, body);
+    const saved = draft.isNew
+      ? await post('/v1/destinations', { id, ...body })
+      : await put(`/v1/destinations/${encodeURIComponent(id)}`, body);
     draft.isNew = false;
     $('destination-status').textContent = `Saved ${saved.id}.`;
     if (saved.signingSecret) showSecret(saved.id, saved.signingSecret);
     await loadDestinations();
   } catch (err) {
     const unplaced = showIssues($('destination-editor'), err.issues ?? []);
-    $('destination-status').textContent = unplaced.length > 0 || !err.issues?.length ? err.message : 'Fix the fields marked above.';
+    $('destination-status').textContent =
+      unplaced.length > 0 || !err.issues?.length ? err.message : 'Fix the fields marked above.';
   }
 }
 
 function showSecret(id, secret) {
   $('destination-secret').replaceChildren(
     el('p', {}, `The signing secret of ${id}. Copy it now: it is shown only this once.`),
-    el('pre', { class: 'secret', tabindex: 0 }, secret));
+    el('pre', { class: 'secret', tabindex: 0 }, secret),
+  );
   $('destination-secret').hidden = false;
   $('destination-secret').querySelector('.secret').focus();
 }
 
 async function rotate(d) {
-  if (!(await confirmAction(`Rotate the signing secret of ${d.name}?`, 'A new secret signs from now on; the old one keeps signing beside it for the grace period, so receivers can switch.', 'Rotate'))) return;
+  if (
+    !(await confirmAction(
+      `Rotate the signing secret of ${d.name}?`,
+      'A new secret signs from now on; the old one keeps signing beside it for the grace period, so receivers can switch.',
+      'Rotate',
+    ))
+  )
+    return;
   const rotated = await post(`/v1/destinations/${encodeURIComponent(d.id)}/rotate-secret`);
   showSecret(d.id, rotated.signingSecret);
 }
@@ -101,16 +160,31 @@ async function recover(d, row) {
 }
 
 function destinationRow(d) {
-  const row = el('tr', { 'data-destination': d.id },
+  const row = el(
+    'tr',
+    { 'data-destination': d.id },
     el('td', {}, `${d.name} (${d.id})`, el('br'), el('small', {}, d.url)),
     el('td', {}, el('span', { class: `state state-${d.state}` }, stateText(d))),
-    el('td', {}, d.signingSecrets.map((s) => s.hint).join(', ')));
+    el('td', {}, d.signingSecrets.map((s) => s.hint).join(', ')),
+  );
   const since = el('input', { type: 'datetime-local', class: 'recover-since', 'aria-label': `Recover ${d.id} from` });
   const until = el('input', { type: 'datetime-local', class: 'recover-until', 'aria-label': `Recover ${d.id} until` });
-  row.append(el('td', { class: 'actions' },
-    el('button', { type: 'button', onclick: () => edit(d, false) }, `Edit ${d.id}`),
-    el('button', { type: 'button', class: 'rotate', onclick: () => void rotate(d) }, `Rotate secret of ${d.id}`),
-    el('div', { class: 'recover' }, since, until, el('button', { type: 'button', onclick: () => void recover(d, row) }, 'Recover failed'), el('span', { class: 'recover-result', role: 'status' }))));
+  row.append(
+    el(
+      'td',
+      { class: 'actions' },
+      el('button', { type: 'button', onclick: () => edit(d, false) }, `Edit ${d.id}`),
+      el('button', { type: 'button', class: 'rotate', onclick: () => void rotate(d) }, `Rotate secret of ${d.id}`),
+      el(
+        'div',
+        { class: 'recover' },
+        since,
+        until,
+        el('button', { type: 'button', onclick: () => void recover(d, row) }, 'Recover failed'),
+        el('span', { class: 'recover-result', role: 'status' }),
+      ),
+    ),
+  );
   return row;
 }
 

@@ -12,7 +12,12 @@ import { drawStepGraph } from './step-graph.js';
 import { stepsForm } from './steps-form.js';
 import { versionsView } from './versions.js';
 
-const BLANK = () => ({ id: '', name: '', trigger: { event: '' }, steps: [{ id: 'send', type: 'webhook', request: { method: 'POST', url: '' } }] });
+const BLANK = () => ({
+  id: '',
+  name: '',
+  trigger: { event: '' },
+  steps: [{ id: 'send', type: 'webhook', request: { method: 'POST', url: '' } }],
+});
 const DAY_MS = 86_400_000;
 /** As the API checks an event name (src/domain/event.ts). */
 const EVENT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
@@ -32,26 +37,54 @@ function rawText() {
 /** Re-renders the form, keeping the focused field (by its path or label) and its cursor. */
 function renderForm() {
   const active = document.activeElement;
-  const key = active && ctx.form.contains(active) ? (active.dataset.path ?? active.getAttribute('aria-label')) : undefined;
-  const selection = key && active.selectionStart !== undefined ? [active.selectionStart, active.selectionEnd] : undefined;
+  const key =
+    active && ctx.form.contains(active) ? (active.dataset.path ?? active.getAttribute('aria-label')) : undefined;
+  const selection =
+    key && active.selectionStart !== undefined ? [active.selectionStart, active.selectionEnd] : undefined;
   const options = ctx.conditionOptions;
   ctx.form.replaceChildren(
-    el('fieldset', { class: 'basics' },
+    el(
+      'fieldset',
+      { class: 'basics' },
       el('legend', {}, 'Campaign'),
-      el('div', { class: 'row' },
-        ctx.isNew ? textInput(ctx.doc, 'id', 'Campaign id', 'id', changed, { placeholder: 'price-drop' })
+      el(
+        'div',
+        { class: 'row' },
+        ctx.isNew
+          ? textInput(ctx.doc, 'id', 'Campaign id', 'id', changed, { placeholder: 'price-drop' })
           : el('p', {}, 'Id: ', el('code', {}, ctx.doc.id)),
-        textInput(ctx.doc, 'name', 'Name', 'name', changed)),
-      textInput(ctx.doc, 'description', 'Description', 'description', changed)),
-    el('fieldset', { class: 'trigger', 'data-path': 'trigger' },
+        textInput(ctx.doc, 'name', 'Name', 'name', changed),
+      ),
+      textInput(ctx.doc, 'description', 'Description', 'description', changed),
+    ),
+    el(
+      'fieldset',
+      { class: 'trigger', 'data-path': 'trigger' },
       el('legend', {}, 'Trigger'),
       textInput(ctx.doc.trigger, 'event', 'Trigger event', 'trigger.event', changed, { placeholder: 'price_dropped' }),
-      conditionEditor({ value: ctx.doc.trigger.where, basePath: 'trigger.where', label: 'Trigger filter', options, onChange: (c) => setCondition(ctx.doc.trigger, 'where', c) })),
-    conditionEditor({ value: ctx.doc.audience, basePath: 'audience', label: 'Audience', options, onChange: (c) => setCondition(ctx.doc, 'audience', c) }),
+      conditionEditor({
+        value: ctx.doc.trigger.where,
+        basePath: 'trigger.where',
+        label: 'Trigger filter',
+        options,
+        onChange: (c) => setCondition(ctx.doc.trigger, 'where', c),
+      }),
+    ),
+    conditionEditor({
+      value: ctx.doc.audience,
+      basePath: 'audience',
+      label: 'Audience',
+      options,
+      onChange: (c) => setCondition(ctx.doc, 'audience', c),
+    }),
     rulesForm(ctx.doc, changed),
     stepsForm(ctx),
   );
-  const again = key && [...ctx.form.querySelectorAll('input, select, textarea')].find((n) => (n.dataset.path ?? n.getAttribute('aria-label')) === key);
+  const again =
+    key &&
+    [...ctx.form.querySelectorAll('input, select, textarea')].find(
+      (n) => (n.dataset.path ?? n.getAttribute('aria-label')) === key,
+    );
   if (again) {
     again.focus();
     if (selection && again.setSelectionRange && again.type !== 'number') again.setSelectionRange(...selection);
@@ -80,7 +113,8 @@ function changed(structural) {
 function onRawInput() {
   try {
     const parsed = ctx.format === 'yaml' ? parseYaml($('raw').value) : JSON.parse($('raw').value);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the campaign must be an object');
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('the campaign must be an object');
     parsed.trigger ??= {};
     parsed.steps ??= [];
     ctx.doc = parsed;
@@ -89,7 +123,8 @@ function onRawInput() {
     renderForm();
     renderGraph();
   } catch (err) {
-    $('raw-error').textContent = `Not valid ${ctx.format.toUpperCase()} yet: ${err.message}. The form keeps the last valid version.`;
+    $('raw-error').textContent =
+      `Not valid ${ctx.format.toUpperCase()} yet: ${err.message}. The form keeps the last valid version.`;
   }
 }
 
@@ -98,25 +133,34 @@ async function loadCounts(id) {
   const from = new Date(Date.now() - 30 * DAY_MS).toISOString();
   const [stats, failed] = await Promise.all([
     get(`/v1/campaigns/${encodeURIComponent(id)}/stats?bucket=day&from=${encodeURIComponent(from)}`),
-    get(`/v1/deliveries?campaignId=${encodeURIComponent(id)}&status=failed&since=${encodeURIComponent(from)}&limit=500`),
+    get(
+      `/v1/deliveries?campaignId=${encodeURIComponent(id)}&status=failed&since=${encodeURIComponent(from)}&limit=500`,
+    ),
   ]);
   const counts = {};
-  for (const stage of stats.funnel) if (stage.stage === 'step') counts[stage.step] = { reached: stage.reached, sent: stage.sent, failed: 0 };
+  for (const stage of stats.funnel)
+    if (stage.stage === 'step') counts[stage.step] = { reached: stage.reached, sent: stage.sent, failed: 0 };
   for (const d of failed.deliveries) if (counts[d.stepId]) counts[d.stepId].failed++;
   ctx.counts = counts;
-  $('editor-counts').textContent = `Last 30 days: ${stats.totals.entered} entered, ${stats.totals.webhooks.succeeded} sent, ${stats.totals.webhooks.failed} failed`;
+  $('editor-counts').textContent =
+    `Last 30 days: ${stats.totals.entered} entered, ${stats.totals.webhooks.succeeded} sent, ${stats.totals.webhooks.failed} failed`;
 }
 
 function showSaveIssues(issues, message) {
   const unplaced = showIssues($('editor'), issues);
-  $('editor-status').textContent = issues.length > 0 && unplaced.length === 0 ? `Not saved: ${issues.length} problem(s) shown at their fields.` : `Not saved: ${message}`;
+  $('editor-status').textContent =
+    issues.length > 0 && unplaced.length === 0
+      ? `Not saved: ${issues.length} problem(s) shown at their fields.`
+      : `Not saved: ${message}`;
 }
 
 async function save() {
   clearIssues($('editor'));
   $('editor-status').textContent = 'Saving…';
   try {
-    const record = ctx.isNew ? await post('/v1/campaigns', ctx.doc) : await put(`/v1/campaigns/${encodeURIComponent(ctx.doc.id)}`, ctx.doc);
+    const record = ctx.isNew
+      ? await post('/v1/campaigns', ctx.doc)
+      : await put(`/v1/campaigns/${encodeURIComponent(ctx.doc.id)}`, ctx.doc);
     // The address names the saved campaign; replaceState does not load it a second time.
     history.replaceState(null, '', `#campaign=${encodeURIComponent(record.id)}`);
     await openCampaign(record.id, `Saved as version ${record.version}.`);
@@ -141,11 +185,19 @@ async function start(doc, record, seenEvent) {
     get('/v1/segments'),
   ]);
   ctx = {
-    doc, isNew: !record, format: ctx?.format ?? 'json', counts: undefined, dirty: false, form: $('campaign-form'),
-    destinations: destinations.destinations, seen,
+    doc,
+    isNew: !record,
+    format: ctx?.format ?? 'json',
+    counts: undefined,
+    dirty: false,
+    form: $('campaign-form'),
+    destinations: destinations.destinations,
+    seen,
     tryInput: ctx?.tryInput ?? { userId: '', event: '{}' },
     conditionOptions: { listId: 'known-fields', segmentListId: 'known-segments' },
-    changed, stepChoices, targetChoices: (step, fallback = 'the following step') => stepChoices(step, fallback),
+    changed,
+    stepChoices,
+    targetChoices: (step, fallback = 'the following step') => stepChoices(step, fallback),
     showIssues: (issues, onFields) => (onFields ? showSaveIssues(issues, 'the campaign is not valid') : undefined),
   };
   $('known-fields').replaceChildren(...[...seen.user, ...seen.event].map((name) => el('option', { value: name })));
@@ -156,7 +208,8 @@ async function start(doc, record, seenEvent) {
   $('raw').value = rawText();
   $('raw-error').textContent = '';
   await header(record);
-  if (record) await loadCounts(record.id).catch((err) => ($('editor-counts').textContent = `No counts: ${err.message}`));
+  if (record)
+    await loadCounts(record.id).catch((err) => ($('editor-counts').textContent = `No counts: ${err.message}`));
   else $('editor-counts').textContent = 'Counts appear once the campaign is saved and running.';
   renderForm();
   renderGraph();

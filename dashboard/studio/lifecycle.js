@@ -13,7 +13,8 @@ const MOVES = {
 function consequence(action, running, trigger) {
   const journeys = `${running} journey${running === 1 ? ' is' : 's are'} running`;
   if (action === 'activate') return `New "${trigger}" events will start journeys from now on. ${journeys}.`;
-  if (action === 'pause') return `${journeys}; each is held before its next webhook until you resume. No new journeys start.`;
+  if (action === 'pause')
+    return `${journeys}; each is held before its next webhook until you resume. No new journeys start.`;
   if (action === 'resume') return `${journeys}; held ones go on at once, and new events start journeys again.`;
   return `${journeys}; archiving cancels them all, and the campaign can no longer change or start journeys.`;
 }
@@ -44,7 +45,8 @@ async function cancelAll(record, running, reload) {
     for (;;) {
       // A batch just started may not be visible for a few seconds.
       const progress = await get(`/v1/studio/batch?jobId=${encodeURIComponent(jobId)}`).catch((err) => {
-        if (err.status === 404 && Date.now() - startedAt < BATCH_VISIBLE_MS) return { state: 'running', completed: 0, total: running, failed: 0 };
+        if (err.status === 404 && Date.now() - startedAt < BATCH_VISIBLE_MS)
+          return { state: 'running', completed: 0, total: running, failed: 0 };
         throw err;
       });
       status.textContent = `Cancelling journeys: ${progress.completed} of ${progress.total} done${progress.failed ? `, ${progress.failed} failed` : ''}${progress.state === 'running' ? '…' : '.'}`;
@@ -61,22 +63,42 @@ async function cancelAll(record, running, reload) {
 
 export function lifecycleButtons(record, reload) {
   const running = (record.versions ?? []).reduce((sum, v) => sum + (v.runningJourneys ?? 0), 0);
-  const cancel = running > 0 && el('button', { type: 'button', class: 'danger cancel-journeys', onclick: () => void cancelAll(record, running, reload) }, `Cancel ${running} running`);
-  return [...MOVES[record.status].map((action) => el('button', {
-    type: 'button',
-    class: `lifecycle lifecycle-${action}${action === 'archive' ? ' danger' : ''}`,
-    onclick: async () => {
-      const title = `${action[0].toUpperCase()}${action.slice(1)} ${record.name}?`;
-      const message = consequence(action, running, record.definition.trigger.event);
-      if (!(await confirmAction(title, message, action[0].toUpperCase() + action.slice(1)))) return;
-      try {
-        const moved = await post(`/v1/campaigns/${encodeURIComponent(record.id)}/${action}`);
-        const note = moved.cancelledJourneys !== undefined ? `; ${moved.cancelledJourneys} journeys cancelled` : moved.resumedJourneys !== undefined ? `; ${moved.resumedJourneys} journeys resumed` : '';
-        await reload();
-        $('editor-status').textContent = `Now ${moved.status}${note}.`;
-      } catch (err) {
-        $('editor-status').textContent = `Could not ${action}: ${err.message}`;
-      }
-    },
-  }, action[0].toUpperCase() + action.slice(1))), cancel].filter(Boolean);
+  const cancel =
+    running > 0 &&
+    el(
+      'button',
+      { type: 'button', class: 'danger cancel-journeys', onclick: () => void cancelAll(record, running, reload) },
+      `Cancel ${running} running`,
+    );
+  return [
+    ...MOVES[record.status].map((action) =>
+      el(
+        'button',
+        {
+          type: 'button',
+          class: `lifecycle lifecycle-${action}${action === 'archive' ? ' danger' : ''}`,
+          onclick: async () => {
+            const title = `${action[0].toUpperCase()}${action.slice(1)} ${record.name}?`;
+            const message = consequence(action, running, record.definition.trigger.event);
+            if (!(await confirmAction(title, message, action[0].toUpperCase() + action.slice(1)))) return;
+            try {
+              const moved = await post(`/v1/campaigns/${encodeURIComponent(record.id)}/${action}`);
+              const note =
+                moved.cancelledJourneys !== undefined
+                  ? `; ${moved.cancelledJourneys} journeys cancelled`
+                  : moved.resumedJourneys !== undefined
+                    ? `; ${moved.resumedJourneys} journeys resumed`
+                    : '';
+              await reload();
+              $('editor-status').textContent = `Now ${moved.status}${note}.`;
+            } catch (err) {
+              $('editor-status').textContent = `Could not ${action}: ${err.message}`;
+            }
+          },
+        },
+        action[0].toUpperCase() + action.slice(1),
+      ),
+    ),
+    cancel,
+  ].filter(Boolean);
 }

@@ -56,7 +56,8 @@ async function route() {
     }
     document.body.dataset.loaded = String(Date.now());
   } catch (err) {
-    if (err.name !== 'Unauthorized') $('status').textContent = `Could not load: ${err.message}. Check that the gateway runs, then reload.`;
+    if (err.name !== 'Unauthorized')
+      $('status').textContent = `Could not load: ${err.message}. Check that the gateway runs, then reload.`;
   }
 }
 

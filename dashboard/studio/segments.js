@@ -11,11 +11,22 @@ let draft;
 function renderForm() {
   const changed = () => {};
   $('segment-form').replaceChildren(
-    el('div', { class: 'row' },
-      draft.isNew ? textInput(draft.segment, 'id', 'Segment id', 'id', changed, { placeholder: 'sms-gold' }) : el('p', {}, 'Id: ', el('code', {}, draft.segment.id)),
-      textInput(draft.segment, 'name', 'Name', 'name', changed)),
+    el(
+      'div',
+      { class: 'row' },
+      draft.isNew
+        ? textInput(draft.segment, 'id', 'Segment id', 'id', changed, { placeholder: 'sms-gold' })
+        : el('p', {}, 'Id: ', el('code', {}, draft.segment.id)),
+      textInput(draft.segment, 'name', 'Name', 'name', changed),
+    ),
     textInput(draft.segment, 'description', 'Description', 'description', changed),
-    conditionEditor({ value: draft.segment.condition, basePath: 'condition', label: 'Members', options: { listId: 'known-fields', segmentListId: 'known-segments' }, onChange: (c) => (draft.segment.condition = c) }),
+    conditionEditor({
+      value: draft.segment.condition,
+      basePath: 'condition',
+      label: 'Members',
+      options: { listId: 'known-fields', segmentListId: 'known-segments' },
+      onChange: (c) => (draft.segment.condition = c),
+    }),
   );
   $('segment-editor').hidden = false;
   $('segment-preview').replaceChildren();
@@ -34,16 +45,21 @@ async function preview() {
     const { count, sample } = await post('/v1/studio/segment-preview', { condition: draft.segment.condition });
     $('segment-preview').replaceChildren(
       el('p', { class: 'segment-count' }, `${count} user${count === 1 ? '' : 's'} match now.`),
-      sample.length > 0 && el('p', {}, `For example: ${sample.join(', ')}`));
+      sample.length > 0 && el('p', {}, `For example: ${sample.join(', ')}`),
+    );
   } catch (err) {
-    if (!draft.segment.condition) $('segment-preview').replaceChildren(el('p', { class: 'error' }, 'Add a condition first: a segment needs at least one.'));
+    if (!draft.segment.condition)
+      $('segment-preview').replaceChildren(
+        el('p', { class: 'error' }, 'Add a condition first: a segment needs at least one.'),
+      );
     else showProblems(err);
   }
 }
 
 function showProblems(err) {
   const unplaced = showIssues($('segment-editor'), err.issues ?? []);
-  $('segment-status').textContent = unplaced.length > 0 || !err.issues?.length ? err.message : 'Fix the fields marked above.';
+  $('segment-status').textContent =
+    unplaced.length > 0 || !err.issues?.length ? err.message : 'Fix the fields marked above.';
 }
 
 async function save() {
@@ -61,15 +77,24 @@ async function save() {
 
 export async function loadSegments() {
   const { segments } = await get('/v1/segments');
-  $('segment-rows').replaceChildren(...segments.map((s) => el('tr', {},
-    el('td', {}, `${s.name} (${s.id})`),
-    el('td', {}, el('code', {}, JSON.stringify(s.condition))),
-    el('td', {}, el('button', { type: 'button', onclick: () => edit(s, false) }, `Edit ${s.id}`)))));
+  $('segment-rows').replaceChildren(
+    ...segments.map((s) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, `${s.name} (${s.id})`),
+        el('td', {}, el('code', {}, JSON.stringify(s.condition))),
+        el('td', {}, el('button', { type: 'button', onclick: () => edit(s, false) }, `Edit ${s.id}`)),
+      ),
+    ),
+  );
   $('segments-empty').hidden = segments.length > 0;
 }
 
 export function setupSegments() {
-  $('new-segment').addEventListener('click', () => edit({ id: '', name: '', condition: { field: 'user.properties.', op: 'eq', value: '' } }, true));
+  $('new-segment').addEventListener('click', () =>
+    edit({ id: '', name: '', condition: { field: 'user.properties.', op: 'eq', value: '' } }, true),
+  );
   $('segment-preview-button').addEventListener('click', () => void preview());
   $('segment-save').addEventListener('click', () => void save());
 }

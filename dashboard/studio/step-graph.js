@@ -43,7 +43,8 @@ export function stepEdges(steps) {
 
 function countsLine(step, counts) {
   const c = counts?.[step.id];
-  if (step.type !== 'webhook') return step.type === 'delay' ? (step.duration ?? step.until ?? step.untilField ?? '') : '';
+  if (step.type !== 'webhook')
+    return step.type === 'delay' ? (step.duration ?? step.until ?? step.untilField ?? '') : '';
   return c ? `reached ${c.reached} · sent ${c.sent} · failed ${c.failed}` : 'not saved yet';
 }
 
@@ -58,28 +59,50 @@ export function drawStepGraph(container, steps, counts) {
   for (const step of steps) if (step.id) graph.setNode(step.id, { ...NODE, step });
   if (steps[0]?.id) graph.setEdge('__start', steps[0].id, { width: 0, height: 0 }, 'start');
   stepEdges(steps).forEach(([from, to, label], i) => {
-    if (ids.has(from) && ids.has(to)) graph.setEdge(from, to, { label, width: label.length * 6.5, height: 14, labelpos: 'c' }, `e${i}`);
+    if (ids.has(from) && ids.has(to))
+      graph.setEdge(from, to, { label, width: label.length * 6.5, height: 14, labelpos: 'c' }, `e${i}`);
   });
   dagre.layout(graph);
   const { width, height } = graph.graph();
-  const root = svg('svg', { viewBox: `0 0 ${Math.max(width, 1)} ${Math.max(height, 1)}`, width, height, role: 'img', class: 'step-graph' });
+  const root = svg('svg', {
+    viewBox: `0 0 ${Math.max(width, 1)} ${Math.max(height, 1)}`,
+    width,
+    height,
+    role: 'img',
+    class: 'step-graph',
+  });
   root.append(svg('title', {}, `Step graph: ${steps.length} steps, ${graph.edgeCount() - 1} paths`));
   const defs = svg('defs');
-  const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+  const marker = svg('marker', {
+    id: 'arrow',
+    viewBox: '0 0 10 10',
+    refX: 9,
+    refY: 5,
+    markerWidth: 7,
+    markerHeight: 7,
+    orient: 'auto-start-reverse',
+  });
   marker.append(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow' }));
   defs.append(marker);
   root.append(defs);
   for (const e of graph.edges()) {
     const edge = graph.edge(e);
     const group = svg('g', { class: 'edge', 'data-from': e.v, 'data-to': e.w });
-    group.append(svg('path', { d: e.v === e.w ? selfLoop(graph.node(e.v)) : polyline(edge.points), 'marker-end': 'url(#arrow)' }));
+    group.append(
+      svg('path', { d: e.v === e.w ? selfLoop(graph.node(e.v)) : polyline(edge.points), 'marker-end': 'url(#arrow)' }),
+    );
     const at = e.v === e.w ? { x: graph.node(e.v).x + NODE.width / 2 + 40, y: graph.node(e.v).y } : edge;
-    if (edge.label) group.append(svg('text', { x: at.x, y: at.y + 4, 'text-anchor': e.v === e.w ? 'start' : 'middle' }, edge.label));
+    if (edge.label)
+      group.append(svg('text', { x: at.x, y: at.y + 4, 'text-anchor': e.v === e.w ? 'start' : 'middle' }, edge.label));
     root.append(group);
   }
   for (const id of graph.nodes()) {
     const node = graph.node(id);
-    const group = svg('g', { class: `node ${node.step ? `node-${node.step.type}` : 'node-start'}`, 'data-step': id, transform: `translate(${node.x - node.width / 2}, ${node.y - node.height / 2})` });
+    const group = svg('g', {
+      class: `node ${node.step ? `node-${node.step.type}` : 'node-start'}`,
+      'data-step': id,
+      transform: `translate(${node.x - node.width / 2}, ${node.y - node.height / 2})`,
+    });
     group.append(svg('rect', { width: node.width, height: node.height, rx: 8 }));
     if (node.step) {
       group.append(svg('text', { x: 10, y: 20, class: 'node-title' }, `${node.step.id}`));

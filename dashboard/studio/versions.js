@@ -25,19 +25,67 @@ async function definition(id, version) {
 
 export function versionsView(record) {
   const versions = record.versions ?? [];
-  const choice = (label, selected) => el('select', { 'aria-label': label }, versions.map((v) => el('option', { value: v.version, selected: v.version === selected }, `v${v.version}`)));
+  const choice = (label, selected) =>
+    el(
+      'select',
+      { 'aria-label': label },
+      versions.map((v) => el('option', { value: v.version, selected: v.version === selected }, `v${v.version}`)),
+    );
   const from = choice('Compare from version', Math.max(1, record.version - 1));
   const to = choice('Compare to version', record.version);
   const out = el('div', { class: 'diff', 'aria-live': 'polite' });
   const compare = async () => {
     const changes = diff(await definition(record.id, from.value), await definition(record.id, to.value));
-    out.replaceChildren(changes.length === 0 ? el('p', { class: 'muted' }, 'No differences.')
-      : el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Field'), el('th', {}, `v${from.value}`), el('th', {}, `v${to.value}`))),
-        el('tbody', {}, changes.map((c) => el('tr', {}, el('td', {}, c.path), el('td', { class: 'before' }, c.before ?? '—'), el('td', { class: 'after' }, c.after ?? '—'))))));
+    out.replaceChildren(
+      changes.length === 0
+        ? el('p', { class: 'muted' }, 'No differences.')
+        : el(
+            'table',
+            {},
+            el(
+              'thead',
+              {},
+              el('tr', {}, el('th', {}, 'Field'), el('th', {}, `v${from.value}`), el('th', {}, `v${to.value}`)),
+            ),
+            el(
+              'tbody',
+              {},
+              changes.map((c) =>
+                el(
+                  'tr',
+                  {},
+                  el('td', {}, c.path),
+                  el('td', { class: 'before' }, c.before ?? '—'),
+                  el('td', { class: 'after' }, c.after ?? '—'),
+                ),
+              ),
+            ),
+          ),
+    );
   };
-  return el('details', {},
+  return el(
+    'details',
+    {},
     el('summary', {}, `Versions (${versions.length})`),
-    el('ul', {}, versions.map((v) => el('li', {}, `v${v.version}, saved ${new Date(v.createdAt).toLocaleString()}${v.current ? ' (current)' : ''}: ${v.runningJourneys} running journeys`))),
-    versions.length > 1 && el('div', { class: 'row' }, from, to, el('button', { type: 'button', onclick: () => void compare() }, 'Show what changed')),
-    out);
+    el(
+      'ul',
+      {},
+      versions.map((v) =>
+        el(
+          'li',
+          {},
+          `v${v.version}, saved ${new Date(v.createdAt).toLocaleString()}${v.current ? ' (current)' : ''}: ${v.runningJourneys} running journeys`,
+        ),
+      ),
+    ),
+    versions.length > 1 &&
+      el(
+        'div',
+        { class: 'row' },
+        from,
+        to,
+        el('button', { type: 'button', onclick: () => void compare() }, 'Show what changed'),
+      ),
+    out,
+  );
 }

@@ -45,7 +45,14 @@ function eventsOf(u: number, now: number) {
   return Array.from({ length: EVENTS_PER_USER }, (_, k) => {
     const timestamp = new Date(now - ((u * 7 + k * 3) % 29) * DAY - k * 60_000);
     const name = k < 2 ? 'growth_buy' : 'growth_browse';
-    return { _id: `growth-${u}-${k}`, userId: userId(u), name, properties: { amount: (u + k) % 300, page: `p${k}` }, timestamp, receivedAt: timestamp };
+    return {
+      _id: `growth-${u}-${k}`,
+      userId: userId(u),
+      name,
+      properties: { amount: (u + k) % 300, page: `p${k}` },
+      timestamp,
+      receivedAt: timestamp,
+    };
   });
 }
 
@@ -58,7 +65,12 @@ async function load(ctx: BenchContext, from: number, to: number): Promise<number
   for (let first = from; first < to; first += LOAD_USERS) {
     const users = Array.from({ length: Math.min(LOAD_USERS, to - first) }, (_, i) => first + i);
     const events = users.flatMap((u) => eventsOf(u, now));
-    const profiles = users.map((u) => ({ _id: userId(u), properties: { tier: u % 3 === 0 ? 'gold' : 'silver' }, firstSeen: new Date(now - 40 * DAY), lastSeen: new Date(now) }));
+    const profiles = users.map((u) => ({
+      _id: userId(u),
+      properties: { tier: u % 3 === 0 ? 'gold' : 'silver' },
+      firstSeen: new Date(now - 40 * DAY),
+      lastSeen: new Date(now),
+    }));
     await Promise.all([
       db.collection<{ _id: string }>('events').insertMany(events, { ordered: false }),
       db.collection<{ _id: string }>('profiles').insertMany(profiles, { ordered: false }),
@@ -72,7 +84,12 @@ async function measure(ctx: BenchContext, users: number, loadMs: number, run: st
   const ferret = ctx.pids.get('ferretdb');
   const cpuBefore = cpuSeconds(ferret);
   // Users spread over the whole set (7919 is prime, so they are distinct while fewer than `users`).
-  const journeys = await runJourneys(ctx, { run, trigger: TRIGGER, campaigns: [CAMPAIGN], userOf: (i) => userId((i * 7919) % users) });
+  const journeys = await runJourneys(ctx, {
+    run,
+    trigger: TRIGGER,
+    campaigns: [CAMPAIGN],
+    userOf: (i) => userId((i * 7919) % users),
+  });
   const cpu = (cpuSeconds(ferret) ?? NaN) - (cpuBefore ?? NaN);
   const views: number[] = [];
   await closedLoop(USER_VIEWS, 10, 60_000, async (i) => {
@@ -102,9 +119,22 @@ async function measure(ctx: BenchContext, users: number, loadMs: number, run: st
   };
 }
 
-export async function runDataGrowth(ctx: BenchContext, totalEvents: number, log: (message: string) => void): Promise<GrowthResult> {
-  const webhook = { id: 'hook', type: 'webhook', request: { method: 'POST', url: ctx.receiver.url, body: { ref: '{{event.id}}', campaign: '{{campaign.id}}' } } };
-  await ctx.gateway.expect('POST', '/v1/campaigns', { id: CAMPAIGN, name: 'bench growth', trigger: { event: TRIGGER }, audience: AUDIENCE, steps: [webhook] }, 201);
+export async function runDataGrowth(
+  ctx: BenchContext,
+  totalEvents: number,
+  log: (message: string) => void,
+): Promise<GrowthResult> {
+  const webhook = {
+    id: 'hook',
+    type: 'webhook',
+    request: { method: 'POST', url: ctx.receiver.url, body: { ref: '{{event.id}}', campaign: '{{campaign.id}}' } },
+  };
+  await ctx.gateway.expect(
+    'POST',
+    '/v1/campaigns',
+    { id: CAMPAIGN, name: 'bench growth', trigger: { event: TRIGGER }, audience: AUDIENCE, steps: [webhook] },
+    201,
+  );
   await ctx.gateway.expect('POST', `/v1/campaigns/${CAMPAIGN}/activate`, undefined, 200);
   await ctx.gateway.expect('POST', '/v1/segments', { id: SEGMENT, name: 'growth buyers', condition: AUDIENCE }, 201);
   const smallUsers = SMALL_EVENTS / EVENTS_PER_USER;

@@ -28,7 +28,13 @@ async function drained(ctx: BenchContext, query: string, deadline: number): Prom
   }
 }
 
-async function measure(ctx: BenchContext, count: number, concurrency: number, runningQuery: string, one: (i: number) => Promise<number | undefined>): Promise<FlowResult> {
+async function measure(
+  ctx: BenchContext,
+  count: number,
+  concurrency: number,
+  runningQuery: string,
+  one: (i: number) => Promise<number | undefined>,
+): Promise<FlowResult> {
   const latencies: number[] = [];
   const started = performance.now();
   const maxMs = runMs(ctx, 0.5);
@@ -38,7 +44,15 @@ async function measure(ctx: BenchContext, count: number, concurrency: number, ru
   });
   const end = await drained(ctx, runningQuery, Math.min(started + maxMs + WEBHOOK_TIMEOUT_MS, ctx.deadline));
   const ms = end - started;
-  return { started: done, received: latencies.length, failed, firstError, perSecond: perSecond(done, ms), latency: summarise(latencies), ms: Math.round(ms) };
+  return {
+    started: done,
+    received: latencies.length,
+    failed,
+    firstError,
+    perSecond: perSecond(done, ms),
+    latency: summarise(latencies),
+    ms: Math.round(ms),
+  };
 }
 
 /** The floor: raw client starts of a one-activity workflow whose activity POSTs to the receiver. */
@@ -46,7 +60,11 @@ export function runFloor(ctx: BenchContext, run: string, count = ctx.options.jou
   return measure(ctx, count, ctx.options.concurrency, 'WorkflowType="floorWorkflow"', async (i) => {
     const ref = `floor-${run}-${i}`;
     const t0 = performance.now();
-    await ctx.temporal.workflow.start(floorWorkflow, { workflowId: ref, taskQueue: ctx.floorTaskQueue, args: [ctx.receiver.url, ref] });
+    await ctx.temporal.workflow.start(floorWorkflow, {
+      workflowId: ref,
+      taskQueue: ctx.floorTaskQueue,
+      args: [ctx.receiver.url, ref],
+    });
     const at = await ctx.receiver.arrival(ref, 1, WEBHOOK_TIMEOUT_MS);
     return at === undefined ? undefined : at - t0;
   });
@@ -58,15 +76,33 @@ export function runFloor(ctx: BenchContext, run: string, count = ctx.options.jou
  */
 export function runJourneys(
   ctx: BenchContext,
-  opts: { run: string; trigger: string; campaigns: string[]; count?: number; concurrency?: number; userOf?: (i: number) => string },
+  opts: {
+    run: string;
+    trigger: string;
+    campaigns: string[];
+    count?: number;
+    concurrency?: number;
+    userOf?: (i: number) => string;
+  },
 ): Promise<FlowResult> {
   const campaigns = opts.campaigns.map((c) => JSON.stringify(c)).join(', ');
-  return measure(ctx, opts.count ?? ctx.options.journeys, opts.concurrency ?? ctx.options.concurrency, `CampaignId IN (${campaigns})`, async (i) => {
-    const ref = `${opts.run}-${i}`;
-    const t0 = performance.now();
-    const res = await ctx.gateway.request('POST', '/v1/events', { id: ref, userId: opts.userOf?.(i) ?? `user-${ref}`, name: opts.trigger, properties: { n: i } });
-    if (res.status !== 202) throw new Error(`event POST answered ${res.status}: ${res.body.slice(0, 200)}`);
-    const at = await ctx.receiver.arrival(ref, opts.campaigns.length, WEBHOOK_TIMEOUT_MS);
-    return at === undefined ? undefined : at - t0;
-  });
+  return measure(
+    ctx,
+    opts.count ?? ctx.options.journeys,
+    opts.concurrency ?? ctx.options.concurrency,
+    `CampaignId IN (${campaigns})`,
+    async (i) => {
+      const ref = `${opts.run}-${i}`;
+      const t0 = performance.now();
+      const res = await ctx.gateway.request('POST', '/v1/events', {
+        id: ref,
+        userId: opts.userOf?.(i) ?? `user-${ref}`,
+        name: opts.trigger,
+        properties: { n: i },
+      });
+      if (res.status !== 202) throw new Error(`event POST answered ${res.status}: ${res.body.slice(0, 200)}`);
+      const at = await ctx.receiver.arrival(ref, opts.campaigns.length, WEBHOOK_TIMEOUT_MS);
+      return at === undefined ? undefined : at - t0;
+    },
+  );
 }

@@ -7,7 +7,10 @@ export class GatewayClient {
   // Idle sockets close before the server's 5 s keep-alive timeout would close them under a request.
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
 
-  constructor(readonly url: string, private readonly apiKey: string) {}
+  constructor(
+    readonly url: string,
+    private readonly apiKey: string,
+  ) {}
 
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -19,7 +22,10 @@ export class GatewayClient {
           agent: this.agent,
           headers: {
             authorization: `Bearer ${this.apiKey}`,
-            ...(payload !== undefined && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+            ...(payload !== undefined && {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(payload),
+            }),
           },
         },
         (res) => {
@@ -38,12 +44,17 @@ export class GatewayClient {
 
   async expect(method: string, path: string, body: unknown, status: number): Promise<void> {
     const res = await this.request(method, path, body);
-    if (res.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${res.status}: ${res.body.slice(0, 300)}`);
+    if (res.status !== status)
+      throw new Error(`${method} ${path}: expected ${status}, got ${res.status}: ${res.body.slice(0, 300)}`);
   }
 
   /** Creates and activates a campaign whose one webhook posts `{ ref, campaign }` to `url`, after `delay` if given. */
   async createWebhookCampaign(id: string, trigger: string, url: string, delay?: string): Promise<void> {
-    const webhook = { id: 'hook', type: 'webhook', request: { method: 'POST', url, body: { ref: '{{event.id}}', campaign: '{{campaign.id}}' } } };
+    const webhook = {
+      id: 'hook',
+      type: 'webhook',
+      request: { method: 'POST', url, body: { ref: '{{event.id}}', campaign: '{{campaign.id}}' } },
+    };
     const steps = delay ? [{ id: 'wait', type: 'delay', duration: delay }, webhook] : [webhook];
     await this.expect('POST', '/v1/campaigns', { id, name: `bench ${id}`, trigger: { event: trigger }, steps }, 201);
     await this.expect('POST', `/v1/campaigns/${id}/activate`, undefined, 200);

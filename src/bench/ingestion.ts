@@ -45,28 +45,53 @@ function eventInput(run: string, i: number) {
 /** The documents the gateway writes for these inputs: the event, and the profile upsert. */
 function documentsFor(inputs: ReturnType<typeof eventInput>[]) {
   const now = new Date();
-  const events = inputs.map((e): Keyed => ({ _id: e.id, userId: e.userId, name: e.name, properties: e.properties, timestamp: now, receivedAt: now }));
+  const events = inputs.map((e): Keyed => ({
+    _id: e.id,
+    userId: e.userId,
+    name: e.name,
+    properties: e.properties,
+    timestamp: now,
+    receivedAt: now,
+  }));
   const upserts: AnyBulkWriteOperation<Keyed>[] = inputs.map((e) => ({
     updateOne: {
       filter: { _id: e.userId },
-      update: { $set: Object.fromEntries(Object.entries(e.userProperties).map(([k, v]) => [`properties.${k}`, v])), $min: { firstSeen: now }, $max: { lastSeen: now } },
+      update: {
+        $set: Object.fromEntries(Object.entries(e.userProperties).map(([k, v]) => [`properties.${k}`, v])),
+        $min: { firstSeen: now },
+        $max: { lastSeen: now },
+      },
       upsert: true,
     },
   }));
   return { events, upserts };
 }
 
-async function timedLoop(count: number, concurrency: number, maxMs: number, perItem: number, task: (i: number) => Promise<void>): Promise<RateResult> {
+async function timedLoop(
+  count: number,
+  concurrency: number,
+  maxMs: number,
+  perItem: number,
+  task: (i: number) => Promise<void>,
+): Promise<RateResult> {
   const latencies: number[] = [];
   const { done, failed, firstError, ms } = await closedLoop(count, concurrency, maxMs, async (i) => {
     const t0 = performance.now();
     await task(i);
     latencies.push(performance.now() - t0);
   });
-  return { count: done * perItem, failed, firstError, perSecond: perSecond(done * perItem, ms), latency: summarise(latencies) };
+  return {
+    count: done * perItem,
+    failed,
+    firstError,
+    perSecond: perSecond(done * perItem, ms),
+    latency: summarise(latencies),
+  };
 }
 
-async function createFloorCollections(ctx: BenchContext): Promise<{ events: Collection<Keyed>; profiles: Collection<Keyed> }> {
+async function createFloorCollections(
+  ctx: BenchContext,
+): Promise<{ events: Collection<Keyed>; profiles: Collection<Keyed> }> {
   const db = ctx.mongo.useDb('bench_floor').db!;
   const events = db.collection<Keyed>('events');
   // The same indexes as Hookway's events collection, so both write the same index entries.
@@ -82,24 +107,32 @@ export async function runIngestion(ctx: BenchContext): Promise<IngestionResult> 
   const writeFloor = async (inputs: ReturnType<typeof eventInput>[]) => {
     const { events, upserts } = documentsFor(inputs);
     // In groups of 50: FerretDB 1.24 stalls for minutes on one update command of 500.
-    for (let i = 0; i < upserts.length; i += 50) await floor.profiles.bulkWrite(upserts.slice(i, i + 50), { ordered: false });
+    for (let i = 0; i < upserts.length; i += 50)
+      await floor.profiles.bulkWrite(upserts.slice(i, i + 50), { ordered: false });
     await floor.events.insertMany(events, { ordered: false });
   };
   const post = async (body: unknown) => {
     const res = await ctx.gateway.request('POST', '/v1/events', body);
     if (res.status !== 202) throw new Error(`event POST answered ${res.status}: ${res.body.slice(0, 200)}`);
   };
-  const batch = (run: string, b: number) => Array.from({ length: BATCH_SIZE }, (_, j) => eventInput(run, b * BATCH_SIZE + j));
+  const batch = (run: string, b: number) =>
+    Array.from({ length: BATCH_SIZE }, (_, j) => eventInput(run, b * BATCH_SIZE + j));
 
   const callsBefore = (await readTemporalCounters(ctx.stack.metricsUrl))?.startCalls;
   const workflowsBefore = (await ctx.temporal.workflow.count('')).count;
   const singles = await timedLoop(singleCount, SINGLE_CONCURRENCY, quarter(), 1, (i) => post(eventInput('ing-s', i)));
-  const batches = await timedLoop(batchCount, BATCH_CONCURRENCY, quarter(), BATCH_SIZE, (b) => post({ events: batch('ing-b', b) }));
+  const batches = await timedLoop(batchCount, BATCH_CONCURRENCY, quarter(), BATCH_SIZE, (b) =>
+    post({ events: batch('ing-b', b) }),
+  );
   const callsAfter = (await readTemporalCounters(ctx.stack.metricsUrl))?.startCalls;
   const workflowsAfter = (await ctx.temporal.workflow.count('')).count;
 
-  const singlesFloor = await timedLoop(singleCount, SINGLE_CONCURRENCY, quarter(), 1, (i) => writeFloor([eventInput('ing-s', i)]));
-  const batchesFloor = await timedLoop(batchCount, BATCH_CONCURRENCY, quarter(), BATCH_SIZE, (b) => writeFloor(batch('ing-b', b)));
+  const singlesFloor = await timedLoop(singleCount, SINGLE_CONCURRENCY, quarter(), 1, (i) =>
+    writeFloor([eventInput('ing-s', i)]),
+  );
+  const batchesFloor = await timedLoop(batchCount, BATCH_CONCURRENCY, quarter(), BATCH_SIZE, (b) =>
+    writeFloor(batch('ing-b', b)),
+  );
   return {
     singles,
     singlesFloor,

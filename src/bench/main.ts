@@ -37,9 +37,13 @@ type Phase = (typeof PHASES)[number];
 const DEFAULT_PHASES = PHASES.filter((p) => p !== 'data-growth');
 
 function phaseList(value: string): Phase[] {
-  const list = value.split(',').map((p) => p.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const unknown = list.filter((p) => !(PHASES as readonly string[]).includes(p));
-  if (unknown.length > 0) throw new InvalidArgumentError(`unknown phase ${unknown.join(', ')}; choose from ${PHASES.join(', ')}`);
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(`unknown phase ${unknown.join(', ')}; choose from ${PHASES.join(', ')}`);
   return list as Phase[];
 }
 
@@ -51,12 +55,32 @@ function parseArguments(): { out: string; phases: Set<Phase>; options: BenchOpti
     .option('--concurrency <n>', 'runs in flight at once, the same for the floor and Hookway', positive, 20)
     .option('--singles <n>', 'single event POSTs (at concurrency 50)', positive, 2_000)
     .option('--batches <n>', 'batches of 500 events', positive, 10)
-    .option('--parked <n>', 'journeys parked in a 30-day delay (up to 20,000; the default is what parks within the phase bound)', positive, 1_000)
+    .option(
+      '--parked <n>',
+      'journeys parked in a 30-day delay (up to 20,000; the default is what parks within the phase bound)',
+      positive,
+      1_000,
+    )
     .option('--fanout-events <n>', 'events in each fan-out run', positive, 40)
     .option('--phase-seconds <n>', 'upper bound of any one measured run', positive, 45)
-    .option('--budget-seconds <n>', 'time budget of the whole run: runs shrink and phases are skipped to keep it', positive, 480)
-    .option('--data-events <n>', 'events loaded (over a tenth as many users) by the data-growth phase', positive, 1_000_000)
-    .option('--phases <list>', `which phases to run, comma-separated: ${PHASES.join(',')} (default all but data-growth)`, phaseList, DEFAULT_PHASES)
+    .option(
+      '--budget-seconds <n>',
+      'time budget of the whole run: runs shrink and phases are skipped to keep it',
+      positive,
+      480,
+    )
+    .option(
+      '--data-events <n>',
+      'events loaded (over a tenth as many users) by the data-growth phase',
+      positive,
+      1_000_000,
+    )
+    .option(
+      '--phases <list>',
+      `which phases to run, comma-separated: ${PHASES.join(',')} (default all but data-growth)`,
+      phaseList,
+      DEFAULT_PHASES,
+    )
     .option('--cpu-prof <dir>', 'write V8 CPU profiles of the gateway and workers there')
     .parse();
   const o = program.opts();
@@ -114,7 +138,14 @@ async function main(): Promise<void> {
   };
   const dist = path.resolve(__dirname, '..');
   const start = async (name: string, script: string, readyText: string) => {
-    const p = await startBenchProcess({ name, script: path.join(dist, script), env, dir, readyText, cpuProfileDir: options.cpuProfileDir });
+    const p = await startBenchProcess({
+      name,
+      script: path.join(dist, script),
+      env,
+      dir,
+      readyText,
+      cpuProfileDir: options.cpuProfileDir,
+    });
     processes.push(p);
     pids.set(name, p.pid);
     return p;
@@ -124,13 +155,16 @@ async function main(): Promise<void> {
     for (const p of processes.reverse()) await p.stop();
     await receiver.close();
     if (stack.metricsUrl) {
-      const metrics = await fetch(stack.metricsUrl).then((r) => r.text()).catch(() => '');
+      const metrics = await fetch(stack.metricsUrl)
+        .then((r) => r.text())
+        .catch(() => '');
       writeFileSync(path.join(dir, 'temporal-metrics.txt'), metrics);
     }
     for (const s of [...stack.services].reverse()) await s.stop();
   };
   // Ctrl-C stops what the benchmark started, so no server is left behind.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().finally(() => process.exit(130)));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void stopAll().finally(() => process.exit(130)));
   try {
     log('starting the worker, the gateway and the floor worker');
     await Promise.all([
@@ -175,7 +209,8 @@ async function main(): Promise<void> {
       log(`${name}: ${JSON.stringify(result)}`);
       return result;
     };
-    const journeyRun = (run: string) => runJourneys(ctx, { run, trigger: 'bench_journey', campaigns: ['bench-journey'] });
+    const journeyRun = (run: string) =>
+      runJourneys(ctx, { run, trigger: 'bench_journey', campaigns: ['bench-journey'] });
     const results: BenchResults = { cpu, temporal, skipped: [] };
     const hasTime = (phase: Phase) => {
       if (deadline - performance.now() > 60_000) return phases.has(phase);
@@ -190,7 +225,8 @@ async function main(): Promise<void> {
     results.journeys = await phase('journeys', () => journeyRun('j1'));
     if (hasTime('fanout')) {
       const concurrency = Math.max(1, Math.round(options.concurrency / 10));
-      const fanout = (run: string, trigger: string, campaigns: string[]) => runJourneys(ctx, { run, trigger, campaigns, count: options.fanoutEvents, concurrency });
+      const fanout = (run: string, trigger: string, campaigns: string[]) =>
+        runJourneys(ctx, { run, trigger, campaigns, count: options.fanoutEvents, concurrency });
       results.fanout1 = await phase('fan-out 1', () => fanout('f1', 'bench_fan1', ['bench-fan1']));
       results.fanout10 = await phase('fan-out 10', () => fanout('f10', 'bench_fan10', fan10));
     }
@@ -207,7 +243,8 @@ async function main(): Promise<void> {
       pids.delete('worker-2');
     }
 
-    if (hasTime('data-growth')) results.dataGrowth = await phase('data growth', () => runDataGrowth(ctx, options.dataEvents, log));
+    if (hasTime('data-growth'))
+      results.dataGrowth = await phase('data growth', () => runDataGrowth(ctx, options.dataEvents, log));
 
     if (results.skipped.length > 0) log(`skipped for the time budget: ${results.skipped.join(', ')}`);
     const table = rows(results);

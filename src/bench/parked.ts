@@ -30,7 +30,11 @@ export async function runParked(ctx: BenchContext): Promise<ParkedResult> {
   const batches = Math.ceil(requested / BATCH_SIZE);
   await closedLoop(batches, 2, runMs(ctx, 0.5), async (b) => {
     const size = Math.min(BATCH_SIZE, requested - b * BATCH_SIZE);
-    const events = Array.from({ length: size }, (_, j) => ({ id: `park-${b * BATCH_SIZE + j}`, userId: `parked-user-${b * BATCH_SIZE + j}`, name: PARKED_TRIGGER }));
+    const events = Array.from({ length: size }, (_, j) => ({
+      id: `park-${b * BATCH_SIZE + j}`,
+      userId: `parked-user-${b * BATCH_SIZE + j}`,
+      name: PARKED_TRIGGER,
+    }));
     const res = await ctx.gateway.request('POST', '/v1/events', { events });
     if (res.status !== 202) throw new Error(`batch POST answered ${res.status}: ${res.body.slice(0, 200)}`);
   });
@@ -39,12 +43,23 @@ export async function runParked(ctx: BenchContext): Promise<ParkedResult> {
   const deadline = Math.min(started + ctx.options.phaseMs * 4, ctx.deadline - ctx.options.phaseMs);
   let parked = 0;
   while (performance.now() < deadline) {
-    parked = (await ctx.temporal.workflow.count(`CampaignId="${PARKED_CAMPAIGN}" AND JourneyStep="wait" AND ExecutionStatus="Running"`)).count;
+    parked = (
+      await ctx.temporal.workflow.count(
+        `CampaignId="${PARKED_CAMPAIGN}" AND JourneyStep="wait" AND ExecutionStatus="Running"`,
+      )
+    ).count;
     if (parked >= requested) break;
     await sleep(1_000);
   }
   const createMs = Math.round(performance.now() - started);
   // Let the worker settle (cache, GC) before reading its memory.
   await sleep(3_000);
-  return { requested, parked, createMs, perSecond: Math.round((parked * 10_000) / createMs) / 10, rssBefore, rssAfter: rss(ctx) };
+  return {
+    requested,
+    parked,
+    createMs,
+    perSecond: Math.round((parked * 10_000) / createMs) / 10,
+    rssBefore,
+    rssAfter: rss(ctx),
+  };
 }

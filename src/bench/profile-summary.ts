@@ -25,7 +25,10 @@ function top(totals: Map<string, number>, all: number, n: number): string[] {
   return [...totals]
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
-    .map(([name, us]) => `${((us / all) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${name}`);
+    .map(
+      ([name, us]) =>
+        `${((us / all) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${name}`,
+    );
 }
 
 function summarise(file: string): string {
@@ -42,7 +45,13 @@ function summarise(file: string): string {
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
     byPackage.set(packageOf(url), (byPackage.get(packageOf(url)) ?? 0) + us);
   });
-  return [`${file}: ${(all / 1e6).toFixed(1)} s sampled`, 'by package:', ...top(byPackage, all, 12), 'by function (self time):', ...top(byFunction, all, 15)].join('\n');
+  return [
+    `${file}: ${(all / 1e6).toFixed(1)} s sampled`,
+    'by package:',
+    ...top(byPackage, all, 12),
+    'by function (self time):',
+    ...top(byFunction, all, 15),
+  ].join('\n');
 }
 
 for (const file of process.argv.slice(2)) console.log(`${summarise(file)}\n`);

@@ -52,7 +52,10 @@ export class BenchReceiver {
     return new Promise((resolve) => {
       const done = (at: number | undefined) => {
         clearTimeout(timer);
-        this.waiters.set(ref, (this.waiters.get(ref) ?? []).filter((w) => w !== check));
+        this.waiters.set(
+          ref,
+          (this.waiters.get(ref) ?? []).filter((w) => w !== check),
+        );
         resolve(at);
       };
       const check = () => void (seen() !== undefined && done(seen()));

@@ -41,8 +41,22 @@ const perEvent = (f: FlowResult) => Math.round(f.ms / Math.max(1, f.started));
 function journeyRows(floor: FlowResult, journeys: FlowResult): Row[] {
   const jRatio = ratio(journeys.perSecond, floor.perSecond);
   return [
-    { figure: 'journeys/s (1 worker)', hookway: `${journeys.perSecond}`, floor: `${floor.perSecond} wf/s`, ratio: `${jRatio}`, goal: '≥ 0.8 × floor', met: met(jRatio >= 0.8) },
-    { figure: 'journey latency p50/p95/p99', hookway: lat(journeys), floor: lat(floor), ratio: `+${journeys.latency.p50 - floor.latency.p50} ms p50`, goal: 'p50 ≤ floor + 25 ms', met: met(journeys.latency.p50 <= floor.latency.p50 + 25) },
+    {
+      figure: 'journeys/s (1 worker)',
+      hookway: `${journeys.perSecond}`,
+      floor: `${floor.perSecond} wf/s`,
+      ratio: `${jRatio}`,
+      goal: '≥ 0.8 × floor',
+      met: met(jRatio >= 0.8),
+    },
+    {
+      figure: 'journey latency p50/p95/p99',
+      hookway: lat(journeys),
+      floor: lat(floor),
+      ratio: `+${journeys.latency.p50 - floor.latency.p50} ms p50`,
+      goal: 'p50 ≤ floor + 25 ms',
+      met: met(journeys.latency.p50 <= floor.latency.p50 + 25),
+    },
   ];
 }
 
@@ -50,35 +64,106 @@ function ingestionRows(ing: IngestionResult): Row[] {
   const singles = ratio(ing.singles.perSecond, ing.singlesFloor.perSecond);
   const batches = ratio(ing.batches.perSecond, ing.batchesFloor.perSecond);
   return [
-    { figure: 'single event POSTs (c=50), req/s', hookway: `${ing.singles.perSecond}`, floor: `${ing.singlesFloor.perSecond} (driver)`, ratio: `${singles}`, goal: '≥ 0.6 × floor', met: met(singles >= 0.6) },
-    { figure: 'single event POST p99', hookway: `${ing.singles.latency.p99} ms`, floor: `${ing.singlesFloor.latency.p99} ms`, ratio: `${ratio(ing.singles.latency.p99, ing.singlesFloor.latency.p99)}`, goal: '-', met: '-' },
-    { figure: 'batched events (500/POST), events/s', hookway: `${ing.batches.perSecond}`, floor: `${ing.batchesFloor.perSecond} (driver)`, ratio: `${batches}`, goal: '≥ 0.6 × floor and ≥ 2,000/s', met: met(batches >= 0.6 && ing.batches.perSecond >= 2000) },
-    { figure: 'Temporal start/signal calls for non-matching events', hookway: `${ing.temporalCalls} (${ing.temporalWorkflowsStarted} workflows)`, floor: '0', ratio: '-', goal: '0', met: met(ing.temporalCalls === 0 && ing.temporalWorkflowsStarted === 0) },
+    {
+      figure: 'single event POSTs (c=50), req/s',
+      hookway: `${ing.singles.perSecond}`,
+      floor: `${ing.singlesFloor.perSecond} (driver)`,
+      ratio: `${singles}`,
+      goal: '≥ 0.6 × floor',
+      met: met(singles >= 0.6),
+    },
+    {
+      figure: 'single event POST p99',
+      hookway: `${ing.singles.latency.p99} ms`,
+      floor: `${ing.singlesFloor.latency.p99} ms`,
+      ratio: `${ratio(ing.singles.latency.p99, ing.singlesFloor.latency.p99)}`,
+      goal: '-',
+      met: '-',
+    },
+    {
+      figure: 'batched events (500/POST), events/s',
+      hookway: `${ing.batches.perSecond}`,
+      floor: `${ing.batchesFloor.perSecond} (driver)`,
+      ratio: `${batches}`,
+      goal: '≥ 0.6 × floor and ≥ 2,000/s',
+      met: met(batches >= 0.6 && ing.batches.perSecond >= 2000),
+    },
+    {
+      figure: 'Temporal start/signal calls for non-matching events',
+      hookway: `${ing.temporalCalls} (${ing.temporalWorkflowsStarted} workflows)`,
+      floor: '0',
+      ratio: '-',
+      goal: '0',
+      met: met(ing.temporalCalls === 0 && ing.temporalWorkflowsStarted === 0),
+    },
   ];
 }
 
 function parkedRows(parked: ParkedResult, journeys: FlowResult, withParked: FlowResult): Row[] {
   const { rssBefore, rssAfter } = parked;
-  const perJourneyKiB = parked.parked > 0 && rssAfter.worker !== undefined && rssBefore.worker !== undefined
-    ? Math.round(((rssAfter.worker - rssBefore.worker) * 1024) / parked.parked)
-    : NaN;
+  const perJourneyKiB =
+    parked.parked > 0 && rssAfter.worker !== undefined && rssBefore.worker !== undefined
+      ? Math.round(((rssAfter.worker - rssBefore.worker) * 1024) / parked.parked)
+      : NaN;
   // Parked journeys beyond the worker's cache are evicted, so memory stops growing there.
   const workerAt20k = (rssBefore.worker ?? NaN) + (perJourneyKiB * Math.min(20_000, CACHED_JOURNEYS)) / 1024;
   const slowdown = ratio(withParked.latency.p50, journeys.latency.p50);
   const rate = ratio(withParked.perSecond, journeys.perSecond);
   return [
-    { figure: `parked journeys created (of ${parked.requested})`, hookway: `${parked.parked} in ${(parked.createMs / 1000).toFixed(1)} s (${parked.perSecond}/s)`, floor: '-', ratio: '-', goal: 'all parked', met: met(parked.parked >= parked.requested) },
-    { figure: 'worker / gateway RSS, before → after parking', hookway: `${rssBefore.worker} → ${rssAfter.worker} / ${rssBefore.gateway} → ${rssAfter.gateway} MiB`, floor: '-', ratio: `${perJourneyKiB} KiB/journey`, goal: 'worker < 1 GiB at 20,000', met: met(workerAt20k < 1024) },
-    { figure: 'new-journey latency with parked', hookway: lat(withParked), floor: `${lat(journeys)} (none parked)`, ratio: `${slowdown}`, goal: 'p50 ≤ 1.1 × without', met: met(slowdown <= 1.1) },
-    { figure: 'journeys/s with parked', hookway: `${withParked.perSecond}`, floor: `${journeys.perSecond} (none parked)`, ratio: `${rate}`, goal: '≥ 0.9 × without', met: met(rate >= 0.9) },
+    {
+      figure: `parked journeys created (of ${parked.requested})`,
+      hookway: `${parked.parked} in ${(parked.createMs / 1000).toFixed(1)} s (${parked.perSecond}/s)`,
+      floor: '-',
+      ratio: '-',
+      goal: 'all parked',
+      met: met(parked.parked >= parked.requested),
+    },
+    {
+      figure: 'worker / gateway RSS, before → after parking',
+      hookway: `${rssBefore.worker} → ${rssAfter.worker} / ${rssBefore.gateway} → ${rssAfter.gateway} MiB`,
+      floor: '-',
+      ratio: `${perJourneyKiB} KiB/journey`,
+      goal: 'worker < 1 GiB at 20,000',
+      met: met(workerAt20k < 1024),
+    },
+    {
+      figure: 'new-journey latency with parked',
+      hookway: lat(withParked),
+      floor: `${lat(journeys)} (none parked)`,
+      ratio: `${slowdown}`,
+      goal: 'p50 ≤ 1.1 × without',
+      met: met(slowdown <= 1.1),
+    },
+    {
+      figure: 'journeys/s with parked',
+      hookway: `${withParked.perSecond}`,
+      floor: `${journeys.perSecond} (none parked)`,
+      ratio: `${rate}`,
+      goal: '≥ 0.9 × without',
+      met: met(rate >= 0.9),
+    },
   ];
 }
 
 function fanoutRows(one: FlowResult, ten: FlowResult): Row[] {
   const cost = ratio(perEvent(ten), perEvent(one));
   return [
-    { figure: 'fan-out: time per event, 10 campaigns vs 1', hookway: `${perEvent(ten)} ms`, floor: `${perEvent(one)} ms (1 campaign)`, ratio: `${cost}`, goal: '≤ 10', met: met(cost <= 10) },
-    { figure: 'fan-out latency to the last webhook', hookway: lat(ten), floor: `${lat(one)} (1 campaign)`, ratio: '-', goal: '-', met: '-' },
+    {
+      figure: 'fan-out: time per event, 10 campaigns vs 1',
+      hookway: `${perEvent(ten)} ms`,
+      floor: `${perEvent(one)} ms (1 campaign)`,
+      ratio: `${cost}`,
+      goal: '≤ 10',
+      met: met(cost <= 10),
+    },
+    {
+      figure: 'fan-out latency to the last webhook',
+      hookway: lat(ten),
+      floor: `${lat(one)} (1 campaign)`,
+      ratio: '-',
+      goal: '-',
+      met: '-',
+    },
   ];
 }
 
@@ -88,7 +173,14 @@ function growthRows({ small, large }: GrowthResult): Row[] {
   const base = (text: string) => `${text} (${small.events.toLocaleString('en')} events)`;
   const row = (figure: string, big: number, little: number, unit: string, lowerIsBetter = true): Row => {
     const r = ratio(big, little);
-    return { figure: `${figure} ${at}`, hookway: `${big}${unit}`, floor: base(`${little}${unit}`), ratio: `${r}`, goal: lowerIsBetter ? '≤ 1.2 ×' : '≥ 1 / 1.2 ×', met: met(lowerIsBetter ? r <= 1.2 : r >= 1 / 1.2) };
+    return {
+      figure: `${figure} ${at}`,
+      hookway: `${big}${unit}`,
+      floor: base(`${little}${unit}`),
+      ratio: `${r}`,
+      goal: lowerIsBetter ? '≤ 1.2 ×' : '≥ 1 / 1.2 ×',
+      met: met(lowerIsBetter ? r <= 1.2 : r >= 1 / 1.2),
+    };
   };
   const preview = (p: GrowthResult['large']['preview']) => `${p.count}${p.exact ? ' exact' : ` ± ${p.margin}`}`;
   return [
@@ -97,8 +189,22 @@ function growthRows({ small, large }: GrowthResult): Row[] {
     row('GET /v1/users/:id p50', large.userViewP50, small.userViewP50, ' ms'),
     row('segment preview', large.previewMs, small.previewMs, ' ms'),
     row('FerretDB CPU per journey', large.dbCpuMsPerJourney, small.dbCpuMsPerJourney, ' ms'),
-    { figure: `segment preview count ${at}`, hookway: preview(large.preview), floor: base(preview(small.preview)), ratio: '-', goal: '-', met: '-' },
-    { figure: 'data load (driver insertMany + one history append per user)', hookway: `${Math.round(large.loadMs / 1000)} s`, floor: base(`${Math.round(small.loadMs / 1000)} s`), ratio: '-', goal: '-', met: '-' },
+    {
+      figure: `segment preview count ${at}`,
+      hookway: preview(large.preview),
+      floor: base(preview(small.preview)),
+      ratio: '-',
+      goal: '-',
+      met: '-',
+    },
+    {
+      figure: 'data load (driver insertMany + one history append per user)',
+      hookway: `${Math.round(large.loadMs / 1000)} s`,
+      floor: base(`${Math.round(small.loadMs / 1000)} s`),
+      ratio: '-',
+      goal: '-',
+      met: '-',
+    },
   ];
 }
 
@@ -113,7 +219,16 @@ export function rows(r: BenchResults): Row[] {
     ...(r.parked && journeys && r.journeysWithParked ? parkedRows(r.parked, journeys, r.journeysWithParked) : []),
     ...(r.fanout1 && r.fanout10 ? fanoutRows(r.fanout1, r.fanout10) : []),
     ...(r.twoWorkers && oneWorker
-      ? [{ figure: 'journeys/s with 2 workers', hookway: `${r.twoWorkers.perSecond}`, floor: `${oneWorker.perSecond} (1 worker)`, ratio: `${ratio(r.twoWorkers.perSecond, oneWorker.perSecond)}`, goal: '-', met: '-' as const }]
+      ? [
+          {
+            figure: 'journeys/s with 2 workers',
+            hookway: `${r.twoWorkers.perSecond}`,
+            floor: `${oneWorker.perSecond} (1 worker)`,
+            ratio: `${ratio(r.twoWorkers.perSecond, oneWorker.perSecond)}`,
+            goal: '-',
+            met: '-' as const,
+          },
+        ]
       : []),
     ...(r.dataGrowth ? growthRows(r.dataGrowth) : []),
   ];
@@ -154,6 +269,9 @@ export function cpuTable(cpu: Record<string, CpuShare>, temporal: Record<string,
   return [
     `| phase | ${names.join(' | ')} | Temporal writes/run | mean write ms |`,
     `|---|${names.map(() => '---').join('|')}|---|---|`,
-    ...Object.entries(cpu).map(([phase, share]) => `| ${phase} | ${names.map((n) => (share[n] === undefined ? '-' : `${share[n]}%`)).join(' | ')} | ${load(phase)} |`),
+    ...Object.entries(cpu).map(
+      ([phase, share]) =>
+        `| ${phase} | ${names.map((n) => (share[n] === undefined ? '-' : `${share[n]}%`)).join(' | ')} | ${load(phase)} |`,
+    ),
   ].join('\n');
 }

@@ -45,7 +45,9 @@ export async function startBenchStack(dir: string): Promise<BenchStack> {
   let mongoUri = process.env.MONGODB_URI;
   if (!mongoUri) {
     const port = await freePort();
-    services.push(await startFerretDb({ dataDir: path.join(dir, 'ferretdb'), port, logFile: path.join(logs, 'ferretdb.log') }));
+    services.push(
+      await startFerretDb({ dataDir: path.join(dir, 'ferretdb'), port, logFile: path.join(logs, 'ferretdb.log') }),
+    );
     mongoUri = `mongodb://127.0.0.1:${port}/hookway?directConnection=true&retryWrites=false`;
   }
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
@@ -53,7 +55,12 @@ export async function startBenchStack(dir: string): Promise<BenchStack> {
   if (!temporalAddress) {
     const [port, metricsPort] = [await freePort(), await freePort()];
     services.push(
-      await startTemporalDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port, metricsPort, logFile: path.join(logs, 'temporal.log') }),
+      await startTemporalDevServer({
+        dbFile: path.join(dir, 'temporal.sqlite'),
+        port,
+        metricsPort,
+        logFile: path.join(logs, 'temporal.log'),
+      }),
     );
     temporalAddress = `127.0.0.1:${port}`;
     metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
@@ -81,7 +88,9 @@ export async function startBenchProcess(opts: {
   cpuProfileDir?: string;
   timeoutMs?: number;
 }): Promise<NodeProcess> {
-  const profile = opts.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfileDir, '--cpu-prof-name', `${opts.name}.cpuprofile`] : [];
+  const profile = opts.cpuProfileDir
+    ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfileDir, '--cpu-prof-name', `${opts.name}.cpuprofile`]
+    : [];
   if (opts.cpuProfileDir) mkdirSync(opts.cpuProfileDir, { recursive: true });
   const started = await startNodeProcess({
     name: opts.name,

@@ -8,7 +8,8 @@ export interface LatencySummary {
 
 export function summarise(samples: number[]): LatencySummary {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => (sorted.length === 0 ? NaN : Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]));
+  const at = (q: number) =>
+    sorted.length === 0 ? NaN : Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
   return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
 
@@ -24,7 +25,12 @@ export interface LoopResult {
  * Runs `task(i)` for i in [0, count) with at most `concurrency` at once (a closed loop),
  * starting no new task once `maxMs` has passed. A failed task is counted, not fatal.
  */
-export async function closedLoop(count: number, concurrency: number, maxMs: number, task: (i: number) => Promise<void>): Promise<LoopResult> {
+export async function closedLoop(
+  count: number,
+  concurrency: number,
+  maxMs: number,
+  task: (i: number) => Promise<void>,
+): Promise<LoopResult> {
   const started = performance.now();
   const result: LoopResult = { done: 0, failed: 0, ms: 0 };
   let next = 0;

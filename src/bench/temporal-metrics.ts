@@ -20,7 +20,11 @@ export async function readTemporalCounters(metricsUrl: string | undefined): Prom
   const text = await (await fetch(metricsUrl)).text();
   const writes = /operation="(UpdateWorkflowExecution|CreateWorkflowExecution)"/;
   return {
-    startCalls: sum(text, 'service_requests', /operation="(StartWorkflowExecution|SignalWithStartWorkflowExecution|SignalWorkflowExecution)"/),
+    startCalls: sum(
+      text,
+      'service_requests',
+      /operation="(StartWorkflowExecution|SignalWithStartWorkflowExecution|SignalWorkflowExecution)"/,
+    ),
     stateWrites: sum(text, 'persistence_latency_count', writes),
     stateWriteSeconds: sum(text, 'persistence_latency_sum', writes),
   };

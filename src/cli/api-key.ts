@@ -30,7 +30,9 @@ export function resolveCliApiKey(given: string | undefined, env: NodeJS.ProcessE
  * Without them, commands that read histories see encrypted payloads and say so.
  */
 export function resolveCliCodecKeys(env: NodeJS.ProcessEnv = process.env): CodecKey[] | undefined {
-  const { file, text } = env.HOOKWAY_CODEC_KEYS ? { file: 'HOOKWAY_CODEC_KEYS', text: env.HOOKWAY_CODEC_KEYS } : keptSecret('codec-keys', env);
+  const { file, text } = env.HOOKWAY_CODEC_KEYS
+    ? { file: 'HOOKWAY_CODEC_KEYS', text: env.HOOKWAY_CODEC_KEYS }
+    : keptSecret('codec-keys', env);
   if (!text) return undefined;
   const parsed = codecKeysSchema.safeParse(text);
   if (!parsed.success) throw new CliError(`${file}: ${parsed.error.issues[0].message}`);

@@ -55,7 +55,9 @@ export class CliContext {
 
   temporal(): Promise<Client> {
     this.temporalClient ??= connectClient(this.temporalAddress, this.namespace, this.codec()).catch((err: Error) => {
-      throw new CliError(`cannot reach Temporal at ${this.temporalAddress}: ${err.message} (set --temporal or TEMPORAL_ADDRESS)`);
+      throw new CliError(
+        `cannot reach Temporal at ${this.temporalAddress}: ${err.message} (set --temporal or TEMPORAL_ADDRESS)`,
+      );
     });
     return this.temporalClient;
   }

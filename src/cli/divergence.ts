@@ -26,7 +26,10 @@ function eventTypeName(event: HistoryEvent): string {
 }
 
 /** Undefined when the history has no completed workflow task, so nothing in it can diverge. */
-export async function firstDivergingEvent(workflowBundle: WorkflowBundle, entry: { workflowId: string; history: History }): Promise<DivergingEvent | undefined> {
+export async function firstDivergingEvent(
+  workflowBundle: WorkflowBundle,
+  entry: { workflowId: string; history: History },
+): Promise<DivergingEvent | undefined> {
   const events = entry.history.events ?? [];
   const isTaskCompleted = (e: HistoryEvent) => eventTypeName(e) === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED';
   // Prefixes are counted in events. Up to the first completed workflow task nothing can diverge

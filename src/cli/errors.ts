@@ -23,7 +23,10 @@ export class ApiError extends CliError {
     message: string,
     readonly issues: ApiIssue[] = [],
   ) {
-    super(message, issues.map((issue) => `${issue.path}: ${issue.message}`));
+    super(
+      message,
+      issues.map((issue) => `${issue.path}: ${issue.message}`),
+    );
   }
 }
 

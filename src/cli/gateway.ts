@@ -43,13 +43,18 @@ export class GatewayClient {
     try {
       response = await fetch(url, {
         method,
-        headers: { authorization: `Bearer ${this.apiKey}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${this.apiKey}`,
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
       // fetch hides the reason (ECONNREFUSED, ENOTFOUND) in its cause.
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`cannot reach the gateway at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message} (set --url or HOOKWAY_URL)`);
+      throw new CliError(
+        `cannot reach the gateway at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message} (set --url or HOOKWAY_URL)`,
+      );
     }
     const text = await response.text();
     let parsed: unknown;

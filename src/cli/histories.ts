@@ -13,7 +13,11 @@ import { journeysQuery } from '../temporal/journey-queries';
 
 type History = temporal.api.history.v1.IHistory;
 
-export async function* campaignHistories(client: Client, campaignId: string, limit = Infinity): AsyncIterable<HistoryAndWorkflowId> {
+export async function* campaignHistories(
+  client: Client,
+  campaignId: string,
+  limit = Infinity,
+): AsyncIterable<HistoryAndWorkflowId> {
   let count = 0;
   for await (const entry of client.workflow.list({ query: journeysQuery({ campaignId }) }).intoHistories()) {
     if (count >= limit) return;
@@ -40,7 +44,8 @@ function workflowIdOf(history: History, file: string): string {
   const payload = started?.input?.payloads?.[0];
   try {
     const input = payload ? defaultPayloadConverter.fromPayload<Partial<JourneyInput>>(payload) : undefined;
-    if (started?.workflowType?.name === 'journey' && input?.campaign?.id && input.userId) return journeyWorkflowId(input.campaign.id, input.userId);
+    if (started?.workflowType?.name === 'journey' && input?.campaign?.id && input.userId)
+      return journeyWorkflowId(input.campaign.id, input.userId);
   } catch {
     // not a journey's input
   }
@@ -52,7 +57,9 @@ function workflowIdOf(history: History, file: string): string {
  * record-histories writes protobufjs's object form (timestamps as seconds and nanos).
  */
 function parseHistory(json: { events?: { eventTime?: unknown }[] }): History {
-  return typeof json.events?.[0]?.eventTime === 'string' ? historyFromJSON(json) : temporal.api.history.v1.History.fromObject(json);
+  return typeof json.events?.[0]?.eventTime === 'string'
+    ? historyFromJSON(json)
+    : temporal.api.history.v1.History.fromObject(json);
 }
 
 export function fileHistory(file: string): HistoryAndWorkflowId & { file: string } {
@@ -60,7 +67,9 @@ export function fileHistory(file: string): HistoryAndWorkflowId & { file: string
   try {
     history = parseHistory(JSON.parse(readFileSync(file, 'utf8')));
   } catch (err) {
-    throw new CliError(`cannot read a history from ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliError(
+      `cannot read a history from ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   if (!history.events?.length) throw new CliError(`${file} holds no history events`);
   return { workflowId: workflowIdOf(history, file), history, file };

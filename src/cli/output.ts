@@ -10,12 +10,22 @@ export function printLine(text = ''): void {
 
 /** Columns padded to their widest cell; the last column is not padded, so lines carry no trailing blanks. */
 export function formatTable(headers: string[], rows: Array<Array<string | number | undefined>>): string {
-  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === undefined || cell === '' ? '-' : String(cell))))];
+  const cells = [
+    headers,
+    ...rows.map((row) => row.map((cell) => (cell === undefined || cell === '' ? '-' : String(cell)))),
+  ];
   const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i]?.length ?? 0)));
-  return cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+  return cells
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  '))
+    .join('\n');
 }
 
-export function printTable(headers: string[], rows: Array<Array<string | number | undefined>>, empty = '(none)', indent = ''): void {
+export function printTable(
+  headers: string[],
+  rows: Array<Array<string | number | undefined>>,
+  empty = '(none)',
+  indent = '',
+): void {
   const text = rows.length === 0 ? empty : formatTable(headers, rows);
   printLine(text.replace(/^/gm, indent));
 }

@@ -14,7 +14,8 @@ import { DEFAULT_TEMPORAL, DEFAULT_URL } from './context';
 
 function packageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as { version: string })
+      .version;
   } catch {
     return 'unknown';
   }
@@ -25,8 +26,14 @@ export function buildProgram(): Command {
     .description('Operate Hookway: campaigns, journeys, deliveries, events, replays, stats and access keys.')
     .version(packageVersion())
     .addOption(new Option('--url <url>', 'gateway URL').env('HOOKWAY_URL').default(DEFAULT_URL))
-    .addOption(new Option('--api-key <key>', 'API key (default: the file <HOOKWAY_DATA_DIR or .data>/api-key)').env('HOOKWAY_API_KEY'))
-    .addOption(new Option('--temporal <address>', 'Temporal frontend address').env('TEMPORAL_ADDRESS').default(DEFAULT_TEMPORAL))
+    .addOption(
+      new Option('--api-key <key>', 'API key (default: the file <HOOKWAY_DATA_DIR or .data>/api-key)').env(
+        'HOOKWAY_API_KEY',
+      ),
+    )
+    .addOption(
+      new Option('--temporal <address>', 'Temporal frontend address').env('TEMPORAL_ADDRESS').default(DEFAULT_TEMPORAL),
+    )
     .addOption(new Option('--namespace <name>', 'Temporal namespace').default('default'))
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .showHelpAfterError('(add --help to see the usage)');

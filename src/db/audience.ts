@@ -7,7 +7,13 @@
 import type { Connection } from 'mongoose';
 import { behaviourOutcome, earliestLookedAt } from '../domain/behaviour';
 import { evaluateCondition, type Condition } from '../domain/condition';
-import { behaviourTerms, compileProfileFilter, outsideScope, type AudienceContext, type MongoFilter } from '../domain/condition-query';
+import {
+  behaviourTerms,
+  compileProfileFilter,
+  outsideScope,
+  type AudienceContext,
+  type MongoFilter,
+} from '../domain/condition-query';
 import { MAX_SEGMENT_DEPTH } from '../domain/segment';
 import type { EventHistory } from './event-history';
 import { decodeStored } from './stored-value';
@@ -45,7 +51,12 @@ export interface AudiencePreview {
 function profileScope(context: AudienceContext, profile: StoredProfile): Record<string, unknown> {
   return {
     ...outsideScope(context),
-    user: { id: profile._id, properties: decodeStored(profile.properties) ?? {}, firstSeen: profile.firstSeen, lastSeen: profile.lastSeen },
+    user: {
+      id: profile._id,
+      properties: decodeStored(profile.properties) ?? {},
+      firstSeen: profile.firstSeen,
+      lastSeen: profile.lastSeen,
+    },
   };
 }
 
@@ -72,8 +83,12 @@ export class AudienceQuery {
     if ('not' in condition) return { not: await this.expand(condition.not, trail) };
     if (!('segment' in condition)) return condition;
     const id = condition.segment;
-    if (trail.includes(id)) throw new SegmentResolutionError(`segment "${id}" refers to itself through ${trail.join(' → ')}`);
-    if (trail.length >= MAX_SEGMENT_DEPTH) throw new SegmentResolutionError(`segments refer to segments more than ${MAX_SEGMENT_DEPTH} deep: ${[...trail, id].join(' → ')}`);
+    if (trail.includes(id))
+      throw new SegmentResolutionError(`segment "${id}" refers to itself through ${trail.join(' → ')}`);
+    if (trail.length >= MAX_SEGMENT_DEPTH)
+      throw new SegmentResolutionError(
+        `segments refer to segments more than ${MAX_SEGMENT_DEPTH} deep: ${[...trail, id].join(' → ')}`,
+      );
     const inner = await this.segments.condition(id);
     if (!inner) throw new SegmentResolutionError(`segment "${id}" does not exist`);
     return this.expand(inner, [...trail, id]);
@@ -119,15 +134,27 @@ export class AudienceQuery {
   }
 
   /** Up to `limit` matching user ids after `afterUserId`, in id order, so a caller resumes from the last one. */
-  async findMatchingUsers(condition: Condition, context: AudienceContext, afterUserId: string | undefined, limit: number): Promise<string[]> {
+  async findMatchingUsers(
+    condition: Condition,
+    context: AudienceContext,
+    afterUserId: string | undefined,
+    limit: number,
+  ): Promise<string[]> {
     const expanded = await this.expand(condition);
     if (behaviourTerms(expanded).length === 0) {
       const filter = compileProfileFilter(expanded, context, new Map());
-      const page = await this.profiles.find({ $and: [filter, ...after(afterUserId)] }, { projection: { _id: 1 } }).sort({ _id: 1 }).limit(limit).toArray();
+      const page = await this.profiles
+        .find({ $and: [filter, ...after(afterUserId)] }, { projection: { _id: 1 } })
+        .sort({ _id: 1 })
+        .limit(limit)
+        .toArray();
       return page.map((p) => p._id);
     }
     const ids: string[] = [];
-    for await (const batch of this.candidates({ $and: [compileProfileFilter(expanded, context, 'relaxed'), ...after(afterUserId)] }, true)) {
+    for await (const batch of this.candidates(
+      { $and: [compileProfileFilter(expanded, context, 'relaxed'), ...after(afterUserId)] },
+      true,
+    )) {
       const verdicts = await Promise.all(batch.map((profile) => this.admits(expanded, profile, context)));
       ids.push(...batch.filter((_, i) => verdicts[i]).map((p) => p._id));
       if (ids.length >= limit) return ids.slice(0, limit);
@@ -141,11 +168,22 @@ export class AudienceQuery {
    * a read of its history, the share matching among the first `bound` candidates stored is
    * extrapolated to all candidates, with a 95% margin that assumes those are representative.
    */
-  async preview(condition: Condition, context: AudienceContext, sampleSize: number, bound = PREVIEW_BOUND): Promise<AudiencePreview> {
+  async preview(
+    condition: Condition,
+    context: AudienceContext,
+    sampleSize: number,
+    bound = PREVIEW_BOUND,
+  ): Promise<AudiencePreview> {
     const expanded = await this.expand(condition);
     if (behaviourTerms(expanded).length === 0) {
       const filter = compileProfileFilter(expanded, context, new Map());
-      const [count, sample] = await Promise.all([this.profiles.countDocuments(filter), this.profiles.find(filter, { projection: { _id: 1 } }).limit(sampleSize).toArray()]);
+      const [count, sample] = await Promise.all([
+        this.profiles.countDocuments(filter),
+        this.profiles
+          .find(filter, { projection: { _id: 1 } })
+          .limit(sampleSize)
+          .toArray(),
+      ]);
       return { count, exact: true, sample: sample.map((p) => p._id).sort() };
     }
     const candidates = compileProfileFilter(expanded, context, 'relaxed');
@@ -161,13 +199,23 @@ export class AudienceQuery {
       if (more) break;
     }
     sample.sort();
-    return more ? { ...(await this.estimate(candidates, examined, matched)), sample } : { count: matched, exact: true, sample };
+    return more
+      ? { ...(await this.estimate(candidates, examined, matched)), sample }
+      : { count: matched, exact: true, sample };
   }
 
-  private async estimate(candidates: MongoFilter, examined: number, matched: number): Promise<Omit<AudiencePreview, 'sample'>> {
+  private async estimate(
+    candidates: MongoFilter,
+    examined: number,
+    matched: number,
+  ): Promise<Omit<AudiencePreview, 'sample'>> {
     const total = await this.profiles.countDocuments(candidates);
     const share = matched / examined;
     const finite = Math.sqrt((total - examined) / (total - 1));
-    return { count: Math.round(share * total), exact: false, margin: Math.ceil(1.96 * Math.sqrt((share * (1 - share)) / examined) * finite * total) };
+    return {
+      count: Math.round(share * total),
+      exact: false,
+      margin: Math.ceil(1.96 * Math.sqrt((share * (1 - share)) / examined) * finite * total),
+    };
   }
 }

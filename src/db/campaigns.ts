@@ -122,7 +122,11 @@ export class CampaignRepository {
   async transition(id: string, from: CampaignStatus[], to: CampaignStatus): Promise<CampaignRecord | null> {
     const now = new Date();
     const moved = await this.model
-      .findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to, ...(to === 'active' && { activatedAt: now }) } }, { new: true })
+      .findOneAndUpdate(
+        { _id: id, status: { $in: from } },
+        { $set: { status: to, ...(to === 'active' && { activatedAt: now }) } },
+        { new: true },
+      )
       .lean<CampaignRecord>();
     return this.bumpRevision(readBack(moved));
   }

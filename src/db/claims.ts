@@ -16,7 +16,12 @@ interface ClaimRecord {
 }
 
 const claimSchema = new Schema<ClaimRecord>(
-  { _id: { type: String, required: true }, scope: { type: String, required: true }, holder: String, expiresAt: { type: Date, required: true } },
+  {
+    _id: { type: String, required: true },
+    scope: { type: String, required: true },
+    holder: String,
+    expiresAt: { type: Date, required: true },
+  },
   { versionKey: false },
 );
 claimSchema.index({ scope: 1 });

@@ -44,13 +44,24 @@ export interface Repositories {
 const STATS_FLUSH_MS = 1_000;
 const STATS_COMPACT_EVERY = 5;
 
-export async function connectRepositories(uri: string, logger: Logger = pino({ level: 'silent' })): Promise<Repositories> {
+export async function connectRepositories(
+  uri: string,
+  logger: Logger = pino({ level: 'silent' }),
+): Promise<Repositories> {
   // Indexes are created explicitly below, not lazily by mongoose on first use.
-  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false, autoCreate: true });
+  const connection = mongoose.createConnection(uri, {
+    serverSelectionTimeoutMS: 5_000,
+    autoIndex: false,
+    autoCreate: true,
+  });
   await connection.asPromise();
   const claims = new Claims(connection);
   const stats = new StatsStore(connection, claims);
-  const statsRecorder = new StatsRecorder(stats, { flushMs: STATS_FLUSH_MS, compactEvery: STATS_COMPACT_EVERY, logger });
+  const statsRecorder = new StatsRecorder(stats, {
+    flushMs: STATS_FLUSH_MS,
+    compactEvery: STATS_COMPACT_EVERY,
+    logger,
+  });
   connection.on('close', () => statsRecorder.stop());
   const segments = new SegmentRepository(connection);
   const history = new EventHistory(connection);

@@ -43,7 +43,15 @@ export interface DeliveryRecord {
 export type DeliveryKey = Pick<DeliveryRecord, '_id' | 'journeyId' | 'campaignId' | 'userId' | 'stepId'>;
 
 const attemptSchema = new Schema<DeliveryAttempt>(
-  { attempt: Number, at: Date, latencyMs: Number, status: Number, errorClass: String, error: String, responseExcerpt: String },
+  {
+    attempt: Number,
+    at: Date,
+    latencyMs: Number,
+    status: Number,
+    errorClass: String,
+    error: String,
+    responseExcerpt: String,
+  },
   { _id: false },
 );
 
@@ -93,18 +101,40 @@ export class DeliveryRepository {
   }
 
   /** Stores the rendered request once; a repeated call (an activity retry) changes nothing. True when it was stored now. */
-  async prepare(key: DeliveryKey, campaignVersion: number, destinationId: string | undefined, chainDepth: number, request: RenderedRequest): Promise<boolean> {
+  async prepare(
+    key: DeliveryKey,
+    campaignVersion: number,
+    destinationId: string | undefined,
+    chainDepth: number,
+    request: RenderedRequest,
+  ): Promise<boolean> {
     const { _id, ...identity } = key;
     const stored = await this.model.updateOne(
       { _id },
-      { $setOnInsert: { ...identity, campaignVersion, ...(destinationId && { destinationId }), chainDepth, request, status: 'pending', attempts: [], retryBase: 0 } },
+      {
+        $setOnInsert: {
+          ...identity,
+          campaignVersion,
+          ...(destinationId && { destinationId }),
+          chainDepth,
+          request,
+          status: 'pending',
+          attempts: [],
+          retryBase: 0,
+        },
+      },
       { upsert: true },
     );
     return stored.upsertedCount === 1;
   }
 
   /** A request that could not even be prepared (template, destination) fails at once, with the reason as its only attempt. True when stored now. */
-  async recordPrepareFailure(key: DeliveryKey, campaignVersion: number, errorClass: string, error: string): Promise<boolean> {
+  async recordPrepareFailure(
+    key: DeliveryKey,
+    campaignVersion: number,
+    errorClass: string,
+    error: string,
+  ): Promise<boolean> {
     const { _id, ...identity } = key;
     const attempt: DeliveryAttempt = { attempt: 1, at: new Date(), latencyMs: 0, errorClass, error };
     const stored = await this.model.updateOne(
@@ -124,7 +154,12 @@ export class DeliveryRepository {
    * Logs one attempt at `current` (as read by the attempt, which numbers itself after the
    * attempts before it) and returns how many attempts it made since its last redelivery.
    */
-  async recordAttempt(current: DeliveryRecord, attempt: Omit<DeliveryAttempt, 'attempt'>, status: DeliveryStatus, error?: string): Promise<number> {
+  async recordAttempt(
+    current: DeliveryRecord,
+    attempt: Omit<DeliveryAttempt, 'attempt'>,
+    status: DeliveryStatus,
+    error?: string,
+  ): Promise<number> {
     const numbered = { ...attempt, attempt: current.attempts.length + 1 };
     const updated = await this.model
       .findOneAndUpdate(
@@ -147,7 +182,10 @@ export class DeliveryRepository {
    */
   async markFailed(id: string, retryBase: number, error: string): Promise<DeliveryRecord | null> {
     const generation = retryBase === 0 ? { $in: [0, null] } : retryBase;
-    const marked = await this.model.updateOne({ _id: id, retryBase: generation, status: { $ne: 'succeeded' } }, { $set: { status: 'failed', error } });
+    const marked = await this.model.updateOne(
+      { _id: id, retryBase: generation, status: { $ne: 'succeeded' } },
+      { $set: { status: 'failed', error } },
+    );
     return marked.matchedCount === 1 ? this.get(id) : null;
   }
 
@@ -171,6 +209,8 @@ export class DeliveryRepository {
     if (filter.since || filter.until) {
       query.createdAt = { ...(filter.since && { $gte: filter.since }), ...(filter.until && { $lt: filter.until }) };
     }
-    return (await this.model.find(query).sort({ createdAt: -1 }).limit(filter.limit).lean<DeliveryRecord[]>()).map(normalized);
+    return (await this.model.find(query).sort({ createdAt: -1 }).limit(filter.limit).lean<DeliveryRecord[]>()).map(
+      normalized,
+    );
   }
 }

@@ -104,7 +104,10 @@ export class DestinationRepository {
     return this.model
       .findOneAndUpdate(
         { _id: id },
-        { $set: { config, state: 'enabled', consecutiveFailures: 0 }, $unset: { failingSince: 1, probeAt: 1, probeIntervalMs: 1, disabledReason: 1 } },
+        {
+          $set: { config, state: 'enabled', consecutiveFailures: 0 },
+          $unset: { failingSince: 1, probeAt: 1, probeIntervalMs: 1, disabledReason: 1 },
+        },
         { new: true },
       )
       .lean<DestinationRecord>();
@@ -118,10 +121,14 @@ export class DestinationRepository {
     const expiresAt = new Date(now.getTime() + graceMs);
     const secret = generateSecret();
     const secrets = [
-      ...record.secrets.filter((s) => !s.expiresAt || s.expiresAt > now).map((s) => ({ ...s, expiresAt: s.expiresAt ?? expiresAt })),
+      ...record.secrets
+        .filter((s) => !s.expiresAt || s.expiresAt > now)
+        .map((s) => ({ ...s, expiresAt: s.expiresAt ?? expiresAt })),
       { value: secret, createdAt: now },
     ];
-    const updated = await this.model.findOneAndUpdate({ _id: id }, { $set: { secrets } }, { new: true }).lean<DestinationRecord>();
+    const updated = await this.model
+      .findOneAndUpdate({ _id: id }, { $set: { secrets } }, { new: true })
+      .lean<DestinationRecord>();
     return updated && { record: updated, secret };
   }
 
@@ -134,7 +141,11 @@ export class DestinationRepository {
     const probeAt = record.probeAt?.getTime() ?? 0;
     if (now.getTime() < probeAt) return { kind: 'wait', ms: Math.min(probeAt - now.getTime(), MAX_BREAKER_WAIT_MS) };
     const interval = record.probeIntervalMs ?? firstProbeInterval(record);
-    const probe = await this.claims.claim(`probe:${id}:${probeAt}`, `probe:${id}`, new Date(now.getTime() + MAX_PROBE_INTERVAL_MS));
+    const probe = await this.claims.claim(
+      `probe:${id}:${probeAt}`,
+      `probe:${id}`,
+      new Date(now.getTime() + MAX_PROBE_INTERVAL_MS),
+    );
     if (!probe) return { kind: 'wait', ms: Math.min(interval, MAX_BREAKER_WAIT_MS) };
     await this.model.updateOne({ _id: id }, { $set: { probeAt: new Date(now.getTime() + interval) } });
     return { kind: 'send' };
@@ -146,7 +157,10 @@ export class DestinationRepository {
     await this.claims.clear(`fail:${id}`);
     await this.model.updateOne(
       { _id: id, state: { $ne: 'disabled' } },
-      { $set: { consecutiveFailures: 0, state: 'enabled' }, $unset: { failingSince: 1, probeAt: 1, probeIntervalMs: 1 } },
+      {
+        $set: { consecutiveFailures: 0, state: 'enabled' },
+        $unset: { failingSince: 1, probeAt: 1, probeIntervalMs: 1 },
+      },
     );
   }
 
@@ -164,7 +178,10 @@ export class DestinationRepository {
       await this.disable(id, `every attempt failed since ${failingSince.toISOString()}`);
     } else if (current.state === 'open') {
       const interval = Math.min((current.probeIntervalMs ?? firstProbeInterval(current)) * 2, MAX_PROBE_INTERVAL_MS);
-      await this.model.updateOne({ _id: id, state: 'open' }, { $set: { probeAt: new Date(now.getTime() + interval), probeIntervalMs: interval } });
+      await this.model.updateOne(
+        { _id: id, state: 'open' },
+        { $set: { probeAt: new Date(now.getTime() + interval), probeIntervalMs: interval } },
+      );
     } else if (failures >= current.config.breaker.failureThreshold) {
       const interval = firstProbeInterval(current);
       await this.model.updateOne(

@@ -67,16 +67,28 @@ interface Head {
 type Stored = Entry | Chunk | Head;
 
 /** What a change makes of the last entry: the new entry's content and the chunks it seals; undefined for no change. */
-type Change = (last: Entry | null) => { entry: Omit<Entry, '_id' | 'userId' | 'seq'>; sealed: Chunk[]; dropped: string[] } | undefined;
+type Change = (
+  last: Entry | null,
+) => { entry: Omit<Entry, '_id' | 'userId' | 'seq'>; sealed: Chunk[]; dropped: string[] } | undefined;
 
 /** The one place events enter history records (properties in their stored form). */
-export function historyEventOf(event: { _id: string; name: string; timestamp: Date; properties: Record<string, unknown> }): HistoryEvent {
+export function historyEventOf(event: {
+  _id: string;
+  name: string;
+  timestamp: Date;
+  properties: Record<string, unknown>;
+}): HistoryEvent {
   return { id: event._id, name: event.name, timestamp: event.timestamp, properties: encodeStored(event.properties) };
 }
 
 /** The one place events leave history records. */
 function readEvent(stored: HistoryEvent): HistoryEvent {
-  return { id: stored.id, name: stored.name, timestamp: new Date(stored.timestamp), properties: decodeStored(stored.properties ?? {}) };
+  return {
+    id: stored.id,
+    name: stored.name,
+    timestamp: new Date(stored.timestamp),
+    properties: decodeStored(stored.properties ?? {}),
+  };
 }
 
 function span(events: HistoryEvent[]): { first: Date; last: Date } {
@@ -101,7 +113,15 @@ function appending(userId: string, added: HistoryEvent[]): Change {
       events.push(event);
     }
     const refs = sealed.map((c) => ({ id: c._id, ...span(c.events) }));
-    return { entry: { events, chunks: [...(last?.chunks ?? []), ...refs], ...(last?.purgedBefore && { purgedBefore: last.purgedBefore }) }, sealed, dropped: [] };
+    return {
+      entry: {
+        events,
+        chunks: [...(last?.chunks ?? []), ...refs],
+        ...(last?.purgedBefore && { purgedBefore: last.purgedBefore }),
+      },
+      sealed,
+      dropped: [],
+    };
   };
 }
 
@@ -111,7 +131,11 @@ function purging(before: Date): Change {
     if (!last || (last.purgedBefore && last.purgedBefore >= before)) return undefined;
     const kept = last.chunks.filter((c) => c.last >= before);
     const dropped = last.chunks.filter((c) => c.last < before).map((c) => c.id);
-    return { entry: { events: last.events.filter((e) => e.timestamp >= before), chunks: kept, purgedBefore: before }, sealed: [], dropped };
+    return {
+      entry: { events: last.events.filter((e) => e.timestamp >= before), chunks: kept, purgedBefore: before },
+      sealed: [],
+      dropped,
+    };
   };
 }
 
@@ -161,7 +185,9 @@ export class EventHistory {
   async since(userId: string, since: number): Promise<HistoryEvent[]> {
     const last = await this.last(userId);
     if (!last) return [];
-    const chunks = await Promise.all(last.chunks.filter((c) => c.last.getTime() >= since).map((c) => this.chunkEvents(c)));
+    const chunks = await Promise.all(
+      last.chunks.filter((c) => c.last.getTime() >= since).map((c) => this.chunkEvents(c)),
+    );
     const floor = Math.max(since, last.purgedBefore?.getTime() ?? -Infinity);
     return [...last.events.map(readEvent), ...chunks.flat()].filter((e) => e.timestamp.getTime() >= floor);
   }
@@ -172,7 +198,8 @@ export class EventHistory {
     if (!last) return [];
     const floor = last.purgedBefore?.getTime() ?? -Infinity;
     const byId = new Map(last.events.map((e) => [e.id, readEvent(e)]));
-    const latestFirst = (events: HistoryEvent[]) => [...events].sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime());
+    const latestFirst = (events: HistoryEvent[]) =>
+      [...events].sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime());
     const kept = () => latestFirst([...byId.values()].filter((e) => e.timestamp.getTime() >= floor));
     // Chunks latest first, until the next one ends before the limit-th latest event found.
     for (const ref of [...last.chunks].sort((a, b) => b.last.getTime() - a.last.getTime())) {
@@ -203,14 +230,23 @@ export class EventHistory {
         // $max: a head moved by a later change stays there. Not atomic on FerretDB, which only makes it staler.
         if (seq > 0) await this.records.updateOne({ _id: `head:${userId}` }, { $max: { seq } }, { upsert: true });
         await Promise.all([
-          ...(last ? [this.records.replaceOne({ _id: last._id }, { userId, seq: last.seq, events: [], chunks: [], superseded: true })] : []),
+          ...(last
+            ? [
+                this.records.replaceOne(
+                  { _id: last._id },
+                  { userId, seq: last.seq, events: [], chunks: [], superseded: true },
+                ),
+              ]
+            : []),
           ...decided.dropped.map((id) => this.records.deleteOne({ _id: id })),
         ]);
         return;
       }
       await Promise.all(decided.sealed.map((c) => this.records.deleteOne({ _id: c._id })));
     }
-    throw new Error(`could not change the event history of user ${userId}: ${MAX_TRIES} concurrent changes won the race`);
+    throw new Error(
+      `could not change the event history of user ${userId}: ${MAX_TRIES} concurrent changes won the race`,
+    );
   }
 
   /** False when a document with its _id exists already. */
@@ -235,7 +271,8 @@ export class EventHistory {
     let [found, next] = await Promise.all([entry(head?.seq ?? 0), entry((head?.seq ?? 0) + 1)]);
     if (!found) return null;
     for (let walked = 0; next || found.superseded; walked++) {
-      if (walked === MAX_WALK) throw new Error(`the event history of user ${userId} ends more than ${MAX_WALK} entries after its head`);
+      if (walked === MAX_WALK)
+        throw new Error(`the event history of user ${userId} ends more than ${MAX_WALK} entries after its head`);
       if (next) found = next;
       next = await entry(found.seq + 1);
     }

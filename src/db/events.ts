@@ -71,7 +71,8 @@ async function insertReportingDuplicates<T>(model: Model<T>, docs: T[]): Promise
     await model.insertMany(docs, { ordered: false, lean: true });
     return new Set();
   } catch (err) {
-    const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: { code?: number }; code?: number }> }).writeErrors;
+    const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: { code?: number }; code?: number }> })
+      .writeErrors;
     if (!writeErrors || writeErrors.length === 0) throw err;
     const failed = new Set<number>();
     for (const writeError of writeErrors) {
@@ -104,11 +105,15 @@ export class EventRepository {
   async insertNew(events: EventRecord[]): Promise<{ inserted: EventRecord[]; duplicates: number }> {
     const owing = events.filter((e) => e.pendingRoutes || e.pendingMatch);
     // The outbox entry goes first: an event stored without one would never be swept.
-    const alreadyOwing = owing.length > 0 ? await insertReportingDuplicates(this.outbox, owing.map(encodeRecord)) : new Set<number>();
+    const alreadyOwing =
+      owing.length > 0 ? await insertReportingDuplicates(this.outbox, owing.map(encodeRecord)) : new Set<number>();
     // The stored event itself is never updated afterwards: what it still owes lives in the outbox.
     // Its user's history counts each event id once, so a repeat may go there too.
     const [failed] = await Promise.all([
-      insertReportingDuplicates(this.model, events.map(({ pendingRoutes, pendingMatch, ...stored }) => encodeRecord(stored))),
+      insertReportingDuplicates(
+        this.model,
+        events.map(({ pendingRoutes, pendingMatch, ...stored }) => encodeRecord(stored)),
+      ),
       this.history.append(events),
     ]);
     const inserted = events.filter((_, i) => !failed.has(i));
@@ -120,11 +125,13 @@ export class EventRepository {
   }
 
   async findPendingRoutes(receivedBefore: Date, limit: number): Promise<EventRecord[]> {
-    return (await this.outbox
-      .find({ pendingRoutes: { $exists: true }, receivedAt: { $lt: receivedBefore } })
-      .sort({ receivedAt: 1 })
-      .limit(limit)
-      .lean<EventRecord[]>()).map(decodeRecord);
+    return (
+      await this.outbox
+        .find({ pendingRoutes: { $exists: true }, receivedAt: { $lt: receivedBefore } })
+        .sort({ receivedAt: 1 })
+        .limit(limit)
+        .lean<EventRecord[]>()
+    ).map(decodeRecord);
   }
 
   /**
@@ -133,17 +140,22 @@ export class EventRepository {
    * outbox for the gateway to match.
    */
   async insertSystemEvent(event: Omit<EventRecord, 'receivedAt' | 'pendingMatch'>, route: boolean): Promise<boolean> {
-    const { inserted } = await this.insertNew([{ ...event, receivedAt: new Date(), ...(route && { pendingMatch: true }) }]);
+    const { inserted } = await this.insertNew([
+      { ...event, receivedAt: new Date(), ...(route && { pendingMatch: true }) },
+    ]);
     return inserted.length === 1;
   }
 
   async findPendingMatch(limit: number): Promise<EventRecord[]> {
-    return (await this.outbox.find({ pendingMatch: true }).sort({ receivedAt: 1 }).limit(limit).lean<EventRecord[]>()).map(decodeRecord);
+    return (
+      await this.outbox.find({ pendingMatch: true }).sort({ receivedAt: 1 }).limit(limit).lean<EventRecord[]>()
+    ).map(decodeRecord);
   }
 
   /** Records which campaigns a system event concerns; it then waits in the outbox like any event. */
   async setRoutes(id: string, routes: PendingRoute[]): Promise<void> {
-    if (routes.length > 0) await this.outbox.updateOne({ _id: id }, { $set: { pendingRoutes: routes }, $unset: { pendingMatch: 1 } });
+    if (routes.length > 0)
+      await this.outbox.updateOne({ _id: id }, { $set: { pendingRoutes: routes }, $unset: { pendingMatch: 1 } });
     else await this.outbox.deleteOne({ _id: id });
   }
 
@@ -154,8 +166,14 @@ export class EventRepository {
   /** When the oldest event still waiting in the outbox (to be matched or routed) arrived. */
   async oldestUnrouted(): Promise<Date | undefined> {
     const [routes, match] = await Promise.all([
-      this.outbox.findOne({ pendingRoutes: { $exists: true } }, { receivedAt: 1 }).sort({ receivedAt: 1 }).lean<Pick<EventRecord, 'receivedAt'>>(),
-      this.outbox.findOne({ pendingMatch: true }, { receivedAt: 1 }).sort({ receivedAt: 1 }).lean<Pick<EventRecord, 'receivedAt'>>(),
+      this.outbox
+        .findOne({ pendingRoutes: { $exists: true } }, { receivedAt: 1 })
+        .sort({ receivedAt: 1 })
+        .lean<Pick<EventRecord, 'receivedAt'>>(),
+      this.outbox
+        .findOne({ pendingMatch: true }, { receivedAt: 1 })
+        .sort({ receivedAt: 1 })
+        .lean<Pick<EventRecord, 'receivedAt'>>(),
     ]);
     const times = [routes?.receivedAt, match?.receivedAt].filter((t): t is Date => t instanceof Date);
     return times.length === 0 ? undefined : new Date(Math.min(...times.map((t) => t.getTime())));
@@ -174,7 +192,10 @@ export class EventRepository {
   async purgeOlderThan(before: Date): Promise<number> {
     let deleted = 0;
     for (;;) {
-      const page = await this.model.find({ timestamp: { $lt: before } }, { _id: 1, userId: 1 }).limit(PURGE_PAGE).lean<Array<Pick<EventRecord, '_id' | 'userId'>>>();
+      const page = await this.model
+        .find({ timestamp: { $lt: before } }, { _id: 1, userId: 1 })
+        .limit(PURGE_PAGE)
+        .lean<Array<Pick<EventRecord, '_id' | 'userId'>>>();
       const users = [...new Set(page.flatMap((e) => (e.userId === undefined ? [] : [e.userId])))];
       // Histories first: an event deleted from `events` is not found by the next run to purge its history.
       await inGroups(users, PURGE_CONCURRENCY, (userId) => this.history.purge(userId, before));
@@ -199,7 +220,10 @@ export class EventRepository {
       copied += batch.length;
       batch = [];
     };
-    for await (const event of this.model.find({}, { pendingRoutes: 0, pendingMatch: 0 }).lean<EventRecord>().cursor({ batchSize: 1_000 })) {
+    for await (const event of this.model
+      .find({}, { pendingRoutes: 0, pendingMatch: 0 })
+      .lean<EventRecord>()
+      .cursor({ batchSize: 1_000 })) {
       batch.push(decodeRecord(event as EventRecord));
       if (batch.length >= MIGRATION_BATCH) await flush();
     }
@@ -214,7 +238,11 @@ export class EventRepository {
 
   /** The property names the latest events of one name carry, sorted, for listing what templates can use. */
   async propertyNames(name: string, sampled: number): Promise<string[]> {
-    const docs = await this.model.find({ name: { $eq: name } }, { properties: 1 }).sort({ timestamp: -1 }).limit(sampled).lean<EventRecord[]>();
+    const docs = await this.model
+      .find({ name: { $eq: name } }, { properties: 1 })
+      .sort({ timestamp: -1 })
+      .limit(sampled)
+      .lean<EventRecord[]>();
     return [...new Set(docs.flatMap((d) => Object.keys(d.properties ?? {})))].sort();
   }
 }

@@ -46,12 +46,18 @@ export class FanOutEntryRepository {
     const records = userIds.map((userId) => ({ _id: entryKey(fanOutId, userId), fanOutId, userId, claimedAt: now }));
     const failed = await insertNewOnly(this.model, records);
     const taken = records.filter((_, i) => failed.has(i));
-    const earlier = taken.length === 0 ? [] : await this.model.find({ _id: { $in: taken.map((r) => r._id) } }).lean<FanOutEntryRecord[]>();
+    const earlier =
+      taken.length === 0
+        ? []
+        : await this.model.find({ _id: { $in: taken.map((r) => r._id) } }).lean<FanOutEntryRecord[]>();
     return { claimed: records.filter((_, i) => !failed.has(i)).map((r) => r.userId), earlier };
   }
 
   async markEntered(fanOutId: string, userIds: string[], at: Date): Promise<void> {
     if (userIds.length === 0) return;
-    await this.model.updateMany({ _id: { $in: userIds.map((u) => entryKey(fanOutId, u)) } }, { $set: { enteredAt: at } });
+    await this.model.updateMany(
+      { _id: { $in: userIds.map((u) => entryKey(fanOutId, u)) } },
+      { $set: { enteredAt: at } },
+    );
   }
 }

@@ -10,7 +10,8 @@ export async function insertNewOnly<T>(model: Model<T>, documents: T[]): Promise
     await model.insertMany(documents, { ordered: false, lean: true });
     return new Set();
   } catch (err) {
-    const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: { code?: number }; code?: number }> }).writeErrors;
+    const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: { code?: number }; code?: number }> })
+      .writeErrors;
     if (!writeErrors?.length || !writeErrors.every((e) => isDuplicateKey(e) || isDuplicateKey(e.err))) throw err;
     return new Set(writeErrors.map((e) => e.index));
   }

@@ -70,7 +70,8 @@ interface TriggerRecord {
 const triggerSchema = new Schema<TriggerRecord>({ _id: String, runId: String }, { versionKey: false });
 
 /** `replaced`: the run this admission took the record from, which never recorded its end (terminated, or replaced by a restart). */
-export type Admission = { admitted: true; replaced?: { runId: string; campaignVersion: number } } | { admitted: false; reason: string };
+export type Admission =
+  { admitted: true; replaced?: { runId: string; campaignVersion: number } } | { admitted: false; reason: string };
 
 export class JourneyRepository {
   private readonly journeys: Model<JourneyRecord>;
@@ -109,7 +110,11 @@ export class JourneyRepository {
     if (refusal) return { admitted: false, reason: refusal };
     const entry = { campaignId, userId, runId, campaignVersion, status: 'running', enteredAt: now };
     try {
-      await this.journeys.updateOne({ _id: journeyId }, { $set: entry, $unset: { endedAt: 1, outcome: 1 }, $addToSet: { runIds: runId } }, { upsert: true });
+      await this.journeys.updateOne(
+        { _id: journeyId },
+        { $set: entry, $unset: { endedAt: 1, outcome: 1 }, $addToSet: { runIds: runId } },
+        { upsert: true },
+      );
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       // Two attempts of this same run's admission (local-activity attempts overlap when the
@@ -117,13 +122,17 @@ export class JourneyRepository {
       const holder = await this.journeys.findById(journeyId, { runId: 1 }).lean<Pick<JourneyRecord, 'runId'>>();
       return holder?.runId === runId ? { admitted: true } : { admitted: false, reason: 'entered by a concurrent run' };
     }
-    if (previous?.status === 'running') return { admitted: true, replaced: { runId: previous.runId, campaignVersion: previous.campaignVersion ?? 0 } };
+    if (previous?.status === 'running')
+      return { admitted: true, replaced: { runId: previous.runId, campaignVersion: previous.campaignVersion ?? 0 } };
     return { admitted: true };
   }
 
   /** The campaign version a journey's current run follows; 0 when unknown. */
   async versionOf(journeyId: string): Promise<number> {
-    return (await this.journeys.findById(journeyId, { campaignVersion: 1 }).lean<Pick<JourneyRecord, 'campaignVersion'>>())?.campaignVersion ?? 0;
+    return (
+      (await this.journeys.findById(journeyId, { campaignVersion: 1 }).lean<Pick<JourneyRecord, 'campaignVersion'>>())
+        ?.campaignVersion ?? 0
+    );
   }
 
   /** True when this run holds the trigger (a unique insert, atomic on FerretDB too), also on a retried call. */
@@ -145,7 +154,9 @@ export class JourneyRepository {
    * between, since Temporal starts the next run of a journey only once this one has closed.
    */
   async ended(journeyId: string, runId: string, outcome: string, now: Date): Promise<{ version: number } | undefined> {
-    const current = await this.journeys.findById(journeyId, { runId: 1, campaignVersion: 1 }).lean<Pick<JourneyRecord, 'runId' | 'campaignVersion'>>();
+    const current = await this.journeys
+      .findById(journeyId, { runId: 1, campaignVersion: 1 })
+      .lean<Pick<JourneyRecord, 'runId' | 'campaignVersion'>>();
     if (current?.runId !== runId) return undefined;
     await this.journeys.updateOne({ _id: journeyId }, { $set: { status: 'ended', endedAt: now, outcome } });
     return { version: current.campaignVersion ?? 0 };
@@ -164,7 +175,11 @@ export class JourneyRepository {
 
   /** A user's journeys, latest first. */
   async listForUser(userId: string, limit: number): Promise<JourneyRecord[]> {
-    return this.journeys.find({ userId: { $eq: userId } }).sort({ enteredAt: -1 }).limit(limit).lean<JourneyRecord[]>();
+    return this.journeys
+      .find({ userId: { $eq: userId } })
+      .sort({ enteredAt: -1 })
+      .limit(limit)
+      .lean<JourneyRecord[]>();
   }
 
   async countConversions(campaignId: string): Promise<number> {

@@ -72,7 +72,11 @@ function changesProfile(p: ProfileRecord, u: MergedUpdate): boolean {
 function upsertOf(u: MergedUpdate) {
   const set = Object.fromEntries(Object.entries(u.properties).map(([k, v]) => [`properties.${k}`, v]));
   // An empty $set is an error on some servers, so it is left out when there is nothing to set.
-  const update = { ...(Object.keys(set).length > 0 && { $set: set }), $min: { firstSeen: u.firstSeen }, $max: { lastSeen: u.seenAt } };
+  const update = {
+    ...(Object.keys(set).length > 0 && { $set: set }),
+    $min: { firstSeen: u.firstSeen },
+    $max: { lastSeen: u.seenAt },
+  };
   return { updateOne: { filter: { _id: u.userId }, update, upsert: true } };
 }
 
@@ -95,7 +99,13 @@ export class ProfileRepository {
     const known = new Map((await this.read(merged.map((u) => u.userId))).map((p) => [p._id, p]));
     const fresh = merged.filter((u) => !known.has(u.userId));
     const raced = await this.insertNew(fresh);
-    const changes = [...raced, ...merged.filter((u) => { const p = known.get(u.userId); return p !== undefined && changesProfile(p, u); })];
+    const changes = [
+      ...raced,
+      ...merged.filter((u) => {
+        const p = known.get(u.userId);
+        return p !== undefined && changesProfile(p, u);
+      }),
+    ];
     // FerretDB stalls on update commands with many statements, so they go in small groups.
     for (let i = 0; i < changes.length; i += UPDATE_GROUP) {
       await this.model.bulkWrite(changes.slice(i, i + UPDATE_GROUP).map(upsertOf), { ordered: false });
@@ -116,7 +126,12 @@ export class ProfileRepository {
   /** Inserts profiles of users seen for the first time; returns those another writer created meanwhile. */
   private async insertNew(fresh: MergedUpdate[]): Promise<MergedUpdate[]> {
     if (fresh.length === 0) return [];
-    const docs = fresh.map((u): ProfileRecord => ({ _id: u.userId, properties: u.properties, firstSeen: u.firstSeen, lastSeen: u.seenAt }));
+    const docs = fresh.map((u): ProfileRecord => ({
+      _id: u.userId,
+      properties: u.properties,
+      firstSeen: u.firstSeen,
+      lastSeen: u.seenAt,
+    }));
     try {
       await this.model.insertMany(docs, { ordered: false, lean: true });
       return [];
@@ -139,7 +154,11 @@ export class ProfileRepository {
 
   /** The property names the latest profiles hold, sorted, for listing what templates can use. */
   async propertyNames(sampled: number): Promise<string[]> {
-    const docs = await this.model.find({}, { properties: 1 }).sort({ lastSeen: -1 }).limit(sampled).lean<ProfileRecord[]>();
+    const docs = await this.model
+      .find({}, { properties: 1 })
+      .sort({ lastSeen: -1 })
+      .limit(sampled)
+      .lean<ProfileRecord[]>();
     return [...new Set(docs.flatMap((d) => Object.keys(d.properties ?? {})))].sort();
   }
 }

@@ -38,7 +38,9 @@ export class SegmentRepository {
 
   /** Replaces a segment's definition; null when it does not exist. */
   async replace(definition: Segment): Promise<SegmentRecord | null> {
-    return this.model.findOneAndUpdate({ _id: definition.id }, { $set: { definition } }, { new: true }).lean<SegmentRecord>();
+    return this.model
+      .findOneAndUpdate({ _id: definition.id }, { $set: { definition } }, { new: true })
+      .lean<SegmentRecord>();
   }
 
   async get(id: string): Promise<SegmentRecord | null> {

@@ -50,7 +50,12 @@ interface Head {
 }
 
 const windowSendSchema = new Schema<WindowSend>(
-  { key: { type: String, required: true }, campaignId: { type: String, required: true }, tags: [String], at: { type: Date, required: true } },
+  {
+    key: { type: String, required: true },
+    campaignId: { type: String, required: true },
+    tags: [String],
+    at: { type: Date, required: true },
+  },
   { _id: false },
 );
 
@@ -70,7 +75,10 @@ const entrySchema = new Schema<LogEntry>(
   { versionKey: false },
 );
 
-const headSchema = new Schema<Head>({ _id: { type: String, required: true }, seq: { type: Number, required: true } }, { versionKey: false });
+const headSchema = new Schema<Head>(
+  { _id: { type: String, required: true }, seq: { type: Number, required: true } },
+  { versionKey: false },
+);
 
 /** Each lost race means another change landed, so a change retries about as often as sends compete. */
 const MAX_TRIES = 200;
@@ -100,7 +108,11 @@ export class SendLog {
       if (window.some((s) => s.key === key)) return { result: { granted: true } };
       // Trimmed by the request's clock: a send leaves every window MAX_CAP_WINDOW_MS after it went out.
       const kept = window.filter((s) => s.at.getTime() > now.getTime() - MAX_CAP_WINDOW_MS);
-      const verdict = capVerdict(request.caps, kept.map((s) => ({ ...s, at: s.at.getTime() })), now.getTime());
+      const verdict = capVerdict(
+        request.caps,
+        kept.map((s) => ({ ...s, at: s.at.getTime() })),
+        now.getTime(),
+      );
       if (!verdict.granted) return { result: verdict };
       const send = { key, campaignId: request.campaignId, tags: request.tags, at: now };
       return { result: verdict, entry: { kind: 'send', ...send, window: [...kept, send] } };
@@ -111,12 +123,17 @@ export class SendLog {
   async release(userId: string, key: string): Promise<void> {
     return this.change(userId, (window) => ({
       result: undefined,
-      entry: window.some((s) => s.key === key) ? { kind: 'release', key, window: window.filter((s) => s.key !== key) } : undefined,
+      entry: window.some((s) => s.key === key)
+        ? { kind: 'release', key, window: window.filter((s) => s.key !== key) }
+        : undefined,
     }));
   }
 
   /** Decides on the log's window and appends the entry decided, deciding again on a lost race. */
-  private async change<T>(userId: string, decide: (window: WindowSend[]) => { result: T; entry?: NewEntry }): Promise<T> {
+  private async change<T>(
+    userId: string,
+    decide: (window: WindowSend[]) => { result: T; entry?: NewEntry },
+  ): Promise<T> {
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       const last = await this.last(userId);
       const { result, entry } = decide(last ? await this.windowOf(last) : []);
@@ -175,7 +192,8 @@ export class SendLog {
     const older: WindowSend[] = [];
     let entry: LogEntry | null = last;
     while (entry && !entry.window && entry.at!.getTime() > last.at!.getTime() - MAX_CAP_WINDOW_MS) {
-      if (!entry.released) older.push({ key: entry.key!, campaignId: entry.campaignId!, tags: entry.tags ?? [], at: entry.at! });
+      if (!entry.released)
+        older.push({ key: entry.key!, campaignId: entry.campaignId!, tags: entry.tags ?? [], at: entry.at! });
       entry = entry.seq > 0 ? await this.entry(last.userId, entry.seq - 1) : null;
     }
     return [...(entry?.window ?? []), ...older];

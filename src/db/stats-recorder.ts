@@ -69,7 +69,13 @@ export class StatsRecorder {
     const id = `${key.campaignId}:${key.version}:${hour}`;
     let row = this.pending.get(id);
     if (!row) {
-      row = { campaignId: key.campaignId, version: key.version, hour: new Date(hour), counts: {} as Counts, latency: emptyHistogram() };
+      row = {
+        campaignId: key.campaignId,
+        version: key.version,
+        hour: new Date(hour),
+        counts: {} as Counts,
+        latency: emptyHistogram(),
+      };
       this.pending.set(id, row);
     }
     return row;
@@ -91,7 +97,11 @@ export class StatsRecorder {
   }
 
   private async write(): Promise<void> {
-    const rows = [...this.pending.values()].map((row) => ({ ...row, latency: addHistogram([], row.latency), id: `${this.process}:${++this.sequence}` }));
+    const rows = [...this.pending.values()].map((row) => ({
+      ...row,
+      latency: addHistogram([], row.latency),
+      id: `${this.process}:${++this.sequence}`,
+    }));
     this.pending = new Map();
     const batch = [...this.unsent, ...rows];
     this.unsent = batch;

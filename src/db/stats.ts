@@ -99,9 +99,22 @@ export class StatsStore {
   /** Folds waiting increments into their hourly buckets; returns how many buckets it folded, 0 when another process holds the claim. */
   async compact(holder: string): Promise<number> {
     const now = new Date();
-    if (!(await this.claims.claimOrTakeOver(COMPACTOR_CLAIM, COMPACTOR_CLAIM, now, new Date(now.getTime() + COMPACTOR_LEASE_MS), holder))) return 0;
+    if (
+      !(await this.claims.claimOrTakeOver(
+        COMPACTOR_CLAIM,
+        COMPACTOR_CLAIM,
+        now,
+        new Date(now.getTime() + COMPACTOR_LEASE_MS),
+        holder,
+      ))
+    )
+      return 0;
     try {
-      const waiting = await this.increments.find({}, { bucket: 1 }).sort({ _id: 1 }).limit(BUCKETS_PER_PASS * 10).lean<Array<{ bucket: string }>>();
+      const waiting = await this.increments
+        .find({}, { bucket: 1 })
+        .sort({ _id: 1 })
+        .limit(BUCKETS_PER_PASS * 10)
+        .lean<Array<{ bucket: string }>>();
       const ids = [...new Set(waiting.map((w) => w.bucket))].slice(0, BUCKETS_PER_PASS);
       for (const id of ids) await this.fold(id);
       return ids.length;
@@ -125,7 +138,11 @@ export class StatsStore {
         addHistogram(latency, increment.latency);
       }
       const { campaignId, version, hour } = fresh[0];
-      await this.buckets.replaceOne({ _id: id }, { campaignId, version, hour, counts, latency, folded: fresh.map((i) => i._id) }, { upsert: true });
+      await this.buckets.replaceOne(
+        { _id: id },
+        { campaignId, version, hour, counts, latency, folded: fresh.map((i) => i._id) },
+        { upsert: true },
+      );
     }
     await this.increments.deleteMany({ _id: { $in: increments.map((i) => i._id) } });
   }
@@ -141,7 +158,13 @@ export class StatsStore {
     const buckets = await this.buckets.find(filter).lean<BucketRecord[]>();
     const folded = new Map(buckets.map((b) => [b._id, new Set(b.folded)]));
     const unfolded = increments.filter((i) => !folded.get(i.bucket)?.has(i._id));
-    return [...buckets, ...unfolded].map(({ campaignId: c, version, hour, counts, latency }) => ({ campaignId: c, version, hour, counts, latency: latency ?? [] }));
+    return [...buckets, ...unfolded].map(({ campaignId: c, version, hour, counts, latency }) => ({
+      campaignId: c,
+      version,
+      hour,
+      counts,
+      latency: latency ?? [],
+    }));
   }
 
   async waitingIncrements(): Promise<number> {

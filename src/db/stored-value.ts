@@ -24,7 +24,11 @@ function unescapeKey(key: string): string {
   return key.replace(ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
-function mapObject(value: Record<string, unknown>, key: (k: string) => string, inner: (v: unknown) => unknown): Record<string, unknown> {
+function mapObject(
+  value: Record<string, unknown>,
+  key: (k: string) => string,
+  inner: (v: unknown) => unknown,
+): Record<string, unknown> {
   // defineProperty, so that a key such as "__proto__" (refused upstream, but cheap to be safe) stays data.
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {

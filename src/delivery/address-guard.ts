@@ -13,7 +13,11 @@ const REFUSED: ReadonlyArray<{ kind: string; family: IpVersion; ranges: Range[] 
   {
     kind: 'a private address',
     family: 'ipv4',
-    ranges: [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16]],
+    ranges: [
+      ['10.0.0.0', 8],
+      ['172.16.0.0', 12],
+      ['192.168.0.0', 16],
+    ],
   },
   { kind: 'a shared (carrier-grade NAT) address', family: 'ipv4', ranges: [['100.64.0.0', 10]] },
   { kind: 'a loopback address', family: 'ipv4', ranges: [['127.0.0.0', 8]] },
@@ -77,9 +81,7 @@ export class AddressPolicy {
     }
     const match = REFUSED_LISTS.find((r) => r.family === family && r.list.check(effective, family));
     if (!match) return undefined;
-    return embedded === undefined
-      ? `${ip} is ${match.kind}`
-      : `${ip} embeds ${embedded}, which is ${match.kind}`;
+    return embedded === undefined ? `${ip} is ${match.kind}` : `${ip} embeds ${embedded}, which is ${match.kind}`;
   }
 }
 

@@ -7,7 +7,11 @@ import type { SendContext } from './sender';
  * A webhook step's request, rendered under the destination's URL. The destination's headers,
  * like its auth, are added when sending (SendContext), so they are never stored with a delivery.
  */
-export function composeRequest(template: RequestTemplate, scope: object, destination: DestinationRecord | undefined): RenderedRequest {
+export function composeRequest(
+  template: RequestTemplate,
+  scope: object,
+  destination: DestinationRecord | undefined,
+): RenderedRequest {
   return renderRequest(template, scope, destination?.config.url);
 }
 
@@ -19,7 +23,12 @@ function authorization(destination: DestinationRecord | undefined): string | und
 }
 
 /** How to send to a destination, or with the default policy for a step that gives a full URL. */
-export function deliveryPolicy(destination: DestinationRecord | undefined, defaultTimeoutMs: number, webhookId: string, now: Date) {
+export function deliveryPolicy(
+  destination: DestinationRecord | undefined,
+  defaultTimeoutMs: number,
+  webhookId: string,
+  now: Date,
+) {
   const context: SendContext = {
     webhookId,
     secrets: destination ? activeSecrets(destination, now) : [],

@@ -7,7 +7,12 @@ const JITTER = 0.2;
  * The wait before the next attempt, after `attemptsMade` attempts failed; undefined when the
  * schedule is used up. A receiver's Retry-After, when given, replaces the scheduled delay.
  */
-export function nextAttemptDelayMs(retryDelays: string[], attemptsMade: number, retryAfterMs: number | undefined, random: () => number): number | undefined {
+export function nextAttemptDelayMs(
+  retryDelays: string[],
+  attemptsMade: number,
+  retryAfterMs: number | undefined,
+  random: () => number,
+): number | undefined {
   if (attemptsMade > retryDelays.length) return undefined;
   if (retryAfterMs !== undefined) return retryAfterMs;
   const base = parseDuration(retryDelays[attemptsMade - 1])!;

@@ -90,7 +90,9 @@ export class WebhookSender {
           ...(context.authorization && { authorization: context.authorization }),
           'webhook-id': context.webhookId,
           'webhook-timestamp': String(timestamp),
-          ...(context.secrets.length > 0 && { 'webhook-signature': signatureHeader(context.secrets, context.webhookId, timestamp, body) }),
+          ...(context.secrets.length > 0 && {
+            'webhook-signature': signatureHeader(context.secrets, context.webhookId, timestamp, body),
+          }),
         },
       });
       return {
@@ -111,7 +113,12 @@ export class WebhookSender {
         return { kind: 'error', errorClass: 'timeout', message: `no answer within ${context.timeoutMs} ms`, latencyMs };
       }
       const code = axios.isAxiosError(err) ? err.code : undefined;
-      return { kind: 'error', errorClass: 'connection', message: `${code ?? 'ERROR'}: ${err instanceof Error ? err.message : String(err)}`, latencyMs };
+      return {
+        kind: 'error',
+        errorClass: 'connection',
+        message: `${code ?? 'ERROR'}: ${err instanceof Error ? err.message : String(err)}`,
+        latencyMs,
+      };
     }
   }
 }

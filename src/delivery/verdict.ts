@@ -16,7 +16,8 @@ export function verdictOf(outcome: SendOutcome, now: number): Verdict {
     return { kind: 'retry', reason: outcome.message };
   }
   const { status, headers } = outcome;
-  if (headers['webhook-delivery']?.toLowerCase() === 'abort') return { kind: 'abort', reason: `HTTP ${status} with webhook-delivery: abort` };
+  if (headers['webhook-delivery']?.toLowerCase() === 'abort')
+    return { kind: 'abort', reason: `HTTP ${status} with webhook-delivery: abort` };
   if (status >= 200 && status < 300) return { kind: 'success' };
   if (status === 410) return { kind: 'gone', reason: 'HTTP 410 Gone' };
   if (status === 408 || status === 429 || status >= 500) {

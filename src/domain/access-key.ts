@@ -24,7 +24,9 @@ export function parseRate(text: string): Rate | undefined {
   return { count: Number(match[1]), periodMs: PERIOD_MS[match[2] as keyof typeof PERIOD_MS] };
 }
 
-export const rateSchema = z.string().refine((text) => parseRate(text) !== undefined, 'must be a rate such as 100/s, 600/m or 5000/h');
+export const rateSchema = z
+  .string()
+  .refine((text) => parseRate(text) !== undefined, 'must be a rate such as 100/s, 600/m or 5000/h');
 
 export const accessKeyCreateSchema = z.strictObject({
   kind: z.enum(ACCESS_KINDS, { message: `must be one of ${ACCESS_KINDS.join(', ')}` }),

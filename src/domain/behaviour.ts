@@ -5,7 +5,14 @@
 // Exactness: a `where` reads event properties as the profile filter reads user properties
 // (arrays by index only, see condition-query.ts), so it is evaluated as that very comparison on
 // a profile whose properties are the event's; the property test checks both against FerretDB.
-import { behaviourRange, evaluateCondition, isAgeComparison, isBehaviourTerm, type BehaviourTerm, type Condition } from './condition';
+import {
+  behaviourRange,
+  evaluateCondition,
+  isAgeComparison,
+  isBehaviourTerm,
+  type BehaviourTerm,
+  type Condition,
+} from './condition';
 import { parseDuration } from './duration';
 
 /** An event as a user's history keeps it. */
@@ -21,11 +28,17 @@ function asPropertyCondition(condition: Condition): Condition {
   if ('all' in condition) return { all: condition.all.map(asPropertyCondition) };
   if ('any' in condition) return { any: condition.any.map(asPropertyCondition) };
   if ('not' in condition) return { not: asPropertyCondition(condition.not) };
-  if ('segment' in condition || isBehaviourTerm(condition) || isAgeComparison(condition) || condition.valueFrom !== undefined) {
+  if (
+    'segment' in condition ||
+    isBehaviourTerm(condition) ||
+    isAgeComparison(condition) ||
+    condition.valueFrom !== undefined
+  ) {
     throw new Error('a "where" on counted events holds only comparisons of event.properties fields with values');
   }
   const [root, key, ...rest] = condition.field.split('.');
-  if (root !== 'event' || key !== 'properties' || rest.length === 0) throw new Error(`"${condition.field}" is not an event property`);
+  if (root !== 'event' || key !== 'properties' || rest.length === 0)
+    throw new Error(`"${condition.field}" is not an event property`);
   return { ...condition, field: ['user', 'properties', ...rest].join('.') };
 }
 

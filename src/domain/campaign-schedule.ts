@@ -8,7 +8,8 @@ import { isTimeZone } from './local-time';
 import { entriesPerSecondSchema } from './trigger-request';
 
 function cronProblem(expression: string): string | undefined {
-  if (expression.trim().split(/\s+/).length !== 5) return 'must have 5 fields: minute hour day-of-month month day-of-week, such as "0 10 * * 1"';
+  if (expression.trim().split(/\s+/).length !== 5)
+    return 'must have 5 fields: minute hour day-of-month month day-of-week, such as "0 10 * * 1"';
   try {
     CronExpressionParser.parse(expression);
     return undefined;
@@ -23,7 +24,9 @@ export const campaignScheduleSchema = z
     segment: segmentIdSchema.optional(),
     audience: conditionSchema.optional(),
     /** Once, at this instant. */
-    at: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-12-01T10:00:00+09:00' }).optional(),
+    at: z.iso
+      .datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-12-01T10:00:00+09:00' })
+      .optional(),
     /** On a recurrence, such as "0 10 * * 1" (every Monday at 10:00). */
     cron: z.string().max(200).optional(),
     /** The zone the cron is read in (default UTC). */
@@ -41,9 +44,14 @@ export const campaignScheduleSchema = z
     }
     const problem = schedule.cron === undefined ? undefined : cronProblem(schedule.cron);
     if (problem) ctx.addIssue({ code: 'custom', path: ['cron'], message: problem });
-    if (schedule.localTime && schedule.cron === undefined) ctx.addIssue({ code: 'custom', path: ['localTime'], message: 'is only used with "cron"' });
+    if (schedule.localTime && schedule.cron === undefined)
+      ctx.addIssue({ code: 'custom', path: ['localTime'], message: 'is only used with "cron"' });
     if (schedule.timeZone !== undefined && (schedule.cron === undefined || schedule.localTime)) {
-      ctx.addIssue({ code: 'custom', path: ['timeZone'], message: 'is only used with "cron" without "localTime" (with localTime each user\'s own zone counts)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timeZone'],
+        message: 'is only used with "cron" without "localTime" (with localTime each user\'s own zone counts)',
+      });
     }
   });
 

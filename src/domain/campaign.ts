@@ -14,7 +14,10 @@ import { templateLeaves, templateProblem } from './template';
 
 export const campaignIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1–64 letters, digits, "-" or "_", starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+    'must be 1–64 letters, digits, "-" or "_", starting with a letter or digit',
+  );
 
 const stepIdSchema = z
   .string()
@@ -71,12 +74,18 @@ const requestSchema = z
     query: templateRecord(queryName).optional(),
     body: z
       .json()
-      .refine((body) => JSON.stringify(body).length <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes as JSON`)
+      .refine(
+        (body) => JSON.stringify(body).length <= MAX_BODY_BYTES,
+        `must be at most ${MAX_BODY_BYTES} bytes as JSON`,
+      )
       .optional(),
   })
   .superRefine((request, ctx) => {
     if ((request.url === undefined) === (request.destination === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'give either "url" (a full URL) or "destination" (with an optional "path")' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give either "url" (a full URL) or "destination" (with an optional "path")',
+      });
     }
     if (request.path !== undefined && request.destination === undefined) {
       ctx.addIssue({ code: 'custom', path: ['path'], message: 'is only used with "destination"' });
@@ -94,7 +103,9 @@ const webhookStepSchema = z.strictObject({
   next: stepIdSchema.optional(),
 });
 
-const offsetSchema = z.string().refine((text) => parseOffset(text) !== undefined, 'must be a duration such as 1d or -2h');
+const offsetSchema = z
+  .string()
+  .refine((text) => parseOffset(text) !== undefined, 'must be a duration such as 1d or -2h');
 
 /** Wait for a duration, until a local time of day (optionally on given weekdays), or until a date some property holds. */
 const delayStepSchema = z
@@ -102,7 +113,10 @@ const delayStepSchema = z
     id: stepIdSchema,
     type: z.literal('delay'),
     duration: durationSchema.optional(),
-    until: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time of day such as 09:00').optional(),
+    until: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time of day such as 09:00')
+      .optional(),
     weekdays: z.array(z.enum(WEEKDAYS)).min(1).max(7).optional(),
     untilField: fieldPathSchema.optional(),
     offset: offsetSchema.optional(),
@@ -110,9 +124,15 @@ const delayStepSchema = z
   })
   .superRefine((step, ctx) => {
     const kinds = [step.duration, step.until, step.untilField].filter((k) => k !== undefined).length;
-    if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'a delay needs exactly one of duration, until (a time of day) or untilField (a date property)' });
-    if (step.weekdays && step.until === undefined) ctx.addIssue({ code: 'custom', path: ['weekdays'], message: 'is only used with "until"' });
-    if (step.offset && step.untilField === undefined) ctx.addIssue({ code: 'custom', path: ['offset'], message: 'is only used with "untilField"' });
+    if (kinds !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a delay needs exactly one of duration, until (a time of day) or untilField (a date property)',
+      });
+    if (step.weekdays && step.until === undefined)
+      ctx.addIssue({ code: 'custom', path: ['weekdays'], message: 'is only used with "until"' });
+    if (step.offset && step.untilField === undefined)
+      ctx.addIssue({ code: 'custom', path: ['offset'], message: 'is only used with "untilField"' });
   });
 
 const waitForEventStepSchema = z.strictObject({
@@ -130,7 +150,10 @@ const waitForEventStepSchema = z.strictObject({
 const branchStepSchema = z.strictObject({
   id: stepIdSchema,
   type: z.literal('branch'),
-  cases: z.array(z.strictObject({ when: conditionSchema, next: stepIdSchema })).min(1).max(20),
+  cases: z
+    .array(z.strictObject({ when: conditionSchema, next: stepIdSchema }))
+    .min(1)
+    .max(20),
   default: stepIdSchema.optional(),
   next: stepIdSchema.optional(),
 });
@@ -138,10 +161,19 @@ const branchStepSchema = z.strictObject({
 const exitStepSchema = z.strictObject({
   id: stepIdSchema,
   type: z.literal('exit'),
-  reason: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 letters, digits or "_.:-"').default('exit'),
+  reason: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 letters, digits or "_.:-"')
+    .default('exit'),
 });
 
-export const stepSchema = z.discriminatedUnion('type', [webhookStepSchema, delayStepSchema, waitForEventStepSchema, branchStepSchema, exitStepSchema]);
+export const stepSchema = z.discriminatedUnion('type', [
+  webhookStepSchema,
+  delayStepSchema,
+  waitForEventStepSchema,
+  branchStepSchema,
+  exitStepSchema,
+]);
 
 const eventFilterSchema = z.strictObject({ event: eventNameSchema, where: conditionSchema.optional() });
 
@@ -150,11 +182,18 @@ const STEP_REFERENCE = /\bsteps\.([A-Za-z][A-Za-z0-9_-]{0,63})/g;
 /** The steps a step's templates and conditions read through steps.<id>, with where each is read. */
 function stepReferences(step: z.infer<typeof stepSchema>): Array<[Array<string | number>, string]> {
   const sources: Array<[Array<string | number>, string]> =
-    step.type === 'webhook' ? templateLeaves(step.request).map(([leaf, source]) => [['request', ...leaf.split('.')], source])
-    : step.type === 'branch' ? step.cases.flatMap((c, i) => conditionFields(c.when).map((field): [Array<string | number>, string] => [['cases', i, 'when'], field]))
-    : step.type === 'delay' && step.untilField ? [[['untilField'], step.untilField]]
-    : [];
-  return sources.flatMap(([path, text]) => [...text.matchAll(STEP_REFERENCE)].map((m): [Array<string | number>, string] => [path, m[1]]));
+    step.type === 'webhook'
+      ? templateLeaves(step.request).map(([leaf, source]) => [['request', ...leaf.split('.')], source])
+      : step.type === 'branch'
+        ? step.cases.flatMap((c, i) =>
+            conditionFields(c.when).map((field): [Array<string | number>, string] => [['cases', i, 'when'], field]),
+          )
+        : step.type === 'delay' && step.untilField
+          ? [[['untilField'], step.untilField]]
+          : [];
+  return sources.flatMap(([path, text]) =>
+    [...text.matchAll(STEP_REFERENCE)].map((m): [Array<string | number>, string] => [path, m[1]]),
+  );
 }
 
 /**
@@ -162,7 +201,15 @@ function stepReferences(step: z.infer<typeof stepSchema>): Array<[Array<string |
  * field failed; with a mistake inside one of these they would read it as valid (and crash), so
  * they wait until it is fixed. Other mistakes (a blank name) are still reported beside theirs.
  */
-const WALKED_BY_CHECKS: ReadonlySet<PropertyKey> = new Set(['steps', 'trigger', 'exitOn', 'goal', 'caps', 'tags', 'capExempt']);
+const WALKED_BY_CHECKS: ReadonlySet<PropertyKey> = new Set([
+  'steps',
+  'trigger',
+  'exitOn',
+  'goal',
+  'caps',
+  'tags',
+  'capExempt',
+]);
 
 export const campaignSchema = z
   .strictObject({
@@ -186,13 +233,22 @@ export const campaignSchema = z
         z.strictObject({ mode: z.literal('once') }),
         z.strictObject({ mode: z.literal('afterCompletion'), cooldown: durationSchema.optional() }),
         z.strictObject({ mode: z.literal('restart') }),
-        z.strictObject({ mode: z.literal('parallel'), key: fieldPathSchema.refine((f) => f.startsWith('event.properties.'), 'must be an event property, e.g. event.properties.orderId') }),
+        z.strictObject({
+          mode: z.literal('parallel'),
+          key: fieldPathSchema.refine(
+            (f) => f.startsWith('event.properties.'),
+            'must be an event property, e.g. event.properties.orderId',
+          ),
+        }),
       ])
       .default({ mode: 'afterCompletion' }),
     /** Where delays "until 09:00" take the user's time zone from: a profile property holding an IANA name, else the default. */
     timeZone: z
       .strictObject({
-        property: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a profile property name').default('timeZone'),
+        property: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a profile property name')
+          .default('timeZone'),
         /** Unset: the global default of /v1/settings (delays until a time of day use UTC). */
         default: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Seoul').optional(),
       })
@@ -202,44 +258,66 @@ export const campaignSchema = z
     /** Enter a segment's users once or on a recurrence (Temporal Schedule), beside the event trigger. */
     schedule: campaignScheduleSchema.optional(),
   })
-  .superRefine((campaign, ctx) => {
-    for (const issue of fatigueIssues(campaign)) ctx.addIssue({ code: 'custom', ...issue });
-    const seen = new Set<string>();
-    campaign.steps.forEach((step, i) => {
-      if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `"${step.id}" is used by an earlier step` });
-      seen.add(step.id);
-      if (step.type !== 'webhook') return;
-      for (const [leafPath, source] of templateLeaves(step.request)) {
-        const problem = templateProblem(source);
-        if (problem) {
-          ctx.addIssue({ code: 'custom', path: ['steps', i, 'request', ...leafPath.split('.')], message: problem });
+  .superRefine(
+    (campaign, ctx) => {
+      for (const issue of fatigueIssues(campaign)) ctx.addIssue({ code: 'custom', ...issue });
+      const seen = new Set<string>();
+      campaign.steps.forEach((step, i) => {
+        if (seen.has(step.id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, 'id'],
+            message: `"${step.id}" is used by an earlier step`,
+          });
+        seen.add(step.id);
+        if (step.type !== 'webhook') return;
+        for (const [leafPath, source] of templateLeaves(step.request)) {
+          const problem = templateProblem(source);
+          if (problem) {
+            ctx.addIssue({ code: 'custom', path: ['steps', i, 'request', ...leafPath.split('.')], message: problem });
+          }
+        }
+      });
+      // With a step id used twice the graph is ambiguous; that error comes first.
+      if (seen.size === campaign.steps.length) {
+        const graphIssues = stepGraphIssues(campaign.steps);
+        const issues =
+          graphIssues.length > 0 ? graphIssues : referenceIssues(campaign.steps, campaign.steps.map(stepReferences));
+        for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
+      }
+      // Event filters are matched against the event alone, before any profile lookup.
+      const eventFilters: Array<[Array<string | number>, Condition | undefined]> = [
+        [['trigger', 'where'], campaign.trigger.where],
+        ...campaign.exitOn.map((f, i): [Array<string | number>, Condition | undefined] => [
+          ['exitOn', i, 'where'],
+          f.where,
+        ]),
+        [['goal', 'where'], campaign.goal?.where],
+        ...campaign.steps.map((step, i): [Array<string | number>, Condition | undefined] => [
+          ['steps', i, 'where'],
+          step.type === 'waitForEvent' ? step.where : undefined,
+        ]),
+      ];
+      for (const [path, condition] of eventFilters) {
+        for (const field of condition ? conditionFields(condition) : []) {
+          if (!field.startsWith('event.')) {
+            ctx.addIssue({
+              code: 'custom',
+              path,
+              message: `may only read event fields; conditions on "${field}" belong in the audience or a branch`,
+            });
+          }
         }
       }
-    });
-    // With a step id used twice the graph is ambiguous; that error comes first.
-    if (seen.size === campaign.steps.length) {
-      const graphIssues = stepGraphIssues(campaign.steps);
-      const issues = graphIssues.length > 0 ? graphIssues : referenceIssues(campaign.steps, campaign.steps.map(stepReferences));
-      for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
-    }
-    // Event filters are matched against the event alone, before any profile lookup.
-    const eventFilters: Array<[Array<string | number>, Condition | undefined]> = [
-      [['trigger', 'where'], campaign.trigger.where],
-      ...campaign.exitOn.map((f, i): [Array<string | number>, Condition | undefined] => [['exitOn', i, 'where'], f.where]),
-      [['goal', 'where'], campaign.goal?.where],
-      ...campaign.steps.map((step, i): [Array<string | number>, Condition | undefined] => [['steps', i, 'where'], step.type === 'waitForEvent' ? step.where : undefined]),
-    ];
-    for (const [path, condition] of eventFilters) {
-      for (const field of condition ? conditionFields(condition) : []) {
-        if (!field.startsWith('event.')) {
-          ctx.addIssue({ code: 'custom', path, message: `may only read event fields; conditions on "${field}" belong in the audience or a branch` });
-        }
-      }
-    }
-  }, {
-    // An issue without a path is about the whole input (not an object at all).
-    when: (payload) => payload.issues.every((issue) => issue.path !== undefined && issue.path.length > 0 && !WALKED_BY_CHECKS.has(issue.path[0])),
-  });
+    },
+    {
+      // An issue without a path is about the whole input (not an object at all).
+      when: (payload) =>
+        payload.issues.every(
+          (issue) => issue.path !== undefined && issue.path.length > 0 && !WALKED_BY_CHECKS.has(issue.path[0]),
+        ),
+    },
+  );
 
 export type Campaign = z.infer<typeof campaignSchema>;
 export type Step = z.infer<typeof stepSchema>;

@@ -28,12 +28,19 @@ function label(origin: string, cap: Cap): string {
  * when the campaign carries the tag) and each of the campaign's own. A campaign's untagged cap
  * counts its own sends; a tagged cap counts every send carrying the tag, from any campaign.
  */
-export function applicableCaps(globalCaps: Cap[], campaign: { id: string; caps?: Cap[]; tags?: string[] }): AppliedCap[] {
+export function applicableCaps(
+  globalCaps: Cap[],
+  campaign: { id: string; caps?: Cap[]; tags?: string[] },
+): AppliedCap[] {
   const tags = campaign.tags ?? [];
   const applies = (cap: Cap) => cap.tag === undefined || tags.includes(cap.tag);
   return [
     ...globalCaps.filter(applies).map((cap) => ({ ...cap, label: label('global', cap) })),
-    ...(campaign.caps ?? []).filter(applies).map((cap) => ({ ...cap, ...(cap.tag === undefined && { campaignId: campaign.id }), label: label(`campaign ${campaign.id}`, cap) })),
+    ...(campaign.caps ?? []).filter(applies).map((cap) => ({
+      ...cap,
+      ...(cap.tag === undefined && { campaignId: campaign.id }),
+      label: label(`campaign ${campaign.id}`, cap),
+    })),
   ];
 }
 
@@ -51,7 +58,12 @@ export function capVerdict(caps: AppliedCap[], sends: CountedSend[], now: number
   for (const cap of caps) {
     const windowMs = capWindowMs(cap);
     const counted = sends
-      .filter((s) => s.at > now - windowMs && (cap.campaignId === undefined || s.campaignId === cap.campaignId) && (cap.tag === undefined || s.tags.includes(cap.tag)))
+      .filter(
+        (s) =>
+          s.at > now - windowMs &&
+          (cap.campaignId === undefined || s.campaignId === cap.campaignId) &&
+          (cap.tag === undefined || s.tags.includes(cap.tag)),
+      )
       .map((s) => s.at)
       .sort((a, b) => a - b);
     if (counted.length < cap.max) continue;

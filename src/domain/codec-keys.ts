@@ -18,7 +18,10 @@ const codecKeySchema = z
     const [id, secret] = text.split(':');
     return { id, secret: Buffer.from(secret, 'base64') };
   })
-  .refine((key) => key.secret.length === KEY_BYTES, `the secret must be ${KEY_BYTES} bytes (openssl rand -base64 ${KEY_BYTES})`);
+  .refine(
+    (key) => key.secret.length === KEY_BYTES,
+    `the secret must be ${KEY_BYTES} bytes (openssl rand -base64 ${KEY_BYTES})`,
+  );
 
 export const codecKeysSchema = z
   .string()

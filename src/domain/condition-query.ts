@@ -16,8 +16,18 @@
 // Negation uses $nor over the exact filter, which stays exact for missing fields and type
 // mismatches. FerretDB 1.24 supports every operator used here; $type is used only with "array".
 import {
-  ageThreshold, behaviourRange, compareValue, comparisonValue, evaluateCondition, isAgeComparison, isBehaviourTerm,
-  type AgeComparison, type BehaviourTerm, type Comparison, type Condition, type Scalar,
+  ageThreshold,
+  behaviourRange,
+  compareValue,
+  comparisonValue,
+  evaluateCondition,
+  isAgeComparison,
+  isBehaviourTerm,
+  type AgeComparison,
+  type BehaviourTerm,
+  type Comparison,
+  type Condition,
+  type Scalar,
 } from './condition';
 import { ARRAY_INDEX, FORBIDDEN_KEYS, STORED_ARRAY_MARKER } from './paths';
 
@@ -73,7 +83,11 @@ function constant(value: boolean): MongoFilter {
 }
 
 function checkedScalar(value: unknown): Scalar {
-  const ok = value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  const ok =
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value));
   if (!ok) throw new Error('a condition value must be a string, a finite number, a boolean or null');
   return value as Scalar;
 }
@@ -151,7 +165,9 @@ function compileComparison({ path, guards }: Target, op: Comparison['op'], value
         return or([and([{ [path]: { $regex: literalPattern(single) } }, notArray(path)]), inArray]);
       }
       case 'startsWith':
-        return typeof single === 'string' ? and([{ [path]: { $regex: `^${literalPattern(single)}` } }, notArray(path)]) : NEVER;
+        return typeof single === 'string'
+          ? and([{ [path]: { $regex: `^${literalPattern(single)}` } }, notArray(path)])
+          : NEVER;
       default:
         if (typeof single !== 'number' && typeof single !== 'string') return NEVER;
         return and([{ [path]: { [ORDER_OPERATOR[op]]: single } }, notArray(path)]);
@@ -189,10 +205,17 @@ function compileProfileComparison(comparison: Comparison, context: AudienceConte
   const value = comparisonValue(comparison, scope);
   if (value === undefined) return NEVER;
   const where = profileTarget(comparison.field);
-  return 'actual' in where ? constant(compareValue(comparison.op, where.actual, value)) : compileComparison(where, comparison.op, value);
+  return 'actual' in where
+    ? constant(compareValue(comparison.op, where.actual, value))
+    : compileComparison(where, comparison.op, value);
 }
 
-function compile(condition: Condition, context: AudienceContext, outcomes: TermOutcomes, positive: boolean): MongoFilter {
+function compile(
+  condition: Condition,
+  context: AudienceContext,
+  outcomes: TermOutcomes,
+  positive: boolean,
+): MongoFilter {
   if ('all' in condition) return and(condition.all.map((c) => compile(c, context, outcomes, positive)));
   if ('any' in condition) return or(condition.any.map((c) => compile(c, context, outcomes, positive)));
   if ('not' in condition) return nor(compile(condition.not, context, outcomes, !positive));
@@ -200,7 +223,8 @@ function compile(condition: Condition, context: AudienceContext, outcomes: TermO
   if (isBehaviourTerm(condition)) {
     if (outcomes === 'relaxed') return constant(positive);
     const outcome = outcomes.get(condition);
-    if (outcome === undefined) throw new Error(`no count for the condition on event "${behaviourRange(condition).eventName}"`);
+    if (outcome === undefined)
+      throw new Error(`no count for the condition on event "${behaviourRange(condition).eventName}"`);
     return constant(outcome);
   }
   if (isAgeComparison(condition)) return compileAge(condition, context.now);
@@ -212,7 +236,11 @@ function compile(condition: Condition, context: AudienceContext, outcomes: TermO
  * filter is exact; 'relaxed' gives a filter that keeps every profile that may match, whose
  * candidates are then checked term by term.
  */
-export function compileProfileFilter(condition: Condition, context: AudienceContext, outcomes: TermOutcomes): MongoFilter {
+export function compileProfileFilter(
+  condition: Condition,
+  context: AudienceContext,
+  outcomes: TermOutcomes,
+): MongoFilter {
   return compile(condition, context, outcomes, true);
 }
 

@@ -14,7 +14,17 @@ function readField(scope: unknown, field: string): unknown {
 }
 
 export const COMPARISON_OPS = [
-  'eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'exists', 'contains', 'startsWith',
+  'eq',
+  'ne',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'in',
+  'nin',
+  'exists',
+  'contains',
+  'startsWith',
 ] as const;
 export type ComparisonOp = (typeof COMPARISON_OPS)[number];
 
@@ -87,7 +97,11 @@ export function isAgeComparison(condition: Condition): condition is AgeCompariso
 /** How many events a behavioural term counts, as an inclusive range. */
 export function behaviourRange(term: BehaviourTerm): { eventName: string; atLeast: number; atMost?: number } {
   if ('notPerformed' in term) return { eventName: term.notPerformed, atLeast: 0, atMost: 0 };
-  return { eventName: term.performed, atLeast: term.atLeast ?? (term.atMost === undefined ? 1 : 0), atMost: term.atMost };
+  return {
+    eventName: term.performed,
+    atLeast: term.atLeast ?? (term.atMost === undefined ? 1 : 0),
+    atMost: term.atMost,
+  };
 }
 
 /** Raised when a condition needs the database (events, segments) and no outcome was given. */
@@ -106,7 +120,12 @@ export interface EvaluationOptions {
 }
 
 function isScalar(value: unknown): value is Scalar {
-  return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  return (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
 }
 
 /**
@@ -182,7 +201,14 @@ function compare(comparison: Comparison, scope: unknown): boolean {
 
 /** A timestamp as milliseconds: a Date, epoch milliseconds or an ISO string; undefined otherwise. */
 function timeOf(value: unknown): number | undefined {
-  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
+  const ms =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'number'
+        ? value
+        : typeof value === 'string'
+          ? Date.parse(value)
+          : NaN;
   return Number.isFinite(ms) ? ms : undefined;
 }
 
@@ -194,7 +220,8 @@ export function ageThreshold(comparison: AgeComparison, now: number): number {
 }
 
 function compareAge(comparison: AgeComparison, scope: unknown, now: number | undefined): boolean {
-  if (now === undefined) throw new ConditionNeedsDatabaseError(`"${comparison.op}" on ${comparison.field} (without the current time)`);
+  if (now === undefined)
+    throw new ConditionNeedsDatabaseError(`"${comparison.op}" on ${comparison.field} (without the current time)`);
   const at = timeOf(readField(scope, comparison.field));
   if (at === undefined) return false;
   const threshold = ageThreshold(comparison, now);
@@ -212,7 +239,8 @@ export function evaluateCondition(condition: Condition, scope: unknown, options:
   if ('any' in condition) return condition.any.some((c) => evaluateCondition(c, scope, options));
   if ('not' in condition) return !evaluateCondition(condition.not, scope, options);
   if ('segment' in condition) return outcomeOf(condition, options, `segment "${condition.segment}"`);
-  if (isBehaviourTerm(condition)) return outcomeOf(condition, options, `a condition on event "${behaviourRange(condition).eventName}"`);
+  if (isBehaviourTerm(condition))
+    return outcomeOf(condition, options, `a condition on event "${behaviourRange(condition).eventName}"`);
   if (isAgeComparison(condition)) return compareAge(condition, scope, options.now);
   return compare(condition, scope);
 }

@@ -16,12 +16,14 @@ export const DEFAULT_PROBE_INTERVAL = '30s';
 
 export const destinationIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1–64 letters, digits, "-" or "_", starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+    'must be 1–64 letters, digits, "-" or "_", starting with a letter or digit',
+  );
 
 const durationSchema = z
   .string()
   .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 30s, 15m, 2h or 7d');
-
 
 const baseUrlSchema = z
   .string()
@@ -36,7 +38,11 @@ const baseUrlSchema = z
   }, 'must be an http or https URL without credentials (put those in "auth")');
 
 const authSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('basic'), username: z.string().min(1).max(256), password: z.string().min(1).max(1024) }),
+  z.strictObject({
+    type: z.literal('basic'),
+    username: z.string().min(1).max(256),
+    password: z.string().min(1).max(1024),
+  }),
   z.strictObject({ type: z.literal('bearer'), token: z.string().min(1).max(4096) }),
 ]);
 
@@ -65,7 +71,11 @@ export const destinationConfigSchema = z.strictObject({
       /** The wait before the first probe of an open breaker; it doubles after each failed probe, up to an hour. */
       probeInterval: durationSchema.default(DEFAULT_PROBE_INTERVAL),
     })
-    .default({ failureThreshold: DEFAULT_FAILURE_THRESHOLD, disableAfter: DEFAULT_DISABLE_AFTER, probeInterval: DEFAULT_PROBE_INTERVAL }),
+    .default({
+      failureThreshold: DEFAULT_FAILURE_THRESHOLD,
+      disableAfter: DEFAULT_DISABLE_AFTER,
+      probeInterval: DEFAULT_PROBE_INTERVAL,
+    }),
 });
 
 export const destinationCreateSchema = destinationConfigSchema.extend({
@@ -85,7 +95,11 @@ export type DestinationCreate = z.infer<typeof destinationCreateSchema>;
  * only while the origin stays: credentials meant for one host must never go to another, so a
  * new origin drops them unless the same request supplies them.
  */
-export function replacedConfig(current: DestinationConfig, next: DestinationConfig, authGiven: boolean): DestinationConfig {
+export function replacedConfig(
+  current: DestinationConfig,
+  next: DestinationConfig,
+  authGiven: boolean,
+): DestinationConfig {
   const url = next.url === redactUrl(current.url) ? current.url : next.url;
   const sameOrigin = new URL(url).origin === new URL(current.url).origin;
   const kept = (name: string) => (sameOrigin ? current.headers[name] : undefined);

@@ -19,7 +19,8 @@ function checkValue(value: unknown, ctx: z.RefinementCtx, path: PropertyKey[] = 
   if (typeof value === 'string' && value.length > MAX_PROPERTY_STRING) {
     ctx.addIssue({ code: 'custom', path, message: `must be at most ${MAX_PROPERTY_STRING} characters` });
   } else if (Array.isArray(value)) {
-    if (value.length > MAX_PROPERTY_ITEMS) ctx.addIssue({ code: 'custom', path, message: `must hold at most ${MAX_PROPERTY_ITEMS} items` });
+    if (value.length > MAX_PROPERTY_ITEMS)
+      ctx.addIssue({ code: 'custom', path, message: `must hold at most ${MAX_PROPERTY_ITEMS} items` });
     else value.forEach((item, i) => checkValue(item, ctx, [...path, i]));
   } else if (value !== null && typeof value === 'object') {
     for (const [key, inner] of Object.entries(value)) {
@@ -43,27 +44,35 @@ export const userIdSchema = z
   .max(256, 'must be at most 256 characters')
   .regex(/^\P{Cc}*$/u, 'must not contain control characters');
 
-export const eventInputSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1–128 letters, digits or "_.:-"')
-    .optional(),
-  /** Absent for an entity event (say, a product's price dropped): it enters every user the campaign's audience matches. */
-  userId: userIdSchema.optional(),
-  // Forged system events would advance or end the journeys of connected campaigns.
-  name: eventNameSchema.refine((name) => !isSystemEvent(name), 'must not start with "hookway.": Hookway emits those system events itself'),
-  properties: propertiesSchema.optional(),
-  userProperties: propertiesSchema.optional(),
-  timestamp: dateTimeSchema.optional(),
-}).refine((event) => event.userId !== undefined || event.userProperties === undefined, {
-  path: ['userProperties'],
-  message: 'needs a userId: an event without one is an entity event and belongs to no profile',
-});
+export const eventInputSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1–128 letters, digits or "_.:-"')
+      .optional(),
+    /** Absent for an entity event (say, a product's price dropped): it enters every user the campaign's audience matches. */
+    userId: userIdSchema.optional(),
+    // Forged system events would advance or end the journeys of connected campaigns.
+    name: eventNameSchema.refine(
+      (name) => !isSystemEvent(name),
+      'must not start with "hookway.": Hookway emits those system events itself',
+    ),
+    properties: propertiesSchema.optional(),
+    userProperties: propertiesSchema.optional(),
+    timestamp: dateTimeSchema.optional(),
+  })
+  .refine((event) => event.userId !== undefined || event.userProperties === undefined, {
+    path: ['userProperties'],
+    message: 'needs a userId: an event without one is an entity event and belongs to no profile',
+  });
 
 export const MAX_EVENTS_PER_BATCH = 1000;
 
 export const eventBatchSchema = z.strictObject({
-  events: z.array(eventInputSchema).min(1, 'must hold at least one event').max(MAX_EVENTS_PER_BATCH, `must hold at most ${MAX_EVENTS_PER_BATCH} events`),
+  events: z
+    .array(eventInputSchema)
+    .min(1, 'must hold at least one event')
+    .max(MAX_EVENTS_PER_BATCH, `must hold at most ${MAX_EVENTS_PER_BATCH} events`),
 });
 
 export type EventInput = z.infer<typeof eventInputSchema>;

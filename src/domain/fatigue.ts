@@ -9,9 +9,13 @@ const MINUTE_MS = 60_000;
 /** The longest window a cap may have: a send older than this counts against no cap. */
 export const MAX_CAP_WINDOW_MS = 30 * 86_400_000;
 
-export const timeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time of day such as 21:00');
+export const timeOfDaySchema = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time of day such as 21:00');
 
-export const tagSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be 1–64 letters, digits or "_.:-", such as channel:sms');
+export const tagSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be 1–64 letters, digits or "_.:-", such as channel:sms');
 
 /** At most `max` webhooks per user in a rolling `window`; with a tag, only webhooks of campaigns carrying it count. */
 export const capSchema = z.strictObject({
@@ -36,11 +40,17 @@ export const sendWindowSchema = z
     end: timeOfDaySchema.optional(),
   })
   .superRefine((w, ctx) => {
-    if ((w.start === undefined) !== (w.end === undefined)) ctx.addIssue({ code: 'custom', message: 'give both start and end, or neither' });
+    if ((w.start === undefined) !== (w.end === undefined))
+      ctx.addIssue({ code: 'custom', message: 'give both start and end, or neither' });
     else if (w.start !== undefined && w.start >= w.end!) {
-      ctx.addIssue({ code: 'custom', path: ['end'], message: 'must be later than start on the same day (quietHours may wrap midnight)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['end'],
+        message: 'must be later than start on the same day (quietHours may wrap midnight)',
+      });
     }
-    if (!w.weekdays && w.start === undefined) ctx.addIssue({ code: 'custom', message: 'give weekdays, hours (start and end), or both' });
+    if (!w.weekdays && w.start === undefined)
+      ctx.addIssue({ code: 'custom', message: 'give weekdays, hours (start and end), or both' });
   });
 
 export const ON_CAPPED = ['skip', 'wait', 'exit'] as const;
@@ -64,12 +74,17 @@ export type SendWindow = z.infer<typeof sendWindowSchema>;
 export type OnCapped = (typeof ON_CAPPED)[number];
 
 /** A campaign's own cap scoped by a tag it does not carry could never apply: refused. */
-export function fatigueIssues(campaign: { caps?: Cap[]; tags?: string[]; capExempt?: boolean }): Array<{ path: Array<string | number>; message: string }> {
+export function fatigueIssues(campaign: {
+  caps?: Cap[];
+  tags?: string[];
+  capExempt?: boolean;
+}): Array<{ path: Array<string | number>; message: string }> {
   const issues = (campaign.caps ?? []).flatMap((cap, i) =>
     cap.tag !== undefined && !(campaign.tags ?? []).includes(cap.tag)
       ? [{ path: ['caps', i, 'tag'], message: `the campaign does not carry the tag "${cap.tag}"; add it to "tags"` }]
       : [],
   );
-  if (campaign.capExempt && campaign.caps?.length) issues.push({ path: ['capExempt'], message: 'an exempt campaign ignores caps; remove "caps" or "capExempt"' });
+  if (campaign.capExempt && campaign.caps?.length)
+    issues.push({ path: ['capExempt'], message: 'an exempt campaign ignores caps; remove "caps" or "capExempt"' });
   return issues;
 }

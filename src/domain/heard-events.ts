@@ -7,7 +7,9 @@ export function listenedEvents(definition: Campaign): string[] {
   const awaited = definition.steps.flatMap((step) => (step.type === 'waitForEvent' ? [step.event] : []));
   const goal = definition.goal ? [definition.goal.event] : [];
   // A trigger event already reaches the running journey through signalWithStart.
-  return [...definition.exitOn.map((f) => f.event), ...goal, ...awaited].filter((name) => name !== definition.trigger.event);
+  return [...definition.exitOn.map((f) => f.event), ...goal, ...awaited].filter(
+    (name) => name !== definition.trigger.event,
+  );
 }
 
 /** Every event name some live campaign reacts to: the triggers of active ones, and what running journeys listen for. */

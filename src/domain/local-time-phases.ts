@@ -10,7 +10,12 @@ import { sameWallTime } from './local-time';
 export const EARLIEST_ZONE = 'Pacific/Kiritimati';
 
 /** One phase per zone in use, earliest first; `zones` holds valid zone names only. */
-export function localTimePhases(firedAt: number, audience: Condition, entry: LocalTimeEntry, zones: string[]): FanOutPhase[] {
+export function localTimePhases(
+  firedAt: number,
+  audience: Condition,
+  entry: LocalTimeEntry,
+  zones: string[],
+): FanOutPhase[] {
   const field = `user.properties.${entry.property}`;
   const others = zones.filter((z) => z !== entry.defaultZone);
   const phases: FanOutPhase[] = others.map((zone) => ({

@@ -35,8 +35,19 @@ export function isTimeZone(zone: string): boolean {
 
 /** The wall-clock fields of an instant in a zone. */
 function localParts(utcMs: number, zone: string) {
-  const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
-  return { year: +parts.year, month: +parts.month, day: +parts.day, hour: +parts.hour, minute: +parts.minute, second: +parts.second };
+  const parts = Object.fromEntries(
+    formatter(zone)
+      .formatToParts(new Date(utcMs))
+      .map((p) => [p.type, p.value]),
+  );
+  return {
+    year: +parts.year,
+    month: +parts.month,
+    day: +parts.day,
+    hour: +parts.hour,
+    minute: +parts.minute,
+    second: +parts.second,
+  };
 }
 
 /** How far the zone's wall clock is ahead of UTC at that instant. */
@@ -69,13 +80,20 @@ function instantsOf(year: number, month: number, day: number, hour: number, minu
  * The first instant after `nowMs` at which the user's clock shows `hhmm` ("09:00"), on one
  * of `weekdays` when given.
  */
-export function nextLocalTime(nowMs: number, hhmm: string, weekdays: readonly Weekday[] | undefined, zone: string): number {
+export function nextLocalTime(
+  nowMs: number,
+  hhmm: string,
+  weekdays: readonly Weekday[] | undefined,
+  zone: string,
+): number {
   const [hour, minute] = hhmm.split(':').map(Number);
   const today = localParts(nowMs, zone);
   for (let days = 0; days <= 8; days++) {
     const date = new Date(Date.UTC(today.year, today.month - 1, today.day + days));
     if (weekdays && !weekdays.includes(WEEKDAYS[date.getUTCDay()])) continue;
-    const at = instantsOf(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), hour, minute, zone).find((instant) => instant > nowMs);
+    const at = instantsOf(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), hour, minute, zone).find(
+      (instant) => instant > nowMs,
+    );
     if (at !== undefined) return at;
   }
   throw new Error(`no ${hhmm} on ${weekdays?.join(',')} within 8 days`);
@@ -89,7 +107,10 @@ export function zoneOr(value: unknown, fallback: string): string {
 /** Minutes since local midnight and the local weekday of an instant in a zone. */
 export function localClock(utcMs: number, zone: string): { minutes: number; weekday: Weekday } {
   const p = localParts(utcMs, zone);
-  return { minutes: p.hour * 60 + p.minute, weekday: WEEKDAYS[new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay()] };
+  return {
+    minutes: p.hour * 60 + p.minute,
+    weekday: WEEKDAYS[new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay()],
+  };
 }
 
 /**

@@ -6,7 +6,8 @@ export const REDACTED = '[redacted]';
 
 // Header names that usually carry a credential. A credential belongs in a destination, where it
 // is stored once, hidden from API answers and never written into a campaign or its journeys.
-const CREDENTIAL_NAME = /authorization|cookie|token|secret|key|signature|password|passwd|credential|auth|session|access/i;
+const CREDENTIAL_NAME =
+  /authorization|cookie|token|secret|key|signature|password|passwd|credential|auth|session|access/i;
 
 export function looksLikeCredential(headerName: string): boolean {
   return CREDENTIAL_NAME.test(headerName);
@@ -19,7 +20,9 @@ export function redactAllHeaders(headers: Record<string, string>): Record<string
 
 /** Values of credential-looking headers hidden: a step's own headers, which hold no literal credential. */
 export function redactCredentialHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, looksLikeCredential(name) ? REDACTED : value]));
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name, looksLikeCredential(name) ? REDACTED : value]),
+  );
 }
 
 /** The URL without user info, fragment or query values: `https://h/p?token=[redacted]`. */
@@ -36,6 +39,13 @@ export function redactUrl(text: string): string {
 }
 
 /** A request as API answers show it; the destination's headers, added when sending, appear with hidden values. */
-export function redactRequest<T extends { url: string; headers: Record<string, string> }>(request: T, destinationHeaders: Record<string, string> = {}): T {
-  return { ...request, url: redactUrl(request.url), headers: { ...redactAllHeaders(destinationHeaders), ...redactCredentialHeaders(request.headers) } };
+export function redactRequest<T extends { url: string; headers: Record<string, string> }>(
+  request: T,
+  destinationHeaders: Record<string, string> = {},
+): T {
+  return {
+    ...request,
+    url: redactUrl(request.url),
+    headers: { ...redactAllHeaders(destinationHeaders), ...redactCredentialHeaders(request.headers) },
+  };
 }

@@ -33,7 +33,8 @@ function reopenings(atMs: number, rules: SendTimeRules, zone: string): Array<{ a
   if (window) {
     const dayOk = !window.weekdays || window.weekdays.includes(clock.weekday);
     const hoursOk = window.start === undefined || inLocalRange(clock.minutes, window.start, window.end!);
-    if (!dayOk || !hoursOk) reopen.push({ at: nextLocalTime(atMs, window.start ?? '00:00', window.weekdays, zone), reason: 'send window' });
+    if (!dayOk || !hoursOk)
+      reopen.push({ at: nextLocalTime(atMs, window.start ?? '00:00', window.weekdays, zone), reason: 'send window' });
   }
   return reopen;
 }
@@ -43,7 +44,11 @@ function reopenings(atMs: number, rules: SendTimeRules, zone: string): Array<{ a
  * it; undefined when the rules never allow a send. Jumping to the latest reopening of the
  * rules broken now skips no allowed instant: none of them is kept before its own reopening.
  */
-export function nextSendTime(nowMs: number, rules: SendTimeRules, zone: string): { at: number; heldBy?: string } | undefined {
+export function nextSendTime(
+  nowMs: number,
+  rules: SendTimeRules,
+  zone: string,
+): { at: number; heldBy?: string } | undefined {
   let at = nowMs;
   let heldBy: string | undefined;
   for (let step = 0; step < MAX_STEPS; step++) {

@@ -46,11 +46,15 @@ function successors(steps: GraphStep[], index: number): string[] {
   const step = steps[index];
   const after = (target?: string) => nextStepId(steps, index, target);
   const paths: Array<string | undefined> =
-    step.type === 'exit' ? []
-    : step.type === 'webhook' ? [after(), step.onFailure === 'exit' ? undefined : step.onFailure]
-    : step.type === 'waitForEvent' ? [after(step.onEvent), after(step.onTimeout)]
-    : step.type === 'branch' ? [...(step.cases ?? []).map((c) => c.next), after(step.default)]
-    : [after()];
+    step.type === 'exit'
+      ? []
+      : step.type === 'webhook'
+        ? [after(), step.onFailure === 'exit' ? undefined : step.onFailure]
+        : step.type === 'waitForEvent'
+          ? [after(step.onEvent), after(step.onTimeout)]
+          : step.type === 'branch'
+            ? [...(step.cases ?? []).map((c) => c.next), after(step.default)]
+            : [after()];
   return paths.filter((id): id is string => id !== undefined);
 }
 
@@ -73,16 +77,28 @@ function reachability(steps: GraphStep[], graph: number[][]): Array<Set<number>>
  * A step may read steps.<id>.* only of a step that can have run before it. `references`
  * lists, per step index, the step ids its templates and conditions read.
  */
-export function referenceIssues(steps: GraphStep[], references: Array<Array<[path: Array<string | number>, stepId: string]>>): GraphIssue[] {
+export function referenceIssues(
+  steps: GraphStep[],
+  references: Array<Array<[path: Array<string | number>, stepId: string]>>,
+): GraphIssue[] {
   const indexOf = new Map(steps.map((s, i) => [s.id, i]));
-  const graph = steps.map((_, i) => successors(steps, i).map((id) => indexOf.get(id)!).filter((i) => i !== undefined));
+  const graph = steps.map((_, i) =>
+    successors(steps, i)
+      .map((id) => indexOf.get(id)!)
+      .filter((i) => i !== undefined),
+  );
   const reaches = reachability(steps, graph);
   const issues: GraphIssue[] = [];
   references.forEach((refs, i) => {
     for (const [path, id] of refs) {
       const source = indexOf.get(id);
-      if (source === undefined) issues.push({ path: ['steps', i, ...path], message: `reads step "${id}", which does not exist` });
-      else if (!reaches[source].has(i)) issues.push({ path: ['steps', i, ...path], message: `reads step "${id}", which cannot have run before this step` });
+      if (source === undefined)
+        issues.push({ path: ['steps', i, ...path], message: `reads step "${id}", which does not exist` });
+      else if (!reaches[source].has(i))
+        issues.push({
+          path: ['steps', i, ...path],
+          message: `reads step "${id}", which cannot have run before this step`,
+        });
     }
   });
   return issues;
@@ -93,7 +109,8 @@ export function stepGraphIssues(steps: GraphStep[]): GraphIssue[] {
   const indexOf = new Map(steps.map((s, i) => [s.id, i]));
   steps.forEach((step, i) => {
     for (const [field, target] of namedTargets(step)) {
-      if (!indexOf.has(target)) issues.push({ path: ['steps', i, ...field], message: `names step "${target}", which does not exist` });
+      if (!indexOf.has(target))
+        issues.push({ path: ['steps', i, ...field], message: `names step "${target}", which does not exist` });
     }
   });
   if (issues.length > 0 || steps.length === 0) return issues;
@@ -125,7 +142,11 @@ export function stepGraphIssues(steps: GraphStep[]): GraphIssue[] {
     return loops;
   };
   steps.forEach((step, i) => {
-    if (!state.has(i) && loopsFrom(i)) issues.push({ path: ['steps', i], message: `step "${step.id}" is in a loop with no delay or waitForEvent step in it` });
+    if (!state.has(i) && loopsFrom(i))
+      issues.push({
+        path: ['steps', i],
+        message: `step "${step.id}" is in a loop with no delay or waitForEvent step in it`,
+      });
   });
   return issues;
 }

@@ -20,7 +20,10 @@ export function isSystemEvent(name: string): boolean {
  * Whether a campaign may react to this event: a system event never reaches the campaign
  * that emitted it, and a chain deeper than MAX_CHAIN_DEPTH reaches nobody.
  */
-export function mayReach(event: { name: string; properties: Record<string, unknown>; depth?: number }, campaignId: string): boolean {
+export function mayReach(
+  event: { name: string; properties: Record<string, unknown>; depth?: number },
+  campaignId: string,
+): boolean {
   if (!isSystemEvent(event.name)) return true;
   return (event.depth ?? 0) <= MAX_CHAIN_DEPTH && event.properties.campaignId !== campaignId;
 }

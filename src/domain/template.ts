@@ -55,7 +55,10 @@ export interface RenderedRequest {
 }
 
 export class TemplateError extends Error {
-  constructor(readonly path: string, reason: string) {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
     super(`${path}: ${reason}`);
     this.name = 'TemplateError';
   }
@@ -189,7 +192,10 @@ function destinationUrl(baseUrl: string, renderedPath: string): URL {
   const [pathAndQuery] = renderedPath.split('#');
   const [path, query = ''] = pathAndQuery.split(/\?(.*)/s);
   if (path.split('/').some((segment) => DOT_SEGMENT.test(segment))) {
-    throw new TemplateError('path', `"${renderedPath}" holds a "." or ".." segment, which would leave the destination's path`);
+    throw new TemplateError(
+      'path',
+      `"${renderedPath}" holds a "." or ".." segment, which would leave the destination's path`,
+    );
   }
   const url = new URL(base);
   const prefix = base.pathname.replace(/\/+$/, '');
@@ -226,7 +232,11 @@ export function renderRequest(template: RequestTemplate, scope: object, baseUrl?
   const headers = renderRecord(template.headers, scope, 'headers');
   for (const [name, value] of Object.entries(headers)) {
     // A value from an event must not split the header; sending would fail on every retry.
-    if (/[\r\n\0]/.test(value)) throw new TemplateError(`headers.${name}`, 'the rendered value contains a line break or NUL, which a header cannot carry');
+    if (/[\r\n\0]/.test(value))
+      throw new TemplateError(
+        `headers.${name}`,
+        'the rendered value contains a line break or NUL, which a header cannot carry',
+      );
   }
   const body = template.body === undefined ? undefined : JSON.stringify(renderJson(template.body, scope, 'body'));
   if (body !== undefined && Buffer.byteLength(body) > MAX_RENDERED_BYTES) {

@@ -64,7 +64,8 @@ export async function startServiceProcess(opts: {
 
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
   while (!(await portOpen(opts.port))) {
-    if (hasExited) throw new Error(`${opts.name} exited during start-up; see ${opts.logFile}:\n${logTail(opts.logFile)}`);
+    if (hasExited)
+      throw new Error(`${opts.name} exited during start-up; see ${opts.logFile}:\n${logTail(opts.logFile)}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${opts.name} did not open port ${opts.port} in time; see ${opts.logFile}`);

@@ -14,7 +14,12 @@ export interface SupervisorPolicy {
   maxBackoffMs: number;
 }
 
-export const DEFAULT_POLICY: SupervisorPolicy = { maxExits: 5, windowMs: 120_000, initialBackoffMs: 1_000, maxBackoffMs: 15_000 };
+export const DEFAULT_POLICY: SupervisorPolicy = {
+  maxExits: 5,
+  windowMs: 120_000,
+  initialBackoffMs: 1_000,
+  maxBackoffMs: 15_000,
+};
 
 export interface SupervisorOptions {
   logger: Logger;
@@ -58,7 +63,14 @@ export class Supervisor {
 
   /** Starts a part (a failed first start throws) and watches it from then on. */
   async start(name: string, launch: () => Promise<ServiceProcess>): Promise<void> {
-    const part: Part = this.parts.get(name) ?? { name, launch, state: 'starting', restarts: 0, exits: [], stopping: false };
+    const part: Part = this.parts.get(name) ?? {
+      name,
+      launch,
+      state: 'starting',
+      restarts: 0,
+      exits: [],
+      stopping: false,
+    };
     part.launch = launch;
     this.parts.set(name, part);
     await this.launch(part);
@@ -98,7 +110,12 @@ export class Supervisor {
   }
 
   status(): SupervisionStatus {
-    const parts = [...this.parts.values()].map(({ name, state, restarts, lastExit }) => ({ name, state, restarts, lastExit }));
+    const parts = [...this.parts.values()].map(({ name, state, restarts, lastExit }) => ({
+      name,
+      state,
+      restarts,
+      lastExit,
+    }));
     return { parts, ...(this.gaveUp && { gaveUp: this.gaveUp }) };
   }
 
@@ -106,7 +123,8 @@ export class Supervisor {
   async waitRunning(name: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.part(name).state !== 'running') {
-      if (Date.now() > deadline) throw new Error(`${name} did not run again within ${timeoutMs / 1000} s (${this.part(name).state})`);
+      if (Date.now() > deadline)
+        throw new Error(`${name} did not run again within ${timeoutMs / 1000} s (${this.part(name).state})`);
       await pause(200);
     }
   }
@@ -155,7 +173,10 @@ export class Supervisor {
     }
     const delayMs = Math.min(this.policy.maxBackoffMs, this.policy.initialBackoffMs * 2 ** (part.exits.length - 1));
     part.state = 'restarting';
-    this.opts.logger.warn({ process: part.name, cause, delayMs, recentExits: part.exits.length }, `${part.name} stopped unexpectedly; restarting`);
+    this.opts.logger.warn(
+      { process: part.name, cause, delayMs, recentExits: part.exits.length },
+      `${part.name} stopped unexpectedly; restarting`,
+    );
     this.broadcast();
     await pause(delayMs);
     if (this.closing || part.stopping) return;

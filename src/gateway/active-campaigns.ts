@@ -20,7 +20,8 @@ function entityEventRefusal(definition: Campaign): string | undefined {
   if (definition.trigger.entityEvents !== true) {
     return 'its trigger does not declare "entityEvents": true, so an event without a userId enters nobody';
   }
-  if (definition.audience === undefined) return 'it has no audience, so an event without a userId would enter every user';
+  if (definition.audience === undefined)
+    return 'it has no audience, so an event without a userId would enter every user';
   return undefined;
 }
 
@@ -77,7 +78,10 @@ export class ActiveCampaigns {
    * triggers whose trigger declares `entityEvents: true`. A campaign without an audience would
    * enter everyone, so it is left out too; `ignored` hears why of each campaign left out.
    */
-  entityRoutesFor(event: EntityEvent, ignored: (campaignId: string, reason: string) => void = () => {}): PendingRoute[] {
+  entityRoutesFor(
+    event: EntityEvent,
+    ignored: (campaignId: string, reason: string) => void = () => {},
+  ): PendingRoute[] {
     return this.triggered(event)
       .filter(({ definition }) => {
         const reason = entityEventRefusal(definition);
@@ -89,7 +93,9 @@ export class ActiveCampaigns {
 
   private triggered(event: EntityEvent): LiveCampaign[] {
     return (this.triggeredBy.get(event.name) ?? []).filter(
-      ({ definition }) => mayReach(event, definition.id) && (!definition.trigger.where || evaluateCondition(definition.trigger.where, { event })),
+      ({ definition }) =>
+        mayReach(event, definition.id) &&
+        (!definition.trigger.where || evaluateCondition(definition.trigger.where, { event })),
     );
   }
 }

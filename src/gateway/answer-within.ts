@@ -9,9 +9,15 @@ export function answerWithin(ms: number): RequestHandler {
   return (_req, res, next) => {
     const timer = setTimeout(() => {
       if (res.headersSent) return;
-      res.status(503).set('Retry-After', String(Math.ceil(ms / 1000))).json({
-        error: { code: 'unavailable', message: `the database did not answer within ${ms / 1000} s; send the events again with the same ids` },
-      });
+      res
+        .status(503)
+        .set('Retry-After', String(Math.ceil(ms / 1000)))
+        .json({
+          error: {
+            code: 'unavailable',
+            message: `the database did not answer within ${ms / 1000} s; send the events again with the same ids`,
+          },
+        });
     }, ms);
     res.once('close', () => clearTimeout(timer));
     next();

@@ -99,7 +99,12 @@ export function createApp(deps: GatewayDeps): Express {
 
   // The browser's preflight carries no key, so CORS answers before authentication.
   const authenticated = authenticate(deps.apiKey, deps.repositories.accessKeys);
-  const codecCors = cors({ origin: deps.codec.corsOrigins, methods: ['POST'], allowedHeaders: ['authorization', 'content-type', 'x-namespace'], credentials: true });
+  const codecCors = cors({
+    origin: deps.codec.corsOrigins,
+    methods: ['POST'],
+    allowedHeaders: ['authorization', 'content-type', 'x-namespace'],
+    credentials: true,
+  });
   app.use(
     '/codec',
     codecCors,
@@ -118,7 +123,8 @@ export function createApp(deps: GatewayDeps): Express {
   v1.post('/events', ingestLimit.admit);
   v1.use(requireJsonBody);
   // The body's size once inflated, which the ingest limit charges for.
-  const countBytes = (_req: unknown, res: object, body: Buffer) => void ((res as Response).locals.bodyBytes = body.length);
+  const countBytes = (_req: unknown, res: object, body: Buffer) =>
+    void ((res as Response).locals.bodyBytes = body.length);
   v1.use(express.json({ limit: BODY_LIMIT, type: 'application/json', verify: countBytes }));
   const { campaigns, deliveries, destinations, profiles } = deps.repositories;
   const testSend = { profiles, destinations, sender: deps.sender, defaultTimeoutMs: deps.webhookTimeoutMs };
@@ -128,13 +134,37 @@ export function createApp(deps: GatewayDeps): Express {
   v1.use(keyRoutes({ accessKeys: deps.repositories.accessKeys }));
   const schedules = { taskQueue: deps.taskQueue, entriesPerSecond: deps.fanOutEntriesPerSecond };
   const { segments, audience, events, journeys } = deps.repositories;
-  v1.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal: deps.temporal, schedules, segments: { segments, audience } }));
+  v1.use(
+    campaignRoutes({
+      campaigns,
+      active: deps.active,
+      testSend,
+      temporal: deps.temporal,
+      schedules,
+      segments: { segments, audience },
+    }),
+  );
   v1.use(segmentRoutes({ segments, audience }));
   v1.use(userRoutes({ profiles, events, journeys }));
   v1.use(statsRoutes({ stats: deps.repositories.stats, campaigns }));
-  v1.use(fanOutRoutes({ campaigns, temporal: deps.temporal, taskQueue: deps.taskQueue, entriesPerSecond: deps.fanOutEntriesPerSecond }));
+  v1.use(
+    fanOutRoutes({
+      campaigns,
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      entriesPerSecond: deps.fanOutEntriesPerSecond,
+    }),
+  );
   v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
-  v1.use(destinationRoutes({ destinations, deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue, secretGraceMs: deps.secretGraceMs }));
+  v1.use(
+    destinationRoutes({
+      destinations,
+      deliveries,
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      secretGraceMs: deps.secretGraceMs,
+    }),
+  );
   v1.use(settingsRoutes({ settings: deps.repositories.settings }));
   v1.use(studioDraftRoutes({ campaigns, testSend, profiles, events, segments: { segments, audience } }));
   v1.use(studioJourneyRoutes({ campaigns, deliveries, temporal: deps.temporal, temporalUiUrl: deps.temporalUiUrl }));

@@ -24,7 +24,8 @@ export function callerOf(res: Response): Caller {
 /** Failed key look-ups allowed per client address. */
 export const FAILED_LOOKUPS = parseRate('30/m')!;
 
-const unauthorized = (why: string) => new HttpError(401, 'unauthorized', `${why}; send an access key as "Authorization: Bearer <key>"`);
+const unauthorized = (why: string) =>
+  new HttpError(401, 'unauthorized', `${why}; send an access key as "Authorization: Bearer <key>"`);
 
 /**
  * Finds the caller's key. The bootstrap key is compared by digest in constant time. Other keys
@@ -66,7 +67,11 @@ export function authenticate(bootstrapKey: string, keys: AccessKeyRepository): R
 export const requireAdmin: RequestHandler = (req, res, next) => {
   const { kind } = callerOf(res);
   if (kind !== 'admin') {
-    throw new HttpError(403, 'forbidden', `an ${kind} key may only post events; ${req.method} ${req.baseUrl}${req.path} needs an admin key`);
+    throw new HttpError(
+      403,
+      'forbidden',
+      `an ${kind} key may only post events; ${req.method} ${req.baseUrl}${req.path} needs an admin key`,
+    );
   }
   next();
 };

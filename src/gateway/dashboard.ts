@@ -42,9 +42,15 @@ export function dashboard(): Router {
   router.get('/vendor/dagre.esm.js', (_req, res) => res.sendFile(DAGRE));
   router.use('/vendor/yaml', express.static(YAML_DIR, { index: false }));
   // An install without the examples folder (such as the Docker image) offers none.
-  const examples = existsSync(EXAMPLES_DIR) ? readdirSync(EXAMPLES_DIR).filter((name) => name.endsWith('.json')).sort() : [];
+  const examples = existsSync(EXAMPLES_DIR)
+    ? readdirSync(EXAMPLES_DIR)
+        .filter((name) => name.endsWith('.json'))
+        .sort()
+    : [];
   router.get('/examples/index.json', (_req, res) => res.json(examples));
-  router.get('/examples/:name', (req, res, next) => (examples.includes(req.params.name) ? res.sendFile(path.join(EXAMPLES_DIR, req.params.name)) : next()));
+  router.get('/examples/:name', (req, res, next) =>
+    examples.includes(req.params.name) ? res.sendFile(path.join(EXAMPLES_DIR, req.params.name)) : next(),
+  );
   router.use(express.static(DASHBOARD_DIR, { index: 'index.html' }));
   return router;
 }

@@ -51,7 +51,11 @@ export async function handOffEntityEvent(deps: EntityEventDeps, record: EventRec
     await startFanOut(deps.temporal, deps.taskQueue, fanOutIds.entityEvent(record._id, campaignId), {
       campaignId,
       source: { audience: live.definition.audience },
-      event: { name: record.name, properties: record.properties as Properties, timestamp: record.timestamp.toISOString() },
+      event: {
+        name: record.name,
+        properties: record.properties as Properties,
+        timestamp: record.timestamp.toISOString(),
+      },
       entriesPerSecond: deps.fanOutEntriesPerSecond,
     });
   }

@@ -92,14 +92,22 @@ export class EventRouter {
     // so the journeys these events start see the new properties.
     const [, { inserted, duplicates }] = await Promise.all([
       this.deps.profiles.merge(
-        inputs.flatMap((input, i) => (input.userId === undefined ? [] : [{ userId: input.userId, properties: input.userProperties ?? {}, seenAt: records[i].timestamp }])),
+        inputs.flatMap((input, i) =>
+          input.userId === undefined
+            ? []
+            : [{ userId: input.userId, properties: input.userProperties ?? {}, seenAt: records[i].timestamp }],
+        ),
       ),
       this.deps.events.insertNew(records),
     ]);
     const toRoute = inserted.filter((r) => r.pendingRoutes);
     if (toRoute.length > 0) this.track(this.routeAll(toRoute));
     const stored = new Set(inserted);
-    const results = records.map((r, index) => ({ index, id: r._id, status: stored.has(r) ? ('accepted' as const) : ('duplicate' as const) }));
+    const results = records.map((r, index) => ({
+      index,
+      id: r._id,
+      status: stored.has(r) ? ('accepted' as const) : ('duplicate' as const),
+    }));
     return { accepted: inserted.length, duplicates, ids: records.map((r) => r._id), results };
   }
 
@@ -126,7 +134,10 @@ export class EventRouter {
   }
 
   private async handOff(record: EventRecord): Promise<void> {
-    if (!isUserEvent(record)) return this.deps.temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () => handOffEntityEvent(this.deps, record));
+    if (!isUserEvent(record))
+      return this.deps.temporal.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
+        handOffEntityEvent(this.deps, record),
+      );
     const event = journeyEvent(record);
     for (const { campaignId, kind } of record.pendingRoutes ?? []) {
       // A campaign paused or archived since the event arrived starts nothing.
@@ -140,7 +151,6 @@ export class EventRouter {
       );
     }
   }
-
 
   /**
    * Routes what it can; an event whose hand-off fails stays in the outbox for the next sweep.

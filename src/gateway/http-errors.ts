@@ -38,7 +38,10 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
 
 /** The first few issues, for a message. */
 export function summarize(issues: Issue[]): string {
-  return issues.slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; ');
+  return issues
+    .slice(0, 3)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join('; ');
 }
 
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
@@ -75,9 +78,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return;
     let error: HttpError;
     if (err instanceof HttpError) error = err;
-    else if (err?.type === 'entity.parse.failed') error = new HttpError(400, 'invalid_json', `the body is not valid JSON: ${err.message}`);
-    else if (err?.type === 'entity.too.large') error = new HttpError(413, 'body_too_large', `the body is larger than the limit of ${err.limit} bytes`);
-    else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) error = new HttpError(err.status, 'bad_request', String(err.message));
+    else if (err?.type === 'entity.parse.failed')
+      error = new HttpError(400, 'invalid_json', `the body is not valid JSON: ${err.message}`);
+    else if (err?.type === 'entity.too.large')
+      error = new HttpError(413, 'body_too_large', `the body is larger than the limit of ${err.limit} bytes`);
+    else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500)
+      error = new HttpError(err.status, 'bad_request', String(err.message));
     else if (isDatabaseUnavailable(err)) {
       logger.warn({ err: { name: err.name, message: err.message }, path: req.path }, 'database unavailable');
       error = new HttpError(503, 'unavailable', 'the database is unavailable; nothing was stored, retry later');
@@ -85,6 +91,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err, method: req.method, path: req.path }, 'request failed');
       error = new HttpError(500, 'internal', 'internal error');
     }
-    res.status(error.status).json({ error: { code: error.code, message: error.message, ...(error.issues && { issues: error.issues }) } });
+    res
+      .status(error.status)
+      .json({ error: { code: error.code, message: error.message, ...(error.issues && { issues: error.issues }) } });
   };
 }

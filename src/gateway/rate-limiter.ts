@@ -48,4 +48,3 @@ export function rateLimited(res: Response, waitMs: number, what: string): HttpEr
   // The longest wait is one period of the slowest rate, an hour: it always has a duration text.
   return new HttpError(429, 'rate_limited', `${what}; retry in ${formatDuration(seconds * 1000)}`);
 }
-

@@ -25,7 +25,8 @@ export async function checkSegmentReferences(
   const issues: Issue[] = [];
   for (const [base, condition] of conditions) {
     for (const { id, path } of condition ? segmentReferences(condition) : []) {
-      if (!(await deps.segments.get(id))) issues.push({ path: [...base, ...path].join('.'), message: `segment "${id}" does not exist` });
+      if (!(await deps.segments.get(id)))
+        issues.push({ path: [...base, ...path].join('.'), message: `segment "${id}" does not exist` });
     }
   }
   if (issues.length > 0) throw refuse(what, issues);

@@ -83,7 +83,8 @@ export function series(rows: StatsRow[], from: Date, to: Date, bucket: BucketSiz
   return points;
 }
 
-export type FunnelStage = { stage: 'entered' | 'goal'; count: number } | { stage: 'step'; step: string; reached: number; sent: number };
+export type FunnelStage =
+  { stage: 'entered' | 'goal'; count: number } | { stage: 'step'; step: string; reached: number; sent: number };
 
 /** Entered, then each webhook step in the definition's order (reached, sent), then the goal when there is one. */
 export function funnel(rows: StatsRow[], definition: Campaign): FunnelStage[] {
@@ -91,7 +92,12 @@ export function funnel(rows: StatsRow[], definition: Campaign): FunnelStage[] {
   const n = (name: string) => counts[name] ?? 0;
   const steps: FunnelStage[] = definition.steps
     .filter((step) => step.type === 'webhook')
-    .map((step) => ({ stage: 'step', step: step.id, reached: n(stepCounter(step.id, 'reached')), sent: n(stepCounter(step.id, 'sent')) }));
+    .map((step) => ({
+      stage: 'step',
+      step: step.id,
+      reached: n(stepCounter(step.id, 'reached')),
+      sent: n(stepCounter(step.id, 'sent')),
+    }));
   return [
     { stage: 'entered', count: n(COUNTER.entered) },
     ...steps,

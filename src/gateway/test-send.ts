@@ -21,9 +21,20 @@ const EXCERPT_CHARS = 4096;
 /** What a journey's templates would see for this user and trigger event, outside any journey. */
 async function testScope(deps: TestSendDeps, campaign: Campaign, userId: string, eventProperties: Properties) {
   const profile = await deps.profiles.get(userId);
-  const trigger = { id: `test_${randomUUID()}`, name: campaign.trigger.event, userId, timestamp: new Date().toISOString(), properties: eventProperties };
+  const trigger = {
+    id: `test_${randomUUID()}`,
+    name: campaign.trigger.event,
+    userId,
+    timestamp: new Date().toISOString(),
+    properties: eventProperties,
+  };
   return journeyScope(
-    { journeyId: `test-send/${campaign.id}/${userId}`, userId, campaign: { id: campaign.id, name: campaign.name }, trigger },
+    {
+      journeyId: `test-send/${campaign.id}/${userId}`,
+      userId,
+      campaign: { id: campaign.id, name: campaign.name },
+      trigger,
+    },
     profile?.properties as Properties | undefined,
   );
 }
@@ -33,9 +44,13 @@ type Scope = Awaited<ReturnType<typeof testScope>>;
 /** The request one webhook step would send, or why it cannot be rendered. */
 async function render(deps: TestSendDeps, step: WebhookStep, scope: Scope) {
   const destination = step.request.destination ? await deps.destinations.get(step.request.destination) : undefined;
-  if (step.request.destination && !destination) return { error: `destination "${step.request.destination}" does not exist` };
+  if (step.request.destination && !destination)
+    return { error: `destination "${step.request.destination}" does not exist` };
   try {
-    return { request: composeRequest(step.request, scope, destination ?? undefined), destination: destination ?? undefined };
+    return {
+      request: composeRequest(step.request, scope, destination ?? undefined),
+      destination: destination ?? undefined,
+    };
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
     return { error: `template: ${err.message}` };
@@ -43,7 +58,13 @@ async function render(deps: TestSendDeps, step: WebhookStep, scope: Scope) {
 }
 
 /** Renders one webhook step for a user and event without sending it; headers redacted as in a test send. */
-export async function previewStep(deps: TestSendDeps, campaign: Campaign, step: WebhookStep, userId: string, eventProperties: Properties) {
+export async function previewStep(
+  deps: TestSendDeps,
+  campaign: Campaign,
+  step: WebhookStep,
+  userId: string,
+  eventProperties: Properties,
+) {
   const rendered = await render(deps, step, await testScope(deps, campaign, userId, eventProperties));
   if (!rendered.request) return { stepId: step.id, error: rendered.error };
   return { stepId: step.id, request: redactRequest(rendered.request, rendered.destination?.config.headers) };
@@ -70,8 +91,18 @@ export async function testSend(deps: TestSendDeps, campaign: Campaign, userId: s
     const sent = { webhookId, ...redactRequest(request, destination?.config.headers) };
     results.push(
       outcome.kind === 'response'
-        ? { stepId: step.id, request: sent, response: { status: outcome.status, headers: outcome.headers, body: outcome.body.slice(0, EXCERPT_CHARS) }, latencyMs: outcome.latencyMs }
-        : { stepId: step.id, request: sent, error: `${outcome.errorClass}: ${outcome.message}`, latencyMs: outcome.latencyMs },
+        ? {
+            stepId: step.id,
+            request: sent,
+            response: { status: outcome.status, headers: outcome.headers, body: outcome.body.slice(0, EXCERPT_CHARS) },
+            latencyMs: outcome.latencyMs,
+          }
+        : {
+            stepId: step.id,
+            request: sent,
+            error: `${outcome.errorClass}: ${outcome.message}`,
+            latencyMs: outcome.latencyMs,
+          },
     );
   }
   return results;

@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 /** A bare HTTP server answering GET /metrics, for processes without an HTTP API (the worker). */
-export async function serveMetrics(registry: Registry, host: string, port: number): Promise<{ url: string; server: Server }> {
+export async function serveMetrics(
+  registry: Registry,
+  host: string,
+  port: number,
+): Promise<{ url: string; server: Server }> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/metrics') {
       res.writeHead(404).end();

@@ -34,7 +34,8 @@ export class WorkerMetrics {
       async collect() {
         this.reset();
         for (const destination of await destinations.list()) {
-          for (const state of DESTINATION_STATES) this.set({ destination: destination._id, state }, destination.state === state ? 1 : 0);
+          for (const state of DESTINATION_STATES)
+            this.set({ destination: destination._id, state }, destination.state === state ? 1 : 0);
         }
       },
     });

@@ -60,12 +60,20 @@ function identity(): string {
 async function start(client: Client, request: BatchRequest, jobId: string, watcher: BatchWatcher): Promise<void> {
   const { namespace } = client.options;
   const operation =
-    request.kind === 'cancel' ? { cancellationOperation: { identity: identity() } } : { terminationOperation: { identity: identity() } };
+    request.kind === 'cancel'
+      ? { cancellationOperation: { identity: identity() } }
+      : { terminationOperation: { identity: identity() } };
   const deadline = Date.now() + START_PATIENCE_MS;
   let warned = false;
   for (;;) {
     try {
-      await client.workflowService.startBatchOperation({ namespace, jobId, reason: request.reason, visibilityQuery: request.query, ...operation });
+      await client.workflowService.startBatchOperation({
+        namespace,
+        jobId,
+        reason: request.reason,
+        visibilityQuery: request.query,
+        ...operation,
+      });
       return;
     } catch (err) {
       if (!isBusy(err) || Date.now() > deadline) throw err;
@@ -80,7 +88,11 @@ async function start(client: Client, request: BatchRequest, jobId: string, watch
  * Starts the batch and polls it to its end. The server reports its counts only now and
  * then, so progress also counts the workflows that have left the query meanwhile.
  */
-export async function runBatch(client: Client, request: BatchRequest, watcher: BatchWatcher = {}): Promise<BatchOutcome> {
+export async function runBatch(
+  client: Client,
+  request: BatchRequest,
+  watcher: BatchWatcher = {},
+): Promise<BatchOutcome> {
   const { namespace } = client.options;
   const initial = (await client.workflow.count(request.query)).count;
   const jobId = `hookway-${request.kind}-${randomUUID()}`;
@@ -100,9 +112,12 @@ export async function runBatch(client: Client, request: BatchRequest, watcher: B
     const succeeded = toNumber(described.completeOperationCount);
     const failed = toNumber(described.failureOperationCount);
     const total = Math.max(toNumber(described.totalOperationCount), initial);
-    if (described.state === BatchOperationState.BATCH_OPERATION_STATE_COMPLETED) return { jobId, succeeded, failed, total: Math.max(total, succeeded + failed) };
+    if (described.state === BatchOperationState.BATCH_OPERATION_STATE_COMPLETED)
+      return { jobId, succeeded, failed, total: Math.max(total, succeeded + failed) };
     if (described.state === BatchOperationState.BATCH_OPERATION_STATE_FAILED) {
-      throw new BatchFailedError(`batch operation ${jobId} failed after ${succeeded} of ${total}${described.reason ? `: ${described.reason}` : ''}`);
+      throw new BatchFailedError(
+        `batch operation ${jobId} failed after ${succeeded} of ${total}${described.reason ? `: ${described.reason}` : ''}`,
+      );
     }
     const left = (await client.workflow.count(request.query)).count;
     watcher.onProgress?.(Math.min(total, Math.max(succeeded + failed, initial - left)), total);

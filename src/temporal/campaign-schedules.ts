@@ -1,7 +1,15 @@
 // A scheduled campaign's Temporal Schedule: created or updated when the campaign is
 // activated or edited, paused with it, deleted when it is archived. Each firing starts a
 // fan-out workflow over the schedule's segment.
-import { MONTHS, ScheduleAlreadyRunning, ScheduleOverlapPolicy, ScheduleNotFoundError, type Client, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
+import {
+  MONTHS,
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  ScheduleNotFoundError,
+  type Client,
+  type ScheduleOptions,
+  type ScheduleSpec,
+} from '@temporalio/client';
 import { campaignGate, type CampaignStatus } from '../domain/campaign-gate';
 import type { Campaign } from '../domain/campaign';
 import type { CampaignSchedule } from '../domain/campaign-schedule';
@@ -15,7 +23,10 @@ export const campaignScheduleId = (campaignId: string) => `campaign-schedule:${c
 function specOf(schedule: CampaignSchedule): ScheduleSpec {
   if (schedule.cron !== undefined) {
     // With localTime the schedule fires in the earliest zone, and the fan-out waits for each later one.
-    return { cronExpressions: [schedule.cron], timezone: schedule.localTime ? EARLIEST_ZONE : (schedule.timeZone ?? 'UTC') };
+    return {
+      cronExpressions: [schedule.cron],
+      timezone: schedule.localTime ? EARLIEST_ZONE : (schedule.timeZone ?? 'UTC'),
+    };
   }
   const at = new Date(schedule.at!);
   const calendar = {
@@ -31,7 +42,9 @@ function specOf(schedule: CampaignSchedule): ScheduleSpec {
 
 function fanOutInput(campaign: Campaign, schedule: CampaignSchedule, entriesPerSecond: number): FanOutInput {
   const audience = schedule.segment !== undefined ? { segment: schedule.segment } : schedule.audience!;
-  const localTime = schedule.localTime ? { property: campaign.timeZone.property, defaultZone: campaign.timeZone.default ?? 'UTC' } : undefined;
+  const localTime = schedule.localTime
+    ? { property: campaign.timeZone.property, defaultZone: campaign.timeZone.default ?? 'UTC' }
+    : undefined;
   return {
     campaignId: campaign.id,
     source: { audience, ...(localTime && { localTime }) },
@@ -40,7 +53,13 @@ function fanOutInput(campaign: Campaign, schedule: CampaignSchedule, entriesPerS
   };
 }
 
-function scheduleOptions(taskQueue: string, campaign: Campaign, schedule: CampaignSchedule, entriesPerSecond: number, paused: boolean) {
+function scheduleOptions(
+  taskQueue: string,
+  campaign: Campaign,
+  schedule: CampaignSchedule,
+  entriesPerSecond: number,
+  paused: boolean,
+) {
   return {
     scheduleId: campaignScheduleId(campaign.id),
     spec: specOf(schedule),
@@ -89,7 +108,13 @@ export async function syncCampaignSchedule(
     const handle = client.schedule.getHandle(options.scheduleId);
     // The update carries the paused flag too: it replaces the schedule whole, so an update
     // carrying the previous flag could undo a pause the scheduler had taken just before.
-    await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: { ...previous.policies, ...options.policies }, state: { ...previous.state, ...options.state } }));
+    await handle.update((previous) => ({
+      ...previous,
+      spec: options.spec,
+      action: options.action,
+      policies: { ...previous.policies, ...options.policies },
+      state: { ...previous.state, ...options.state },
+    }));
     await (options.state.paused ? handle.pause('campaign paused') : handle.unpause('campaign active'));
   }
 }

@@ -9,7 +9,11 @@ const INDEXED_TYPE: Record<(typeof SEARCH_ATTRIBUTES)[number]['type'], temporal.
 };
 
 /** Every Hookway client encrypts payloads with the codec; only a CLI without the keys goes without. */
-export async function connectClient(address: string, namespace: string, codec: PayloadCodec | undefined): Promise<Client> {
+export async function connectClient(
+  address: string,
+  namespace: string,
+  codec: PayloadCodec | undefined,
+): Promise<Client> {
   const connection = await Connection.connect({ address });
   return new Client({ connection, namespace, ...(codec && { dataConverter: { payloadCodecs: [codec] } }) });
 }
@@ -26,11 +30,19 @@ export async function pingTemporal(client: Client, timeoutMs: number): Promise<v
  */
 export async function ensureSearchAttributes(client: Client, namespace: string): Promise<void> {
   const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
-  await addSearchAttributes(client, namespace, SEARCH_ATTRIBUTES.filter((attribute) => !(attribute.name in (customAttributes ?? {}))));
+  await addSearchAttributes(
+    client,
+    namespace,
+    SEARCH_ATTRIBUTES.filter((attribute) => !(attribute.name in (customAttributes ?? {}))),
+  );
 }
 
 /** Adds search attributes without asking which exist (the time-skipping test server cannot list them). */
-export async function addSearchAttributes(client: Client, namespace: string, attributes = SEARCH_ATTRIBUTES): Promise<void> {
+export async function addSearchAttributes(
+  client: Client,
+  namespace: string,
+  attributes = SEARCH_ATTRIBUTES,
+): Promise<void> {
   if (attributes.length === 0) return;
   await client.connection.operatorService.addSearchAttributes({
     namespace,

@@ -1,4 +1,10 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
 import type { FanOutInput, FanOutProgress } from '../domain/fan-out';
 import { fanOut, fanOutProgressQuery } from '../../workflows';
 import { CAMPAIGN_ID } from '../../workflows/search-attributes';
@@ -17,7 +23,12 @@ export interface FanOutView {
 }
 
 /** Starts a fan-out; a start with an id already used (a re-swept entity event) starts nothing. */
-export async function startFanOut(client: Client, taskQueue: string, workflowId: string, input: FanOutInput): Promise<void> {
+export async function startFanOut(
+  client: Client,
+  taskQueue: string,
+  workflowId: string,
+  input: FanOutInput,
+): Promise<void> {
   try {
     await client.workflow.start(fanOut, {
       workflowId,
@@ -54,7 +65,9 @@ export async function describeFanOut(client: Client, id: string): Promise<FanOut
   if (description.type !== fanOut.name) return undefined;
   const progress =
     description.status.name === 'RUNNING'
-      ? await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(fanOutProgressQuery)).catch(() => undefined)
+      ? await client
+          .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(fanOutProgressQuery))
+          .catch(() => undefined)
       : undefined;
   return view(description, progress);
 }

@@ -34,18 +34,21 @@ export async function startCancelBatch(client: Client, campaignId: string, reaso
     });
   } catch (err) {
     // gRPC RESOURCE_EXHAUSTED: another batch operation is still running.
-    if ((err as { code?: number }).code === 8) throw new BatchBusyError('another batch operation is running in this namespace');
+    if ((err as { code?: number }).code === 8)
+      throw new BatchBusyError('another batch operation is running in this namespace');
     throw err;
   }
   return jobId;
 }
 
 export async function batchProgress(client: Client, jobId: string): Promise<BatchProgress | undefined> {
-  const described = await client.workflowService.describeBatchOperation({ namespace: client.options.namespace, jobId }).catch((err: { code?: number }) => {
-    // gRPC NOT_FOUND
-    if (err.code === 5) return undefined;
-    throw err;
-  });
+  const described = await client.workflowService
+    .describeBatchOperation({ namespace: client.options.namespace, jobId })
+    .catch((err: { code?: number }) => {
+      // gRPC NOT_FOUND
+      if (err.code === 5) return undefined;
+      throw err;
+    });
   if (!described) return undefined;
   return {
     jobId,

@@ -23,18 +23,26 @@ export interface JourneyInspection {
   moments: JourneyMoment[];
 }
 
-const decode = (payload: Payload | null | undefined): unknown => (payload ? defaultPayloadConverter.fromPayload(payload) : undefined);
+const decode = (payload: Payload | null | undefined): unknown =>
+  payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
 
 /** What the search attributes the journey upserts, its timers and its signals say about it. */
 function momentOf(event: temporal.api.history.v1.IHistoryEvent): JourneyMoment | undefined {
   const at = new Date(tsToMs(event.eventTime));
   const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
   if (fields?.[JOURNEY_STEP.name]) return { at, kind: 'step', detail: String(decode(fields[JOURNEY_STEP.name])) };
-  if (fields?.[JOURNEY_STATE.name]) return { at, kind: String(decode(fields[JOURNEY_STATE.name])) as JourneyMoment['kind'] };
+  if (fields?.[JOURNEY_STATE.name])
+    return { at, kind: String(decode(fields[JOURNEY_STATE.name])) as JourneyMoment['kind'] };
   const timer = event.timerStartedEventAttributes;
-  if (timer) return { at, kind: 'timer', detail: new Date(at.getTime() + (optionalTsToMs(timer.startToFireTimeout) ?? 0)).toISOString() };
+  if (timer)
+    return {
+      at,
+      kind: 'timer',
+      detail: new Date(at.getTime() + (optionalTsToMs(timer.startToFireTimeout) ?? 0)).toISOString(),
+    };
   const signal = event.workflowExecutionSignaledEventAttributes;
-  if (signal?.signalName === 'event') return { at, kind: 'event', detail: (decode(signal.input?.payloads?.[0]) as { name?: string } | undefined)?.name };
+  if (signal?.signalName === 'event')
+    return { at, kind: 'event', detail: (decode(signal.input?.payloads?.[0]) as { name?: string } | undefined)?.name };
   return undefined;
 }
 
@@ -52,7 +60,11 @@ export async function inspectJourney(client: Client, journeyId: string): Promise
     status: description.status.name,
     startedAt: description.startTime,
     closedAt: description.closeTime,
-    state: state && { currentStep: state.currentStep, waitingFor: state.waitingFor, eventsReceived: state.eventsReceived },
+    state: state && {
+      currentStep: state.currentStep,
+      waitingFor: state.waitingFor,
+      eventsReceived: state.eventsReceived,
+    },
   };
 }
 

@@ -19,7 +19,8 @@ export function journeysQuery(filter: JourneyFilter): string {
   const clauses = [`WorkflowType = ${JSON.stringify(journey.name)}`];
   if (filter.campaignId) clauses.push(`${CAMPAIGN_ID.name} = ${JSON.stringify(filter.campaignId)}`);
   if (filter.userId) clauses.push(`${USER_ID.name} = ${JSON.stringify(filter.userId)}`);
-  if (filter.version !== undefined) clauses.push(`${CAMPAIGN_VERSION.name} = ${JSON.stringify(String(filter.version))}`);
+  if (filter.version !== undefined)
+    clauses.push(`${CAMPAIGN_VERSION.name} = ${JSON.stringify(String(filter.version))}`);
   if (filter.status) clauses.push(`ExecutionStatus = ${JSON.stringify(filter.status)}`);
   return clauses.join(' AND ');
 }

@@ -10,11 +10,19 @@ import { CAMPAIGN_ID, CAMPAIGN_VERSION, USER_ID } from '../../workflows/search-a
  * Hands a trigger event to the (campaign, user) journey, by the campaign's re-entry rule
  * (src/domain/reentry.ts), whose once and cooldown parts the journey applies as it starts.
  */
-export async function enterJourney(client: Client, taskQueue: string, campaign: Campaign, version: number, event: JourneyEvent): Promise<void> {
+export async function enterJourney(
+  client: Client,
+  taskQueue: string,
+  campaign: Campaign,
+  version: number,
+  event: JourneyEvent,
+): Promise<void> {
   const options = {
     workflowId: journeyIdFor(campaign, event),
     taskQueue,
-    args: [{ campaign, userId: event.userId, trigger: event, campaignVersion: version }] as [Parameters<typeof journey>[0]],
+    args: [{ campaign, userId: event.userId, trigger: event, campaignVersion: version }] as [
+      Parameters<typeof journey>[0],
+    ],
     typedSearchAttributes: [
       { key: CAMPAIGN_ID, value: campaign.id },
       { key: USER_ID, value: event.userId },

@@ -43,11 +43,15 @@ export class EncryptionCodec implements PayloadCodec {
       if (text(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) return payload;
       const id = text(payload.metadata?.[KEY_ID]) ?? '';
       const secret = this.byId.get(id);
-      if (!secret) throw new Error(`a payload is encrypted with codec key "${id}", which is not configured (HOOKWAY_CODEC_KEYS)`);
+      if (!secret)
+        throw new Error(`a payload is encrypted with codec key "${id}", which is not configured (HOOKWAY_CODEC_KEYS)`);
       const data = Buffer.from(payload.data ?? []);
       const decipher = createDecipheriv(CIPHER, secret, data.subarray(0, IV_BYTES)).setAAD(Buffer.from(id));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+      const plain = Buffer.concat([
+        decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
       return temporal.api.common.v1.Payload.decode(plain);
     });
   }

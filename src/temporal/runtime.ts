@@ -12,6 +12,8 @@ const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'
 /** Sends the Temporal SDK's own logs (warnings and errors only) through pino, as structured lines. */
 export function installTemporalRuntime(logger: Logger): void {
   Runtime.install({
-    logger: new DefaultLogger('WARN', ({ level, message, meta }) => logger[PINO_LEVEL[level]]({ temporal: meta }, message)),
+    logger: new DefaultLogger('WARN', ({ level, message, meta }) =>
+      logger[PINO_LEVEL[level]]({ temporal: meta }, message),
+    ),
   });
 }

@@ -32,12 +32,17 @@ export class ChaosCluster {
   readonly supervisor: Supervisor;
 
   constructor(private readonly opts: ClusterOptions) {
-    const logger = createLogger('info', 'supervisor', createWriteStream(path.join(opts.dir, 'supervisor.log'), { flags: 'a' }));
+    const logger = createLogger(
+      'info',
+      'supervisor',
+      createWriteStream(path.join(opts.dir, 'supervisor.log'), { flags: 'a' }),
+    );
     this.supervisor = new Supervisor({
       logger,
       onGiveUp: (reason) => this.crashes.push(`the supervisor gave up: ${reason}`),
       onExit: (part, pid, cause) => {
-        if (pid === undefined || !this.killedOnPurpose.has(pid)) this.crashes.push(`${part} exited (${cause}); see ${this.logFile(part as Part)}`);
+        if (pid === undefined || !this.killedOnPurpose.has(pid))
+          this.crashes.push(`${part} exited (${cause}); see ${this.logFile(part as Part)}`);
       },
     });
   }
@@ -86,9 +91,15 @@ export class ChaosCluster {
     const logFile = this.logFile(part);
     switch (part) {
       case 'ferretdb':
-        return () => startFerretDb({ dataDir: path.join(this.opts.dir, 'ferretdb'), port: this.ports.ferretdb, logFile });
+        return () =>
+          startFerretDb({ dataDir: path.join(this.opts.dir, 'ferretdb'), port: this.ports.ferretdb, logFile });
       case 'temporal':
-        return () => startTemporalDevServer({ dbFile: path.join(this.opts.dir, 'temporal.sqlite'), port: this.ports.temporal, logFile });
+        return () =>
+          startTemporalDevServer({
+            dbFile: path.join(this.opts.dir, 'temporal.sqlite'),
+            port: this.ports.temporal,
+            logFile,
+          });
       case 'worker':
       case 'gateway': {
         const script = path.join(DIST_SRC, `${part}-main.js`);

@@ -29,7 +29,10 @@ export class EventDriver {
   async admin(method: string, path: string, body?: unknown): Promise<unknown> {
     const response = await fetch(`${this.gatewayUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.apiKey}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${this.apiKey}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
@@ -61,7 +64,10 @@ export class EventDriver {
    * Sends each event once, `concurrency` at a time, no faster than one per `intervalMs`;
    * `onProgress` hears the share sent so far.
    */
-  async drive(events: EventToSend[], opts: { concurrency: number; intervalMs: number; onProgress?: (share: number) => void }): Promise<void> {
+  async drive(
+    events: EventToSend[],
+    opts: { concurrency: number; intervalMs: number; onProgress?: (share: number) => void },
+  ): Promise<void> {
     const started = Date.now();
     let next = 0;
     const lane = async () => {

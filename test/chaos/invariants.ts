@@ -32,7 +32,11 @@ export function settled(inv: Invariants): boolean {
 }
 
 /** One webhook per user and step expected; how many the receiver accepted. No database read. */
-export function webhookTally(receiver: FlakyReceiver, users: string[], steps: string[]): { expected: number; delivered: number } {
+export function webhookTally(
+  receiver: FlakyReceiver,
+  users: string[],
+  steps: string[],
+): { expected: number; delivered: number } {
   const delivered = new Set<string>();
   for (const id of receiver.acknowledgedIds()) {
     const { user, step } = receiver.byWebhookId.get(id)!.body;
@@ -70,8 +74,12 @@ export async function checkInvariants(
 ): Promise<Invariants> {
   const ids = acknowledged.map((e) => e.id);
   const collection = <T>(name: string) => db.collection<T & { _id: string }>(name);
-  const events = await collection<StoredEvent>('events').find({ _id: { $in: ids } }).toArray();
-  const owing = await collection<StoredEvent>('event_outbox').find({ _id: { $in: ids } }).toArray();
+  const events = await collection<StoredEvent>('events')
+    .find({ _id: { $in: ids } })
+    .toArray();
+  const owing = await collection<StoredEvent>('event_outbox')
+    .find({ _id: { $in: ids } })
+    .toArray();
   const journeys = await collection<StoredJourney>('journeys').find({ campaignId }).toArray();
   const deliveries = await collection<StoredDelivery>('deliveries').find({ campaignId }).toArray();
 
@@ -81,7 +89,8 @@ export async function checkInvariants(
 
   // A second journey for the same trigger makes new deliveries for the same step (new ids).
   const deliveriesPerStep = new Map<string, number>();
-  for (const d of deliveries) deliveriesPerStep.set(`${d.journeyId} ${d.stepId}`, (deliveriesPerStep.get(`${d.journeyId} ${d.stepId}`) ?? 0) + 1);
+  for (const d of deliveries)
+    deliveriesPerStep.set(`${d.journeyId} ${d.stepId}`, (deliveriesPerStep.get(`${d.journeyId} ${d.stepId}`) ?? 0) + 1);
   const duplicated = new Set([...deliveriesPerStep].filter(([, n]) => n > 1).map(([key]) => key.split(' ')[0]));
   for (const j of journeys) if (entryCount(j) > 1) duplicated.add(j._id);
 

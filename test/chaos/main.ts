@@ -18,9 +18,11 @@ async function main(): Promise<number> {
     },
   });
   const journeys = Number(values.journeys);
-  if (!Number.isInteger(journeys) || journeys < 1 || journeys > 2_000) throw new Error('--journeys must be a whole number from 1 to 2000');
+  if (!Number.isInteger(journeys) || journeys < 1 || journeys > 2_000)
+    throw new Error('--journeys must be a whole number from 1 to 2000');
   const recoverMinutes = Number(values['recover-minutes']);
-  if (!(recoverMinutes > 0 && recoverMinutes <= 60)) throw new Error('--recover-minutes must be a number above 0, at most 60');
+  if (!(recoverMinutes > 0 && recoverMinutes <= 60))
+    throw new Error('--recover-minutes must be a number above 0, at most 60');
   const chosen = values.scenario ? SCENARIOS.filter((s) => values.scenario!.includes(s.name)) : SCENARIOS;
   if (chosen.length === 0) throw new Error(`--scenario must name one of: ${SCENARIOS.map((s) => s.name).join(', ')}`);
 
@@ -33,14 +35,35 @@ async function main(): Promise<number> {
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of chosen) {
-      const plan = { journeys, loadMs: journeys * 120, outageMs: 12_000, recoverTimeoutMs: recoverMinutes * 60_000, concurrency: 8 };
-      results.push(await runScenario({ cluster: session.cluster, db: session.db, apiKey: CHAOS_API_KEY, scenario, plan, runId: Date.now().toString(36), log }));
+      const plan = {
+        journeys,
+        loadMs: journeys * 120,
+        outageMs: 12_000,
+        recoverTimeoutMs: recoverMinutes * 60_000,
+        concurrency: 8,
+      };
+      results.push(
+        await runScenario({
+          cluster: session.cluster,
+          db: session.db,
+          apiKey: CHAOS_API_KEY,
+          scenario,
+          plan,
+          runId: Date.now().toString(36),
+          log,
+        }),
+      );
       log(`${scenario.name}: ${JSON.stringify(results.at(-1))}`);
     }
   } finally {
     await session.close({ keepFiles: results.some((r) => !r.settled || r.violations.length > 0) });
   }
-  const files = writeReport(values.out!, { startedAt, finishedAt: new Date().toISOString(), journeysPerScenario: journeys, results });
+  const files = writeReport(values.out!, {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    journeysPerScenario: journeys,
+    results,
+  });
   console.log(`\n${markdownTable(results)}\n\nwritten to ${files.json} and ${files.markdown}`);
   const failed = results.filter((r) => !r.settled || r.lost > 0 || r.duplicateJourneys > 0 || r.violations.length > 0);
   return failed.length === 0 ? 0 : 1;

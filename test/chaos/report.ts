@@ -11,7 +11,8 @@ export interface ChaosReport {
 }
 
 export function markdownTable(results: ScenarioResult[]): string {
-  const header = '| Scenario | Journeys | Events acknowledged | Lost | Duplicate journeys | Webhooks delivered | Raw duplicate deliveries | Time to recover | Violations |';
+  const header =
+    '| Scenario | Journeys | Events acknowledged | Lost | Duplicate journeys | Webhooks delivered | Raw duplicate deliveries | Time to recover | Violations |';
   const rule = '|---|---:|---:|---:|---:|---:|---:|---:|---|';
   const rows = results.map((r) =>
     [
@@ -34,6 +35,9 @@ export function writeReport(dir: string, report: ChaosReport): { json: string; m
   const json = path.join(dir, 'chaos-report.json');
   const markdown = path.join(dir, 'chaos-report.md');
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(markdown, `# Chaos run ${report.startedAt}\n\n${report.journeysPerScenario} journeys per scenario.\n\n${markdownTable(report.results)}\n`);
+  writeFileSync(
+    markdown,
+    `# Chaos run ${report.startedAt}\n\n${report.journeysPerScenario} journeys per scenario.\n\n${markdownTable(report.results)}\n`,
+  );
   return { json, markdown };
 }

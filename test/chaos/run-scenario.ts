@@ -53,7 +53,12 @@ function campaignFor(id: string, destination: string, event: string) {
     type: 'webhook',
     request: { destination, path: `/${step}`, body: { user: '{{user.id}}', step } },
   });
-  return { id, name: `Chaos ${id}`, trigger: { event }, steps: [webhook(STEPS[0]), { id: 'pause', type: 'delay', duration: '2s' }, webhook(STEPS[1])] };
+  return {
+    id,
+    name: `Chaos ${id}`,
+    trigger: { event },
+    steps: [webhook(STEPS[0]), { id: 'pause', type: 'delay', duration: '2s' }, webhook(STEPS[1])],
+  };
 }
 
 export async function runScenario(opts: {
@@ -84,7 +89,11 @@ export async function runScenario(opts: {
     await driver.admin('POST', '/v1/campaigns', campaignFor(prefix, prefix, eventName));
     await driver.admin('POST', `/v1/campaigns/${prefix}/activate`);
 
-    const events = Array.from({ length: plan.journeys }, (_, i) => ({ id: `${prefix}-e${i}`, userId: `${prefix}-u${i}`, name: eventName }));
+    const events = Array.from({ length: plan.journeys }, (_, i) => ({
+      id: `${prefix}-e${i}`,
+      userId: `${prefix}-u${i}`,
+      name: eventName,
+    }));
     let reached!: () => void;
     const faultDue = new Promise<void>((resolve) => (reached = resolve));
     const fault = faultDue.then(async () => {
@@ -103,7 +112,9 @@ export async function runScenario(opts: {
     await driver.resendUnacknowledged(RESEND);
     // Recovery is timed from when both the fault and the load are over.
     const quietFrom = Date.now();
-    log(`${scenario.name}: ${driver.acknowledged().length}/${events.length} events acknowledged; waiting for the stack to settle`);
+    log(
+      `${scenario.name}: ${driver.acknowledged().length}/${events.length} events acknowledged; waiting for the stack to settle`,
+    );
 
     const deadline = quietFrom + plan.recoverTimeoutMs;
     let invariants: Invariants;
@@ -129,7 +140,9 @@ export async function runScenario(opts: {
     const allowed = new Set(scenario.allowedStatuses.map(String));
     const statuses = driver.statusCounts();
     const violations = [
-      ...Object.entries(statuses).filter(([status]) => !allowed.has(status)).map(([status, n]) => `${n} event post(s) answered ${status}`),
+      ...Object.entries(statuses)
+        .filter(([status]) => !allowed.has(status))
+        .map(([status, n]) => `${n} event post(s) answered ${status}`),
       ...cluster.crashes.slice(crashesBefore),
     ];
     return {

@@ -29,12 +29,19 @@ describe('access keys', function () {
 
   /** For the answer's headers, which api() does not return. */
   const postEventRaw = (key: string) =>
-    fetch(`${gateway.url}/v1/events`, { method: 'POST', headers: { ...bearer(key), 'content-type': 'application/json' }, body: JSON.stringify(event()) });
+    fetch(`${gateway.url}/v1/events`, {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify(event()),
+    });
 
   before(async function () {
     // Every line the gateway logs, at its most talkative, is kept to look for keys in.
     const capture = new Writable({ write: (chunk, _enc, done) => void (logLines.push(String(chunk)), done()) });
-    gateway = await startTestGateway(taskQueue, { ingestRate: '3/m', logger: createLogger('trace', 'gateway', capture) });
+    gateway = await startTestGateway(taskQueue, {
+      ingestRate: '3/m',
+      logger: createLogger('trace', 'gateway', capture),
+    });
     second = await startTestGateway(taskQueue);
     repositories = await testRepositories(taskQueue);
   });
@@ -62,7 +69,10 @@ describe('access keys', function () {
     const listed = await api(gateway, 'GET', '/v1/keys');
     assert.equal(listed.status, 200);
     const shown = listed.body.keys.find((k: { id: string }) => k.id === id);
-    assert.deepEqual({ kind: shown.kind, name: shown.name, hint: shown.hint }, { kind: 'ingest', name: 'checkout service', hint: `${key.slice(0, 14)}…` });
+    assert.deepEqual(
+      { kind: shown.kind, name: shown.name, hint: shown.hint },
+      { kind: 'ingest', name: 'checkout service', hint: `${key.slice(0, 14)}…` },
+    );
     assert.ok(!JSON.stringify(listed.body).includes(key.slice(14)), 'the list shows a secret');
 
     const stored = await repositories.connection.db!.collection('access_keys').findOne({ _id: id as never });
@@ -86,7 +96,10 @@ describe('access keys', function () {
     ] as Array<[string, string, unknown?]>) {
       const answer = await api(gateway, method, path, body, bearer(key));
       assert.equal(answer.status, 403, `${method} ${path}`);
-      assert.match(answer.body.error.message, new RegExp(`an ingest key may only post events; ${method} ${path} needs an admin key`));
+      assert.match(
+        answer.body.error.message,
+        new RegExp(`an ingest key may only post events; ${method} ${path} needs an admin key`),
+      );
     }
     const keys = await api(gateway, 'GET', '/v1/keys');
     assert.ok(!keys.body.keys.some((k: { name: string }) => k.name === 'escalation'));
@@ -146,7 +159,8 @@ describe('access keys', function () {
   it('limits ingestion per key: 429 with Retry-After once a key exceeds its rate, while another key is still served', async function () {
     const noisy = await createKey('ingest', 'noisy client');
     const quiet = await createKey('ingest', 'quiet client');
-    for (let i = 0; i < 3; i++) assert.equal((await api(gateway, 'POST', '/v1/events', event(), bearer(noisy.key))).status, 202);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await api(gateway, 'POST', '/v1/events', event(), bearer(noisy.key))).status, 202);
 
     const limited = await postEventRaw(noisy.key);
     assert.equal(limited.status, 429);
@@ -154,19 +168,23 @@ describe('access keys', function () {
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 20, `Retry-After: ${retryAfter}`);
     const answer = (await limited.json()) as { error: { code: string; message: string } };
     assert.equal(answer.error.code, 'rate_limited');
-    assert.match(answer.error.message, new RegExp(`${noisy.id} sent more than its rate of 3/m events; retry in ${retryAfter}s$`));
+    assert.match(
+      answer.error.message,
+      new RegExp(`${noisy.id} sent more than its rate of 3/m events; retry in ${retryAfter}s$`),
+    );
 
     assert.equal((await api(gateway, 'POST', '/v1/events', event(), bearer(quiet.key))).status, 202);
   });
 
-  it('limits ingestion at a key\'s own rate over the default, and does not limit the bootstrap key', async function () {
+  it("limits ingestion at a key's own rate over the default, and does not limit the bootstrap key", async function () {
     const slow = await createKey('ingest', 'hourly batch', '1/h');
     assert.equal((await api(gateway, 'POST', '/v1/events', event(), bearer(slow.key))).status, 202);
     const limited = await postEventRaw(slow.key);
     assert.equal(limited.status, 429);
     assert.ok(Number(limited.headers.get('retry-after')) > 3000);
 
-    for (let i = 0; i < 6; i++) assert.equal((await api(gateway, 'POST', '/v1/events', event(), bearer(API_KEY))).status, 202);
+    for (let i = 0; i < 6; i++)
+      assert.equal((await api(gateway, 'POST', '/v1/events', event(), bearer(API_KEY))).status, 202);
   });
 
   it('never writes a key to the log', function () {

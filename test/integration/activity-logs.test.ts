@@ -28,8 +28,17 @@ describe('activity logs', function () {
   it('carry the journey, campaign and webhook ids, and no secret, request body or response', async function () {
     const lines: Array<Record<string, unknown>> = [];
     const logger = createLogger('info', 'worker', { write: (line: string) => void lines.push(JSON.parse(line)) });
-    const activities = createActivities({ repositories, sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)), webhookTimeoutMs: 5_000, logger, enterJourney });
-    receiver.answerWith({ status: 200, body: '{"balance":"RESPONSE-SECRET"}' }, { status: 400, body: '{"error":"RESPONSE-SECRET"}' });
+    const activities = createActivities({
+      repositories,
+      sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)),
+      webhookTimeoutMs: 5_000,
+      logger,
+      enterJourney,
+    });
+    receiver.answerWith(
+      { status: 200, body: '{"balance":"RESPONSE-SECRET"}' },
+      { status: 400, body: '{"error":"RESPONSE-SECRET"}' },
+    );
 
     const campaignId = uniqueId('logged');
     const userId = 'user-1';
@@ -39,12 +48,28 @@ describe('activity logs', function () {
       journeyId,
       userId,
       campaign: { id: campaignId, name: 'Logged' },
-      trigger: { id: 'evt-1', name: 'signed_up', userId, timestamp: new Date().toISOString(), properties: { card: '4111-PAYLOAD' } },
+      trigger: {
+        id: 'evt-1',
+        name: 'signed_up',
+        userId,
+        timestamp: new Date().toISOString(),
+        properties: { card: '4111-PAYLOAD' },
+      },
       steps: {},
     };
-    const request = { method: 'POST', url: `${receiver.url}/send`, headers: { authorization: 'Bearer HEADER-SECRET' }, body: { card: '{{event.properties.card}}' } };
+    const request = {
+      method: 'POST',
+      url: `${receiver.url}/send`,
+      headers: { authorization: 'Bearer HEADER-SECRET' },
+      body: { card: '{{event.properties.card}}' },
+    };
 
-    await activities.admitJourney({ ...identity, reentry: { mode: 'afterCompletion' }, at: Date.now(), campaignVersion: 1 });
+    await activities.admitJourney({
+      ...identity,
+      reentry: { mode: 'afterCompletion' },
+      at: Date.now(),
+      campaignVersion: 1,
+    });
     const sent = { _id: uniqueId('msg'), journeyId, campaignId, userId, stepId: 'sms' };
     await activities.prepareWebhook({ ...ref, key: sent, request });
     await activities.deliverWebhook({ deliveryId: sent._id });
@@ -57,7 +82,13 @@ describe('activity logs', function () {
     assert.match(receiver.requests[0].body, /4111-PAYLOAD/, 'the payload did reach the receiver');
 
     const messages = lines.map((line) => line.msg);
-    assert.deepEqual(messages, ['journey entered', 'webhook attempt', 'webhook attempt', 'webhook failed for good', 'journey ended']);
+    assert.deepEqual(messages, [
+      'journey entered',
+      'webhook attempt',
+      'webhook attempt',
+      'webhook failed for good',
+      'journey ended',
+    ]);
     for (const line of lines) {
       assert.equal(line.journeyId, journeyId, `${line.msg} names the journey`);
       assert.equal(line.campaignId, campaignId, `${line.msg} names the campaign`);
@@ -67,6 +98,7 @@ describe('activity logs', function () {
       [sent._id, refused._id, refused._id],
     );
     const text = JSON.stringify(lines);
-    for (const secret of ['HEADER-SECRET', '4111-PAYLOAD', 'RESPONSE-SECRET']) assert.ok(!text.includes(secret), `the logs hold ${secret}`);
+    for (const secret of ['HEADER-SECRET', '4111-PAYLOAD', 'RESPONSE-SECRET'])
+      assert.ok(!text.includes(secret), `the logs hold ${secret}`);
   });
 });

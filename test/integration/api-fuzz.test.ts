@@ -25,14 +25,37 @@ const campaign = (id: string) => ({
     {
       id: 'send',
       type: 'webhook',
-      request: { url: hook, headers: { 'x-user': '{{user.id}}' }, body: { at: '{{event.properties.path.0}}', list: [[1, 2]] } },
+      request: {
+        url: hook,
+        headers: { 'x-user': '{{user.id}}' },
+        body: { at: '{{event.properties.path.0}}', list: [[1, 2]] },
+      },
     },
   ],
 });
-const segment = (id: string) => ({ id, name: 'Pro users', condition: { field: 'user.properties.plan', op: 'eq', value: 'pro' } });
-const destination = (id: string) => ({ id, name: 'Receiver', url: 'http://127.0.0.1:9', headers: { 'x-team': 'a' }, retryDelays: ['1s'] });
-const event = { userId: 'fz-user', name: 'visit', properties: { path: [[126.97, 37.56]], tags: ['a'] }, userProperties: { plan: 'pro' } };
-const settings = { caps: [{ max: 3, window: '24h' }], quietHours: { start: '21:00', end: '08:00' }, timeZone: 'Asia/Seoul' };
+const segment = (id: string) => ({
+  id,
+  name: 'Pro users',
+  condition: { field: 'user.properties.plan', op: 'eq', value: 'pro' },
+});
+const destination = (id: string) => ({
+  id,
+  name: 'Receiver',
+  url: 'http://127.0.0.1:9',
+  headers: { 'x-team': 'a' },
+  retryDelays: ['1s'],
+});
+const event = {
+  userId: 'fz-user',
+  name: 'visit',
+  properties: { path: [[126.97, 37.56]], tags: ['a'] },
+  userProperties: { plan: 'pro' },
+};
+const settings = {
+  caps: [{ max: 3, window: '24h' }],
+  quietHours: { start: '21:00', end: '08:00' },
+  timeZone: 'Asia/Seoul',
+};
 
 /** Valid requests, each the seed of the mutations. The PUT targets exist before the run. */
 const TARGETS = [
@@ -50,15 +73,53 @@ const TARGETS = [
 
 const awkwardKey = fc.oneof(
   fc.string({ maxLength: 6 }),
-  fc.constantFrom('$set', '$gt', 'a.b', '~array', '~7E', '', '__proto__', 'constructor', '_id', 'x\u0000', '\udc00', 'id'),
+  fc.constantFrom(
+    '$set',
+    '$gt',
+    'a.b',
+    '~array',
+    '~7E',
+    '',
+    '__proto__',
+    'constructor',
+    '_id',
+    'x\u0000',
+    '\udc00',
+    'id',
+  ),
   fc.string({ unit: 'binary', maxLength: 4 }),
 );
 const awkwardValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.constantFrom(
-    [[1, 2], [3]], [[[]]], { $gt: 1 }, { 'a.b': 1 }, { '~array': 1, 0: 'x' }, { '': 1 }, -0, 1e308, 2 ** 53 + 2, 5e-324,
-    '', ' ', 'x'.repeat(5000), '{{user.id}}', '{{event.properties.path.0.1}}', '{{constructor}}', '{{#each}}', 'a\u0000b',
-    '\ud800', '2026-02-30T09:00:00Z', '1h', '-1s', 'Asia/Seoul', 'http://169.254.169.254/', null, true, [], {},
+    [[1, 2], [3]],
+    [[[]]],
+    { $gt: 1 },
+    { 'a.b': 1 },
+    { '~array': 1, 0: 'x' },
+    { '': 1 },
+    -0,
+    1e308,
+    2 ** 53 + 2,
+    5e-324,
+    '',
+    ' ',
+    'x'.repeat(5000),
+    '{{user.id}}',
+    '{{event.properties.path.0.1}}',
+    '{{constructor}}',
+    '{{#each}}',
+    'a\u0000b',
+    '\ud800',
+    '2026-02-30T09:00:00Z',
+    '1h',
+    '-1s',
+    'Asia/Seoul',
+    'http://169.254.169.254/',
+    null,
+    true,
+    [],
+    {},
   ),
   fc.string({ unit: 'binary', maxLength: 10 }),
 );
@@ -96,8 +157,7 @@ function mutate(body: unknown, m: Mutation): unknown {
   else if (m.kind === 'delete') {
     if (Array.isArray(parent)) parent.splice(Number(key), 1);
     else delete parent[key];
-  }
-  else {
+  } else {
     const node = parent[key];
     if (Array.isArray(node)) node.push(m.value);
     else if (node !== null && typeof node === 'object') define(node, m.key, m.value);
@@ -107,7 +167,10 @@ function mutate(body: unknown, m: Mutation): unknown {
 }
 
 const request = fc
-  .record({ target: fc.integer({ min: 0, max: TARGETS.length - 1 }), mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }) })
+  .record({
+    target: fc.integer({ min: 0, max: TARGETS.length - 1 }),
+    mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }),
+  })
   .map(({ target, mutations }) => {
     const { method, path, body } = TARGETS[target];
     return { method, path, body: mutations.reduce(mutate, body as unknown) };
@@ -142,7 +205,11 @@ describe('API fuzzer: mutated requests to the real gateway on FerretDB', functio
   before(async function () {
     gateway = await startTestGateway(taskQueue, { ingestRate: '100000/s' });
     repositories = await testRepositories(taskQueue);
-    for (const [path, body] of [['/v1/segments', segment('fz-seg')], ['/v1/campaigns', campaign('fz-camp')], ['/v1/destinations', destination('fz-dest')]] as const) {
+    for (const [path, body] of [
+      ['/v1/segments', segment('fz-seg')],
+      ['/v1/campaigns', campaign('fz-camp')],
+      ['/v1/destinations', destination('fz-dest')],
+    ] as const) {
       const created = await api(gateway, 'POST', path, body);
       assert.equal(created.status, 201, `${path}: ${JSON.stringify(created.body)}`);
     }
@@ -163,7 +230,10 @@ describe('API fuzzer: mutated requests to the real gateway on FerretDB', functio
         const after = await fingerprint();
         const changed = after !== before;
         before = after;
-        assert.ok(answer.status >= 200 && answer.status < 500, `answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+        assert.ok(
+          answer.status >= 200 && answer.status < 500,
+          `answered ${answer.status}: ${JSON.stringify(answer.body)}`,
+        );
         if (answer.status >= 400) {
           assert.equal(typeof answer.body?.error?.message, 'string', `a ${answer.status} without a message`);
           assert.ok(!changed, `answered ${answer.status} (${answer.body.error.message}) yet the database changed`);
@@ -174,6 +244,9 @@ describe('API fuzzer: mutated requests to the real gateway on FerretDB', functio
     assert.equal((await api(gateway, 'GET', '/healthz')).status, 200);
     // The run means something only if mutations reach both outcomes.
     const counts = Object.fromEntries(statuses);
-    assert.ok([...statuses.keys()].some((s) => s < 300) && [...statuses.keys()].some((s) => s >= 400), JSON.stringify(counts));
+    assert.ok(
+      [...statuses.keys()].some((s) => s < 300) && [...statuses.keys()].some((s) => s >= 400),
+      JSON.stringify(counts),
+    );
   });
 });

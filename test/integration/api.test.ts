@@ -9,7 +9,13 @@ const validCampaign = (id: string) => ({
   id,
   name: 'Points for a review',
   trigger: { event: 'review_submitted' },
-  steps: [{ id: 'credit', type: 'webhook', request: { url: 'http://127.0.0.1:9/points', body: { user: '{{user.id}}', points: 500 } } }],
+  steps: [
+    {
+      id: 'credit',
+      type: 'webhook',
+      request: { url: 'http://127.0.0.1:9/points', body: { user: '{{user.id}}', points: 500 } },
+    },
+  ],
 });
 
 describe('the gateway API', function () {
@@ -36,7 +42,9 @@ describe('the gateway API', function () {
 
     it('refuses a missing or wrong key with 401', async function () {
       for (const authorization of [undefined, 'Bearer wrong-key-0000000000', 'Basic abc']) {
-        const response = await fetch(`${gateway.url}/v1/campaigns`, { headers: authorization ? { authorization } : {} });
+        const response = await fetch(`${gateway.url}/v1/campaigns`, {
+          headers: authorization ? { authorization } : {},
+        });
         assert.equal(response.status, 401);
         const answer = (await response.json()) as { error: { message: string } };
         assert.match(answer.error.message, /Authorization: Bearer/);
@@ -74,31 +82,100 @@ describe('the gateway API', function () {
     });
 
     const invalid: Array<[string, (c: ReturnType<typeof validCampaign>) => unknown, string, RegExp]> = [
-      ['a template that does not compile', (c) => ({ ...c, steps: [{ ...c.steps[0], request: { ...c.steps[0].request, body: { text: 'Hi {{#if}}' } } }] }), 'steps.0.request.body.text', /template does not compile/],
-      ['an unknown helper', (c) => ({ ...c, steps: [{ ...c.steps[0], request: { ...c.steps[0].request, url: 'http://x/{{shout user.id}}' } }] }), 'steps.0.request.url', /template does not compile/],
+      [
+        'a template that does not compile',
+        (c) => ({ ...c, steps: [{ ...c.steps[0], request: { ...c.steps[0].request, body: { text: 'Hi {{#if}}' } } }] }),
+        'steps.0.request.body.text',
+        /template does not compile/,
+      ],
+      [
+        'an unknown helper',
+        (c) => ({
+          ...c,
+          steps: [{ ...c.steps[0], request: { ...c.steps[0].request, url: 'http://x/{{shout user.id}}' } }],
+        }),
+        'steps.0.request.url',
+        /template does not compile/,
+      ],
       ['a missing trigger event', (c) => ({ ...c, trigger: {} }), 'trigger.event', /./],
       ['an unknown step type', (c) => ({ ...c, steps: [{ id: 'x', type: 'sms' }] }), 'steps.0.type', /./],
-      ['a bad duration', (c) => ({ ...c, steps: [{ id: 'wait', type: 'delay', duration: '7 days' }] }), 'steps.0.duration', /duration such as 30s/],
-      ['an unknown operator', (c) => ({ ...c, audience: { field: 'user.properties.tier', op: '$where', value: 'x' } }), 'audience.op', /./],
+      [
+        'a bad duration',
+        (c) => ({ ...c, steps: [{ id: 'wait', type: 'delay', duration: '7 days' }] }),
+        'steps.0.duration',
+        /duration such as 30s/,
+      ],
+      [
+        'an unknown operator',
+        (c) => ({ ...c, audience: { field: 'user.properties.tier', op: '$where', value: 'x' } }),
+        'audience.op',
+        /./,
+      ],
       ['an unknown field', (c) => ({ ...c, colour: 'red' }), '(root)', /colour/],
-      ['a next that names no step', (c) => ({ ...c, steps: [{ ...c.steps[0], next: 'nope' }] }), 'steps.0.next', /names step "nope", which does not exist/],
-      ['a step that can never be reached', (c) => ({ ...c, steps: [{ id: 'stop', type: 'exit' }, c.steps[0]] }), 'steps.1', /can never be reached/],
+      [
+        'a next that names no step',
+        (c) => ({ ...c, steps: [{ ...c.steps[0], next: 'nope' }] }),
+        'steps.0.next',
+        /names step "nope", which does not exist/,
+      ],
+      [
+        'a step that can never be reached',
+        (c) => ({ ...c, steps: [{ id: 'stop', type: 'exit' }, c.steps[0]] }),
+        'steps.1',
+        /can never be reached/,
+      ],
       [
         'a loop with no wait in it',
-        (c) => ({ ...c, steps: [{ id: 'again', type: 'branch', cases: [{ when: { field: 'user.properties.vip', op: 'eq', value: true }, next: 'again' }] }, c.steps[0]] }),
+        (c) => ({
+          ...c,
+          steps: [
+            {
+              id: 'again',
+              type: 'branch',
+              cases: [{ when: { field: 'user.properties.vip', op: 'eq', value: true }, next: 'again' }],
+            },
+            c.steps[0],
+          ],
+        }),
         'steps.0',
         /loop with no delay or waitForEvent/,
       ],
       [
         'a template reading a step that cannot have run yet',
-        (c) => ({ ...c, steps: [{ ...c.steps[0], request: { url: 'http://127.0.0.1:9/{{steps.later.response.body.id}}' } }, { ...c.steps[0], id: 'later' }] }),
+        (c) => ({
+          ...c,
+          steps: [
+            { ...c.steps[0], request: { url: 'http://127.0.0.1:9/{{steps.later.response.body.id}}' } },
+            { ...c.steps[0], id: 'later' },
+          ],
+        }),
         'steps.0.request.url',
         /reads step "later", which cannot have run before this step/,
       ],
-      ['a delay with both a duration and a time of day', (c) => ({ ...c, steps: [{ id: 'wait', type: 'delay', duration: '1h', until: '09:00' }] }), 'steps.0', /exactly one of duration, until/],
-      ['an exit condition on the user', (c) => ({ ...c, exitOn: [{ event: 'x', where: { field: 'user.properties.vip', op: 'eq', value: true } }] }), 'exitOn.0.where', /may only read event fields/],
-      ['an unknown time zone', (c) => ({ ...c, timeZone: { default: 'Mars/Olympus' } }), 'timeZone.default', /IANA time zone/],
-      ['a parallel key that is not an event property', (c) => ({ ...c, reentry: { mode: 'parallel', key: 'user.id' } }), 'reentry.key', /must be an event property/],
+      [
+        'a delay with both a duration and a time of day',
+        (c) => ({ ...c, steps: [{ id: 'wait', type: 'delay', duration: '1h', until: '09:00' }] }),
+        'steps.0',
+        /exactly one of duration, until/,
+      ],
+      [
+        'an exit condition on the user',
+        (c) => ({ ...c, exitOn: [{ event: 'x', where: { field: 'user.properties.vip', op: 'eq', value: true } }] }),
+        'exitOn.0.where',
+        /may only read event fields/,
+      ],
+      [
+        'an unknown time zone',
+        (c) => ({ ...c, timeZone: { default: 'Mars/Olympus' } }),
+        'timeZone.default',
+        /IANA time zone/,
+      ],
+      [
+        'a parallel key that is not an event property',
+        (c) => ({ ...c, reentry: { mode: 'parallel', key: 'user.id' } }),
+        'reentry.key',
+        /must be an event property/,
+      ],
     ];
     for (const [what, mutate, path, message] of invalid) {
       it(`answers 400 naming ${path} for ${what}, and stores nothing`, async function () {
@@ -133,10 +210,26 @@ describe('the gateway API', function () {
     });
 
     const refused: Array<[string, (userId: string) => string, string]> = [
-      ['user properties without a userId (an entity event)', () => '{"name":"x","userProperties":{"tier":"gold"}}', 'userProperties'],
-      ['an operator key in properties', (u) => `{"userId":"${u}","name":"x","properties":{"$where":"sleep(1)"}}`, 'properties.$where'],
-      ['a dotted key in user properties', (u) => `{"userId":"${u}","name":"x","userProperties":{"a.b":1}}`, 'userProperties.a.b'],
-      ['a prototype key in properties', (u) => `{"userId":"${u}","name":"x","properties":{"__proto__":{"admin":true}}}`, 'properties.__proto__'],
+      [
+        'user properties without a userId (an entity event)',
+        () => '{"name":"x","userProperties":{"tier":"gold"}}',
+        'userProperties',
+      ],
+      [
+        'an operator key in properties',
+        (u) => `{"userId":"${u}","name":"x","properties":{"$where":"sleep(1)"}}`,
+        'properties.$where',
+      ],
+      [
+        'a dotted key in user properties',
+        (u) => `{"userId":"${u}","name":"x","userProperties":{"a.b":1}}`,
+        'userProperties.a.b',
+      ],
+      [
+        'a prototype key in properties',
+        (u) => `{"userId":"${u}","name":"x","properties":{"__proto__":{"admin":true}}}`,
+        'properties.__proto__',
+      ],
       ['a bad timestamp', (u) => `{"userId":"${u}","name":"x","timestamp":"yesterday"}`, 'timestamp'],
       ['an unknown field', (u) => `{"userId":"${u}","name":"x","colour":"red"}`, '(root)'],
     ];
@@ -145,7 +238,10 @@ describe('the gateway API', function () {
         const userId = uniqueId('user');
         const response = await api(gateway, 'POST', '/v1/events', body(userId));
         assert.equal(response.status, 400);
-        assert.ok(response.body.error.issues.some((i: { path: string }) => i.path === path), JSON.stringify(response.body.error));
+        assert.ok(
+          response.body.error.issues.some((i: { path: string }) => i.path === path),
+          JSON.stringify(response.body.error),
+        );
         assert.equal(await storedEventsOf(userId), 0);
         assert.equal(await repositories.profiles.get(userId), null);
       });
@@ -153,7 +249,12 @@ describe('the gateway API', function () {
 
     it('refuses a whole batch when one event is wrong, naming its index', async function () {
       const userId = uniqueId('user');
-      const response = await api(gateway, 'POST', '/v1/events', { events: [{ userId, name: 'ok' }, { userId, name: '' }] });
+      const response = await api(gateway, 'POST', '/v1/events', {
+        events: [
+          { userId, name: 'ok' },
+          { userId, name: '' },
+        ],
+      });
       assert.equal(response.status, 400);
       assert.ok(response.body.error.issues.some((i: { path: string }) => i.path === 'events.1.name'));
       assert.equal(await storedEventsOf(userId), 0);
@@ -172,7 +273,11 @@ describe('the gateway API', function () {
       assert.equal(malformed.body.error.code, 'invalid_json');
       const text = await api(gateway, 'POST', '/v1/events', 'userId=u', { 'content-type': 'text/plain' });
       assert.equal(text.status, 415);
-      const huge = await api(gateway, 'POST', '/v1/events', { userId: 'u', name: 'x', properties: { blob: 'x'.repeat(1_100_000) } });
+      const huge = await api(gateway, 'POST', '/v1/events', {
+        userId: 'u',
+        name: 'x',
+        properties: { blob: 'x'.repeat(1_100_000) },
+      });
       assert.equal(huge.status, 413);
       assert.match(huge.body.error.message, /larger than the limit/);
     });

@@ -19,7 +19,9 @@ describe('AudienceQuery on FerretDB', function () {
 
   async function did(userId: string, name: string, daysAgo: number, properties: Record<string, unknown> = {}) {
     const timestamp = new Date(NOW - daysAgo * DAY);
-    await repositories.events.insertNew([{ _id: uniqueId('e'), userId, name, properties, timestamp, receivedAt: timestamp }]);
+    await repositories.events.insertNew([
+      { _id: uniqueId('e'), userId, name, properties, timestamp, receivedAt: timestamp },
+    ]);
   }
 
   async function matching(condition: Condition): Promise<string[]> {
@@ -36,7 +38,12 @@ describe('AudienceQuery on FerretDB', function () {
     await seen('cat', 20, { tier: 'gold' });
     await seen('cat', 0);
     await seen('dan', 2, { bookmarks: [] });
-    for (const [days, amount] of [[1, 10], [5, 250], [20, 30]]) await did('ann', 'purchase', days, { amount });
+    for (const [days, amount] of [
+      [1, 10],
+      [5, 250],
+      [20, 30],
+    ])
+      await did('ann', 'purchase', days, { amount });
     await did('bob', 'purchase', 45, { amount: 500 });
     await did('cat', 'login', 3);
     await did('bob', 'login', 9);
@@ -52,7 +59,11 @@ describe('AudienceQuery on FerretDB', function () {
   });
 
   it('performed with a where on the counted events', async () => {
-    const big = { performed: 'purchase', where: { field: 'event.properties.amount', op: 'gte', value: 100 }, within: '30d' } as Condition;
+    const big = {
+      performed: 'purchase',
+      where: { field: 'event.properties.amount', op: 'gte', value: 100 },
+      within: '30d',
+    } as Condition;
     assert.deepEqual(await matching(big), ['ann']);
     assert.deepEqual(await matching({ ...big, within: '4d' } as Condition), []);
   });
@@ -74,47 +85,103 @@ describe('AudienceQuery on FerretDB', function () {
       ],
     };
     assert.deepEqual(await matching(lapsedGold), ['cat']);
-    const either: Condition = { any: [{ performed: 'login', within: '7d' }, { field: 'user.properties.tier', op: 'eq', value: 'silver' }] };
+    const either: Condition = {
+      any: [
+        { performed: 'login', within: '7d' },
+        { field: 'user.properties.tier', op: 'eq', value: 'silver' },
+      ],
+    };
     assert.deepEqual(await matching(either), ['bob', 'cat']);
   });
 
   it('matches checks one user, and a user without a profile counts as one without properties', async () => {
-    assert.equal(await repositories.audience.matches('ann', { performed: 'purchase', atLeast: 2, within: '30d' }, context), true);
-    assert.equal(await repositories.audience.matches('bob', { performed: 'purchase', atLeast: 2, within: '30d' }, context), false);
+    assert.equal(
+      await repositories.audience.matches('ann', { performed: 'purchase', atLeast: 2, within: '30d' }, context),
+      true,
+    );
+    assert.equal(
+      await repositories.audience.matches('bob', { performed: 'purchase', atLeast: 2, within: '30d' }, context),
+      false,
+    );
     const notGold: Condition = { field: 'user.properties.tier', op: 'ne', value: 'gold' };
     assert.equal(await repositories.audience.matches('nobody', notGold, context), true);
     assert.equal(await repositories.audience.matches('ann', notGold, context), false);
-    assert.equal(await repositories.audience.matches('nobody', { field: 'user.properties.tier', op: 'eq', value: 'gold' }, context), false);
+    assert.equal(
+      await repositories.audience.matches(
+        'nobody',
+        { field: 'user.properties.tier', op: 'eq', value: 'gold' },
+        context,
+      ),
+      false,
+    );
   });
 
   it('valueFrom compares a user field with the triggering event', async () => {
-    const bookmarked: Condition = { field: 'user.properties.bookmarks', op: 'contains', valueFrom: 'event.properties.productId' };
-    const ids = (productId: unknown) => repositories.audience.findMatchingUsers(bookmarked, { ...context, event: { properties: { productId } } }, undefined, 100);
+    const bookmarked: Condition = {
+      field: 'user.properties.bookmarks',
+      op: 'contains',
+      valueFrom: 'event.properties.productId',
+    };
+    const ids = (productId: unknown) =>
+      repositories.audience.findMatchingUsers(
+        bookmarked,
+        { ...context, event: { properties: { productId } } },
+        undefined,
+        100,
+      );
     assert.deepEqual(await ids('p2'), ['ann', 'bob']);
     assert.deepEqual(await ids('p1'), ['ann']);
     assert.deepEqual(await ids(undefined), []);
   });
 
   it('pages through matching users in id order and resumes after the last id', async () => {
-    const active: Condition = { any: [{ performed: 'purchase', within: '60d' }, { performed: 'login', within: '60d' }] };
+    const active: Condition = {
+      any: [
+        { performed: 'purchase', within: '60d' },
+        { performed: 'login', within: '60d' },
+      ],
+    };
     const first = await repositories.audience.findMatchingUsers(active, context, undefined, 2);
     assert.deepEqual(first, ['ann', 'bob']);
     assert.deepEqual(await repositories.audience.findMatchingUsers(active, context, first[1], 2), ['cat']);
-    assert.deepEqual(await repositories.audience.preview(active, context, 2), { count: 3, exact: true, sample: ['ann', 'bob'] });
-    assert.deepEqual(await repositories.audience.preview({ field: 'user.properties.tier', op: 'exists', value: true }, context, 5), { count: 3, exact: true, sample: ['ann', 'bob', 'cat'] });
+    assert.deepEqual(await repositories.audience.preview(active, context, 2), {
+      count: 3,
+      exact: true,
+      sample: ['ann', 'bob'],
+    });
+    assert.deepEqual(
+      await repositories.audience.preview({ field: 'user.properties.tier', op: 'exists', value: true }, context, 5),
+      { count: 3, exact: true, sample: ['ann', 'bob', 'cat'] },
+    );
   });
 
   it('past its bound, a preview estimates the count from the candidates it examined, with a margin', async () => {
     const everyone: Condition = { notPerformed: 'nothing_ever', within: '7d' };
-    assert.deepEqual(await repositories.audience.preview(everyone, context, 10, 2), { count: 4, exact: false, margin: 0, sample: ['ann', 'bob'] });
+    assert.deepEqual(await repositories.audience.preview(everyone, context, 10, 2), {
+      count: 4,
+      exact: false,
+      margin: 0,
+      sample: ['ann', 'bob'],
+    });
     const preview = await repositories.audience.preview({ performed: 'login', within: '60d' }, context, 10, 2);
     assert.equal(preview.exact, false);
-    assert.ok(preview.margin! > 0 && preview.count - preview.margin! <= 2 && preview.count + preview.margin! >= 2, JSON.stringify(preview));
+    assert.ok(
+      preview.margin! > 0 && preview.count - preview.margin! <= 2 && preview.count + preview.margin! >= 2,
+      JSON.stringify(preview),
+    );
   });
 
   it('resolves segment references, also nested, and refuses unknown ones', async () => {
-    await repositories.segments.create({ id: 'buyers', name: 'Buyers', condition: { performed: 'purchase', within: '60d' } });
-    await repositories.segments.create({ id: 'gold-buyers', name: 'Gold buyers', condition: { all: [{ segment: 'buyers' }, { field: 'user.properties.tier', op: 'eq', value: 'gold' }] } });
+    await repositories.segments.create({
+      id: 'buyers',
+      name: 'Buyers',
+      condition: { performed: 'purchase', within: '60d' },
+    });
+    await repositories.segments.create({
+      id: 'gold-buyers',
+      name: 'Gold buyers',
+      condition: { all: [{ segment: 'buyers' }, { field: 'user.properties.tier', op: 'eq', value: 'gold' }] },
+    });
     assert.deepEqual(await matching({ segment: 'gold-buyers' }), ['ann']);
     assert.deepEqual(await matching({ not: { segment: 'buyers' } }), ['cat', 'dan']);
     await assert.rejects(matching({ segment: 'nope' }), /segment "nope" does not exist/);

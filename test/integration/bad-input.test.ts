@@ -11,7 +11,9 @@ import { API_KEY, api, startTestGateway, testRepositories, uniqueId } from '../s
 async function snapshot(repositories: Repositories): Promise<string> {
   const db = repositories.connection.db!;
   const collections = (await db.listCollections().toArray()).map((c) => c.name).sort();
-  const contents = await Promise.all(collections.map(async (name) => [name, await db.collection(name).find().sort({ _id: 1 }).toArray()]));
+  const contents = await Promise.all(
+    collections.map(async (name) => [name, await db.collection(name).find().sort({ _id: 1 }).toArray()]),
+  );
   return JSON.stringify(contents);
 }
 
@@ -51,7 +53,11 @@ describe('the bad-input corpus', function () {
     repositories = await testRepositories(taskQueue);
     const seeded = [
       await api(gateway, 'POST', '/v1/campaigns', validCampaign({ id: SEED_CAMPAIGN })),
-      await api(gateway, 'POST', '/v1/destinations', { id: SEED_DESTINATION, name: 'Corpus', url: 'https://example.com/hooks' }),
+      await api(gateway, 'POST', '/v1/destinations', {
+        id: SEED_DESTINATION,
+        name: 'Corpus',
+        url: 'https://example.com/hooks',
+      }),
       await api(gateway, 'POST', '/v1/keys', { kind: 'ingest', name: 'corpus client' }),
     ];
     for (const answer of seeded) assert.equal(answer.status, 201, JSON.stringify(answer.body));

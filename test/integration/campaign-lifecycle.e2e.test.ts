@@ -11,8 +11,16 @@ import { enterJourney } from '../../src/temporal/journeys';
 import { stateQuery } from '../../workflows';
 import { Receiver } from '../support/receiver';
 import type { Repositories } from '../../src/db/connection';
-import { api, eventually, stack, startTestGateway, startWorker, testCodec, testRepositories, uniqueId } from '../support/stack';
-
+import {
+  api,
+  eventually,
+  stack,
+  startTestGateway,
+  startWorker,
+  testCodec,
+  testRepositories,
+  uniqueId,
+} from '../support/stack';
 
 describe('campaign lifecycle, versions, re-entry and connected campaigns, end to end', function () {
   let gateway: RunningGateway;
@@ -45,7 +53,11 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
 
   /** A webhook step to `url` that names the user in x-user, so each test can pick its own requests. */
   function webhook(url: string, body: unknown) {
-    return { id: 'send', type: 'webhook', request: { method: 'POST', url, headers: { 'x-user': '{{user.id}}' }, body } };
+    return {
+      id: 'send',
+      type: 'webhook',
+      request: { method: 'POST', url, headers: { 'x-user': '{{user.id}}' }, body },
+    };
   }
 
   const requestsFor = (userId: string) => receiver.requests.filter((r) => r.headers['x-user'] === userId);
@@ -93,7 +105,8 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
 
   after(async function () {
     // Archiving cancels what is left running (1-hour delays) on the shared dev server.
-    if (gateway) for (const id of created) await api(gateway, 'POST', `/v1/campaigns/${id}/archive`).catch(() => undefined);
+    if (gateway)
+      for (const id of created) await api(gateway, 'POST', `/v1/campaigns/${id}/archive`).catch(() => undefined);
     await client?.connection.close();
     await repositories?.connection.close();
     await gateway?.close();
@@ -108,7 +121,10 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
   it('pause holds a running journey before its next webhook and takes no new entries; resume sends the held webhook', async function () {
     const id = await createActive({
       trigger: { event: 'pause_test_started' },
-      steps: [{ id: 'wait', type: 'delay', duration: '2s' }, webhook(`${receiver.url}/paused`, { hello: '{{user.id}}' })],
+      steps: [
+        { id: 'wait', type: 'delay', duration: '2s' },
+        webhook(`${receiver.url}/paused`, { hello: '{{user.id}}' }),
+      ],
     });
     const [userA, userB] = [uniqueId('user'), uniqueId('user')];
     await send(userA, 'pause_test_started');
@@ -200,7 +216,11 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     assert.equal(shown.version, 2);
     assert.equal(shown.definition.name, 'Edited');
     assert.deepEqual(
-      shown.versions.map((v: { version: number; current: boolean; runningJourneys: number }) => ({ version: v.version, current: v.current, running: v.runningJourneys })),
+      shown.versions.map((v: { version: number; current: boolean; runningJourneys: number }) => ({
+        version: v.version,
+        current: v.current,
+        running: v.runningJourneys,
+      })),
       [
         { version: 1, current: false, running: 1 },
         { version: 2, current: true, running: 1 },
@@ -208,8 +228,16 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     );
 
     await receiver.waitFor(2, 15_000);
-    assert.deepEqual(requestsFor(userA).map((r) => r.json), [{ v: 1 }], 'A started on version 1 and keeps it');
-    assert.deepEqual(requestsFor(userB).map((r) => r.json), [{ v: 2 }], 'B started on version 2');
+    assert.deepEqual(
+      requestsFor(userA).map((r) => r.json),
+      [{ v: 1 }],
+      'A started on version 1 and keeps it',
+    );
+    assert.deepEqual(
+      requestsFor(userB).map((r) => r.json),
+      [{ v: 2 }],
+      'B started on version 2',
+    );
   });
 
   it('re-entry restart: a second trigger replaces the running journey', async function () {
@@ -235,7 +263,10 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     // The new run goes through admission first; then it waits in the delay like the one it replaced.
     // (The state query is only registered once admission is over, hence the polling.)
     const handle = client.workflow.getHandle(workflowId, second.runId);
-    await eventually(async () => ((await handle.query(stateQuery).catch(() => undefined))?.currentStep === 'wait' ? true : undefined), 10_000);
+    await eventually(
+      async () => ((await handle.query(stateQuery).catch(() => undefined))?.currentStep === 'wait' ? true : undefined),
+      10_000,
+    );
 
     // The replaced run could not record its end; the run that replaced it counts it.
     const totals = await eventually(async () => {
@@ -248,7 +279,13 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     // The outbox may hand an event off again when it could not record the first hand-off: the
     // journey that event started goes on, and is not replaced by itself.
     const { body: campaign } = await api(gateway, 'GET', `/v1/campaigns/${id}`);
-    const again = { id: secondEvent, name: 'restart_test_started', userId: user, timestamp: new Date().toISOString(), properties: {} };
+    const again = {
+      id: secondEvent,
+      name: 'restart_test_started',
+      userId: user,
+      timestamp: new Date().toISOString(),
+      properties: {},
+    };
     // The hand-off is done when enterJourney returns: it starts or signals nothing later.
     await enterJourney(client, taskQueue, campaign.definition, campaign.version, again);
     assert.deepEqual((await runsOf(workflowId)).map((r) => r.status).sort(), ['RUNNING', 'TERMINATED']);
@@ -263,14 +300,26 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
       steps: [{ id: 'wait', type: 'delay', duration: '1h' }, webhook(`${receiver.url}/restart-batch`, { never: true })],
     });
     const users = Array.from({ length: 48 }, () => uniqueId('user'));
-    const sent = await api(gateway, 'POST', '/v1/events', { events: users.map((userId) => ({ id: uniqueId('evt'), userId, name: 'restart_batch_started' })) });
+    const sent = await api(gateway, 'POST', '/v1/events', {
+      events: users.map((userId) => ({ id: uniqueId('evt'), userId, name: 'restart_batch_started' })),
+    });
     assert.equal(sent.body.accepted, users.length);
-    await eventually(async () => ((await client.workflow.count(`CampaignId = "${id}" AND ExecutionStatus = "Running"`)).count === users.length ? true : undefined), 30_000);
+    await eventually(
+      async () =>
+        (await client.workflow.count(`CampaignId = "${id}" AND ExecutionStatus = "Running"`)).count === users.length
+          ? true
+          : undefined,
+      30_000,
+    );
     // Every event handed off (none left for a sweep to hand off again), and every start recorded.
     await handedOff();
     const runs = (await client.workflow.count(`CampaignId = "${id}"`)).count;
     const replaced = (await client.workflow.count(`CampaignId = "${id}" AND ExecutionStatus = "Terminated"`)).count;
-    assert.deepEqual({ runs, replaced }, { runs: users.length, replaced: 0 }, 'one run per user: no event restarted a journey it had started');
+    assert.deepEqual(
+      { runs, replaced },
+      { runs: users.length, replaced: 0 },
+      'one run per user: no event restarted a journey it had started',
+    );
   });
 
   it('re-entry parallel: one journey per order, and an exit event ends them all', async function () {
@@ -278,7 +327,10 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
       trigger: { event: 'order_placed' },
       reentry: { mode: 'parallel', key: 'event.properties.orderId' },
       exitOn: [{ event: 'order_cancelled' }],
-      steps: [{ id: 'wait', type: 'delay', duration: '1h' }, webhook(`${receiver.url}/orders`, { order: '{{event.properties.orderId}}' })],
+      steps: [
+        { id: 'wait', type: 'delay', duration: '1h' },
+        webhook(`${receiver.url}/orders`, { order: '{{event.properties.orderId}}' }),
+      ],
     });
     const user = uniqueId('user');
     await send(user, 'order_placed', { orderId: 'o-1' });
@@ -287,13 +339,18 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     for (const workflowId of ids) await waitForStatus(workflowId, 'RUNNING');
     // The exit event reaches the user's journeys through visibility; wait until it lists both.
     await eventually(async () => {
-      const { count } = await client.workflow.count(`CampaignId = "${id}" AND UserId = "${user}" AND ExecutionStatus = "Running"`);
+      const { count } = await client.workflow.count(
+        `CampaignId = "${id}" AND UserId = "${user}" AND ExecutionStatus = "Running"`,
+      );
       return count === 2 ? true : undefined;
     }, 10_000);
 
     await send(user, 'order_cancelled');
     for (const workflowId of ids) {
-      assert.deepEqual(await client.workflow.getHandle(workflowId).result(), { outcome: 'exited', reason: 'event:order_cancelled' });
+      assert.deepEqual(await client.workflow.getHandle(workflowId).result(), {
+        outcome: 'exited',
+        reason: 'event:order_cancelled',
+      });
     }
     assert.equal(receiver.requests.length, 0);
   });
@@ -328,8 +385,16 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
       failing.answerWith({ status: 400, body: '{"error":"bad request"}' });
       const first = uniqueId('campaign-a');
       const second = await createActive({
-        trigger: { event: SYSTEM_EVENT.webhookFailed, where: { field: 'event.properties.campaignId', op: 'eq', value: first } },
-        steps: [webhook(`${receiver.url}/on-failure`, { failed: '{{event.properties.webhookId}}', campaign: '{{event.properties.campaignId}}' })],
+        trigger: {
+          event: SYSTEM_EVENT.webhookFailed,
+          where: { field: 'event.properties.campaignId', op: 'eq', value: first },
+        },
+        steps: [
+          webhook(`${receiver.url}/on-failure`, {
+            failed: '{{event.properties.webhookId}}',
+            campaign: '{{event.properties.campaignId}}',
+          }),
+        ],
       });
       await createActive({
         id: first,
@@ -346,7 +411,11 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
       assert.equal(followUp.path, '/on-failure');
       assert.equal(followUp.headers['x-user'], user, 'the follow-up goes to the same user');
       assert.deepEqual(followUp.json, { failed: rejected.headers['webhook-id'], campaign: first });
-      assert.notEqual(await statusOf(journeyWorkflowId(second, user)), undefined, "the second campaign ran a journey for the user");
+      assert.notEqual(
+        await statusOf(journeyWorkflowId(second, user)),
+        undefined,
+        'the second campaign ran a journey for the user',
+      );
       assert.equal(failing.requests.length, 1, '400 is not retried');
     } finally {
       await failing.close();
@@ -368,11 +437,20 @@ describe('campaign lifecycle, versions, re-entry and connected campaigns, end to
     await eventually(async () => (requestsFor(user).some((r) => r.path === '/on-entry') ? true : undefined), 15_000);
     // Both journeys over, and every system event they wrote matched and handed off: a loop
     // would have started another journey by now.
-    for (const campaign of [source, onEntry]) await client.workflow.getHandle(journeyWorkflowId(campaign, user)).result();
+    for (const campaign of [source, onEntry])
+      await client.workflow.getHandle(journeyWorkflowId(campaign, user)).result();
     await handedOff();
     const onEntryCalls = requestsFor(user).filter((r) => r.path === '/on-entry');
-    assert.deepEqual(onEntryCalls.map((r) => r.json), [{ entered: source }], 'exactly one webhook, for the source campaign entry');
+    assert.deepEqual(
+      onEntryCalls.map((r) => r.json),
+      [{ entered: source }],
+      'exactly one webhook, for the source campaign entry',
+    );
     assert.equal(requestsFor(user).filter((r) => r.path === '/source').length, 1);
-    assert.equal((await runsOf(journeyWorkflowId(onEntry, user))).length, 1, 'the entry campaign ran once for the user');
+    assert.equal(
+      (await runsOf(journeyWorkflowId(onEntry, user))).length,
+      1,
+      'the entry campaign ran once for the user',
+    );
   });
 });

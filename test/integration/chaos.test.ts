@@ -24,7 +24,14 @@ describe('fault injection (short form)', function () {
 
   for (const scenario of SCENARIOS.filter((s) => !s.longFormOnly)) {
     it(`${scenario.title}: nothing lost, no duplicate journey, every webhook received`, async function () {
-      const result = await runScenario({ cluster: session.cluster, db: session.db, apiKey: CHAOS_API_KEY, scenario, plan: PLAN, runId: Date.now().toString(36) });
+      const result = await runScenario({
+        cluster: session.cluster,
+        db: session.db,
+        apiKey: CHAOS_API_KEY,
+        scenario,
+        plan: PLAN,
+        runId: Date.now().toString(36),
+      });
       results.push(result);
       const summary = JSON.stringify(result);
       assert.equal(result.eventsAcknowledged, PLAN.journeys, summary);

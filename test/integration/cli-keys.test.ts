@@ -28,7 +28,8 @@ describe('hookway keys', function () {
     });
   }
 
-  const sendEvent = (key: string) => api(gateway, 'POST', '/v1/events', { userId: 'u-1', name: 'signed_up' }, { authorization: `Bearer ${key}` });
+  const sendEvent = (key: string) =>
+    api(gateway, 'POST', '/v1/events', { userId: 'u-1', name: 'signed_up' }, { authorization: `Bearer ${key}` });
 
   before(async function () {
     gateway = await startTestGateway(uniqueId('cli-keys'));
@@ -81,7 +82,7 @@ describe('hookway keys', function () {
     assert.equal(shown.key, undefined);
   });
 
-  it('refuses a wrong kind or rate before calling the gateway, and an unknown key id with the gateway\'s message', async function () {
+  it("refuses a wrong kind or rate before calling the gateway, and an unknown key id with the gateway's message", async function () {
     const kind = await hookway('keys', 'create', '--kind', 'root', '--name', 'x');
     assert.notEqual(kind.code, 0);
     assert.match(kind.stderr, /--kind <kind>' argument 'root' is invalid\. must be one of admin, ingest/);

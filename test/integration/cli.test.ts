@@ -13,7 +13,17 @@ import { TOOL_PATHS } from '../../src/embedded/tools';
 import type { RunningGateway } from '../../src/gateway/start';
 import { connectClient } from '../../src/temporal/connect';
 import { Receiver } from '../support/receiver';
-import { API_KEY, api, eventually, stack, startTestGateway, startWorker, uniqueId, testCodec, TEST_CODEC_KEYS } from '../support/stack';
+import {
+  API_KEY,
+  api,
+  eventually,
+  stack,
+  startTestGateway,
+  startWorker,
+  uniqueId,
+  testCodec,
+  TEST_CODEC_KEYS,
+} from '../support/stack';
 
 const CLI = path.join(__dirname, '../../src/cli/main.js');
 const FIXTURES = path.join(__dirname, '../../../test/fixtures/histories');
@@ -37,7 +47,13 @@ describe('the hookway CLI, as an operator runs it', function () {
   const taskQueue = uniqueId('cli');
 
   function hookway(...args: string[]): Promise<Run> {
-    const env = { ...process.env, HOOKWAY_URL: gateway.url, HOOKWAY_API_KEY: API_KEY, HOOKWAY_CODEC_KEYS: TEST_CODEC_KEYS, TEMPORAL_ADDRESS: stack().temporalAddress };
+    const env = {
+      ...process.env,
+      HOOKWAY_URL: gateway.url,
+      HOOKWAY_API_KEY: API_KEY,
+      HOOKWAY_CODEC_KEYS: TEST_CODEC_KEYS,
+      TEMPORAL_ADDRESS: stack().temporalAddress,
+    };
     return new Promise((resolve) => {
       execFile(process.execPath, [CLI, ...args], { env, timeout: 90_000 }, (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
@@ -80,7 +96,18 @@ describe('the hookway CLI, as an operator runs it', function () {
   });
 
   it('prints --help for the program, every command group and their commands', async function () {
-    const helps = [[], ['campaigns'], ['campaigns', 'cancel'], ['journeys'], ['journeys', 'show'], ['replay'], ['deliveries'], ['deliveries', 'redeliver'], ['events', 'send'], ['stats']];
+    const helps = [
+      [],
+      ['campaigns'],
+      ['campaigns', 'cancel'],
+      ['journeys'],
+      ['journeys', 'show'],
+      ['replay'],
+      ['deliveries'],
+      ['deliveries', 'redeliver'],
+      ['events', 'send'],
+      ['stats'],
+    ];
     const runs = await Promise.all(helps.map((words) => hookway(...words, '--help')));
     runs.forEach((run, i) => {
       assert.equal(run.code, 0, run.stderr);
@@ -94,7 +121,10 @@ describe('the hookway CLI, as an operator runs it', function () {
     let campaignId: string;
     const trigger = uniqueId('cli_evt');
 
-    const yamlCampaign = (id: string, duration: string) => `# a day-one nudge, as an operator would keep it in a repository
+    const yamlCampaign = (
+      id: string,
+      duration: string,
+    ) => `# a day-one nudge, as an operator would keep it in a repository
 id: ${id}
 name: CLI nudge
 trigger:
@@ -137,7 +167,20 @@ steps:
     it('starts a journey from `events send`, which `journeys list --campaign` finds and `journeys show` explains', async function () {
       const userId = uniqueId('user');
       const workflowId = journeyWorkflowId(campaignId, userId);
-      const sent = await hookway('events', 'send', '--user', userId, '--name', trigger, '--prop', 'dropPercent=5', '--prop', 'note=hello', '--user-prop', 'phone=+821012345678');
+      const sent = await hookway(
+        'events',
+        'send',
+        '--user',
+        userId,
+        '--name',
+        trigger,
+        '--prop',
+        'dropPercent=5',
+        '--prop',
+        'note=hello',
+        '--user-prop',
+        'phone=+821012345678',
+      );
       assert.equal(sent.code, 0, sent.stderr);
       assert.match(sent.stdout, /^accepted: /);
 
@@ -145,7 +188,10 @@ steps:
         const { journeys } = await hookwayJson('journeys', 'list', '--campaign', campaignId);
         return journeys.find((j: { workflowId: string }) => j.workflowId === workflowId);
       }, 20_000);
-      assert.deepEqual({ status: listed.status, userId: listed.userId, version: listed.version }, { status: 'RUNNING', userId, version: '1' });
+      assert.deepEqual(
+        { status: listed.status, userId: listed.userId, version: listed.version },
+        { status: 'RUNNING', userId, version: '1' },
+      );
       const table = await hookway('journeys', 'list', '--campaign', campaignId, '--status', 'running');
       assert.match(table.stdout, /^WORKFLOW ID\s+STATUS\s+CAMPAIGN/);
       assert.match(table.stdout, new RegExp(`${workflowId}\\s+RUNNING\\s+${campaignId}`));
@@ -169,7 +215,13 @@ steps:
   it(`cancels all ${BULK} running journeys of a campaign through one batch operation`, async function () {
     // About 20 s on an idle two-core machine; several times that while other suites share it.
     this.timeout(240_000);
-    const campaignId = await createActive({ trigger: { event: 'bulk_cancel' }, steps: [{ id: 'wait', type: 'delay', duration: '1h' }, { id: 'hook', type: 'webhook', request: { url: `${receiver.url}/bulk` } }] });
+    const campaignId = await createActive({
+      trigger: { event: 'bulk_cancel' },
+      steps: [
+        { id: 'wait', type: 'delay', duration: '1h' },
+        { id: 'hook', type: 'webhook', request: { url: `${receiver.url}/bulk` } },
+      ],
+    });
     const events = Array.from({ length: BULK }, (_, i) => ({ userId: `bulk-user-${i}`, name: 'bulk_cancel' }));
     const sent = await api(gateway, 'POST', '/v1/events', { events });
     assert.equal(sent.body.accepted, BULK, JSON.stringify(sent.body));
@@ -185,28 +237,53 @@ steps:
   });
 
   it('replays a completed journey (exit 0) and names the workflow whose history takes another code path (exit 1)', async function () {
-    const campaignId = await createActive({ trigger: { event: 'replay_me' }, steps: [{ id: 'hook', type: 'webhook', request: { url: `${receiver.url}/replay` } }] });
+    const campaignId = await createActive({
+      trigger: { event: 'replay_me' },
+      steps: [{ id: 'hook', type: 'webhook', request: { url: `${receiver.url}/replay` } }],
+    });
     const userId = uniqueId('user');
     await api(gateway, 'POST', '/v1/events', { userId, name: 'replay_me' });
     const workflowId = journeyWorkflowId(campaignId, userId);
-    const result = await eventually(() => client.workflow.getHandle(workflowId).result().catch(() => undefined), 20_000);
+    const result = await eventually(
+      () =>
+        client.workflow
+          .getHandle(workflowId)
+          .result()
+          .catch(() => undefined),
+      20_000,
+    );
     assert.equal(result.outcome, 'completed');
 
     // What the Temporal CLI writes (RFC 3339 times), and a copy in which the first activity has another name, as if the code had changed.
     const shown = await new Promise<string>((resolve, reject) => {
-      const args = ['workflow', 'show', '--workflow-id', workflowId, '--address', stack().temporalAddress, '--output', 'json'];
-      execFile(TOOL_PATHS.temporal, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+      const args = [
+        'workflow',
+        'show',
+        '--workflow-id',
+        workflowId,
+        '--address',
+        stack().temporalAddress,
+        '--output',
+        'json',
+      ];
+      execFile(TOOL_PATHS.temporal, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      );
     });
     const fromCli = path.join(dir, 'temporal-show.json');
     writeFileSync(fromCli, shown);
     const history = JSON.parse(shown);
-    const scheduled = history.events.find((e: { eventType: string }) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
+    const scheduled = history.events.find(
+      (e: { eventType: string }) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
+    );
     scheduled.activityTaskScheduledEventAttributes.activityType.name = 'renamedActivity';
     const altered = path.join(dir, 'altered-temporal-show.json');
     writeFileSync(altered, JSON.stringify(history));
     // The fixtures' form (times as seconds and nanos), altered the same way.
     const fixture = JSON.parse(readFileSync(path.join(FIXTURES, 'price-drop.json'), 'utf8'));
-    const fixtureScheduled = fixture.events.find((e: { eventType: string }) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
+    const fixtureScheduled = fixture.events.find(
+      (e: { eventType: string }) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
+    );
     fixtureScheduled.activityTaskScheduledEventAttributes.activityType.name = 'renamedActivity';
     const alteredFixture = path.join(dir, 'altered-price-drop.json');
     writeFileSync(alteredFixture, JSON.stringify(fixture));
@@ -226,10 +303,20 @@ steps:
 
     assert.equal(diverged.code, 1, diverged.stdout + diverged.stderr);
     const eventId = scheduled.eventId as string;
-    assert.match(diverged.stdout, new RegExp(`FAIL\\s+${workflowId} \\(.*altered-temporal-show\\.json\\): first diverging event ${eventId} \\(EVENT_TYPE_ACTIVITY_TASK_SCHEDULED\\): .*renamedActivity`));
+    assert.match(
+      diverged.stdout,
+      new RegExp(
+        `FAIL\\s+${workflowId} \\(.*altered-temporal-show\\.json\\): first diverging event ${eventId} \\(EVENT_TYPE_ACTIVITY_TASK_SCHEDULED\\): .*renamedActivity`,
+      ),
+    );
     assert.equal(divergedFixture.code, 1, divergedFixture.stdout + divergedFixture.stderr);
     const fixtureEventId = fixtureScheduled.eventId as string;
-    assert.match(divergedFixture.stdout, new RegExp(`FAIL\\s+journey/price-drop/user-1 \\(.*altered-price-drop\\.json\\): first diverging event ${fixtureEventId} .*renamedActivity`));
+    assert.match(
+      divergedFixture.stdout,
+      new RegExp(
+        `FAIL\\s+journey/price-drop/user-1 \\(.*altered-price-drop\\.json\\): first diverging event ${fixtureEventId} .*renamedActivity`,
+      ),
+    );
     noStackTrace(diverged.stdout + diverged.stderr + divergedFixture.stdout + divergedFixture.stderr);
   });
 
@@ -239,8 +326,21 @@ steps:
     try {
       provider.answerWith({ status: 400 }, { status: 400 }, { status: 200 });
       const destinationId = uniqueId('cli-dest');
-      assert.equal((await api(gateway, 'POST', '/v1/destinations', { id: destinationId, name: 'CLI provider', url: provider.url, retryDelays: ['1s'] })).status, 201);
-      const campaignId = await createActive({ trigger: { event: 'redeliver_me' }, steps: [{ id: 'sms', type: 'webhook', request: { destination: destinationId, path: '/sms' } }] });
+      assert.equal(
+        (
+          await api(gateway, 'POST', '/v1/destinations', {
+            id: destinationId,
+            name: 'CLI provider',
+            url: provider.url,
+            retryDelays: ['1s'],
+          })
+        ).status,
+        201,
+      );
+      const campaignId = await createActive({
+        trigger: { event: 'redeliver_me' },
+        steps: [{ id: 'sms', type: 'webhook', request: { destination: destinationId, path: '/sms' } }],
+      });
       const users = [uniqueId('user'), uniqueId('user')];
       await api(gateway, 'POST', '/v1/events', { events: users.map((userId) => ({ userId, name: 'redeliver_me' })) });
 

@@ -16,7 +16,22 @@ import { testRepositories, uniqueId } from '../support/stack';
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 const DAY = 86_400_000;
 
-const scalar: fc.Arbitrary<Scalar> = fc.constantFrom<Scalar>(0, 1, 2, 2.5, -1, '', 'x', 'xy', 'yx', 'a.b', '1', true, false, null);
+const scalar: fc.Arbitrary<Scalar> = fc.constantFrom<Scalar>(
+  0,
+  1,
+  2,
+  2.5,
+  -1,
+  '',
+  'x',
+  'xy',
+  'yx',
+  'a.b',
+  '1',
+  true,
+  false,
+  null,
+);
 const stored: fc.Arbitrary<unknown> = fc.oneof(
   scalar,
   fc.array(scalar, { maxLength: 3 }),
@@ -33,8 +48,15 @@ const profile = fc.record({
 });
 
 const field = fc.constantFrom(
-  'user.properties.a', 'user.properties.b', 'user.properties.c', 'user.properties.a.b', 'user.properties.a.0', 'user.properties.a.0.1',
-  'user.properties.a.length', 'user.id', 'user.properties',
+  'user.properties.a',
+  'user.properties.b',
+  'user.properties.c',
+  'user.properties.a.b',
+  'user.properties.a.0',
+  'user.properties.a.0.1',
+  'user.properties.a.length',
+  'user.id',
+  'user.properties',
 );
 
 /** Known limit (docs/ferretdb-differences.md): the stored form of an array in an array is no array to `contains`. */
@@ -45,28 +67,72 @@ function containsOnNestedArray(condition: Condition, docs: Array<{ properties: R
   if (!('op' in condition) || condition.op !== 'contains' || !('field' in condition)) return false;
   const field = condition.field;
   const parentField = field.replace(/\.\d+$/, '');
-  return parentField !== field && docs.some((d) => Array.isArray(readPath({ user: d }, parentField)) && Array.isArray(readPath({ user: d }, field)));
+  return (
+    parentField !== field &&
+    docs.some((d) => Array.isArray(readPath({ user: d }, parentField)) && Array.isArray(readPath({ user: d }, field)))
+  );
 }
 const comparison: fc.Arbitrary<Condition> = fc.oneof(
-  fc.record({ field, op: fc.constantFrom('eq', 'ne', 'contains', 'gt', 'gte', 'lt', 'lte', 'startsWith'), value: scalar }),
+  fc.record({
+    field,
+    op: fc.constantFrom('eq', 'ne', 'contains', 'gt', 'gte', 'lt', 'lte', 'startsWith'),
+    value: scalar,
+  }),
   fc.record({ field, op: fc.constantFrom('in', 'nin'), value: fc.array(scalar, { maxLength: 3 }) }),
   fc.record({ field, op: fc.constant('exists'), value: fc.boolean() }),
-  fc.record({ field, op: fc.constantFrom('eq', 'ne', 'contains'), valueFrom: fc.constantFrom('event.properties.productId', 'event.properties.missing') }),
-  fc.record({ field: fc.constantFrom('user.firstSeen', 'user.lastSeen'), op: fc.constantFrom('olderThan', 'newerThan'), value: fc.constantFrom('1d', '7d', '30d') }),
+  fc.record({
+    field,
+    op: fc.constantFrom('eq', 'ne', 'contains'),
+    valueFrom: fc.constantFrom('event.properties.productId', 'event.properties.missing'),
+  }),
+  fc.record({
+    field: fc.constantFrom('user.firstSeen', 'user.lastSeen'),
+    op: fc.constantFrom('olderThan', 'newerThan'),
+    value: fc.constantFrom('1d', '7d', '30d'),
+  }),
   fc.record({ field: fc.constant('event.properties.productId'), op: fc.constantFrom('eq', 'ne'), value: scalar }),
 ) as fc.Arbitrary<Condition>;
-const eventField = fc.constantFrom('event.properties.a', 'event.properties.b', 'event.properties.a.b', 'event.properties.a.0');
+const eventField = fc.constantFrom(
+  'event.properties.a',
+  'event.properties.b',
+  'event.properties.a.b',
+  'event.properties.a.0',
+);
 const eventComparison: fc.Arbitrary<Condition> = fc.oneof(
-  fc.record({ field: eventField, op: fc.constantFrom('eq', 'ne', 'contains', 'gt', 'lte', 'startsWith'), value: scalar }),
+  fc.record({
+    field: eventField,
+    op: fc.constantFrom('eq', 'ne', 'contains', 'gt', 'lte', 'startsWith'),
+    value: scalar,
+  }),
   fc.record({ field: eventField, op: fc.constantFrom('in', 'nin'), value: fc.array(scalar, { maxLength: 3 }) }),
   fc.record({ field: eventField, op: fc.constant('exists'), value: fc.boolean() }),
 ) as fc.Arbitrary<Condition>;
-const where: fc.Arbitrary<Condition> = fc.oneof(eventComparison, fc.record({ any: fc.array(eventComparison, { minLength: 1, maxLength: 2 }) }), fc.record({ not: eventComparison }));
-const term: fc.Arbitrary<BehaviourTerm> = fc.oneof(
-  fc.record({ performed: fc.constantFrom('buy', 'view'), where, atLeast: fc.integer({ min: 0, max: 3 }), atMost: fc.integer({ min: 0, max: 4 }), within: fc.constantFrom('1d', '7d', '30d') }, { requiredKeys: ['performed', 'within'] }),
-  fc.record({ notPerformed: fc.constantFrom('buy', 'view'), where, within: fc.constantFrom('1d', '7d', '30d') }, { requiredKeys: ['notPerformed', 'within'] }),
+const where: fc.Arbitrary<Condition> = fc.oneof(
+  eventComparison,
+  fc.record({ any: fc.array(eventComparison, { minLength: 1, maxLength: 2 }) }),
+  fc.record({ not: eventComparison }),
 );
-const historyEvent = fc.record({ name: fc.constantFrom('buy', 'view'), daysAgo: fc.integer({ min: 0, max: 40 }), properties: fc.record({ a: stored, b: stored }, { requiredKeys: [] }) });
+const term: fc.Arbitrary<BehaviourTerm> = fc.oneof(
+  fc.record(
+    {
+      performed: fc.constantFrom('buy', 'view'),
+      where,
+      atLeast: fc.integer({ min: 0, max: 3 }),
+      atMost: fc.integer({ min: 0, max: 4 }),
+      within: fc.constantFrom('1d', '7d', '30d'),
+    },
+    { requiredKeys: ['performed', 'within'] },
+  ),
+  fc.record(
+    { notPerformed: fc.constantFrom('buy', 'view'), where, within: fc.constantFrom('1d', '7d', '30d') },
+    { requiredKeys: ['notPerformed', 'within'] },
+  ),
+);
+const historyEvent = fc.record({
+  name: fc.constantFrom('buy', 'view'),
+  daysAgo: fc.integer({ min: 0, max: 40 }),
+  properties: fc.record({ a: stored, b: stored }, { requiredKeys: [] }),
+});
 
 /** The term's where as the same comparisons on a profile's properties, which is how the replaced query compiled it. */
 function onProperties(condition: Condition): Condition {
@@ -118,7 +184,12 @@ describe('compiled conditions on FerretDB agree with the in-memory evaluator', f
             .filter((d) => evaluateCondition(tested, { event: context.event, user: { id: d._id, ...d } }, { now: NOW }))
             .map((d) => d._id);
           const filter = compileProfileFilter(tested, context, new Map());
-          const found = (await collection.find(filter, { projection: { _id: 1 } }).sort({ _id: 1 }).toArray()).map((d) => d._id);
+          const found = (
+            await collection
+              .find(filter, { projection: { _id: 1 } })
+              .sort({ _id: 1 })
+              .toArray()
+          ).map((d) => d._id);
           assert.deepEqual(found, expected, `filter ${JSON.stringify(filter)}`);
         },
       ),
@@ -126,30 +197,47 @@ describe('compiled conditions on FerretDB agree with the in-memory evaluator', f
     );
   });
 
-  it('behavioural terms from users\' histories count what a query over all their events counts', async () => {
+  it("behavioural terms from users' histories count what a query over all their events counts", async () => {
     const events = repositories.connection.collection<{ _id: string }>('events');
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(historyEvent, { maxLength: 8 }), { minLength: 3, maxLength: 3 }), term, async (users, tested) => {
-        const run = runs++;
-        const ids = users.map((_, u) => `run${run}-u${u}`);
-        const stored = users.flatMap((list, u) => list.map((e, i) => ({
-          _id: `run${run}-u${u}-e${i}`, userId: ids[u], name: e.name, properties: e.properties,
-          timestamp: new Date(NOW - e.daysAgo * DAY - 1000), receivedAt: new Date(NOW),
-        })));
-        if (stored.length > 0) await repositories.events.insertNew(stored);
-        const { eventName, atLeast, atMost } = behaviourRange(tested);
-        const filter = (userId: string) => ({
-          $and: [{ userId }, { name: eventName }, { timestamp: { $gte: new Date(NOW - parseDuration(tested.within)!) } },
-            ...(tested.where ? [compileProfileFilter(onProperties(tested.where), { now: NOW }, new Map())] : [])],
-        });
-        for (const userId of ids) {
-          const count = await events.countDocuments(filter(userId));
-          const expected = count >= atLeast && (atMost === undefined || count <= atMost);
-          assert.equal(await repositories.audience.matches(userId, tested, { now: NOW }), expected, `${userId}: ${count} counted by ${JSON.stringify(filter(userId))}`);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.array(historyEvent, { maxLength: 8 }), { minLength: 3, maxLength: 3 }),
+        term,
+        async (users, tested) => {
+          const run = runs++;
+          const ids = users.map((_, u) => `run${run}-u${u}`);
+          const stored = users.flatMap((list, u) =>
+            list.map((e, i) => ({
+              _id: `run${run}-u${u}-e${i}`,
+              userId: ids[u],
+              name: e.name,
+              properties: e.properties,
+              timestamp: new Date(NOW - e.daysAgo * DAY - 1000),
+              receivedAt: new Date(NOW),
+            })),
+          );
+          if (stored.length > 0) await repositories.events.insertNew(stored);
+          const { eventName, atLeast, atMost } = behaviourRange(tested);
+          const filter = (userId: string) => ({
+            $and: [
+              { userId },
+              { name: eventName },
+              { timestamp: { $gte: new Date(NOW - parseDuration(tested.within)!) } },
+              ...(tested.where ? [compileProfileFilter(onProperties(tested.where), { now: NOW }, new Map())] : []),
+            ],
+          });
+          for (const userId of ids) {
+            const count = await events.countDocuments(filter(userId));
+            const expected = count >= atLeast && (atMost === undefined || count <= atMost);
+            assert.equal(
+              await repositories.audience.matches(userId, tested, { now: NOW }),
+              expected,
+              `${userId}: ${count} counted by ${JSON.stringify(filter(userId))}`,
+            );
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });
 });
-

@@ -17,11 +17,25 @@ const SCREENSHOT = process.env.HOOKWAY_SCREENSHOT && path.resolve(process.env.HO
 function chartOf(page: Page, selector: string) {
   return page.evaluate((sel) => {
     const canvas = document.querySelector<HTMLCanvasElement>(sel)!;
-    const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { labels: string[]; datasets: Array<{ label?: string; data: number[] }> } } | undefined } }).Chart.getChart(canvas);
+    const chart = (
+      window as unknown as {
+        Chart: {
+          getChart(
+            c: HTMLCanvasElement,
+          ): { data: { labels: string[]; datasets: Array<{ label?: string; data: number[] }> } } | undefined;
+        };
+      }
+    ).Chart.getChart(canvas);
     const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
     let drawn = 0;
     for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) drawn++;
-    return chart ? { labels: chart.data.labels, datasets: chart.data.datasets.map((d) => ({ label: d.label, data: d.data })), drawn } : undefined;
+    return chart
+      ? {
+          labels: chart.data.labels,
+          datasets: chart.data.datasets.map((d) => ({ label: d.label, data: d.data })),
+          drawn,
+        }
+      : undefined;
   }, selector);
 }
 
@@ -85,7 +99,11 @@ describe('the analytics dashboard in headless Chromium', function () {
     assert.equal(sum(spark.datasets[0].data), webhookIds(scenario.provider).size);
     assert.ok(spark.drawn > 0, 'the sparkline drew pixels');
 
-    const storage = await page.evaluate(() => ({ session: sessionStorage.getItem('hookway.apiKey'), local: localStorage.length, cookies: document.cookie }));
+    const storage = await page.evaluate(() => ({
+      session: sessionStorage.getItem('hookway.apiKey'),
+      local: localStorage.length,
+      cookies: document.cookie,
+    }));
     assert.deepEqual(storage, { session: API_KEY, local: 0, cookies: '' });
 
     await row.click();
@@ -108,7 +126,14 @@ describe('the analytics dashboard in headless Chromium', function () {
 
     const funnel = await chartOf(page, '#funnel');
     assert.ok(funnel);
-    assert.deepEqual(funnel.labels, ['Entered', 'notify: reached', 'notify: sent', 'welcome: reached', 'welcome: sent', 'Goal reached']);
+    assert.deepEqual(funnel.labels, [
+      'Entered',
+      'notify: reached',
+      'notify: sent',
+      'welcome: reached',
+      'welcome: sent',
+      'Goal reached',
+    ]);
     assert.deepEqual(funnel.datasets[0].data, [5, 2, 0, 3, 3, 2]);
     assert.ok(funnel.drawn > 1000);
 
@@ -116,8 +141,15 @@ describe('the analytics dashboard in headless Chromium', function () {
     await failures.first().waitFor();
     assert.equal(await failures.count(), webhookIds(broken).size);
     const failedText = await failures.allTextContents();
-    for (const userId of scenario.failed) assert.ok(failedText.some((text) => text.includes(userId)), `${userId} is listed`);
-    assert.ok(failedText.every((text) => /400/.test(text)), failedText.join('\n'));
+    for (const userId of scenario.failed)
+      assert.ok(
+        failedText.some((text) => text.includes(userId)),
+        `${userId} is listed`,
+      );
+    assert.ok(
+      failedText.every((text) => /400/.test(text)),
+      failedText.join('\n'),
+    );
 
     if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.deepEqual(errors, []);

@@ -18,7 +18,8 @@ function openEntries(dir: string): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) open.push(...openEntries(full));
-    else if (entry.isFile() && statSync(full).mode & 0o077) open.push(`${full} ${(statSync(full).mode & 0o777).toString(8)}`);
+    else if (entry.isFile() && statSync(full).mode & 0o077)
+      open.push(`${full} ${(statSync(full).mode & 0o777).toString(8)}`);
   }
   return open;
 }
@@ -62,8 +63,12 @@ describe('the data folder of npm start', function () {
     });
 
     const files = readdirSync(dataDir, { recursive: true }).map(String);
-    for (const expected of ['api-key', 'codec-keys', 'temporal.sqlite']) assert.ok(files.includes(expected), `${expected} is missing: ${files.join(', ')}`);
-    assert.ok(files.some((f) => f.startsWith('ferretdb') && f.includes('.sqlite')), `no FerretDB file: ${files.join(', ')}`);
+    for (const expected of ['api-key', 'codec-keys', 'temporal.sqlite'])
+      assert.ok(files.includes(expected), `${expected} is missing: ${files.join(', ')}`);
+    assert.ok(
+      files.some((f) => f.startsWith('ferretdb') && f.includes('.sqlite')),
+      `no FerretDB file: ${files.join(', ')}`,
+    );
     assert.deepEqual(openEntries(dataDir), []);
   });
 });

@@ -16,7 +16,14 @@ describe('a journey with a 7-day delay (time-skipping server)', function () {
       trigger: { event: 'signed_up' },
       steps: [
         { id: 'wait', type: 'delay', duration: '7d' },
-        { id: 'push', type: 'webhook', request: { url: `${suite.receiver.url}/push`, body: { user: '{{user.id}}', tier: '{{user.properties.tier}}' } } },
+        {
+          id: 'push',
+          type: 'webhook',
+          request: {
+            url: `${suite.receiver.url}/push`,
+            body: { user: '{{user.id}}', tier: '{{user.properties.tier}}' },
+          },
+        },
       ],
     });
     await suite.ts.repositories.profiles.merge([{ userId, properties: { tier: 'gold' }, seenAt: new Date() }]);

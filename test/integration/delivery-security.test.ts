@@ -41,7 +41,13 @@ describe('delivery security (dev server)', function () {
 
   async function createDestination(url: string, options: Record<string, unknown> = {}): Promise<string> {
     const id = uniqueId('dest');
-    const created = await api(gateway, 'POST', '/v1/destinations', { id, name: 'Receiver', url, retryDelays: ['1s'], ...options });
+    const created = await api(gateway, 'POST', '/v1/destinations', {
+      id,
+      name: 'Receiver',
+      url,
+      retryDelays: ['1s'],
+      ...options,
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     return id;
   }
@@ -49,7 +55,9 @@ describe('delivery security (dev server)', function () {
   async function createCampaign(request: Record<string, unknown>, activate = false) {
     const id = uniqueId('campaign');
     const event = `${id}.fired`;
-    const steps = [{ id: 'hook', type: 'webhook', request: { method: 'POST', body: { user: '{{user.id}}' }, ...request } }];
+    const steps = [
+      { id: 'hook', type: 'webhook', request: { method: 'POST', body: { user: '{{user.id}}' }, ...request } },
+    ];
     const created = await api(gateway, 'POST', '/v1/campaigns', { id, name: 'Security', trigger: { event }, steps });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     if (activate) assert.equal((await api(gateway, 'POST', `/v1/campaigns/${id}/activate`)).status, 200);
@@ -57,7 +65,10 @@ describe('delivery security (dev server)', function () {
   }
 
   async function testSend(campaignId: string, properties: Record<string, unknown> = {}) {
-    const sent = await api(gateway, 'POST', `/v1/campaigns/${campaignId}/test-send`, { userId: uniqueId('user'), event: { properties } });
+    const sent = await api(gateway, 'POST', `/v1/campaigns/${campaignId}/test-send`, {
+      userId: uniqueId('user'),
+      event: { properties },
+    });
     assert.equal(sent.status, 200, JSON.stringify(sent.body));
     return sent;
   }
@@ -68,7 +79,12 @@ describe('delivery security (dev server)', function () {
     const destination = await createDestination(`${receiver.url}/api`, { auth: { type: 'bearer', token } });
     const campaign = await createCampaign({ destination, path: '/orders/{{event.properties.id}}' }, true);
     const hostile = ['../../admin/users', '%2e%2e/', '..\\admin', 'ok?role=admin#'];
-    const events = [...hostile, '..'].map((id) => ({ id: uniqueId('evt'), userId: uniqueId('user'), name: campaign.event, properties: { id } }));
+    const events = [...hostile, '..'].map((id) => ({
+      id: uniqueId('evt'),
+      userId: uniqueId('user'),
+      name: campaign.event,
+      properties: { id },
+    }));
     assert.equal((await api(gateway, 'POST', '/v1/events', { events })).status, 202);
 
     const requests = await receiver.waitFor(hostile.length);
@@ -93,13 +109,19 @@ describe('delivery security (dev server)', function () {
     const destination = await createDestination(`${first.url}/hook`, { auth: { type: 'bearer', token } });
     const campaign = await createCampaign({ destination });
 
-    const samePlace = await api(gateway, 'PUT', `/v1/destinations/${destination}`, { name: 'Receiver', url: `${first.url}/other` });
+    const samePlace = await api(gateway, 'PUT', `/v1/destinations/${destination}`, {
+      name: 'Receiver',
+      url: `${first.url}/other`,
+    });
     assert.equal(samePlace.status, 200);
     assert.equal(samePlace.body.auth?.type, 'bearer');
     await testSend(campaign.id);
     assert.equal((await first.waitFor(1))[0].headers.authorization, `Bearer ${token}`);
 
-    const moved = await api(gateway, 'PUT', `/v1/destinations/${destination}`, { name: 'Receiver', url: `${second.url}/hook` });
+    const moved = await api(gateway, 'PUT', `/v1/destinations/${destination}`, {
+      name: 'Receiver',
+      url: `${second.url}/hook`,
+    });
     assert.equal(moved.status, 200);
     assert.equal(moved.body.auth, undefined, 'the answer shows the auth is gone');
     await testSend(campaign.id);
@@ -109,7 +131,12 @@ describe('delivery security (dev server)', function () {
 
   it('hides every destination header value and query string in API answers, yet sends them, and a PUT of what GET showed keeps them', async function () {
     const receiver = await startReceiver();
-    const headers = { 'X-Auth': 'hv-auth', 'X-Access': 'hv-access', 'Api-Credential': 'hv-credential', 'X-Session': 'hv-session' };
+    const headers = {
+      'X-Auth': 'hv-auth',
+      'X-Access': 'hv-access',
+      'Api-Credential': 'hv-credential',
+      'X-Session': 'hv-session',
+    };
     const destination = await createDestination(`${receiver.url}/hook?token=qv-token`, { headers });
     const campaign = await createCampaign({ destination, headers: { 'X-Step': 'visible' } }, true);
     const secrets = [...Object.values(headers), 'qv-token'];
@@ -133,14 +160,18 @@ describe('delivery security (dev server)', function () {
     ];
     for (const answer of answers) {
       const text = JSON.stringify(answer.body);
-      for (const secret of secrets) assert.ok(!text.includes(secret), `an API answer shows ${secret}: ${text.slice(0, 300)}`);
+      for (const secret of secrets)
+        assert.ok(!text.includes(secret), `an API answer shows ${secret}: ${text.slice(0, 300)}`);
     }
     assert.deepEqual(shown.body.headers, Object.fromEntries(Object.keys(headers).map((name) => [name, '[redacted]'])));
     assert.equal(shown.body.url, `${receiver.url}/hook?token=[redacted]`);
     assert.match(JSON.stringify(answers[3].body), /"X-Step":"visible"/, 'a step header is still shown');
 
     const { name, url, headers: hidden } = shown.body;
-    assert.equal((await api(gateway, 'PUT', `/v1/destinations/${destination}`, { name, url, headers: hidden })).status, 200);
+    assert.equal(
+      (await api(gateway, 'PUT', `/v1/destinations/${destination}`, { name, url, headers: hidden })).status,
+      200,
+    );
     await testSend(campaign.id);
     const [, again] = await receiver.waitFor(3);
     assert.equal(again.path, '/hook?token=qv-token');

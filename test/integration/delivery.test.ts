@@ -94,7 +94,13 @@ describe('webhook delivery (dev server)', function () {
   /** POST /v1/destinations with short retries; returns the id and the signing secret shown once. */
   async function createDestination(url: string, options: Record<string, unknown> = {}) {
     const id = uniqueId('dest');
-    const created = await api(gateway, 'POST', '/v1/destinations', { id, name: 'Receiver', url, retryDelays: ['1s', '1s'], ...options });
+    const created = await api(gateway, 'POST', '/v1/destinations', {
+      id,
+      name: 'Receiver',
+      url,
+      retryDelays: ['1s', '1s'],
+      ...options,
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     return { id, signingSecret: created.body.signingSecret as string };
   }
@@ -103,7 +109,12 @@ describe('webhook delivery (dev server)', function () {
   async function createCampaign(steps: unknown[], { activate }: { activate: boolean }) {
     const id = uniqueId('campaign');
     const event = `${id}.fired`;
-    const created = await api(gateway, 'POST', '/v1/campaigns', { id, name: 'Delivery test', trigger: { event }, steps });
+    const created = await api(gateway, 'POST', '/v1/campaigns', {
+      id,
+      name: 'Delivery test',
+      trigger: { event },
+      steps,
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     if (activate) assert.equal((await api(gateway, 'POST', `/v1/campaigns/${id}/activate`)).status, 200);
     return { id, event };
@@ -132,7 +143,10 @@ describe('webhook delivery (dev server)', function () {
   }
 
   /** A receiver answering from `answers`, a destination on it and an active campaign sending to it. */
-  async function scenario(answers: Array<ScriptedAnswer | ScriptedFault>, destinationOptions: Record<string, unknown> = {}) {
+  async function scenario(
+    answers: Array<ScriptedAnswer | ScriptedFault>,
+    destinationOptions: Record<string, unknown> = {},
+  ) {
     const receiver = await startReceiver(...answers);
     const destination = await createDestination(receiver.url, destinationOptions);
     const campaign = await createActiveCampaign({ destination: destination.id, path: '/hook' });
@@ -177,7 +191,11 @@ describe('webhook delivery (dev server)', function () {
   /** Waits out a retry delay and checks nothing more arrived. */
   async function assertNoMoreRequests(receiver: Receiver, count: number): Promise<void> {
     await sleep(QUIET_MS);
-    assert.equal(receiver.requests.length, count, `the receiver got ${receiver.requests.length} requests, expected ${count}`);
+    assert.equal(
+      receiver.requests.length,
+      count,
+      `the receiver got ${receiver.requests.length} requests, expected ${count}`,
+    );
   }
 
   describe('signatures', function () {
@@ -190,7 +208,10 @@ describe('webhook delivery (dev server)', function () {
       assert.deepEqual(signaturesOf(request), [expectedSignature(destination.signingSecret, request)]);
       const timestamp = Number(request.headers['webhook-timestamp']);
       assert.ok(Number.isInteger(timestamp), 'webhook-timestamp is whole seconds');
-      assert.ok(Math.abs(request.at / 1000 - timestamp) <= 5, `webhook-timestamp ${timestamp} is within 5 s of receipt`);
+      assert.ok(
+        Math.abs(request.at / 1000 - timestamp) <= 5,
+        `webhook-timestamp ${timestamp} is within 5 s of receipt`,
+      );
       assert.equal(request.path, '/hook');
       assert.equal((request.json as { user: string }).user, userId);
       const delivery = await settledDelivery(campaign, userId);
@@ -208,8 +229,15 @@ describe('webhook delivery (dev server)', function () {
       await sendEvent(campaign);
       const [request] = await receiver.waitFor(1);
       const signatures = signaturesOf(request);
-      assert.equal(signatures.length, 2, `two space-separated signatures, got "${request.headers['webhook-signature']}"`);
-      assert.ok(signatures.includes(expectedSignature(destination.signingSecret, request)), 'one verifies with the old secret');
+      assert.equal(
+        signatures.length,
+        2,
+        `two space-separated signatures, got "${request.headers['webhook-signature']}"`,
+      );
+      assert.ok(
+        signatures.includes(expectedSignature(destination.signingSecret, request)),
+        'one verifies with the old secret',
+      );
       assert.ok(signatures.includes(expectedSignature(newSecret, request)), 'one verifies with the new secret');
     });
   });
@@ -234,7 +262,10 @@ describe('webhook delivery (dev server)', function () {
       assert.deepEqual(statuses(delivery), [302]);
       assert.match(delivery.error ?? '', /HTTP 302/);
       await assertNoMoreRequests(receiver, 1);
-      assert.deepEqual(receiver.requests.map((r) => r.path), ['/hook']);
+      assert.deepEqual(
+        receiver.requests.map((r) => r.path),
+        ['/hook'],
+      );
     });
 
     it('times out a receiver that never answers, and retries with the same webhook-id', async function () {
@@ -314,9 +345,17 @@ describe('webhook delivery (dev server)', function () {
         assert.ok(busiestSecond(times) <= 2, `more than 2 sends counted in one clock second; ${shown}`);
         // Two per clock second fill at least four seconds; unthrottled, all 8 arrive within a fraction of one.
         assert.ok(span > 2_000 - SEND_LATENCY_MS, `8 requests at 2/s span only ${span} ms; ${shown}`);
-        assert.deepEqual(new Set(receiver.requests.map((r) => (r.json as { user: string }).user)), new Set(userIds), 'every user got one webhook');
+        assert.deepEqual(
+          new Set(receiver.requests.map((r) => (r.json as { user: string }).user)),
+          new Set(userIds),
+          'every user got one webhook',
+        );
         for (const userId of userIds) {
-          assert.deepEqual(statuses(await settledDelivery(campaign, userId)), [200], 'waiting for the rate limit is not an attempt');
+          assert.deepEqual(
+            statuses(await settledDelivery(campaign, userId)),
+            [200],
+            'waiting for the rate limit is not an attempt',
+          );
         }
       } finally {
         await second.stop();
@@ -356,7 +395,11 @@ describe('webhook delivery (dev server)', function () {
     await settledDelivery(campaign, userId);
 
     const key = destination.signingSecret.slice('whsec_'.length);
-    for (const path of ['/v1/destinations', `/v1/destinations/${destination.id}`, `/v1/deliveries?campaignId=${campaign.id}`]) {
+    for (const path of [
+      '/v1/destinations',
+      `/v1/destinations/${destination.id}`,
+      `/v1/deliveries?campaignId=${campaign.id}`,
+    ]) {
       const shown = JSON.stringify((await api(gateway, 'GET', path)).body);
       for (const secret of [token, destination.signingSecret, key]) {
         assert.ok(!shown.includes(secret), `GET ${path} shows a secret`);
@@ -398,7 +441,11 @@ describe('webhook delivery (dev server)', function () {
         assert.ok(!seen.includes('failed'), `after the redelivery was accepted the delivery went ${seen.join(' > ')}`);
         await journeyResult(campaign, userId);
         const [final] = await deliveries({ campaignId: campaign.id, userId });
-        assert.equal(final.status, 'succeeded', `the receiver answered 200, yet the delivery ended ${final.status}: ${final.error}`);
+        assert.equal(
+          final.status,
+          'succeeded',
+          `the receiver answered 200, yet the delivery ended ${final.status}: ${final.error}`,
+        );
       }
     });
 
@@ -407,7 +454,10 @@ describe('webhook delivery (dev server)', function () {
       const { receiver, destination, campaign } = await scenario([{ status: 400 }]);
       const userIds = await sendEvent(campaign, 2);
       const failed = await Promise.all(userIds.map((userId) => settledDelivery(campaign, userId)));
-      assert.deepEqual(failed.map((d) => d.status), ['failed', 'failed']);
+      assert.deepEqual(
+        failed.map((d) => d.status),
+        ['failed', 'failed'],
+      );
       await Promise.all(userIds.map((userId) => journeyResult(campaign, userId)));
 
       receiver.answerWith({ status: 200 });
@@ -422,31 +472,51 @@ describe('webhook delivery (dev server)', function () {
   });
 
   it('test-sends a draft campaign: real answers per step, and a missing variable reported for its step', async function () {
-    const receiver = await startReceiver({ status: 201, body: '{"queued":true}' }, { status: 202, body: '{"points":10}' });
+    const receiver = await startReceiver(
+      { status: 201, body: '{"queued":true}' },
+      { status: 202, body: '{"points":10}' },
+    );
     const destination = await createDestination(receiver.url);
     const campaign = await createCampaign(
       [
         webhookStep('welcome', { destination: destination.id, path: '/welcome' }),
         webhookStep('points', { url: `${receiver.url}/points` }),
-        webhookStep('nickname', { destination: destination.id, path: '/nick', body: { nick: '{{user.properties.nickname}}' } }),
+        webhookStep('nickname', {
+          destination: destination.id,
+          path: '/nick',
+          body: { nick: '{{user.properties.nickname}}' },
+        }),
       ],
       { activate: false },
     );
     const userId = uniqueId('user');
-    assert.equal((await api(gateway, 'POST', '/v1/events', { userId, name: 'profile_updated', userProperties: { name: 'Ann' } })).status, 202);
+    assert.equal(
+      (await api(gateway, 'POST', '/v1/events', { userId, name: 'profile_updated', userProperties: { name: 'Ann' } }))
+        .status,
+      202,
+    );
 
     const sent = await api(gateway, 'POST', `/v1/campaigns/${campaign.id}/test-send`, { userId });
     assert.equal(sent.status, 200, JSON.stringify(sent.body));
     const [welcome, points, nickname] = sent.body.results;
     assert.equal(welcome.stepId, 'welcome');
-    assert.deepEqual({ status: welcome.response.status, body: welcome.response.body }, { status: 201, body: '{"queued":true}' });
+    assert.deepEqual(
+      { status: welcome.response.status, body: welcome.response.body },
+      { status: 201, body: '{"queued":true}' },
+    );
     assert.equal(points.stepId, 'points');
-    assert.deepEqual({ status: points.response.status, body: points.response.body }, { status: 202, body: '{"points":10}' });
+    assert.deepEqual(
+      { status: points.response.status, body: points.response.body },
+      { status: 202, body: '{"points":10}' },
+    );
     assert.equal(nickname.stepId, 'nickname');
     assert.equal(nickname.response, undefined);
     assert.match(nickname.error, /user\.properties\.nickname/);
 
-    assert.deepEqual(receiver.requests.map((r) => r.path), ['/welcome', '/points']);
+    assert.deepEqual(
+      receiver.requests.map((r) => r.path),
+      ['/welcome', '/points'],
+    );
     assert.equal((receiver.requests[0].json as { user: string }).user, userId);
     assert.deepEqual(await deliveries({ campaignId: campaign.id }), [], 'a test send records no delivery');
   });

@@ -36,7 +36,9 @@ describe('webhook retry waits (time-skipping server)', function () {
   async function runJourney(...answers: ScriptedAnswer[]) {
     receiver.answerWith(...answers);
     const destination = uniqueId('dest');
-    await ts.repositories.destinations.create(destinationCreateSchema.parse({ id: destination, name: 'Receiver', url: receiver.url }));
+    await ts.repositories.destinations.create(
+      destinationCreateSchema.parse({ id: destination, name: 'Receiver', url: receiver.url }),
+    );
     const definition = campaign({
       id: uniqueId('campaign'),
       name: 'Retry waits',
@@ -51,7 +53,10 @@ describe('webhook retry waits (time-skipping server)', function () {
   }
 
   it('waits the hour a 429 asks for in Retry-After, then delivers', async function () {
-    const { result, elapsedMs } = await runJourney({ status: 429, headers: { 'retry-after': '3600' } }, { status: 200 });
+    const { result, elapsedMs } = await runJourney(
+      { status: 429, headers: { 'retry-after': '3600' } },
+      { status: 200 },
+    );
     assert.equal(result.outcome, 'completed');
     assert.ok(elapsedMs >= HOUR_MS, `the retry waited ${elapsedMs / 1000} s of workflow time, not the hour asked for`);
     assert.equal(receiver.requests.length, 2);
@@ -65,6 +70,9 @@ describe('webhook retry waits (time-skipping server)', function () {
     assert.ok(elapsedMs > 24 * HOUR_MS, `the schedule spanned only ${elapsedMs / HOUR_MS} h of workflow time`);
     const delivery = await ts.repositories.deliveries.get(String(receiver.requests[0].headers['webhook-id']));
     assert.equal(delivery?.status, 'failed');
-    assert.deepEqual(delivery?.attempts.map((a) => a.status), Array(8).fill(503));
+    assert.deepEqual(
+      delivery?.attempts.map((a) => a.status),
+      Array(8).fill(503),
+    );
   });
 });

@@ -41,7 +41,13 @@ describe('entity events accepted while Temporal is down', function () {
 
   it('answers 202 and starts the fan-out once Temporal is back', async function () {
     const prefix = uniqueId('fan');
-    await repositories.profiles.merge(['a', 'b', 'c'].map((s, i) => ({ userId: `${prefix}-${s}`, properties: { bookmarks: i < 2 ? [42] : [7] }, seenAt: new Date() })));
+    await repositories.profiles.merge(
+      ['a', 'b', 'c'].map((s, i) => ({
+        userId: `${prefix}-${s}`,
+        properties: { bookmarks: i < 2 ? [42] : [7] },
+        seenAt: new Date(),
+      })),
+    );
     const campaignId = uniqueId('price-drop');
     await api(gateway, 'POST', '/v1/campaigns', {
       id: campaignId,
@@ -60,6 +66,9 @@ describe('entity events accepted while Temporal is down', function () {
     temporal = await startTemporal();
     worker = await startWorker(taskQueue, { temporalAddress: `127.0.0.1:${port}` });
     await receiver.waitFor(2, 90_000);
-    assert.deepEqual(receiver.requests.map((r) => (r.json as { user: string }).user).sort(), [`${prefix}-a`, `${prefix}-b`]);
+    assert.deepEqual(receiver.requests.map((r) => (r.json as { user: string }).user).sort(), [
+      `${prefix}-a`,
+      `${prefix}-b`,
+    ]);
   });
 });

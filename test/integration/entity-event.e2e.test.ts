@@ -47,13 +47,26 @@ describe('entity events fan out to the matching users', function () {
       name: 'Bookmarked item price drop',
       trigger: { event: 'price_dropped', entityEvents: true },
       audience: { field: 'user.properties.bookmarks', op: 'contains', valueFrom: 'event.properties.productId' },
-      steps: [{ id: 'sms', type: 'webhook', request: { url: `${receiver.url}/sms`, body: { to: '{{user.properties.phone}}', user: '{{user.id}}', product: '{{event.properties.productName}}' } } }],
+      steps: [
+        {
+          id: 'sms',
+          type: 'webhook',
+          request: {
+            url: `${receiver.url}/sms`,
+            body: { to: '{{user.properties.phone}}', user: '{{user.id}}', product: '{{event.properties.productName}}' },
+          },
+        },
+      ],
     });
     assert.equal(saved.status, 201, JSON.stringify(saved.body));
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`)).status, 200);
 
     const eventId = uniqueId('evt');
-    const sent = await api(gateway, 'POST', '/v1/events', { id: eventId, name: 'price_dropped', properties: { productId: 42, productName: 'MacBook Pro' } });
+    const sent = await api(gateway, 'POST', '/v1/events', {
+      id: eventId,
+      name: 'price_dropped',
+      properties: { productId: 42, productName: 'MacBook Pro' },
+    });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
     assert.equal(sent.body.accepted, 1);
 
@@ -70,7 +83,11 @@ describe('entity events fan out to the matching users', function () {
     assert.ok(receiver.requests.every((r) => (r.json as { product: string }).product === 'MacBook Pro'));
 
     // The same event again is a duplicate and starts nothing.
-    const again = await api(gateway, 'POST', '/v1/events', { id: eventId, name: 'price_dropped', properties: { productId: 42 } });
+    const again = await api(gateway, 'POST', '/v1/events', {
+      id: eventId,
+      name: 'price_dropped',
+      properties: { productId: 42 },
+    });
     assert.equal(again.body.duplicates, 1);
   });
 });

@@ -13,7 +13,17 @@ const NOW = Date.now();
 const DAY = 86_400_000;
 /** Events of other users stored beside the checked one: a scan of them is unmistakable. */
 const CROWD = 20_000;
-const DATA_COMMANDS = new Set(['find', 'getMore', 'insert', 'update', 'delete', 'findAndModify', 'aggregate', 'count', 'distinct']);
+const DATA_COMMANDS = new Set([
+  'find',
+  'getMore',
+  'insert',
+  'update',
+  'delete',
+  'findAndModify',
+  'aggregate',
+  'count',
+  'distinct',
+]);
 
 /** The filters a data command selects documents with; an insert selects none. */
 function filtersOf(event: CommandStartedEvent): unknown[] {
@@ -25,12 +35,22 @@ function filtersOf(event: CommandStartedEvent): unknown[] {
 }
 
 const isPointRead = (filter: unknown) =>
-  typeof filter === 'object' && filter !== null && Object.keys(filter).length === 1 && typeof (filter as Document)._id === 'string';
+  typeof filter === 'object' &&
+  filter !== null &&
+  Object.keys(filter).length === 1 &&
+  typeof (filter as Document)._id === 'string';
 
 let eventCount = 0;
 
 function event(userId: string, name: string, at: number, properties: Record<string, unknown> = {}): EventRecord {
-  return { _id: `evt-${process.pid}-${eventCount++}`, userId, name, properties, timestamp: new Date(at), receivedAt: new Date(at) };
+  return {
+    _id: `evt-${process.pid}-${eventCount++}`,
+    userId,
+    name,
+    properties,
+    timestamp: new Date(at),
+    receivedAt: new Date(at),
+  };
 }
 
 /** Repositories on a connection whose data commands are recorded. */
@@ -43,7 +63,11 @@ async function watchedRepositories(database: string) {
     commands.length = 0;
     const result = await run();
     for (const e of commands) {
-      for (const filter of filtersOf(e)) assert.ok(isPointRead(filter), `${e.commandName} on ${e.command[e.commandName]} does not select one _id: ${JSON.stringify(filter)}`);
+      for (const filter of filtersOf(e))
+        assert.ok(
+          isPointRead(filter),
+          `${e.commandName} on ${e.command[e.commandName]} does not select one _id: ${JSON.stringify(filter)}`,
+        );
     }
     return { result, commands: commands.length };
   };
@@ -59,21 +83,42 @@ describe('targeting with many events stored (real FerretDB)', function () {
   before(async function () {
     repositories = await testRepositories(database);
     watched = await watchedRepositories(database);
-    const crowd = Array.from({ length: CROWD }, (_, i) => event(`crowd-${i % 2_000}`, i % 3 === 0 ? 'purchase' : 'page_viewed', NOW - (i % 60) * DAY));
-    for (let i = 0; i < crowd.length; i += 5_000) await repositories.connection.collection<EventRecord>('events').insertMany(crowd.slice(i, i + 5_000));
+    const crowd = Array.from({ length: CROWD }, (_, i) =>
+      event(`crowd-${i % 2_000}`, i % 3 === 0 ? 'purchase' : 'page_viewed', NOW - (i % 60) * DAY),
+    );
+    for (let i = 0; i < crowd.length; i += 5_000)
+      await repositories.connection.collection<EventRecord>('events').insertMany(crowd.slice(i, i + 5_000));
   });
 
   after(async () => Promise.all([repositories.connection.close(), watched.repositories.connection.close()]));
 
-  it('a behavioural user check reads the profile and the user\'s history by _id, in a few commands', async function () {
+  it("a behavioural user check reads the profile and the user's history by _id, in a few commands", async function () {
     const userId = uniqueId('buyer');
     await repositories.profiles.merge([{ userId, properties: { tier: 'gold' }, seenAt: new Date(NOW - 3 * DAY) }]);
-    await repositories.events.insertNew([event(userId, 'purchase', NOW - 2 * DAY, { amount: 250 }), event(userId, 'purchase', NOW - 40 * DAY, { amount: 20 })]);
+    await repositories.events.insertNew([
+      event(userId, 'purchase', NOW - 2 * DAY, { amount: 250 }),
+      event(userId, 'purchase', NOW - 40 * DAY, { amount: 20 }),
+    ]);
     const audience = watched.repositories.audience;
-    const check = (condition: Condition) => watched.pointCommands(() => audience.matches(userId, condition, { now: NOW }));
-    const lapsed: Condition = { all: [{ field: 'user.properties.tier', op: 'eq', value: 'gold' }, { notPerformed: 'purchase', within: '30d' }] };
-    const big: Condition = { performed: 'purchase', where: { field: 'event.properties.amount', op: 'gte', value: 100 }, atLeast: 1, within: '7d' };
-    for (const [condition, expected] of [[lapsed, false], [big, true], [{ performed: 'purchase', atLeast: 2, within: '60d' }, true]] as const) {
+    const check = (condition: Condition) =>
+      watched.pointCommands(() => audience.matches(userId, condition, { now: NOW }));
+    const lapsed: Condition = {
+      all: [
+        { field: 'user.properties.tier', op: 'eq', value: 'gold' },
+        { notPerformed: 'purchase', within: '30d' },
+      ],
+    };
+    const big: Condition = {
+      performed: 'purchase',
+      where: { field: 'event.properties.amount', op: 'gte', value: 100 },
+      atLeast: 1,
+      within: '7d',
+    };
+    for (const [condition, expected] of [
+      [lapsed, false],
+      [big, true],
+      [{ performed: 'purchase', atLeast: 2, within: '60d' }, true],
+    ] as const) {
       const { result, commands } = await check(condition);
       assert.equal(result, expected, JSON.stringify(condition));
       assert.ok(commands <= 5, `the check took ${commands} commands`);
@@ -83,13 +128,20 @@ describe('targeting with many events stored (real FerretDB)', function () {
   it('a user with a long history: a check reads only the records in its window; the user view its latest', async function () {
     const userId = uniqueId('regular');
     // 1,000 logins, ten a day for 100 days, posted in batches of 50 as a client would.
-    const logins = Array.from({ length: 1_000 }, (_, i) => event(userId, 'login', NOW - (999 - i) * (DAY / 10), { n: i }));
+    const logins = Array.from({ length: 1_000 }, (_, i) =>
+      event(userId, 'login', NOW - (999 - i) * (DAY / 10), { n: i }),
+    );
     for (let i = 0; i < logins.length; i += 50) await repositories.events.insertNew(logins.slice(i, i + 50));
-    const { result, commands } = await watched.pointCommands(() => watched.repositories.audience.matches(userId, { performed: 'login', atLeast: 70, within: '7d' }, { now: NOW }));
+    const { result, commands } = await watched.pointCommands(() =>
+      watched.repositories.audience.matches(userId, { performed: 'login', atLeast: 70, within: '7d' }, { now: NOW }),
+    );
     assert.equal(result, true);
     assert.ok(commands <= 7, `the check took ${commands} commands`);
     const view = await watched.pointCommands(() => watched.repositories.events.recentForUser(userId, 20));
-    assert.deepEqual(view.result.map((e) => e.properties.n), Array.from({ length: 20 }, (_, i) => 999 - i));
+    assert.deepEqual(
+      view.result.map((e) => e.properties.n),
+      Array.from({ length: 20 }, (_, i) => 999 - i),
+    );
     assert.ok(view.commands <= 6, `the user view took ${view.commands} commands`);
   });
 
@@ -100,7 +152,10 @@ describe('targeting with many events stored (real FerretDB)', function () {
       const posts = Array.from({ length: 40 }, (_, i) => event(userId, 'click', NOW - i * 1_000, { n: i }));
       await Promise.all(posts.map((p, i) => others[i % others.length].events.insertNew([p])));
       const seen = await repositories.events.recentForUser(userId, 100);
-      assert.deepEqual(seen.map((e) => e.properties.n), Array.from({ length: 40 }, (_, i) => i));
+      assert.deepEqual(
+        seen.map((e) => e.properties.n),
+        Array.from({ length: 40 }, (_, i) => i),
+      );
     } finally {
       await Promise.all(others.map((o) => o.connection.close()));
     }
@@ -110,13 +165,25 @@ describe('targeting with many events stored (real FerretDB)', function () {
     const legacy = uniqueId('legacy');
     const before = await testRepositories(legacy);
     const userId = 'old-timer';
-    await before.connection.collection<EventRecord>('events').insertMany([event(userId, 'purchase', NOW - DAY), event(userId, 'purchase', NOW - 2 * DAY), event(userId, 'login', NOW - 50 * DAY)]);
+    await before.connection
+      .collection<EventRecord>('events')
+      .insertMany([
+        event(userId, 'purchase', NOW - DAY),
+        event(userId, 'purchase', NOW - 2 * DAY),
+        event(userId, 'login', NOW - 50 * DAY),
+      ]);
     await before.connection.collection('event_history').deleteOne({ _id: 'migrated:events' as never });
     await before.connection.close();
     const restarted = await testRepositories(legacy);
     try {
-      assert.equal(await restarted.audience.matches(userId, { performed: 'purchase', atLeast: 2, within: '7d' }, { now: NOW }), true);
-      assert.deepEqual((await restarted.events.recentForUser(userId, 10)).map((e) => e.name), ['purchase', 'purchase', 'login']);
+      assert.equal(
+        await restarted.audience.matches(userId, { performed: 'purchase', atLeast: 2, within: '7d' }, { now: NOW }),
+        true,
+      );
+      assert.deepEqual(
+        (await restarted.events.recentForUser(userId, 10)).map((e) => e.name),
+        ['purchase', 'purchase', 'login'],
+      );
     } finally {
       await restarted.connection.close();
     }

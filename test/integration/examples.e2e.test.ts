@@ -48,12 +48,20 @@ describe('the example campaigns, end to end', function () {
     });
     const [sms] = await receiver.waitFor(1);
     assert.equal(sms.path, '/sms');
-    assert.deepEqual(sms.json, { to: '+821012345678', text: 'The price of your bookmarked [Apple MacBook Pro] has dropped by 5%!' });
+    assert.deepEqual(sms.json, {
+      to: '+821012345678',
+      text: 'The price of your bookmarked [Apple MacBook Pro] has dropped by 5%!',
+    });
   });
 
   it('points for a review: credits 500 points, then sends the balance the points API answered', async function () {
     const userId = uniqueId('user');
-    await api(gateway, 'POST', '/v1/events', { userId, name: 'review_submitted', properties: { reviewId: 'r-77' }, userProperties: { phone: '+821099999999' } });
+    await api(gateway, 'POST', '/v1/events', {
+      userId,
+      name: 'review_submitted',
+      properties: { reviewId: 'r-77' },
+      userProperties: { phone: '+821099999999' },
+    });
     const [credit, notify] = await receiver.waitFor(2);
     assert.equal(credit.path, '/points');
     assert.deepEqual(credit.json, { userId, points: 500, reason: 'review r-77' });

@@ -5,7 +5,10 @@ import type { RunningGateway } from '../../src/gateway/start';
 import { Receiver } from '../support/receiver';
 import { api, eventually, startTestGateway, startWorker, testRepositories, uniqueId } from '../support/stack';
 
-const PATH = [[126.97, 37.56], [127.02, 37.5]];
+const PATH = [
+  [126.97, 37.56],
+  [127.02, 37.5],
+];
 /** Values FerretDB 1.24 refuses or could change, each of which must come back exactly. */
 const AWKWARD = {
   matrix: [[[1, 2], []], [[3]]],
@@ -34,7 +37,14 @@ function visitCampaign(id: string, url: string) {
             lat: '{{event.properties.path.0.1}}',
             geo: '{{user.properties.geo}}',
             awkward: '{{event.properties.awkward}}',
-            literal: { bbox: [[0, 0], [1, 1]], $schema: 'v1', 'a.b': 'dotted' },
+            literal: {
+              bbox: [
+                [0, 0],
+                [1, 1],
+              ],
+              $schema: 'v1',
+              'a.b': 'dotted',
+            },
           },
         },
       },
@@ -61,9 +71,15 @@ describe('faithful values on FerretDB (issue #18)', function () {
     await receiver?.close();
   });
 
-  it('stores the issue\'s event with nested arrays and reads it back identically through the user API', async function () {
+  it("stores the issue's event with nested arrays and reads it back identically through the user API", async function () {
     const userId = uniqueId('u');
-    const event = { id: uniqueId('e1'), userId, name: 'visit', properties: { path: PATH, awkward: AWKWARD }, userProperties: { geo: [[126.9, 37.5]] } };
+    const event = {
+      id: uniqueId('e1'),
+      userId,
+      name: 'visit',
+      properties: { path: PATH, awkward: AWKWARD },
+      userProperties: { geo: [[126.9, 37.5]] },
+    };
     const sent = await api(gateway, 'POST', '/v1/events', event);
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
     const user = await api(gateway, 'GET', `/v1/users/${userId}`);
@@ -76,20 +92,40 @@ describe('faithful values on FerretDB (issue #18)', function () {
     const campaignId = uniqueId('visit');
     const created = await api(gateway, 'POST', '/v1/campaigns', visitCampaign(campaignId, receiver.url));
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    assert.deepStrictEqual(created.body.definition.steps[0].request.body.literal, { bbox: [[0, 0], [1, 1]], $schema: 'v1', 'a.b': 'dotted' });
+    assert.deepStrictEqual(created.body.definition.steps[0].request.body.literal, {
+      bbox: [
+        [0, 0],
+        [1, 1],
+      ],
+      $schema: 'v1',
+      'a.b': 'dotted',
+    });
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`)).status, 200);
     const userId = uniqueId('u');
     const sent = await api(gateway, 'POST', '/v1/events', {
-      id: uniqueId('e'), userId, name: 'visit', properties: { path: PATH, awkward: AWKWARD }, userProperties: { geo: [[126.9, 37.5]] },
+      id: uniqueId('e'),
+      userId,
+      name: 'visit',
+      properties: { path: PATH, awkward: AWKWARD },
+      userProperties: { geo: [[126.9, 37.5]] },
     });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
-    const request = await eventually(async () => receiver.requests.find((r) => (r.json as { geo?: unknown } | undefined)?.geo !== undefined));
+    const request = await eventually(async () =>
+      receiver.requests.find((r) => (r.json as { geo?: unknown } | undefined)?.geo !== undefined),
+    );
     assert.deepStrictEqual(request.json, {
       path: PATH,
       lat: 37.56,
       geo: [[126.9, 37.5]],
       awkward: AWKWARD,
-      literal: { bbox: [[0, 0], [1, 1]], $schema: 'v1', 'a.b': 'dotted' },
+      literal: {
+        bbox: [
+          [0, 0],
+          [1, 1],
+        ],
+        $schema: 'v1',
+        'a.b': 'dotted',
+      },
     });
   });
 
@@ -106,13 +142,19 @@ describe('faithful values on FerretDB (issue #18)', function () {
     assert.match(refused.body.error.message, /must not contain the NUL character/);
     const rest = await api(gateway, 'POST', '/v1/events', { events: [events[0], events[2]] });
     assert.equal(rest.status, 202);
-    assert.deepEqual({ accepted: rest.body.accepted, duplicates: rest.body.duplicates }, { accepted: 2, duplicates: 0 });
+    assert.deepEqual(
+      { accepted: rest.body.accepted, duplicates: rest.body.duplicates },
+      { accepted: 2, duplicates: 0 },
+    );
     assert.deepEqual(rest.body.results, [
       { index: 0, id: events[0].id, status: 'accepted' },
       { index: 1, id: events[2].id, status: 'accepted' },
     ]);
     const again = await api(gateway, 'POST', '/v1/events', { events: [events[0], events[2]] });
-    assert.deepEqual(again.body.results.map((r: { status: string }) => r.status), ['duplicate', 'duplicate']);
+    assert.deepEqual(
+      again.body.results.map((r: { status: string }) => r.status),
+      ['duplicate', 'duplicate'],
+    );
   });
 
   it('reads what an earlier version stored without encoding as it was', async function () {
@@ -120,9 +162,15 @@ describe('faithful values on FerretDB (issue #18)', function () {
     try {
       const userId = uniqueId('legacy');
       await repositories.connection.collection('profiles').insertOne({
-        _id: userId as never, properties: { tags: ['a', 'b'], city: 'Seoul' }, firstSeen: new Date(), lastSeen: new Date(),
+        _id: userId as never,
+        properties: { tags: ['a', 'b'], city: 'Seoul' },
+        firstSeen: new Date(),
+        lastSeen: new Date(),
       });
-      assert.deepStrictEqual((await repositories.profiles.get(userId))?.properties, { tags: ['a', 'b'], city: 'Seoul' });
+      assert.deepStrictEqual((await repositories.profiles.get(userId))?.properties, {
+        tags: ['a', 'b'],
+        city: 'Seoul',
+      });
     } finally {
       await repositories.connection.close();
     }

@@ -7,7 +7,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunningGateway } from '../../src/gateway/start';
 import { Receiver } from '../support/receiver';
-import { API_KEY, api, eventually, stack, startTestGateway, startWorker, uniqueId, TEST_CODEC_KEYS } from '../support/stack';
+import {
+  API_KEY,
+  api,
+  eventually,
+  stack,
+  startTestGateway,
+  startWorker,
+  uniqueId,
+  TEST_CODEC_KEYS,
+} from '../support/stack';
 
 const CLI = path.join(__dirname, '../../src/cli/main.js');
 
@@ -20,7 +29,13 @@ describe('the fan-out commands of the hookway CLI', function () {
   const taskQueue = uniqueId('fanout-cli');
 
   function hookway(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = { ...process.env, HOOKWAY_URL: gateway.url, HOOKWAY_API_KEY: API_KEY, HOOKWAY_CODEC_KEYS: TEST_CODEC_KEYS, TEMPORAL_ADDRESS: stack().temporalAddress };
+    const env = {
+      ...process.env,
+      HOOKWAY_URL: gateway.url,
+      HOOKWAY_API_KEY: API_KEY,
+      HOOKWAY_CODEC_KEYS: TEST_CODEC_KEYS,
+      TEMPORAL_ADDRESS: stack().temporalAddress,
+    };
     return new Promise((resolve) => {
       execFile(process.execPath, [CLI, ...args], { env, timeout: 90_000 }, (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
@@ -44,7 +59,16 @@ describe('the fan-out commands of the hookway CLI', function () {
       id: campaignId,
       name: 'Coupon',
       trigger: { event: 'coupon_issued' },
-      steps: [{ id: 'send', type: 'webhook', request: { url: `${receiver.url}/coupon`, body: { user: '{{user.id}}', coupon: '{{event.properties.coupon}}' } } }],
+      steps: [
+        {
+          id: 'send',
+          type: 'webhook',
+          request: {
+            url: `${receiver.url}/coupon`,
+            body: { user: '{{user.id}}', coupon: '{{event.properties.coupon}}' },
+          },
+        },
+      ],
     });
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`)).status, 200);
   });
@@ -58,7 +82,9 @@ describe('the fan-out commands of the hookway CLI', function () {
 
   it('enters the users of a file, shows the fan-out, and refuses to cancel a finished one', async function () {
     const prefix = uniqueId('cli-user');
-    const file = usersFile('users.json', { users: [1, 2, 3].map((i) => ({ userId: `${prefix}-${i}`, properties: { coupon: `C${i}` } })) });
+    const file = usersFile('users.json', {
+      users: [1, 2, 3].map((i) => ({ userId: `${prefix}-${i}`, properties: { coupon: `C${i}` } })),
+    });
     const started = await hookway('campaigns', 'trigger', campaignId, '-f', file, '--json');
     assert.equal(started.code, 0, started.stderr);
     const { fanOutId, users } = JSON.parse(started.stdout);
@@ -70,8 +96,13 @@ describe('the fan-out commands of the hookway CLI', function () {
     const text = await hookway('fanouts', 'show', fanOutId);
     assert.match(text.stdout, /status\s+completed/);
     assert.match(text.stdout, /entered\s+3/);
-    const bodies = receiver.requests.map((r) => r.json as { user: string; coupon: string }).filter((b) => b.user.startsWith(prefix));
-    assert.deepEqual(bodies.sort((a, b) => a.user.localeCompare(b.user)), [1, 2, 3].map((i) => ({ user: `${prefix}-${i}`, coupon: `C${i}` })));
+    const bodies = receiver.requests
+      .map((r) => r.json as { user: string; coupon: string })
+      .filter((b) => b.user.startsWith(prefix));
+    assert.deepEqual(
+      bodies.sort((a, b) => a.user.localeCompare(b.user)),
+      [1, 2, 3].map((i) => ({ user: `${prefix}-${i}`, coupon: `C${i}` })),
+    );
 
     const late = await hookway('fanouts', 'cancel', fanOutId);
     assert.equal(late.code, 1);
@@ -80,7 +111,10 @@ describe('the fan-out commands of the hookway CLI', function () {
 
   it('cancels a running fan-out, whose progress then says so', async function () {
     const prefix = uniqueId('cli-slow');
-    const file = usersFile('slow.json', Array.from({ length: 100 }, (_, i) => ({ userId: `${prefix}-${i}` })));
+    const file = usersFile(
+      'slow.json',
+      Array.from({ length: 100 }, (_, i) => ({ userId: `${prefix}-${i}` })),
+    );
     const started = await hookway('campaigns', 'trigger', campaignId, '-f', file, '--rate', '2', '--json');
     assert.equal(started.code, 0, started.stderr);
     const { fanOutId } = JSON.parse(started.stdout);

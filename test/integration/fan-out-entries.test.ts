@@ -50,18 +50,38 @@ describe('a fan-out batch retried after a crash', function () {
 
     // The earlier attempt claimed two users and started one journey, then died.
     await repositories.fanOutEntries.claim(fanOutId, [started, claimed], new Date());
-    await enterJourney(client, taskQueue, campaign, 1, { id: entryEventId(fanOutId, started), name: 'granted', userId: started, timestamp: event.timestamp, properties: {} });
+    await enterJourney(client, taskQueue, campaign, 1, {
+      id: entryEventId(fanOutId, started),
+      name: 'granted',
+      userId: started,
+      timestamp: event.timestamp,
+      properties: {},
+    });
 
     const users = [started, claimed, fresh].map((userId) => ({ userId }));
-    assert.deepEqual(await activities.enterFanOutUsers({ fanOutId, campaignId: campaign.id, users, event }), { campaign: 'active', entered: 2, skipped: 1 });
+    assert.deepEqual(await activities.enterFanOutUsers({ fanOutId, campaignId: campaign.id, users, event }), {
+      campaign: 'active',
+      entered: 2,
+      skipped: 1,
+    });
     for (const userId of [claimed, fresh]) {
-      assert.equal((await client.workflow.getHandle(journeyWorkflowId(campaign.id, userId)).describe()).status.name, 'RUNNING');
+      assert.equal(
+        (await client.workflow.getHandle(journeyWorkflowId(campaign.id, userId)).describe()).status.name,
+        'RUNNING',
+      );
     }
     // A second retry finds every user entered.
-    assert.deepEqual(await activities.enterFanOutUsers({ fanOutId, campaignId: campaign.id, users, event }), { campaign: 'active', entered: 0, skipped: 3 });
+    assert.deepEqual(await activities.enterFanOutUsers({ fanOutId, campaignId: campaign.id, users, event }), {
+      campaign: 'active',
+      entered: 0,
+      skipped: 3,
+    });
 
     await repositories.campaigns.transition(campaign.id, ['active'], 'paused');
-    assert.deepEqual(await activities.enterFanOutUsers({ fanOutId, campaignId: campaign.id, users, event }), { campaign: 'paused' });
-    for (const { userId } of users) await client.workflow.getHandle(journeyWorkflowId(campaign.id, userId)).terminate('test done');
+    assert.deepEqual(await activities.enterFanOutUsers({ fanOutId, campaignId: campaign.id, users, event }), {
+      campaign: 'paused',
+    });
+    for (const { userId } of users)
+      await client.workflow.getHandle(journeyWorkflowId(campaign.id, userId)).terminate('test done');
   });
 });

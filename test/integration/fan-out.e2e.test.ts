@@ -26,7 +26,16 @@ describe('fan-out: entering many users at once', function () {
       id: campaignId,
       name: 'Coupon',
       trigger: { event: 'coupon_issued' },
-      steps: [{ id: 'send', type: 'webhook', request: { url: `${receiver.url}/coupon`, body: { user: '{{user.id}}', coupon: '{{event.properties.coupon}}', event: '{{event.name}}' } } }],
+      steps: [
+        {
+          id: 'send',
+          type: 'webhook',
+          request: {
+            url: `${receiver.url}/coupon`,
+            body: { user: '{{user.id}}', coupon: '{{event.properties.coupon}}', event: '{{event.name}}' },
+          },
+        },
+      ],
     });
     assert.equal(saved.status, 201, JSON.stringify(saved.body));
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`)).status, 200);
@@ -38,7 +47,11 @@ describe('fan-out: entering many users at once', function () {
     await receiver?.close();
   });
 
-  const users = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ userId: `${prefix}-${String(i).padStart(4, '0')}`, properties: { coupon: `C${i}` } }));
+  const users = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      userId: `${prefix}-${String(i).padStart(4, '0')}`,
+      properties: { coupon: `C${i}` },
+    }));
 
   async function trigger(body: unknown): Promise<string> {
     const answer = await api(gateway, 'POST', `/v1/campaigns/${campaignId}/trigger`, body);
@@ -71,7 +84,10 @@ describe('fan-out: entering many users at once', function () {
     const listed = users(prefix, 5);
     const fanOutId = await trigger({ users: [...listed, listed[0]], event: 'coupon_granted' });
     const done = await waitForStatus(fanOutId, 'completed');
-    assert.deepEqual({ matched: done.progress.matched, entered: done.progress.entered, skipped: done.progress.skipped }, { matched: 5, entered: 5, skipped: 0 });
+    assert.deepEqual(
+      { matched: done.progress.matched, entered: done.progress.entered, skipped: done.progress.skipped },
+      { matched: 5, entered: 5, skipped: 0 },
+    );
     await eventually(async () => (webhookIdsPerUser(prefix).size === 5 ? true : undefined));
     const bodies = receiver.requests.map((r) => r.json as { user: string }).filter((b) => b.user.startsWith(prefix));
     assert.deepEqual(
@@ -99,9 +115,15 @@ describe('fan-out: entering many users at once', function () {
     for (const [body, path] of cases) {
       const answer = await api(gateway, 'POST', `/v1/campaigns/${campaignId}/trigger`, body);
       assert.equal(answer.status, 400, JSON.stringify(body).slice(0, 80));
-      assert.ok(answer.body.error.issues.some((i: { path: string }) => i.path === path), `${path}: ${JSON.stringify(answer.body.error.issues)}`);
+      assert.ok(
+        answer.body.error.issues.some((i: { path: string }) => i.path === path),
+        `${path}: ${JSON.stringify(answer.body.error.issues)}`,
+      );
     }
-    assert.equal((await api(gateway, 'POST', '/v1/campaigns/no-such-campaign/trigger', { users: [{ userId: 'u1' }] })).status, 404);
+    assert.equal(
+      (await api(gateway, 'POST', '/v1/campaigns/no-such-campaign/trigger', { users: [{ userId: 'u1' }] })).status,
+      404,
+    );
     assert.equal((await api(gateway, 'GET', '/v1/fanouts/no-such-fanout')).status, 404);
   });
 
@@ -119,12 +141,14 @@ describe('fan-out: entering many users at once', function () {
     // The fan-out has made all its entries; once each user's journey has ended, all its webhooks have gone out.
     const client = await connectClient(stack().temporalAddress, 'default', testCodec());
     try {
-      for (const { userId } of users(prefix, 60)) await client.workflow.getHandle(journeyWorkflowId(campaignId, userId)).result();
+      for (const { userId } of users(prefix, 60))
+        await client.workflow.getHandle(journeyWorkflowId(campaignId, userId)).result();
     } finally {
       await client.connection.close();
     }
     assert.equal(webhookIdsPerUser(prefix).size, 60);
-    for (const [user, ids] of webhookIdsPerUser(prefix)) assert.equal(ids.size, 1, `${user} was entered ${ids.size} times`);
+    for (const [user, ids] of webhookIdsPerUser(prefix))
+      assert.equal(ids.size, 1, `${user} was entered ${ids.size} times`);
   });
 
   it('stops when cancelled, and its progress shows how far it got', async function () {
@@ -155,9 +179,13 @@ describe('fan-out: entering many users at once', function () {
     });
     assert.equal(saved.status, 201);
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${held}/activate`)).status, 200);
-    const statusOf = async (id: string) => (await api(gateway, 'GET', `/v1/fanouts/${encodeURIComponent(id)}`)).body?.progress?.status;
+    const statusOf = async (id: string) =>
+      (await api(gateway, 'GET', `/v1/fanouts/${encodeURIComponent(id)}`)).body?.progress?.status;
     const start = async (prefix: string) => {
-      const answer = await api(gateway, 'POST', `/v1/campaigns/${held}/trigger`, { users: users(prefix, 30), entriesPerSecond: 5 });
+      const answer = await api(gateway, 'POST', `/v1/campaigns/${held}/trigger`, {
+        users: users(prefix, 30),
+        entriesPerSecond: 5,
+      });
       assert.equal(answer.status, 202);
       return answer.body.fanOutId as string;
     };
@@ -187,6 +215,9 @@ describe('fan-out: entering many users at once', function () {
     // At 10 per second the 40 users go in batches of at most 10, so the progress passes through in-between counts.
     const between = [...seen].filter((n) => n > 0 && n < 40);
     assert.ok(between.length >= 2, `progress went ${[...seen].join(' → ')}`);
-    assert.ok(between.every((n) => n % 10 === 0), `batches larger than the pace: ${[...seen].join(' → ')}`);
+    assert.ok(
+      between.every((n) => n % 10 === 0),
+      `batches larger than the pace: ${[...seen].join(' → ')}`,
+    );
   });
 });

@@ -32,17 +32,31 @@ describe('fan-outs over days (time-skipping server)', function () {
   it('enters each user when their own clock shows the time the schedule fired at in the earliest zone', async function () {
     const { receiver, ts } = suite;
     const tag = uniqueId('local');
-    const zones: Record<string, string | undefined> = { seoul: 'Asia/Seoul', newyork: 'America/New_York', nozone: undefined, badzone: 'Mars/Olympus' };
+    const zones: Record<string, string | undefined> = {
+      seoul: 'Asia/Seoul',
+      newyork: 'America/New_York',
+      nozone: undefined,
+      badzone: 'Mars/Olympus',
+    };
     await ts.repositories.profiles.merge(
-      Object.entries(zones).map(([name, zone]) => ({ userId: `${tag}-${name}`, properties: { tag, ...(zone && { timeZone: zone }) }, seenAt: new Date() })),
+      Object.entries(zones).map(([name, zone]) => ({
+        userId: `${tag}-${name}`,
+        properties: { tag, ...(zone && { timeZone: zone }) },
+        seenAt: new Date(),
+      })),
     );
     const definition = await activeCampaign({
       timeZone: { property: 'timeZone', default: 'UTC' },
-      steps: [{ id: 'send', type: 'webhook', request: { url: `${receiver.url}/digest`, body: { user: '{{user.id}}' } } }],
+      steps: [
+        { id: 'send', type: 'webhook', request: { url: `${receiver.url}/digest`, body: { user: '{{user.id}}' } } },
+      ],
     });
     const handle = await start({
       campaignId: definition.id,
-      source: { audience: { field: 'user.properties.tag', op: 'eq', value: tag }, localTime: { property: 'timeZone', defaultZone: 'UTC' } },
+      source: {
+        audience: { field: 'user.properties.tag', op: 'eq', value: tag },
+        localTime: { property: 'timeZone', defaultZone: 'UTC' },
+      },
       event: { properties: {} },
       entriesPerSecond: 10,
     });
@@ -68,12 +82,20 @@ describe('fan-outs over days (time-skipping server)', function () {
       steps: [{ id: 'wait', type: 'delay', duration: '1d' }],
     });
     const users = Array.from({ length: 220 }, (_, i) => ({ userId: uniqueId(`long-${i}`) }));
-    const handle = await start({ campaignId: definition.id, source: { users }, event: { properties: {} }, entriesPerSecond: 1 });
+    const handle = await start({
+      campaignId: definition.id,
+      source: { users },
+      event: { properties: {} },
+      entriesPerSecond: 1,
+    });
     const progress = await ts.run(async () => {
       await handle.result();
       return handle.query(fanOutProgressQuery);
     });
-    assert.deepEqual({ matched: progress.matched, entered: progress.entered, skipped: progress.skipped, status: progress.status }, { matched: 220, entered: 220, skipped: 0, status: 'completed' });
+    assert.deepEqual(
+      { matched: progress.matched, entered: progress.entered, skipped: progress.skipped, status: progress.status },
+      { matched: 220, entered: 220, skipped: 0, status: 'completed' },
+    );
     const description = await handle.describe();
     assert.notEqual(description.runId, handle.firstExecutionRunId, 'the fan-out never continued as new');
   });

@@ -60,7 +60,10 @@ describe('quiet hours from the settings API, end to end', function () {
     assert.equal(until.getUTCHours(), (hour + 2) % 24, state.waitingFor);
     assert.equal(state.timeZone, 'UTC');
     const held = await eventually(async () => {
-      for await (const execution of client.workflow.list({ query: `CampaignId="${campaignId}" AND JourneyState="held"` })) return execution.workflowId;
+      for await (const execution of client.workflow.list({
+        query: `CampaignId="${campaignId}" AND JourneyState="held"`,
+      }))
+        return execution.workflowId;
       return undefined;
     });
     assert.equal(held, journeyWorkflowId(campaignId, userId));

@@ -12,16 +12,28 @@ const DAY_MS = 24 * HOUR_MS;
 const ONE_PER_DAY: Partial<Settings> = { caps: [{ max: 1, window: '24h' }] };
 
 function localTime(ms: number, zone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(ms));
 }
 
 describe('frequency caps, quiet hours and send windows in journeys (time-skipping server)', function () {
   const suite = timeSkippingSuite();
 
-  const webhook = (id: string) => ({ id, type: 'webhook', request: { url: `${suite.receiver.url}/${id}`, body: { user: '{{user.id}}' } } });
+  const webhook = (id: string) => ({
+    id,
+    type: 'webhook',
+    request: { url: `${suite.receiver.url}/${id}`, body: { user: '{{user.id}}' } },
+  });
   const paths = () => suite.receiver.requests.map((r) => r.path);
-  const define = (extra: object) => campaign({ id: uniqueId('fatigue'), name: 'Fatigue', trigger: { event: 'signed_up' }, ...extra });
-  const useSettings = (settings: Partial<Settings>) => suite.ts.repositories.settings.put({ caps: [], timeZone: 'UTC', ...settings });
+  const define = (extra: object) =>
+    campaign({ id: uniqueId('fatigue'), name: 'Fatigue', trigger: { event: 'signed_up' }, ...extra });
+  const useSettings = (settings: Partial<Settings>) =>
+    suite.ts.repositories.settings.put({ caps: [], timeZone: 'UTC', ...settings });
 
   type Handle = Awaited<ReturnType<typeof suite.ts.startJourney>>;
   /** Lets workflow time pass in steps until the journey's state shows a hold. */
@@ -47,7 +59,10 @@ describe('frequency caps, quiet hours and send windows in journeys (time-skippin
   }
 
   /** One journey of a first campaign sends its webhook; then a second campaign meets the cap of 1 per 24 hours. */
-  async function afterFirstSend(second: ReturnType<typeof campaign>, during?: (handle: Handle, sentAt: number) => Promise<void>) {
+  async function afterFirstSend(
+    second: ReturnType<typeof campaign>,
+    during?: (handle: Handle, sentAt: number) => Promise<void>,
+  ) {
     await useSettings(ONE_PER_DAY);
     const userId = uniqueId('user');
     return suite.ts.run(async () => {
@@ -62,23 +77,38 @@ describe('frequency caps, quiet hours and send windows in journeys (time-skippin
   }
 
   it('skip (the default): a capped webhook is skipped and the journey goes on to the next step', async function () {
-    const { result } = await afterFirstSend(define({ steps: [webhook('promo'), { id: 'later', type: 'delay', duration: '2d' }, webhook('followup')] }));
+    const { result } = await afterFirstSend(
+      define({ steps: [webhook('promo'), { id: 'later', type: 'delay', duration: '2d' }, webhook('followup')] }),
+    );
     assert.equal(result.outcome, 'completed');
-    assert.deepEqual(paths(), ['/first', '/followup'], 'the promo was skipped; two days later the follow-up had a slot');
+    assert.deepEqual(
+      paths(),
+      ['/first', '/followup'],
+      'the promo was skipped; two days later the follow-up had a slot',
+    );
   });
 
   it('wait: the webhook is held until the first send leaves the 24-hour window, visibly', async function () {
-    const { result, sentAt, closedAt } = await afterFirstSend(define({ onCapped: 'wait', steps: [webhook('promo')] }), async (handle, firstAt) => {
-      const state = await heldState(handle, /^frequency cap/);
-      assert.match(state.waitingFor!, /^frequency cap \(global: 1 per 24h\) until /);
-      const until = Date.parse(state.waitingFor!.split(' until ')[1]);
-      assert.ok(Math.abs(until - (firstAt + DAY_MS)) < 5 * 60_000, `held until a day after the first send: ${state.waitingFor}`);
-      assert.equal((await handle.describe()).typedSearchAttributes.get(JOURNEY_STATE), 'held');
-      assert.deepEqual(paths(), ['/first']);
-    });
+    const { result, sentAt, closedAt } = await afterFirstSend(
+      define({ onCapped: 'wait', steps: [webhook('promo')] }),
+      async (handle, firstAt) => {
+        const state = await heldState(handle, /^frequency cap/);
+        assert.match(state.waitingFor!, /^frequency cap \(global: 1 per 24h\) until /);
+        const until = Date.parse(state.waitingFor!.split(' until ')[1]);
+        assert.ok(
+          Math.abs(until - (firstAt + DAY_MS)) < 5 * 60_000,
+          `held until a day after the first send: ${state.waitingFor}`,
+        );
+        assert.equal((await handle.describe()).typedSearchAttributes.get(JOURNEY_STATE), 'held');
+        assert.deepEqual(paths(), ['/first']);
+      },
+    );
     assert.equal(result.outcome, 'completed');
     assert.deepEqual(paths(), ['/first', '/promo']);
-    assert.ok(closedAt - sentAt >= DAY_MS - 60_000 && closedAt - sentAt < DAY_MS + HOUR_MS, `sent once the window freed, ${closedAt - sentAt} ms after the first send`);
+    assert.ok(
+      closedAt - sentAt >= DAY_MS - 60_000 && closedAt - sentAt < DAY_MS + HOUR_MS,
+      `sent once the window freed, ${closedAt - sentAt} ms after the first send`,
+    );
   });
 
   it('exit: a capped webhook ends the journey with the reason "capped"', async function () {
@@ -88,7 +118,9 @@ describe('frequency caps, quiet hours and send windows in journeys (time-skippin
   });
 
   it('an exempt (transactional) campaign still sends, and is not counted', async function () {
-    const { result } = await afterFirstSend(define({ capExempt: true, steps: [webhook('receipt'), webhook('shipped')] }));
+    const { result } = await afterFirstSend(
+      define({ capExempt: true, steps: [webhook('receipt'), webhook('shipped')] }),
+    );
     assert.equal(result.outcome, 'completed');
     assert.deepEqual(paths(), ['/first', '/receipt', '/shipped']);
   });
@@ -97,10 +129,14 @@ describe('frequency caps, quiet hours and send windows in journeys (time-skippin
     await useSettings({ caps: [{ max: 1, window: '24h', tag: 'channel:sms' }] });
     const userId = uniqueId('user');
     const sms = define({ tags: ['channel:sms'], steps: [webhook('sms')] });
-    const push = define({ caps: [{ max: 2, window: '7d' }], steps: [webhook('push1'), webhook('push2'), webhook('push3')] });
+    const push = define({
+      caps: [{ max: 2, window: '7d' }],
+      steps: [webhook('push1'), webhook('push2'), webhook('push3')],
+    });
     const results = await suite.ts.run(async () => {
       const outcomes = [];
-      for (const definition of [sms, push, { ...sms, id: uniqueId('sms2') }]) outcomes.push(await finished(await suite.ts.startJourney(definition, userId)));
+      for (const definition of [sms, push, { ...sms, id: uniqueId('sms2') }])
+        outcomes.push(await finished(await suite.ts.startJourney(definition, userId)));
       return outcomes;
     });
     assert.deepEqual(results, ['COMPLETED', 'COMPLETED', 'COMPLETED']);
@@ -114,7 +150,11 @@ describe('frequency caps, quiet hours and send windows in journeys (time-skippin
     const outcomes = await suite.ts.run(async () => {
       const failed = await suite.ts.startJourney(define({ steps: [webhook('rejected')] }), userId);
       await finished(failed);
-      return [(await failed.result()).outcome, (await (await suite.ts.startJourney(define({ onCapped: 'exit', steps: [webhook('promo')] }), userId)).result()).outcome];
+      return [
+        (await failed.result()).outcome,
+        (await (await suite.ts.startJourney(define({ onCapped: 'exit', steps: [webhook('promo')] }), userId)).result())
+          .outcome,
+      ];
     });
     assert.deepEqual(outcomes, ['webhookFailed', 'completed']);
     assert.deepEqual(paths(), ['/rejected', '/promo']);
@@ -130,7 +170,10 @@ describe('frequency caps, quiet hours and send windows in journeys (time-skippin
       await suite.ts.env.sleep('61m');
       return Promise.all(handles.map(finished));
     });
-    assert.ok(statuses.every((s) => s === 'COMPLETED'), statuses.join());
+    assert.ok(
+      statuses.every((s) => s === 'COMPLETED'),
+      statuses.join(),
+    );
     assert.equal(paths().length, 3);
   });
 
@@ -157,19 +200,31 @@ describe('frequency caps, quiet hours and send windows in journeys (time-skippin
     await useSettings({ quietHours: { start: '21:00', end: '08:00' } });
     const now = await suite.ts.env.currentTimeMs();
     // Summer time begins at 02:00 EST (07:00Z) on the second Sunday of March: the next one after now.
-    const secondSunday = (year: number) => Date.UTC(year, 2, 8 + ((7 - new Date(Date.UTC(year, 2, 8)).getUTCDay()) % 7), 7);
+    const secondSunday = (year: number) =>
+      Date.UTC(year, 2, 8 + ((7 - new Date(Date.UTC(year, 2, 8)).getUTCDay()) % 7), 7);
     const year = new Date(now).getUTCFullYear();
     const change = [year, year + 1].map(secondSunday).find((at) => at > now + DAY_MS)!;
     const userId = uniqueId('user');
-    await suite.ts.repositories.profiles.merge([{ userId, properties: { timeZone: 'America/New_York', eveAt: new Date(change - 2 * HOUR_MS).toISOString() }, seenAt: new Date() }]);
-    const definition = define({ steps: [{ id: 'eve', type: 'delay', untilField: 'user.properties.eveAt', offset: '-1h' }, webhook('morning')] });
+    await suite.ts.repositories.profiles.merge([
+      {
+        userId,
+        properties: { timeZone: 'America/New_York', eveAt: new Date(change - 2 * HOUR_MS).toISOString() },
+        seenAt: new Date(),
+      },
+    ]);
+    const definition = define({
+      steps: [{ id: 'eve', type: 'delay', untilField: 'user.properties.eveAt', offset: '-1h' }, webhook('morning')],
+    });
     const closedAt = await suite.ts.run(async () => {
       const handle = await suite.ts.startJourney(definition, userId);
       await handle.result();
       return (await handle.describe()).closeTime!.getTime();
     });
     assert.equal(localTime(closedAt, 'America/New_York').slice(-5), '08:00');
-    assert.ok(Math.abs(closedAt - (change + 5 * HOUR_MS)) < 60_000, `08:00 EDT is 12:00Z, not the 13:00Z of winter: ${new Date(closedAt).toISOString()}`);
+    assert.ok(
+      Math.abs(closedAt - (change + 5 * HOUR_MS)) < 60_000,
+      `08:00 EDT is 12:00Z, not the 13:00Z of winter: ${new Date(closedAt).toISOString()}`,
+    );
     assert.deepEqual(paths(), ['/morning']);
   });
 
@@ -177,7 +232,11 @@ describe('frequency caps, quiet hours and send windows in journeys (time-skippin
     await useSettings({});
     const userId = uniqueId('user');
     await suite.ts.repositories.profiles.merge([{ userId, properties: { tz: 'Mars/Olympus' }, seenAt: new Date() }]);
-    const definition = define({ timeZone: { property: 'tz', default: 'America/New_York' }, sendWindow: { weekdays: ['mon'], start: '10:00', end: '11:00' }, steps: [webhook('weekly')] });
+    const definition = define({
+      timeZone: { property: 'tz', default: 'America/New_York' },
+      sendWindow: { weekdays: ['mon'], start: '10:00', end: '11:00' },
+      steps: [webhook('weekly')],
+    });
     const { closedAt } = await suite.ts.run(async () => {
       const handle = await suite.ts.startJourney(definition, userId);
       const state = await heldState(handle, /^send window until /);

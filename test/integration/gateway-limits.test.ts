@@ -56,7 +56,13 @@ describe('gateway limits', function () {
 
   it('charges the ingest rate per event in a batch', async function () {
     const key = await ingestKey('10/m');
-    const batch = await api(gateway, 'POST', '/v1/events', { events: Array.from({ length: 10 }, () => event()) }, bearer(key));
+    const batch = await api(
+      gateway,
+      'POST',
+      '/v1/events',
+      { events: Array.from({ length: 10 }, () => event()) },
+      bearer(key),
+    );
     assert.equal(batch.status, 202, JSON.stringify(batch.body));
     const next = await api(gateway, 'POST', '/v1/events', event(), bearer(key));
     assert.equal(next.status, 429, JSON.stringify(next.body));
@@ -78,7 +84,10 @@ describe('gateway limits', function () {
     // The bucket refills while the guesses go out, so a few more than its 30 may pass.
     while (answers.length < 60 && answers.at(-1) !== 429) answers.push((await guess()).status);
     assert.equal(answers.at(-1), 429, `never limited: ${answers.join(' ')}`);
-    assert.ok(answers.slice(0, 30).every((status) => status === 401), answers.join(' '));
+    assert.ok(
+      answers.slice(0, 30).every((status) => status === 401),
+      answers.join(' '),
+    );
     const limited = await guess();
     assert.equal(limited.status, 429, JSON.stringify(limited.body));
     assert.match(limited.body.error.message, /too many unknown or revoked keys/);

@@ -20,7 +20,9 @@ describe('event posts while the database does not answer', function () {
     const port = await freePort();
     const dir = path.join(stack().dir, taskQueue);
     ferretdb = await startFerretDb({ dataDir: dir, port, logFile: `${dir}.log` });
-    gateway = await startTestGateway(taskQueue, { mongoUri: `mongodb://127.0.0.1:${port}/hookway?directConnection=true&retryWrites=false` });
+    gateway = await startTestGateway(taskQueue, {
+      mongoUri: `mongodb://127.0.0.1:${port}/hookway?directConnection=true&retryWrites=false`,
+    });
   });
 
   after(async function () {

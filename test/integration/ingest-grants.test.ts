@@ -54,14 +54,29 @@ describe('ingest key grants', function () {
 
   it('refuses an entity event from an ingest key without the grant: 403 naming userId, nothing stored', async function () {
     const key = await createKey({});
-    const single = await api(gateway, 'POST', '/v1/events', { id: uniqueId('evt'), name: 'price_dropped', properties: { productId: 1 } }, bearer(key));
+    const single = await api(
+      gateway,
+      'POST',
+      '/v1/events',
+      { id: uniqueId('evt'), name: 'price_dropped', properties: { productId: 1 } },
+      bearer(key),
+    );
     assert.equal(single.status, 403, JSON.stringify(single.body));
     assert.match(single.body.error.message, /^userId: missing; .*ingest key created with "entityEvents": true/);
 
     const ids = [uniqueId('evt'), uniqueId('evt')];
-    const batch = await api(gateway, 'POST', '/v1/events', {
-      events: [{ id: ids[0], userId: 'u-1', name: 'viewed' }, { id: ids[1], name: 'price_dropped' }],
-    }, bearer(key));
+    const batch = await api(
+      gateway,
+      'POST',
+      '/v1/events',
+      {
+        events: [
+          { id: ids[0], userId: 'u-1', name: 'viewed' },
+          { id: ids[1], name: 'price_dropped' },
+        ],
+      },
+      bearer(key),
+    );
     assert.equal(batch.status, 403, JSON.stringify(batch.body));
     assert.match(batch.body.error.message, /^events\.1\.userId: missing/);
     for (const id of ids) assert.equal(await repositories.events.get(id), null, `event ${id} was stored`);
@@ -74,41 +89,74 @@ describe('ingest key grants', function () {
     const key = await createKey({ entityEvents: true });
     for (const [headers, body, field] of [
       [bearer(key), { userId: 'u-1', name: 'hookway.journey.exited', properties: { campaignId: 'x' } }, 'name'],
-      [bearer(key), { events: [{ userId: 'u-1', name: 'ok' }, { userId: 'u-1', name: 'hookway.goal.reached' }] }, 'events.1.name'],
+      [
+        bearer(key),
+        {
+          events: [
+            { userId: 'u-1', name: 'ok' },
+            { userId: 'u-1', name: 'hookway.goal.reached' },
+          ],
+        },
+        'events.1.name',
+      ],
       [{}, { userId: 'u-1', name: 'hookway.webhook.failed' }, 'name'],
     ] as const) {
       const answer = await api(gateway, 'POST', '/v1/events', body, headers);
       assert.equal(answer.status, 400, JSON.stringify(answer.body));
-      assert.match(answer.body.error.message, new RegExp(`${field.replace('.', '\\.')}: must not start with "hookway\\."`));
+      assert.match(
+        answer.body.error.message,
+        new RegExp(`${field.replace('.', '\\.')}: must not start with "hookway\\."`),
+      );
     }
   });
 
   it('lets a granted key enter the audience of a campaign that declares entity events, and only that one', async function () {
     const prefix = uniqueId('shopper');
     const users = [0, 1, 2].map((i) => `${prefix}-${i}`);
-    await repositories.profiles.merge(users.map((userId, i) => ({ userId, properties: { bookmarks: i < 2 ? [42] : [7] }, seenAt: new Date() })));
+    await repositories.profiles.merge(
+      users.map((userId, i) => ({ userId, properties: { bookmarks: i < 2 ? [42] : [7] }, seenAt: new Date() })),
+    );
     const declared = uniqueId('declared');
     const undeclared = uniqueId('undeclared');
     await saveCampaign(declared, { event: 'restocked', entityEvents: true });
     await saveCampaign(undeclared, { event: 'restocked' });
 
     const key = await createKey({ entityEvents: true });
-    const listed = (await api(gateway, 'GET', '/v1/keys')).body.keys.find((k: { hint: string }) => key.startsWith(k.hint.slice(0, -1)));
+    const listed = (await api(gateway, 'GET', '/v1/keys')).body.keys.find((k: { hint: string }) =>
+      key.startsWith(k.hint.slice(0, -1)),
+    );
     assert.equal(listed.entityEvents, true);
     const eventId = uniqueId('evt');
-    const sent = await api(gateway, 'POST', '/v1/events', { id: eventId, name: 'restocked', properties: { productId: 42 } }, bearer(key));
+    const sent = await api(
+      gateway,
+      'POST',
+      '/v1/events',
+      { id: eventId, name: 'restocked', properties: { productId: 42 } },
+      bearer(key),
+    );
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
 
     await receiver.waitFor(2, 120_000);
-    assert.deepEqual(receiver.requests.map((r) => r.path), [`/${declared}`, `/${declared}`]);
-    const ignored = await eventually(async () => logLines.find((l) => l.eventId === eventId && l.campaignId === undeclared));
+    assert.deepEqual(
+      receiver.requests.map((r) => r.path),
+      [`/${declared}`, `/${declared}`],
+    );
+    const ignored = await eventually(async () =>
+      logLines.find((l) => l.eventId === eventId && l.campaignId === undeclared),
+    );
     assert.match(String(ignored.reason), /does not declare "entityEvents": true/);
     const done = await eventually(async () => {
-      const view = (await api(gateway, 'GET', `/v1/fanouts/${encodeURIComponent(`fanout:event:${declared}:${eventId}`)}`)).body;
+      const view = (
+        await api(gateway, 'GET', `/v1/fanouts/${encodeURIComponent(`fanout:event:${declared}:${eventId}`)}`)
+      ).body;
       return view?.progress?.status === 'completed' ? view : undefined;
     }, 120_000);
     assert.equal(done.progress.matched, 2);
-    const undeclaredFanOut = await api(gateway, 'GET', `/v1/fanouts/${encodeURIComponent(`fanout:event:${undeclared}:${eventId}`)}`);
+    const undeclaredFanOut = await api(
+      gateway,
+      'GET',
+      `/v1/fanouts/${encodeURIComponent(`fanout:event:${undeclared}:${eventId}`)}`,
+    );
     assert.equal(undeclaredFanOut.status, 404, JSON.stringify(undeclaredFanOut.body));
   });
 });

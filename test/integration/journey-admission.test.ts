@@ -27,12 +27,17 @@ describe('journey admission', function () {
     now: new Date(),
     triggerEventId,
   });
-  const entries = async (journeyId: string) => entryCount((await repositories.journeys.listForUser('u-1', 100)).find((j) => j._id === journeyId)!);
+  const entries = async (journeyId: string) =>
+    entryCount((await repositories.journeys.listForUser('u-1', 100)).find((j) => j._id === journeyId)!);
 
   it('counts one entry for a run however many times its admission is retried, also at once', async function () {
     const journeyId = uniqueId('journey');
     const first = request(journeyId, 'run-1', 'evt-1');
-    const admissions = await Promise.all([repositories.journeys.admit(first), repositories.journeys.admit(first), repositories.journeys.admit(first)]);
+    const admissions = await Promise.all([
+      repositories.journeys.admit(first),
+      repositories.journeys.admit(first),
+      repositories.journeys.admit(first),
+    ]);
     assert.ok(admissions.every((a) => a.admitted));
     assert.equal(await repositories.journeys.admit(first).then((a) => a.admitted), true);
     assert.equal(await entries(journeyId), 1);
@@ -51,7 +56,11 @@ describe('journey admission', function () {
       const journeyId = uniqueId('raced');
       const same = request(journeyId, 'run-1', `evt-${n}`);
       const admissions = await Promise.all(Array.from({ length: 12 }, () => repositories.journeys.admit(same)));
-      assert.deepEqual(admissions.filter((a) => !a.admitted), [], `journey ${n}`);
+      assert.deepEqual(
+        admissions.filter((a) => !a.admitted),
+        [],
+        `journey ${n}`,
+      );
       assert.equal(await entries(journeyId), 1);
     }
   });

@@ -65,19 +65,38 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
   });
 
   beforeEach(function () {
-    answers = { status: 'active', properties: {}, response: { status: 200, headers: {}, body: { ok: true } }, failWebhook: false };
+    answers = {
+      status: 'active',
+      properties: {},
+      response: { status: 200, headers: {}, body: { ok: true } },
+      failWebhook: false,
+    };
     prepared = [];
     failedMarks = 0;
   });
 
   /** Runs one journey of `steps` to its end; `during` acts on it meanwhile (signals, time). */
-  async function runJourney(steps: unknown[], during?: (handle: WorkflowHandle<typeof journey>) => Promise<void>, extra = {}) {
+  async function runJourney(
+    steps: unknown[],
+    during?: (handle: WorkflowHandle<typeof journey>) => Promise<void>,
+    extra = {},
+  ) {
     const taskQueue = uniqueId('stubbed');
     const definition = campaign({ id: uniqueId('steps'), name: 'Steps', trigger: { event: 'go' }, steps, ...extra });
     const userId = uniqueId('user');
     const start = () =>
-      env.client.workflow.start(journey, { taskQueue, workflowId: uniqueId('journey'), args: [{ campaign: definition, userId, trigger: event(userId, 'go') }] });
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: stack().workflowBundle, ...WORKFLOW_SANDBOX_OPTIONS, activities: stubs });
+      env.client.workflow.start(journey, {
+        taskQueue,
+        workflowId: uniqueId('journey'),
+        args: [{ campaign: definition, userId, trigger: event(userId, 'go') }],
+      });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: stack().workflowBundle,
+      ...WORKFLOW_SANDBOX_OPTIONS,
+      activities: stubs,
+    });
     const startedAt = await env.currentTimeMs();
     const result: JourneyResult = await worker.runUntil(async () => {
       const handle = await start();
@@ -87,7 +106,12 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
     return { result, elapsed: (await env.currentTimeMs()) - startedAt, userId };
   }
 
-  const webhook = (id: string, extra: object = {}) => ({ id, type: 'webhook', request: { url: `https://example.com/${id}` }, ...extra });
+  const webhook = (id: string, extra: object = {}) => ({
+    id,
+    type: 'webhook',
+    request: { url: `https://example.com/${id}` },
+    ...extra,
+  });
 
   it('delay: waits its duration, then goes on', async function () {
     const { result, elapsed } = await runJourney([{ id: 'wait', type: 'delay', duration: '3d' }, webhook('after')]);
@@ -100,7 +124,12 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
     answers.response = { status: 201, headers: {}, body: { tier: 'gold' } };
     const saved = await runJourney([
       webhook('ask', { saveResponse: true }),
-      { id: 'route', type: 'branch', cases: [{ when: { field: 'steps.ask.response.body.tier', op: 'eq', value: 'gold' }, next: 'gold' }], default: 'plain' },
+      {
+        id: 'route',
+        type: 'branch',
+        cases: [{ when: { field: 'steps.ask.response.body.tier', op: 'eq', value: 'gold' }, next: 'gold' }],
+        default: 'plain',
+      },
       webhook('gold', { next: 'end' }),
       webhook('plain'),
       { id: 'end', type: 'exit', reason: 'done' },
@@ -139,7 +168,12 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
 
   it('branch: the first case that holds on the profile names the next step, else the default', async function () {
     const steps = [
-      { id: 'plan', type: 'branch', cases: [{ when: { field: 'user.properties.plan', op: 'eq', value: 'pro' }, next: 'pro' }], default: 'free' },
+      {
+        id: 'plan',
+        type: 'branch',
+        cases: [{ when: { field: 'user.properties.plan', op: 'eq', value: 'pro' }, next: 'pro' }],
+        default: 'free',
+      },
       webhook('pro', { next: 'end' }),
       webhook('free'),
       { id: 'end', type: 'exit' },
@@ -153,7 +187,12 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
 
   it('exit: ends the journey with its reason, skipping the steps after it', async function () {
     const steps = [
-      { id: 'plan', type: 'branch', cases: [{ when: { field: 'user.properties.plan', op: 'eq', value: 'pro' }, next: 'stop' }], default: 'free' },
+      {
+        id: 'plan',
+        type: 'branch',
+        cases: [{ when: { field: 'user.properties.plan', op: 'eq', value: 'pro' }, next: 'stop' }],
+        default: 'free',
+      },
       webhook('free'),
       { id: 'stop', type: 'exit', reason: 'not_needed' },
     ];
@@ -164,10 +203,14 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
   });
 
   it('guards: an exit event ends a long delay at once; a paused campaign holds the webhook until resumed; an archived one ends it', async function () {
-    const exited = await runJourney([{ id: 'wait', type: 'delay', duration: '7d' }, webhook('never')], async (handle) => {
-      await env.sleep('1d');
-      await handle.signal(eventSignal, event('someone', 'unsubscribed'));
-    }, { exitOn: [{ event: 'unsubscribed' }] });
+    const exited = await runJourney(
+      [{ id: 'wait', type: 'delay', duration: '7d' }, webhook('never')],
+      async (handle) => {
+        await env.sleep('1d');
+        await handle.signal(eventSignal, event('someone', 'unsubscribed'));
+      },
+      { exitOn: [{ event: 'unsubscribed' }] },
+    );
     assert.deepEqual(exited.result, { outcome: 'exited', reason: 'event:unsubscribed' });
     assert.deepEqual(prepared, [], 'the webhook after the delay never went out');
 

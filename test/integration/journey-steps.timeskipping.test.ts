@@ -12,7 +12,12 @@ const DAY_MS = 86_400_000;
 describe('journey steps (time-skipping server)', function () {
   const suite = timeSkippingSuite();
 
-  const webhook = (id: string, body: unknown = {}, extra: object = {}) => ({ id, type: 'webhook', request: { url: `${suite.receiver.url}/${id}`, body }, ...extra });
+  const webhook = (id: string, body: unknown = {}, extra: object = {}) => ({
+    id,
+    type: 'webhook',
+    request: { url: `${suite.receiver.url}/${id}`, body },
+    ...extra,
+  });
   const paths = () => suite.receiver.requests.map((r) => r.path);
 
   it('waitForEvent answered: takes the onEvent path and exposes the awaited event to templates', async function () {
@@ -22,7 +27,15 @@ describe('journey steps (time-skipping server)', function () {
       name: 'Cart',
       trigger: { event: 'cart_created' },
       steps: [
-        { id: 'checkout', type: 'waitForEvent', event: 'purchase', where: { field: 'event.properties.amount', op: 'gte', value: 10 }, timeout: '2d', onEvent: 'thanks', onTimeout: 'remind' },
+        {
+          id: 'checkout',
+          type: 'waitForEvent',
+          event: 'purchase',
+          where: { field: 'event.properties.amount', op: 'gte', value: 10 },
+          timeout: '2d',
+          onEvent: 'thanks',
+          onTimeout: 'remind',
+        },
         webhook('thanks', { amount: '{{steps.checkout.event.properties.amount}}' }, { next: 'done' }),
         webhook('remind'),
         { id: 'done', type: 'exit', reason: 'finished' },
@@ -47,7 +60,14 @@ describe('journey steps (time-skipping server)', function () {
       name: 'Cart',
       trigger: { event: 'cart_created' },
       steps: [
-        { id: 'checkout', type: 'waitForEvent', event: 'purchase', timeout: '2d', onEvent: 'thanks', onTimeout: 'remind' },
+        {
+          id: 'checkout',
+          type: 'waitForEvent',
+          event: 'purchase',
+          timeout: '2d',
+          onEvent: 'thanks',
+          onTimeout: 'remind',
+        },
         webhook('thanks', {}, { next: 'remind' }),
         webhook('remind'),
       ],
@@ -67,7 +87,12 @@ describe('journey steps (time-skipping server)', function () {
       trigger: { event: 'signed_up' },
       steps: [
         webhook('lookup'),
-        { id: 'route', type: 'branch', cases: [{ when: { field: 'steps.lookup.response.body.tier', op: 'eq', value: 'gold' }, next: 'gold' }], default: 'basic' },
+        {
+          id: 'route',
+          type: 'branch',
+          cases: [{ when: { field: 'steps.lookup.response.body.tier', op: 'eq', value: 'gold' }, next: 'gold' }],
+          default: 'basic',
+        },
         webhook('gold', { balance: '{{steps.lookup.response.body.balance}}' }, { next: 'end' }),
         webhook('basic'),
         { id: 'end', type: 'exit' },
@@ -118,7 +143,10 @@ describe('journey steps (time-skipping server)', function () {
       return handle.result();
     });
     assert.deepEqual(result, { outcome: 'exited', reason: 'event:unsubscribed' });
-    assert.ok(paths().every((p) => p === '/sms'), 'the next step never ran');
+    assert.ok(
+      paths().every((p) => p === '/sms'),
+      'the next step never ran',
+    );
     const [delivery] = await suite.ts.repositories.deliveries.list({ campaignId: definition.id, limit: 10 });
     assert.equal(delivery.status, 'failed');
     assert.match(delivery.error ?? '', /journey ended/);
@@ -138,10 +166,15 @@ describe('journey steps (time-skipping server)', function () {
   });
 
   it('re-engagement example: push after 7 idle days, SMS a day later, and a login goes back to waiting', async function () {
-    const example = readFileSync(path.join(__dirname, '../../../examples/reengagement.json'), 'utf8').replaceAll('http://127.0.0.1:4000', suite.receiver.url);
+    const example = readFileSync(path.join(__dirname, '../../../examples/reengagement.json'), 'utf8').replaceAll(
+      'http://127.0.0.1:4000',
+      suite.receiver.url,
+    );
     const definition = campaign(JSON.parse(example));
     const userId = uniqueId('user');
-    await suite.ts.repositories.profiles.merge([{ userId, properties: { phone: '+821000000000', email: 'a@example.com' }, seenAt: new Date() }]);
+    await suite.ts.repositories.profiles.merge([
+      { userId, properties: { phone: '+821000000000', email: 'a@example.com' }, seenAt: new Date() },
+    ]);
     await suite.ts.run(async () => {
       const handle = await suite.ts.startJourney(definition, userId);
       await suite.ts.env.sleep('5d');
@@ -162,8 +195,17 @@ describe('journey steps (time-skipping server)', function () {
   });
 
   it('an ended journey shows JourneyState "ended", whether it completed or was cancelled', async function () {
-    const definition = campaign({ id: uniqueId('state'), name: 'State', trigger: { event: 'signup' }, steps: [webhook('hello')] });
-    const waiting = campaign({ ...definition, id: uniqueId('state'), steps: [{ id: 'wait', type: 'delay', duration: '7d' }] });
+    const definition = campaign({
+      id: uniqueId('state'),
+      name: 'State',
+      trigger: { event: 'signup' },
+      steps: [webhook('hello')],
+    });
+    const waiting = campaign({
+      ...definition,
+      id: uniqueId('state'),
+      steps: [{ id: 'wait', type: 'delay', duration: '7d' }],
+    });
     const states = await suite.ts.run(async () => {
       const done = await suite.ts.startJourney(definition, uniqueId('user'));
       await done.result();

@@ -6,7 +6,16 @@ import { journeyWorkflowId } from '../../src/domain/journey-id';
 import { verifyWebhook } from '../../src/verify-webhook';
 import { connectClient } from '../../src/temporal/connect';
 import { Receiver } from '../support/receiver';
-import { api, eventually, stack, startTestGateway, startWorker, testRepositories, uniqueId, testCodec } from '../support/stack';
+import {
+  api,
+  eventually,
+  stack,
+  startTestGateway,
+  startWorker,
+  testRepositories,
+  uniqueId,
+  testCodec,
+} from '../support/stack';
 
 function priceDropCampaign(id: string, destination: string) {
   return {
@@ -49,10 +58,18 @@ describe('a price-drop journey, end to end', function () {
     campaignId = uniqueId('price-drop');
     const destinationId = uniqueId('sms-provider');
     // Short retry delays so the 503, 503, 200 sequence completes in seconds on the real server.
-    const destination = await api(gateway, 'POST', '/v1/destinations', { id: destinationId, name: 'SMS provider', url: receiver.url, retryDelays: ['1s', '1s'] });
+    const destination = await api(gateway, 'POST', '/v1/destinations', {
+      id: destinationId,
+      name: 'SMS provider',
+      url: receiver.url,
+      retryDelays: ['1s', '1s'],
+    });
     assert.equal(destination.status, 201);
     signingSecret = destination.body.signingSecret;
-    assert.equal((await api(gateway, 'POST', '/v1/campaigns', priceDropCampaign(campaignId, destinationId))).status, 201);
+    assert.equal(
+      (await api(gateway, 'POST', '/v1/campaigns', priceDropCampaign(campaignId, destinationId))).status,
+      201,
+    );
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`)).status, 200);
   });
 
@@ -77,14 +94,25 @@ describe('a price-drop journey, end to end', function () {
       userProperties: { phone: '+821012345678', smsOptIn: true },
     });
     assert.equal(sent.status, 202);
-    assert.deepEqual({ accepted: sent.body.accepted, duplicates: sent.body.duplicates }, { accepted: 1, duplicates: 0 });
+    assert.deepEqual(
+      { accepted: sent.body.accepted, duplicates: sent.body.duplicates },
+      { accepted: 1, duplicates: 0 },
+    );
 
     const requests = await receiver.waitFor(3);
-    assert.equal(new Set(requests.map((r) => r.headers['webhook-id'])).size, 1, 'every attempt carries the same webhook-id');
+    assert.equal(
+      new Set(requests.map((r) => r.headers['webhook-id'])).size,
+      1,
+      'every attempt carries the same webhook-id',
+    );
     assert.match(String(requests[0].headers['webhook-id']), /^msg_/);
     assert.equal(requests[2].path, '/sms');
     const verified = verifyWebhook({ secret: signingSecret, headers: requests[2].headers, body: requests[2].body });
-    assert.equal(verified.id, requests[0].headers['webhook-id'], 'the receiver can verify the Standard Webhooks signature');
+    assert.equal(
+      verified.id,
+      requests[0].headers['webhook-id'],
+      'the receiver can verify the Standard Webhooks signature',
+    );
     assert.equal(requests[2].headers['x-campaign'], campaignId);
     assert.deepEqual(requests[2].json, {
       to: '+821012345678',
@@ -99,7 +127,10 @@ describe('a price-drop journey, end to end', function () {
     });
     assert.equal(delivery.id, requests[0].headers['webhook-id']);
     assert.equal(delivery.journeyId, journeyWorkflowId(campaignId, userId));
-    assert.deepEqual(delivery.attempts.map((a: { status: number }) => a.status), [503, 503, 200]);
+    assert.deepEqual(
+      delivery.attempts.map((a: { status: number }) => a.status),
+      [503, 503, 200],
+    );
     for (const attempt of delivery.attempts) assert.equal(typeof attempt.latencyMs, 'number');
   });
 
@@ -118,7 +149,10 @@ describe('a price-drop journey, end to end', function () {
     try {
       await client.workflow.getHandle(journeyWorkflowId(campaignId, userId)).result();
       const again = await api(gateway, 'POST', '/v1/events', { events: [event] });
-      assert.deepEqual({ accepted: again.body.accepted, duplicates: again.body.duplicates }, { accepted: 0, duplicates: 1 });
+      assert.deepEqual(
+        { accepted: again.body.accepted, duplicates: again.body.duplicates },
+        { accepted: 0, duplicates: 1 },
+      );
       // Had the duplicate been routed, a second run would start and call the receiver again.
       await new Promise((r) => setTimeout(r, 1_500));
       assert.equal(receiver.requests.length, 1);
@@ -134,8 +168,18 @@ describe('a price-drop journey, end to end', function () {
     const filtered = uniqueId('user');
     await api(gateway, 'POST', '/v1/events', {
       events: [
-        { userId: outsider, name: 'price_dropped', properties: { productName: 'iPad', dropPercent: 20 }, userProperties: { smsOptIn: false } },
-        { userId: filtered, name: 'price_dropped', properties: { productName: 'iPad', dropPercent: 2 }, userProperties: { smsOptIn: true } },
+        {
+          userId: outsider,
+          name: 'price_dropped',
+          properties: { productName: 'iPad', dropPercent: 20 },
+          userProperties: { smsOptIn: false },
+        },
+        {
+          userId: filtered,
+          name: 'price_dropped',
+          properties: { productName: 'iPad', dropPercent: 2 },
+          userProperties: { smsOptIn: true },
+        },
       ],
     });
     const client = await connectClient(stack().temporalAddress, 'default', testCodec());
@@ -152,7 +196,10 @@ describe('a price-drop journey, end to end', function () {
       try {
         const stored = await repositories.events.findPendingRoutes(new Date(Date.now() + 60_000), 1_000);
         assert.ok(!stored.some((e) => e.userId === filtered), 'a filtered-out event owes no route');
-        assert.equal(await client.workflow.count(`WorkflowId = "${journeyWorkflowId(campaignId, filtered)}"`).then((c) => c.count), 0);
+        assert.equal(
+          await client.workflow.count(`WorkflowId = "${journeyWorkflowId(campaignId, filtered)}"`).then((c) => c.count),
+          0,
+        );
       } finally {
         await repositories.connection.close();
       }
@@ -169,7 +216,10 @@ describe('a price-drop journey, end to end', function () {
       name: 'Nudge',
       trigger: { event: 'cart_created' },
       exitOn: [{ event: 'cart_abandoned_reverted' }],
-      steps: [{ id: 'wait', type: 'delay', duration: '1h' }, { id: 'nudge', type: 'webhook', request: { url: `${receiver.url}/nudge` } }],
+      steps: [
+        { id: 'wait', type: 'delay', duration: '1h' },
+        { id: 'nudge', type: 'webhook', request: { url: `${receiver.url}/nudge` } },
+      ],
     });
     await api(gateway, 'POST', `/v1/campaigns/${id}/activate`);
     const userId = uniqueId('user');
@@ -177,7 +227,9 @@ describe('a price-drop journey, end to end', function () {
     const client = await connectClient(stack().temporalAddress, 'default', testCodec());
     try {
       const handle = client.workflow.getHandle(journeyWorkflowId(id, userId));
-      await eventually(async () => ((await handle.describe().catch(() => undefined))?.status.name === 'RUNNING' ? true : undefined));
+      await eventually(async () =>
+        (await handle.describe().catch(() => undefined))?.status.name === 'RUNNING' ? true : undefined,
+      );
       await api(gateway, 'POST', '/v1/events', { userId, name: 'cart_abandoned_reverted' });
       assert.deepEqual(await handle.result(), { outcome: 'exited', reason: 'event:cart_abandoned_reverted' });
       assert.equal(receiver.requests.length, 0);

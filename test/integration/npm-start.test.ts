@@ -13,7 +13,11 @@ const MAIN = path.join(__dirname, '../../src/main.js');
 
 /** The pid of the child of `pid` whose command line names `script`. */
 function childRunning(pid: number, script: string): number | undefined {
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
   return children.find((child) => {
     try {
       return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(script);
@@ -57,15 +61,26 @@ describe('npm start under supervision', function () {
     main.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => main.once('exit', resolve));
     const url = `http://127.0.0.1:${port}`;
-    type Health = { status: string; restarting?: string[]; processes?: { parts: { name: string; state: string; restarts: number; lastExit?: string }[] } };
+    type Health = {
+      status: string;
+      restarting?: string[];
+      processes?: { parts: { name: string; state: string; restarts: number; lastExit?: string }[] };
+    };
     // While the gateway itself is not up, no answer: ask again.
-    const health = async (): Promise<Partial<Health>> => fetch(`${url}/healthz`).then((r) => r.json() as Promise<Health>, () => ({}));
+    const health = async (): Promise<Partial<Health>> =>
+      fetch(`${url}/healthz`).then(
+        (r) => r.json() as Promise<Health>,
+        () => ({}),
+      );
     try {
       await eventually(async () => (output.includes('Hookway is running.') ? true : undefined), 180_000);
       const worker = childRunning(main.pid!, 'worker-main.js')!;
       const gateway = childRunning(main.pid!, 'gateway-main.js')!;
       assert.ok(worker && gateway, output);
-      await eventually(async () => ((await health()).processes?.parts.every((p) => p.state === 'running') ? true : undefined), 20_000);
+      await eventually(
+        async () => ((await health()).processes?.parts.every((p) => p.state === 'running') ? true : undefined),
+        20_000,
+      );
 
       process.kill(worker, 'SIGKILL');
       const during = await eventually(async () => {

@@ -41,7 +41,9 @@ describe('events accepted while Temporal is down', function () {
       id: campaignId,
       name: 'Welcome',
       trigger: { event: 'signed_up' },
-      steps: [{ id: 'hello', type: 'webhook', request: { url: `${receiver.url}/hello`, body: { user: '{{user.id}}' } } }],
+      steps: [
+        { id: 'hello', type: 'webhook', request: { url: `${receiver.url}/hello`, body: { user: '{{user.id}}' } } },
+      ],
     });
     await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`);
 

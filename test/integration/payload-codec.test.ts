@@ -17,7 +17,9 @@ const run = promisify(execFile);
 
 /** Everything a reader of the history JSON can see: the text, and every base64 `data` field decoded. */
 function readable(json: string): string {
-  const decoded = [...json.matchAll(/"data":\s*"([A-Za-z0-9+/=]*)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('latin1'));
+  const decoded = [...json.matchAll(/"data":\s*"([A-Za-z0-9+/=]*)"/g)].map((m) =>
+    Buffer.from(m[1], 'base64').toString('latin1'),
+  );
   return [json, ...decoded].join('\n');
 }
 
@@ -30,9 +32,25 @@ describe('payload encryption', function () {
   let raw: Client;
 
   const show = (workflowId: string, ...extra: string[]) =>
-    run(requireTool('temporal'), ['workflow', 'show', '--address', stack().temporalAddress, '--namespace', 'default', '-w', workflowId, '-o', 'json', ...extra], {
-      maxBuffer: 64 * 1024 * 1024,
-    }).then((r) => r.stdout);
+    run(
+      requireTool('temporal'),
+      [
+        'workflow',
+        'show',
+        '--address',
+        stack().temporalAddress,
+        '--namespace',
+        'default',
+        '-w',
+        workflowId,
+        '-o',
+        'json',
+        ...extra,
+      ],
+      {
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    ).then((r) => r.stdout);
 
   before(async function () {
     receiver = await Receiver.start();
@@ -55,32 +73,70 @@ describe('payload encryption', function () {
       id: campaignId,
       name: 'Codec',
       trigger: { event: 'signed_up' },
-      steps: [{ id: 'send', type: 'webhook', request: { url: `${receiver.url}/hook`, body: { phone: '{{event.properties.phone}}' } } }],
+      steps: [
+        {
+          id: 'send',
+          type: 'webhook',
+          request: { url: `${receiver.url}/hook`, body: { phone: '{{event.properties.phone}}' } },
+        },
+      ],
     });
     assert.equal(saved.status, 201, JSON.stringify(saved.body));
     assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`)).status, 200);
     const userId = uniqueId('user');
     const phone = `+82-${uniqueId('phone')}`;
-    const sent = await api(gateway, 'POST', '/v1/events', { userId, name: 'signed_up', properties: { phone }, userProperties: { phone } });
+    const sent = await api(gateway, 'POST', '/v1/events', {
+      userId,
+      name: 'signed_up',
+      properties: { phone },
+      userProperties: { phone },
+    });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
     const [request] = await receiver.waitFor(1);
     assert.deepEqual(request.json, { phone });
 
     const workflowId = journeyWorkflowId(campaignId, userId);
     const history = await raw.workflow.getHandle(workflowId).fetchHistory();
-    const stored = readable(JSON.stringify(history, (_key, value) => (value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value)));
-    assert.ok(stored.includes('binary/encrypted') || stored.includes('YmluYXJ5L2VuY3J5cHRlZA'), 'the payloads carry the codec marker');
+    const stored = readable(
+      JSON.stringify(history, (_key, value) =>
+        value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
+      ),
+    );
+    assert.ok(
+      stored.includes('binary/encrypted') || stored.includes('YmluYXJ5L2VuY3J5cHRlZA'),
+      'the payloads carry the codec marker',
+    );
     assert.ok(!stored.includes(phone), 'the phone number is in the history in clear text');
-    assert.ok(!readable(await show(workflowId)).includes(phone), 'temporal workflow show prints the phone number without the codec');
+    assert.ok(
+      !readable(await show(workflowId)).includes(phone),
+      'temporal workflow show prints the phone number without the codec',
+    );
 
-    const decoded = await show(workflowId, '--codec-endpoint', `${gateway.url}/codec`, '--codec-auth', `Bearer ${API_KEY}`);
+    const decoded = await show(
+      workflowId,
+      '--codec-endpoint',
+      `${gateway.url}/codec`,
+      '--codec-auth',
+      `Bearer ${API_KEY}`,
+    );
     assert.ok(readable(decoded).includes(phone), 'the codec endpoint does not decode the history');
     // An encrypted history replays with the codec, as `hookway replay` runs it.
-    await Worker.runReplayHistory({ workflowBundle: stack().workflowBundle, dataConverter: { payloadCodecs: [testCodec()] } }, history, workflowId);
+    await Worker.runReplayHistory(
+      { workflowBundle: stack().workflowBundle, dataConverter: { payloadCodecs: [testCodec()] } },
+      history,
+      workflowId,
+    );
   });
 
   it('serves the codec to admin keys only, and answers the Web UI origin with CORS', async function () {
-    const payloads = { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"hello"').toString('base64') }] };
+    const payloads = {
+      payloads: [
+        {
+          metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+          data: Buffer.from('"hello"').toString('base64'),
+        },
+      ],
+    };
     const post = (path: string, body: unknown, key?: string) =>
       fetch(`${gateway.url}/codec/${path}`, {
         method: 'POST',
@@ -105,11 +161,18 @@ describe('payload encryption', function () {
 
     const preflight = await fetch(`${gateway.url}/codec/decode`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://127.0.0.1:8233', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+      headers: {
+        origin: 'http://127.0.0.1:8233',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-namespace',
+      },
     });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://127.0.0.1:8233');
-    const stranger = await fetch(`${gateway.url}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    const stranger = await fetch(`${gateway.url}/codec/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+    });
     assert.equal(stranger.headers.get('access-control-allow-origin'), null);
   });
 });

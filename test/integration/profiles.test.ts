@@ -19,16 +19,25 @@ describe('profile merges', function () {
     const users = Array.from({ length: 300 }, (_, i) => `${uniqueId('bulk')}-${i}`);
     const at = new Date();
     await repositories.profiles.merge(users.map((userId) => ({ userId, properties: { plan: 'free' }, seenAt: at })));
-    await repositories.profiles.merge(users.map((userId, i) => ({ userId, properties: { plan: 'pro', rank: i }, seenAt: at })));
-    for (const i of [0, 150, 299]) assert.deepEqual((await repositories.profiles.get(users[i]))?.properties, { plan: 'pro', rank: i });
+    await repositories.profiles.merge(
+      users.map((userId, i) => ({ userId, properties: { plan: 'pro', rank: i }, seenAt: at })),
+    );
+    for (const i of [0, 150, 299])
+      assert.deepEqual((await repositories.profiles.get(users[i]))?.properties, { plan: 'pro', rank: i });
   });
 
   it('keeps properties an event does not mention, the first time seen, and the last time seen to the minute', async function () {
     const userId = uniqueId('user');
     const t0 = new Date('2026-01-01T00:00:00Z');
     await repositories.profiles.merge([{ userId, properties: { plan: 'free', city: 'Seoul' }, seenAt: t0 }]);
-    await repositories.profiles.merge([{ userId, properties: { plan: 'free' }, seenAt: new Date(t0.getTime() + 10_000) }]);
-    assert.equal((await repositories.profiles.get(userId))?.lastSeen.getTime(), t0.getTime(), 'a repeat within the minute writes nothing');
+    await repositories.profiles.merge([
+      { userId, properties: { plan: 'free' }, seenAt: new Date(t0.getTime() + 10_000) },
+    ]);
+    assert.equal(
+      (await repositories.profiles.get(userId))?.lastSeen.getTime(),
+      t0.getTime(),
+      'a repeat within the minute writes nothing',
+    );
     const later = new Date(t0.getTime() + 120_000);
     await repositories.profiles.merge([{ userId, properties: { plan: 'pro' }, seenAt: later }]);
     const earlier = new Date(t0.getTime() - 1_000);

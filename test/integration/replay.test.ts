@@ -12,8 +12,14 @@ const HISTORIES = path.join(__dirname, '../../../test/fixtures/histories');
 describe('saved journey histories replay on the current workflow code', function () {
   for (const file of readdirSync(HISTORIES).filter((f) => f.endsWith('.json'))) {
     it(`replays ${file}`, async function () {
-      const history = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')));
-      await Worker.runReplayHistory({ workflowBundle: stack().workflowBundle, dataConverter: { payloadCodecs: [testCodec()] } }, history, file);
+      const history = temporal.api.history.v1.History.fromObject(
+        JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')),
+      );
+      await Worker.runReplayHistory(
+        { workflowBundle: stack().workflowBundle, dataConverter: { payloadCodecs: [testCodec()] } },
+        history,
+        file,
+      );
     });
   }
 });

@@ -23,7 +23,10 @@ describe('event retention', function () {
   });
 
   after(async () => {
-    await client.schedule.getHandle(retentionScheduleId(taskQueue)).delete().catch(() => undefined);
+    await client.schedule
+      .getHandle(retentionScheduleId(taskQueue))
+      .delete()
+      .catch(() => undefined);
     await client.connection.close();
     await worker.stop();
     await repositories.connection.close();
@@ -32,8 +35,20 @@ describe('event retention', function () {
   it('purges events older than the horizon when the schedule fires, keeping recent ones', async () => {
     const now = Date.now();
     const at = (daysAgo: number) => new Date(now - daysAgo * DAY);
-    const event = (id: string, daysAgo: number) => ({ _id: id, userId: 'u1', name: 'page_viewed', properties: {}, timestamp: at(daysAgo), receivedAt: at(daysAgo) });
-    await repositories.events.insertNew([event('old-1', 120), event('old-2', 91), event('recent-1', 89), event('recent-2', 0)]);
+    const event = (id: string, daysAgo: number) => ({
+      _id: id,
+      userId: 'u1',
+      name: 'page_viewed',
+      properties: {},
+      timestamp: at(daysAgo),
+      receivedAt: at(daysAgo),
+    });
+    await repositories.events.insertNew([
+      event('old-1', 120),
+      event('old-2', 91),
+      event('recent-1', 89),
+      event('recent-2', 0),
+    ]);
 
     // Created twice, as two worker start-ups would: the second updates it.
     await ensureRetentionSchedule(client, { taskQueue, retentionMs: 30 * DAY });
@@ -47,7 +62,11 @@ describe('event retention', function () {
     assert.equal(await repositories.events.get('old-1'), null);
     assert.ok(await repositories.events.get('recent-1'));
     assert.ok(await repositories.events.get('recent-2'));
-    assert.deepEqual((await repositories.events.recentForUser('u1', 10)).map((e) => e.id), ['recent-2', 'recent-1'], 'gone from the user\'s history too');
+    assert.deepEqual(
+      (await repositories.events.recentForUser('u1', 10)).map((e) => e.id),
+      ['recent-2', 'recent-1'],
+      "gone from the user's history too",
+    );
     const runs = await eventually(async () => {
       const { recentActions } = (await handle.describe()).info;
       return recentActions.length > 0 ? recentActions : undefined;

@@ -27,8 +27,18 @@ describe('segments in a running campaign, end to end', function () {
       trigger: { event: 'app_opened' },
       audience: { segment: 'buyers' },
       steps: [
-        { id: 'split', type: 'branch', cases: [{ when: { performed: 'purchase', atLeast: 2, within: '30d' }, next: 'vip' }], default: 'regular' },
-        { id: 'vip', type: 'webhook', request: { url: `${receiver.url}/vip`, body: { user: '{{user.id}}' } }, next: 'done' },
+        {
+          id: 'split',
+          type: 'branch',
+          cases: [{ when: { performed: 'purchase', atLeast: 2, within: '30d' }, next: 'vip' }],
+          default: 'regular',
+        },
+        {
+          id: 'vip',
+          type: 'webhook',
+          request: { url: `${receiver.url}/vip`, body: { user: '{{user.id}}' } },
+          next: 'done',
+        },
         { id: 'regular', type: 'webhook', request: { url: `${receiver.url}/regular`, body: { user: '{{user.id}}' } } },
         { id: 'done', type: 'exit' },
       ],
@@ -47,8 +57,17 @@ describe('segments in a running campaign, end to end', function () {
   it('enters only segment members and branches on how often they bought', async function () {
     const users = { alice: uniqueId('alice'), bob: uniqueId('bob'), carl: uniqueId('carl') };
     const day = 86_400_000;
-    const purchase = (userId: string, daysAgo: number) => ({ userId, name: 'purchase', timestamp: new Date(Date.now() - daysAgo * day).toISOString() });
-    const history = [purchase(users.alice, 3), purchase(users.alice, 10), purchase(users.bob, 5), purchase(users.carl, 45)];
+    const purchase = (userId: string, daysAgo: number) => ({
+      userId,
+      name: 'purchase',
+      timestamp: new Date(Date.now() - daysAgo * day).toISOString(),
+    });
+    const history = [
+      purchase(users.alice, 3),
+      purchase(users.alice, 10),
+      purchase(users.bob, 5),
+      purchase(users.carl, 45),
+    ];
     assert.equal((await api(gateway, 'POST', '/v1/events', { events: history })).status, 202);
     const opened = Object.values(users).map((userId) => ({ userId, name: 'app_opened' }));
     assert.equal((await api(gateway, 'POST', '/v1/events', { events: opened })).status, 202);
@@ -62,12 +81,16 @@ describe('segments in a running campaign, end to end', function () {
       return answer.body.journeys?.[0]?.status === 'ended' ? answer.body : undefined;
     });
     assert.equal(alice.journeys[0].campaignId, campaignId);
-    const ownEvents = alice.recentEvents.map((e: { name: string }) => e.name).filter((name: string) => !name.startsWith('hookway.'));
+    const ownEvents = alice.recentEvents
+      .map((e: { name: string }) => e.name)
+      .filter((name: string) => !name.startsWith('hookway.'));
     assert.deepEqual(ownEvents, ['app_opened', 'purchase', 'purchase']);
     // Carl bought too long ago: the audience refused him, so nothing more arrives.
     const client = await connectClient(stack().temporalAddress, 'default', testCodec());
     try {
-      assert.deepEqual(await client.workflow.getHandle(journeyWorkflowId(campaignId, users.carl)).result(), { outcome: 'notInAudience' });
+      assert.deepEqual(await client.workflow.getHandle(journeyWorkflowId(campaignId, users.carl)).result(), {
+        outcome: 'notInAudience',
+      });
     } finally {
       await client.connection.close();
     }

@@ -15,7 +15,17 @@ const RACERS = 50;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Commands that read or write documents; the rest are the driver's handshakes and pings. */
-const DATA_COMMANDS = new Set(['find', 'getMore', 'insert', 'update', 'delete', 'findAndModify', 'aggregate', 'count', 'distinct']);
+const DATA_COMMANDS = new Set([
+  'find',
+  'getMore',
+  'insert',
+  'update',
+  'delete',
+  'findAndModify',
+  'aggregate',
+  'count',
+  'distinct',
+]);
 
 /** The filters a data command selects documents with; an insert selects none. */
 function filtersOf(event: CommandStartedEvent): unknown[] {
@@ -25,7 +35,11 @@ function filtersOf(event: CommandStartedEvent): unknown[] {
   return [event.command];
 }
 
-const isPointRead = (filter: unknown) => typeof filter === 'object' && filter !== null && Object.keys(filter).length === 1 && typeof (filter as Document)._id === 'string';
+const isPointRead = (filter: unknown) =>
+  typeof filter === 'object' &&
+  filter !== null &&
+  Object.keys(filter).length === 1 &&
+  typeof (filter as Document)._id === 'string';
 
 describe('reserving a send against frequency caps (real FerretDB)', function () {
   const database = uniqueId('sendlog');
@@ -35,9 +49,13 @@ describe('reserving a send against frequency caps (real FerretDB)', function () 
 
   before(async function () {
     workers = await Promise.all(Array.from({ length: WORKERS }, () => testRepositories(database)));
-    const connection = await mongoose.createConnection(mongoUriFor(database), { monitorCommands: true, autoIndex: false, autoCreate: false }).asPromise();
+    const connection = await mongoose
+      .createConnection(mongoUriFor(database), { monitorCommands: true, autoIndex: false, autoCreate: false })
+      .asPromise();
     watched = { connection, sendLog: new SendLog(connection), commands: [] };
-    connection.getClient().on('commandStarted', (event) => DATA_COMMANDS.has(event.commandName) && watched.commands.push(event));
+    connection
+      .getClient()
+      .on('commandStarted', (event) => DATA_COMMANDS.has(event.commandName) && watched.commands.push(event));
   });
 
   after(async function () {
@@ -50,7 +68,10 @@ describe('reserving a send against frequency caps (real FerretDB)', function () 
   async function heldKeys(userId: string) {
     const entries = await sends().find({ userId }).toArray();
     const released = new Set(entries.filter((e) => e.kind === 'release').map((e) => e.key));
-    return entries.filter((e) => e.kind !== 'release' && !e.released && !released.has(e.key)).map((e) => e.key as string).sort();
+    return entries
+      .filter((e) => e.kind !== 'release' && !e.released && !released.has(e.key))
+      .map((e) => e.key as string)
+      .sort();
   }
 
   const sendsOf = async (userId: string) => (await heldKeys(userId)).length;
@@ -60,21 +81,40 @@ describe('reserving a send against frequency caps (real FerretDB)', function () 
     watched.commands.length = 0;
     await run();
     for (const event of watched.commands) {
-      for (const filter of filtersOf(event)) assert.ok(isPointRead(filter), `${event.commandName} does not select one _id: ${JSON.stringify(filter)}`);
+      for (const filter of filtersOf(event))
+        assert.ok(isPointRead(filter), `${event.commandName} does not select one _id: ${JSON.stringify(filter)}`);
     }
     return watched.commands.length;
   }
 
   /** Entries as the log wrote them before each entry kept its window and a head pointed to the last. */
   function oldEntries(userId: string, times: number[], released: number[] = []) {
-    return times.map((at, seq) => ({ _id: `${seq}:${userId}`, userId, seq, key: `old_${seq}`, campaignId: 'promo', tags: [], at: new Date(at), ...(released.includes(seq) && { released: true }) }));
+    return times.map((at, seq) => ({
+      _id: `${seq}:${userId}`,
+      userId,
+      seq,
+      key: `old_${seq}`,
+      campaignId: 'promo',
+      tags: [],
+      at: new Date(at),
+      ...(released.includes(seq) && { released: true }),
+    }));
   }
 
   /** RACERS reservations for one user at the same instant, each from one of the connections. */
   async function race(userId: string, max: number, now: Date) {
     const caps = applicableCaps([{ max, window: '24h' }], { id: 'promo' });
     const verdicts = await Promise.all(
-      Array.from({ length: RACERS }, (_, i) => workers[i % WORKERS].sendLog.reserve({ userId, key: `msg_${userId}_${i}`, campaignId: `campaign-${i}`, tags: [], caps, now })),
+      Array.from({ length: RACERS }, (_, i) =>
+        workers[i % WORKERS].sendLog.reserve({
+          userId,
+          key: `msg_${userId}_${i}`,
+          campaignId: `campaign-${i}`,
+          tags: [],
+          caps,
+          now,
+        }),
+      ),
     );
     return { caps, granted: verdicts.flatMap((v, i) => (v.granted ? [`msg_${userId}_${i}`] : [])), verdicts };
   }
@@ -87,7 +127,10 @@ describe('reserving a send against frequency caps (real FerretDB)', function () 
       assert.equal(granted.length, max);
       assert.equal(await sendsOf(userId), max);
       const refused = verdicts.find((v) => !v.granted);
-      assert.ok(refused && !refused.granted && refused.freesAt === now.getTime() + 86_400_000, 'a refusal says when the slot frees');
+      assert.ok(
+        refused && !refused.granted && refused.freesAt === now.getTime() + 86_400_000,
+        'a refusal says when the slot frees',
+      );
     });
   }
 
@@ -100,7 +143,10 @@ describe('reserving a send against frequency caps (real FerretDB)', function () 
     await workers[2].sendLog.release(userId, granted[0]);
     await workers[2].sendLog.release(userId, granted[0]);
     const retried = await Promise.all(workers.map((w) => w.sendLog.reserve({ ...request, key: 'msg_next' })));
-    assert.ok(retried.every((v) => v.granted), 'every retry of the same key finds its slot');
+    assert.ok(
+      retried.every((v) => v.granted),
+      'every retry of the same key finds its slot',
+    );
     assert.equal(await sendsOf(userId), 1);
     assert.equal((await workers[3].sendLog.reserve({ ...request, key: 'msg_other' })).granted, false);
   });
@@ -109,24 +155,46 @@ describe('reserving a send against frequency caps (real FerretDB)', function () 
     const [alice, bob] = [uniqueId('user'), uniqueId('user')];
     const caps = applicableCaps([{ max: 1, window: '1h' }], { id: 'promo' });
     const t0 = Date.parse('2026-12-01T00:00:00Z');
-    const reserve = (userId: string, key: string, at: number) => workers[0].sendLog.reserve({ userId, key, campaignId: 'promo', tags: [], caps, now: new Date(at) });
+    const reserve = (userId: string, key: string, at: number) =>
+      workers[0].sendLog.reserve({ userId, key, campaignId: 'promo', tags: [], caps, now: new Date(at) });
     assert.equal((await reserve(alice, 'a1', t0)).granted, true);
     assert.equal((await reserve(bob, 'b1', t0)).granted, true);
     assert.equal((await reserve(alice, 'a2', t0 + 59 * 60_000)).granted, false);
-    assert.equal((await reserve(alice, 'a3', t0 + 60 * 60_000)).granted, true, 'an hour later the first send has left the window');
+    assert.equal(
+      (await reserve(alice, 'a3', t0 + 60 * 60_000)).granted,
+      true,
+      'an hour later the first send has left the window',
+    );
   });
 
   it('a log written before windows were kept still caps, finds retries and releases, by _id alone', async function () {
     const userId = uniqueId('user');
     const now = Date.parse('2026-12-01T12:00:00Z');
     // 40 days ago (in no window), 30 and 20 hours ago, 10 hours ago but released, 5 hours ago.
-    await sends().insertMany(oldEntries(userId, [now - 40 * DAY, now - 30 * HOUR, now - 20 * HOUR, now - 10 * HOUR, now - 5 * HOUR], [3]));
-    const caps = applicableCaps([{ max: 3, window: '24h' }, { max: 4, window: '30d' }], { id: 'promo' });
-    const reserve = (key: string) => watched.sendLog.reserve({ userId, key, campaignId: 'promo', tags: [], caps, now: new Date(now) });
+    await sends().insertMany(
+      oldEntries(userId, [now - 40 * DAY, now - 30 * HOUR, now - 20 * HOUR, now - 10 * HOUR, now - 5 * HOUR], [3]),
+    );
+    const caps = applicableCaps(
+      [
+        { max: 3, window: '24h' },
+        { max: 4, window: '30d' },
+      ],
+      { id: 'promo' },
+    );
+    const reserve = (key: string) =>
+      watched.sendLog.reserve({ userId, key, campaignId: 'promo', tags: [], caps, now: new Date(now) });
     await pointCommands(async () => {
-      assert.deepEqual(await reserve('new_1'), { granted: true }, 'the send of 40 days ago and the released one do not count');
+      assert.deepEqual(
+        await reserve('new_1'),
+        { granted: true },
+        'the send of 40 days ago and the released one do not count',
+      );
       assert.deepEqual(await reserve('old_4'), { granted: true }, 'a retry of an old reservation finds its slot');
-      assert.deepEqual(await reserve('new_2'), { granted: false, cap: 'global: 4 per 30d', freesAt: now - 30 * HOUR + 30 * DAY });
+      assert.deepEqual(await reserve('new_2'), {
+        granted: false,
+        cap: 'global: 4 per 30d',
+        freesAt: now - 30 * HOUR + 30 * DAY,
+      });
       await watched.sendLog.release(userId, 'old_1');
       assert.deepEqual(await reserve('new_2'), { granted: false, cap: 'global: 3 per 24h', freesAt: now + 4 * HOUR });
       await watched.sendLog.release(userId, 'old_2');
@@ -139,13 +207,25 @@ describe('reserving a send against frequency caps (real FerretDB)', function () 
     const userId = uniqueId('user');
     const now = Date.parse('2026-12-01T12:00:00Z');
     // 300 sends, one every 3 days up to yesterday: 10 of them in the last 30 days.
-    await sends().insertMany(oldEntries(userId, Array.from({ length: 300 }, (_, seq) => now - DAY - (299 - seq) * 3 * DAY)));
+    await sends().insertMany(
+      oldEntries(
+        userId,
+        Array.from({ length: 300 }, (_, seq) => now - DAY - (299 - seq) * 3 * DAY),
+      ),
+    );
     const caps = applicableCaps([{ max: 12, window: '30d' }], { id: 'promo' });
-    const reserve = (key: string) => () => watched.sendLog.reserve({ userId, key, campaignId: 'promo', tags: [], caps, now: new Date(now) });
+    const reserve = (key: string) => () =>
+      watched.sendLog.reserve({ userId, key, campaignId: 'promo', tags: [], caps, now: new Date(now) });
     const firstCommands = await pointCommands(reserve('new_1'));
     // Found by halving gaps (about 2 × log2 300 reads), then its 10 recent sends read back once.
     assert.ok(firstCommands <= 35, `the first reservation on the old log took ${firstCommands} commands`);
-    for (const run of [reserve('new_2'), reserve('new_3'), () => watched.sendLog.release(userId, 'new_2'), reserve('new_3'), reserve('new_1')]) {
+    for (const run of [
+      reserve('new_2'),
+      reserve('new_3'),
+      () => watched.sendLog.release(userId, 'new_2'),
+      reserve('new_3'),
+      reserve('new_1'),
+    ]) {
       const commands = await pointCommands(run);
       assert.ok(commands <= 5, `a change on a log with its head took ${commands} commands`);
     }

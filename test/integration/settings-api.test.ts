@@ -17,7 +17,14 @@ describe('GET/PUT /v1/settings', function () {
 
   it('answers the defaults before anything is saved, then what was saved', async function () {
     assert.deepEqual((await api(gateway, 'GET', '/v1/settings')).body, { caps: [], timeZone: 'UTC' });
-    const settings = { caps: [{ max: 3, window: '24h' }, { max: 1, window: '7d', tag: 'channel:sms' }], quietHours: { start: '21:00', end: '08:00' }, timeZone: 'Asia/Seoul' };
+    const settings = {
+      caps: [
+        { max: 3, window: '24h' },
+        { max: 1, window: '7d', tag: 'channel:sms' },
+      ],
+      quietHours: { start: '21:00', end: '08:00' },
+      timeZone: 'Asia/Seoul',
+    };
     const saved = await api(gateway, 'PUT', '/v1/settings', settings);
     assert.equal(saved.status, 200);
     assert.deepEqual(saved.body, settings);
@@ -27,7 +34,12 @@ describe('GET/PUT /v1/settings', function () {
   const invalid: Array<[string, unknown, string, RegExp]> = [
     ['a cap window over 30 days', { caps: [{ max: 1, window: '60d' }] }, 'caps.0.window', /from 1m to 30d/],
     ['a cap without max', { caps: [{ window: '1h' }] }, 'caps.0.max', /./],
-    ['quiet hours that end when they start', { quietHours: { start: '21:00', end: '21:00' } }, 'quietHours.end', /must differ/],
+    [
+      'quiet hours that end when they start',
+      { quietHours: { start: '21:00', end: '21:00' } },
+      'quietHours.end',
+      /must differ/,
+    ],
     ['an unknown time zone', { timeZone: 'Mars/Olympus' }, 'timeZone', /IANA time zone/],
     ['an unknown field', { quietHour: { start: '21:00', end: '08:00' } }, '(root)', /quietHour/],
   ];

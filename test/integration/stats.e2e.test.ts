@@ -70,13 +70,19 @@ describe('campaign analytics, end to end', function () {
       body.versions.map((v: { version: number; entered: number }) => [v.version, v.entered]),
       [[1, 5]],
     );
-    assert.ok(body.series.length === 24 || body.series.length === 25, 'a day of hourly buckets by default, from the whole hour');
+    assert.ok(
+      body.series.length === 24 || body.series.length === 25,
+      'a day of hourly buckets by default, from the whole hour',
+    );
     const sum = (key: string) => body.series.reduce((n: number, p: Record<string, number>) => n + p[key], 0);
     assert.deepEqual([sum('entered'), sum('sent'), sum('failed'), sum('conversions')], [5, 3, 2, 2]);
 
     const daily = await api(gateway, 'GET', `/v1/campaigns/${scenario.campaignId}/stats?bucket=day`);
     assert.equal(daily.body.series.length >= 30, true);
-    assert.equal(daily.body.series.reduce((n: number, p: { sent: number }) => n + p.sent, 0), 3);
+    assert.equal(
+      daily.body.series.reduce((n: number, p: { sent: number }) => n + p.sent, 0),
+      3,
+    );
   });
 
   it('shows every campaign in the overview with its rates and a series', async function () {
@@ -87,14 +93,21 @@ describe('campaign analytics, end to end', function () {
     assert.equal(campaign.entered, 5);
     assert.equal(campaign.successRate, 0.6);
     assert.equal(campaign.conversions, 2);
-    assert.equal(campaign.series.reduce((n: number, p: { sent: number }) => n + p.sent, 0), 3);
+    assert.equal(
+      campaign.series.reduce((n: number, p: { sent: number }) => n + p.sent, 0),
+      3,
+    );
   });
 
   it('refuses a bad range or bucket with a 400 naming the field, and an unknown campaign with a 404', async function () {
     const bucket = await api(gateway, 'GET', `/v1/campaigns/${scenario.campaignId}/stats?bucket=week`);
     assert.equal(bucket.status, 400);
     assert.equal(bucket.body.error.issues[0].path, 'bucket');
-    const backwards = await api(gateway, 'GET', `/v1/campaigns/${scenario.campaignId}/stats?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z`);
+    const backwards = await api(
+      gateway,
+      'GET',
+      `/v1/campaigns/${scenario.campaignId}/stats?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z`,
+    );
     assert.equal(backwards.status, 400);
     assert.equal(backwards.body.error.issues[0].path, 'from');
     const notATime = await api(gateway, 'GET', '/v1/stats/overview?to=yesterday');
@@ -105,7 +118,10 @@ describe('campaign analytics, end to end', function () {
 
   it('keeps each campaign version apart', async function () {
     const { body: current } = await api(gateway, 'GET', `/v1/campaigns/${scenario.campaignId}`);
-    const edited = await api(gateway, 'PUT', `/v1/campaigns/${scenario.campaignId}`, { ...current.definition, name: 'Welcome series v2' });
+    const edited = await api(gateway, 'PUT', `/v1/campaigns/${scenario.campaignId}`, {
+      ...current.definition,
+      name: 'Welcome series v2',
+    });
     assert.equal(edited.status, 200);
     assert.equal(edited.body.version, 2);
     await signUp(gateway, uniqueId('newcomer'), true);
@@ -117,7 +133,9 @@ describe('campaign analytics, end to end', function () {
     assert.equal(v2.version, 2);
     assert.equal(v2.totals.entered, 1);
     const { body } = await api(gateway, 'GET', `/v1/campaigns/${scenario.campaignId}/stats`);
-    const byVersion = Object.fromEntries(body.versions.map((v: { version: number; entered: number }) => [v.version, v.entered]));
+    const byVersion = Object.fromEntries(
+      body.versions.map((v: { version: number; entered: number }) => [v.version, v.entered]),
+    );
     assert.equal(byVersion[1], 5);
     assert.equal(byVersion[2], 1);
   });
@@ -132,23 +150,63 @@ describe('campaign analytics, end to end', function () {
     assert.equal((await api(gateway, 'POST', '/v1/events', { userId: 'someone' })).status, 400);
     const after = await scrape(`${gateway.url}/metrics`);
     assert.equal(sample(after, 'hookway_events_total', { result: 'accepted' }), accepted + 1);
-    assert.equal(sample(after, 'hookway_events_total', { result: 'duplicate' }), sample(before, 'hookway_events_total', { result: 'duplicate' }) + 1);
-    assert.equal(sample(after, 'hookway_events_total', { result: 'rejected' }), sample(before, 'hookway_events_total', { result: 'rejected' }) + 1);
-    assert.ok(sample(after, 'hookway_http_requests_total', { method: 'POST', route: '/v1/events', status: '202' }) >= accepted);
-    assert.ok(sample(after, 'hookway_http_requests_total', { method: 'GET', route: '/v1/campaigns/:id/stats', status: '200' }) >= 1);
-    assert.ok(sample(after, 'hookway_http_requests_total', { method: 'GET', route: '/v1/campaigns/:id/stats', status: '400' }) >= 1);
-    assert.equal(sample(after, 'hookway_http_requests_total', { method: 'POST', route: '/v1/events', status: '400' }), 1);
+    assert.equal(
+      sample(after, 'hookway_events_total', { result: 'duplicate' }),
+      sample(before, 'hookway_events_total', { result: 'duplicate' }) + 1,
+    );
+    assert.equal(
+      sample(after, 'hookway_events_total', { result: 'rejected' }),
+      sample(before, 'hookway_events_total', { result: 'rejected' }) + 1,
+    );
+    assert.ok(
+      sample(after, 'hookway_http_requests_total', { method: 'POST', route: '/v1/events', status: '202' }) >= accepted,
+    );
+    assert.ok(
+      sample(after, 'hookway_http_requests_total', {
+        method: 'GET',
+        route: '/v1/campaigns/:id/stats',
+        status: '200',
+      }) >= 1,
+    );
+    assert.ok(
+      sample(after, 'hookway_http_requests_total', {
+        method: 'GET',
+        route: '/v1/campaigns/:id/stats',
+        status: '400',
+      }) >= 1,
+    );
+    assert.equal(
+      sample(after, 'hookway_http_requests_total', { method: 'POST', route: '/v1/events', status: '400' }),
+      1,
+    );
     assert.doesNotMatch(after, new RegExp(scenario.campaignId), 'no ids in labels');
     assert.match(after, /^hookway_routing_lag_seconds \d/m);
 
     const { provider, broken } = scenario;
     const workerMetrics = await scrape(worker.metricsUrl!);
-    assert.equal(sample(workerMetrics, 'hookway_deliveries_total', { outcome: 'succeeded' }), webhookIds(provider).size);
+    assert.equal(
+      sample(workerMetrics, 'hookway_deliveries_total', { outcome: 'succeeded' }),
+      webhookIds(provider).size,
+    );
     assert.equal(sample(workerMetrics, 'hookway_deliveries_total', { outcome: 'failed' }), webhookIds(broken).size);
     assert.equal(sample(workerMetrics, 'hookway_webhook_attempts_total', { outcome: 'retry' }), 1);
-    assert.equal(sample(workerMetrics, 'hookway_webhook_latency_seconds_count'), provider.requests.length + broken.requests.length);
-    assert.equal(sample(workerMetrics, 'hookway_destination_breaker_state', { destination: scenario.destinationId, state: 'enabled' }), 1);
-    assert.equal(sample(workerMetrics, 'hookway_destination_breaker_state', { destination: scenario.destinationId, state: 'open' }), 0);
+    assert.equal(
+      sample(workerMetrics, 'hookway_webhook_latency_seconds_count'),
+      provider.requests.length + broken.requests.length,
+    );
+    assert.equal(
+      sample(workerMetrics, 'hookway_destination_breaker_state', {
+        destination: scenario.destinationId,
+        state: 'enabled',
+      }),
+      1,
+    );
+    assert.equal(
+      sample(workerMetrics, 'hookway_destination_breaker_state', {
+        destination: scenario.destinationId,
+        state: 'open',
+      }),
+      0,
+    );
   });
 });
-

@@ -7,7 +7,15 @@ import { enterJourney } from '../../src/temporal/journeys';
 import type { Repositories } from '../../src/db/connection';
 import { AddressPolicy } from '../../src/delivery/address-guard';
 import { WebhookSender } from '../../src/delivery/sender';
-import { COUNTER, exitCounter, HOUR_MS, summarize, addCounts, addHistogram, emptyHistogram } from '../../src/domain/stats';
+import {
+  COUNTER,
+  exitCounter,
+  HOUR_MS,
+  summarize,
+  addCounts,
+  addHistogram,
+  emptyHistogram,
+} from '../../src/domain/stats';
 import { logger, TEST_NETWORK, testRepositories, uniqueId } from '../support/stack';
 
 async function totalsOf(repositories: Repositories, campaignId: string, from: Date, to: Date) {
@@ -82,18 +90,32 @@ describe('campaign stats counters', function () {
     assert.ok(folded.latencyMs.p95! > 500 && folded.latencyMs.p95! <= 1000, `p95 ${folded.latencyMs.p95}`);
 
     const byVersion = (await processes[2].stats.rows(from, to, campaignId)).filter((r) => r.version === 1);
-    assert.equal(byVersion.reduce((sum, r) => sum + (r.counts[COUNTER.attempted] ?? 0), 0), expectedAttempts / 2);
+    assert.equal(
+      byVersion.reduce((sum, r) => sum + (r.counts[COUNTER.attempted] ?? 0), 0),
+      expectedAttempts / 2,
+    );
     assert.equal(new Set(byVersion.map((r) => r.hour.getTime())).size, hours.length, 'one hourly bucket per hour');
   });
 
   it('counts an entry, a hold, a cap, an exit and a conversion once when their activities run twice', async function () {
     const repositories = processes[3];
-    const activities = createActivities({ repositories, sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)), webhookTimeoutMs: 5_000, logger, enterJourney });
+    const activities = createActivities({
+      repositories,
+      sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)),
+      webhookTimeoutMs: 5_000,
+      logger,
+      enterJourney,
+    });
     const campaignId = uniqueId('retried');
     const identity = { journeyId: `journey/${campaignId}/u1`, runId: 'run-1', campaignId, userId: 'u1', depth: 0 };
     const from = new Date(Date.now() - HOUR_MS);
     for (let i = 0; i < 2; i++) {
-      await activities.admitJourney({ ...identity, reentry: { mode: 'afterCompletion' }, at: Date.now(), campaignVersion: 3 });
+      await activities.admitJourney({
+        ...identity,
+        reentry: { mode: 'afterCompletion' },
+        at: Date.now(),
+        campaignVersion: 3,
+      });
       await activities.countJourneyFact({ ...identity, counter: COUNTER.heldQuietHours, factId: 'sms' });
       await activities.countJourneyFact({ ...identity, counter: COUNTER.capped, factId: 'email' });
       await activities.recordConversion({ ...identity, eventId: 'purchase-1' });

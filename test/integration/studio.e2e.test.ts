@@ -35,7 +35,10 @@ describe('the campaign studio in headless Chromium', function () {
     page = await browser.context.newPage();
     page.on('pageerror', (err) => errors.push(err.message));
     page.on('console', (message) => void (message.type() === 'error' && errors.push(message.text())));
-    page.on('response', (response) => void (response.status() >= 400 && errors.push(`${response.status()} ${response.url()}`)));
+    page.on(
+      'response',
+      (response) => void (response.status() >= 400 && errors.push(`${response.status()} ${response.url()}`)),
+    );
     await page.goto(`${gateway.url}/dashboard/studio.html`);
     await page.fill('#key', API_KEY);
     await page.click('#login button[type=submit]');
@@ -62,7 +65,11 @@ describe('the campaign studio in headless Chromium', function () {
     const user = uniqueId('shopper');
     await api(gateway, 'POST', `/v1/users/${user}`, { properties: { phone: '+821012345678', smsOptIn: true } });
     // An earlier event of the trigger's name, so the composer can list its properties.
-    await api(gateway, 'POST', '/v1/events', { name: 'price_dropped', userId: uniqueId('earlier'), properties: { productName: 'Chair', dropPercent: 10 } });
+    await api(gateway, 'POST', '/v1/events', {
+      name: 'price_dropped',
+      userId: uniqueId('earlier'),
+      properties: { productName: 'Chair', dropPercent: 10 },
+    });
 
     await page.selectOption('#example', '');
     await page.click('#new-campaign');
@@ -91,7 +98,10 @@ describe('the campaign studio in headless Chromium', function () {
 
     // The raw JSON beside the form follows every edit.
     const raw = JSON.parse(await page.inputValue('#raw'));
-    assert.deepEqual(raw.trigger, { event: 'price_dropped', where: { field: 'event.properties.dropPercent', op: 'gte', value: 5 } });
+    assert.deepEqual(raw.trigger, {
+      event: 'price_dropped',
+      where: { field: 'event.properties.dropPercent', op: 'gte', value: 5 },
+    });
     assert.deepEqual(raw.audience, { field: 'user.properties.smsOptIn', op: 'eq', value: true });
     assert.equal(raw.steps[0].request.body.to, '{{user.properties.phone}}');
 
@@ -99,28 +109,40 @@ describe('the campaign studio in headless Chromium', function () {
     await page.fill('.try textarea', '{"productName": "Desk lamp", "dropPercent": 20}');
     await page.click('.try button.send-test');
     await page.waitForSelector('.test-result .response-status');
-    assert.match(await page.textContent('.response-status') ?? '', /^202 in \d+ ms$/);
+    assert.match((await page.textContent('.response-status')) ?? '', /^202 in \d+ ms$/);
     assert.equal(await page.textContent('.response-body'), '{"queued":true}');
-    assert.match(await page.textContent('.response-headers') ?? '', /x-provider-id: sms-1/);
-    assert.match(await page.textContent('.sent-request') ?? '', new RegExp(`^POST ${receiver.url}/sms`));
+    assert.match((await page.textContent('.response-headers')) ?? '', /x-provider-id: sms-1/);
+    assert.match((await page.textContent('.sent-request')) ?? '', new RegExp(`^POST ${receiver.url}/sms`));
     const [tested] = await receiver.waitFor(1);
-    assert.deepEqual(tested.json, { to: '+821012345678', text: 'The price of your bookmarked [Desk lamp] has dropped by 20%!' });
+    assert.deepEqual(tested.json, {
+      to: '+821012345678',
+      text: 'The price of your bookmarked [Desk lamp] has dropped by 20%!',
+    });
     await screenshot('composer', 'fieldset.composer');
 
     await page.click('#save');
-    await page.waitForFunction(() => document.getElementById('editor-status')!.textContent!.includes('Saved as version 1'));
+    await page.waitForFunction(() =>
+      document.getElementById('editor-status')!.textContent!.includes('Saved as version 1'),
+    );
     await page.waitForSelector('#step-graph svg g.node[data-step="sms"]');
     assert.equal(await page.textContent('#editor-state'), 'draft · version 1');
 
     await page.click('button.lifecycle-activate');
-    assert.match(await page.textContent('#confirm-message') ?? '', /0 journeys are running/);
+    assert.match((await page.textContent('#confirm-message')) ?? '', /0 journeys are running/);
     await page.click('#confirm-ok');
     await page.waitForFunction(() => document.getElementById('editor-status')!.textContent!.includes('Now active'));
 
-    const posted = await api(gateway, 'POST', '/v1/events', { name: 'price_dropped', userId: user, properties: { productName: 'Desk lamp', dropPercent: 30 } });
+    const posted = await api(gateway, 'POST', '/v1/events', {
+      name: 'price_dropped',
+      userId: user,
+      properties: { productName: 'Desk lamp', dropPercent: 30 },
+    });
     assert.equal(posted.status, 202, JSON.stringify(posted.body));
     const requests = await receiver.waitFor(2);
-    assert.deepEqual(requests[1].json, { to: '+821012345678', text: 'The price of your bookmarked [Desk lamp] has dropped by 30%!' });
+    assert.deepEqual(requests[1].json, {
+      to: '+821012345678',
+      text: 'The price of your bookmarked [Desk lamp] has dropped by 30%!',
+    });
 
     await page.click('nav a[data-view="journeys"]');
     await page.fill('#user-id', user);
@@ -131,33 +153,57 @@ describe('the campaign studio in headless Chromium', function () {
       await page.click('#user-search button[type=submit]');
       await page.waitForTimeout(250);
     }
-    assert.match(await journey.locator('.delivery-succeeded .attempt').first().textContent() ?? '', /Attempt 1 at .*: HTTP 202 in \d+ ms/);
+    assert.match(
+      (await journey.locator('.delivery-succeeded .attempt').first().textContent()) ?? '',
+      /Attempt 1 at .*: HTTP 202 in \d+ ms/,
+    );
     assert.equal(await journey.locator('.response-excerpt').first().textContent(), '{"queued":true}');
-    assert.match(await journey.locator('.moment-event').first().textContent() ?? '', /received the event price_dropped/);
-    assert.match(await journey.locator('.moment-step').first().textContent() ?? '', /entered step sms$/);
+    assert.match(
+      (await journey.locator('.moment-event').first().textContent()) ?? '',
+      /received the event price_dropped/,
+    );
+    assert.match((await journey.locator('.moment-step').first().textContent()) ?? '', /entered step sms$/);
     const link = await journey.locator('a.temporal-link').getAttribute('href');
-    assert.equal(link, `${TEMPORAL_UI}/namespaces/default/workflows/${encodeURIComponent(`journey/price-drop/${user}`)}`);
+    assert.equal(
+      link,
+      `${TEMPORAL_UI}/namespaces/default/workflows/${encodeURIComponent(`journey/price-drop/${user}`)}`,
+    );
     await screenshot('inspector', '#journeys');
   });
 
-  it('shows the API\'s validation error at the field it names, and keeps form and YAML in step', async function () {
+  it("shows the API's validation error at the field it names, and keeps form and YAML in step", async function () {
     this.timeout(60_000);
     await page.goto(`${gateway.url}/dashboard/studio.html#campaigns`);
     await page.selectOption('#example', 'reengagement.json');
     await page.click('#new-campaign');
     await page.waitForSelector('#editor:not([hidden]) #step-graph g.node[data-step="email"]');
-    const edges = await page.locator('#step-graph g.edge').evaluateAll((nodes) => nodes.map((n) => `${n.getAttribute('data-from')}>${n.getAttribute('data-to')}`).sort());
+    const edges = await page
+      .locator('#step-graph g.edge')
+      .evaluateAll((nodes) => nodes.map((n) => `${n.getAttribute('data-from')}>${n.getAttribute('data-to')}`).sort());
     assert.deepEqual(edges, [
-      '__start>idle', 'afterPush>idle', 'afterPush>sms', 'afterSms>email', 'afterSms>idle', 'email>idle', 'idle>idle', 'idle>push', 'push>afterPush', 'sms>afterSms',
+      '__start>idle',
+      'afterPush>idle',
+      'afterPush>sms',
+      'afterSms>email',
+      'afterSms>idle',
+      'email>idle',
+      'idle>idle',
+      'idle>push',
+      'push>afterPush',
+      'sms>afterSms',
     ]);
     await page.fill('[data-path="id"]', 'win-back');
     await page.fill('[data-path="trigger.event"]', 'log in!');
     await page.click('#save');
     const note = page.locator('.field-error[data-issue-path="trigger.event"]');
     await note.waitFor();
-    assert.match(await note.textContent() ?? '', /trigger\.event: must be 1–128 letters/);
+    assert.match((await note.textContent()) ?? '', /trigger\.event: must be 1–128 letters/);
     assert.equal(await page.getAttribute('[data-path="trigger.event"]', 'aria-invalid'), 'true');
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-path')), 'trigger.event', 'the field with the mistake has the focus');
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('data-path')),
+      'trigger.event',
+      'the field with the mistake has the focus',
+    );
     // Chromium logs the refused save (400) as a console error; from here on there must be none.
     errors.length = 0;
 
@@ -168,8 +214,15 @@ describe('the campaign studio in headless Chromium', function () {
     await page.fill('#raw', yaml.replace('event: log in!', 'event: login'));
     assert.equal(await page.inputValue('[data-path="trigger.event"]'), 'login');
     await page.click('#save');
-    await page.waitForFunction(() => document.getElementById('editor-status')!.textContent!.includes('Saved as version 1'));
-    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, 'studio-editor.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1100 } });
+    await page.waitForFunction(() =>
+      document.getElementById('editor-status')!.textContent!.includes('Saved as version 1'),
+    );
+    if (SCREENSHOTS)
+      await page.screenshot({
+        path: path.join(SCREENSHOTS, 'studio-editor.png'),
+        fullPage: true,
+        clip: { x: 0, y: 0, width: 1280, height: 1100 },
+      });
 
     // On a phone the editor stacks its panes; nothing needs sideways scrolling but the graph's own box.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -178,10 +231,14 @@ describe('the campaign studio in headless Chromium', function () {
     assert.ok(overflow <= 390, `the page is ${overflow} px wide on a 390 px screen`);
   });
 
-  it('previews a segment\'s count and sample before it is saved', async function () {
+  it("previews a segment's count and sample before it is saved", async function () {
     this.timeout(60_000);
     const gold = [uniqueId('gold-a'), uniqueId('gold-b')].sort();
-    for (const [id, tier] of [[gold[0], 'gold'], [gold[1], 'gold'], [uniqueId('silver'), 'silver']]) {
+    for (const [id, tier] of [
+      [gold[0], 'gold'],
+      [gold[1], 'gold'],
+      [uniqueId('silver'), 'silver'],
+    ]) {
       await api(gateway, 'POST', `/v1/users/${id}`, { properties: { tier } });
     }
     await page.goto(`${gateway.url}/dashboard/studio.html#segments`);
@@ -212,11 +269,17 @@ describe('the campaign studio in headless Chromium', function () {
     await page.waitForSelector('#destination-secret:not([hidden]) .secret');
     const first = await page.textContent('#destination-secret .secret');
     await page.waitForSelector('tr[data-destination="sms-gateway"]');
-    assert.ok(!(await page.textContent('#destinations'))!.includes('token-that-is-never-shown'), 'the token is not shown back');
+    assert.ok(
+      !(await page.textContent('#destinations'))!.includes('token-that-is-never-shown'),
+      'the token is not shown back',
+    );
 
     await page.click('tr[data-destination="sms-gateway"] button.rotate');
     await page.click('#confirm-ok');
-    await page.waitForFunction((before) => document.querySelector('#destination-secret .secret')?.textContent !== before, first);
+    await page.waitForFunction(
+      (before) => document.querySelector('#destination-secret .secret')?.textContent !== before,
+      first,
+    );
     const second = await page.textContent('#destination-secret .secret');
     assert.ok(first && second && first !== second);
     const stored = await api(gateway, 'GET', '/v1/destinations/sms-gateway');

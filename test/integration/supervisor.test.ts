@@ -10,7 +10,14 @@ const FAST: SupervisorPolicy = { maxExits: 3, windowMs: 60_000, initialBackoffMs
 const logger = createLogger('silent', 'supervisor-test');
 
 function flaky(exitAfterMs: number) {
-  return () => startNodeProcess({ name: 'flaky', script: SCRIPT, env: { ...process.env, EXIT_AFTER_MS: String(exitAfterMs) }, logFile: '/dev/null', readyText: 'flaky process ready' });
+  return () =>
+    startNodeProcess({
+      name: 'flaky',
+      script: SCRIPT,
+      env: { ...process.env, EXIT_AFTER_MS: String(exitAfterMs) },
+      logFile: '/dev/null',
+      readyText: 'flaky process ready',
+    });
 }
 
 describe('the process supervisor', function () {
@@ -52,6 +59,9 @@ describe('the process supervisor', function () {
     const running = supervisor.process('flaky')!;
     await supervisor.stopAll();
     assert.notEqual(running.child.exitCode ?? running.child.signalCode, null);
-    assert.deepEqual(supervisor.status().parts.map((p) => [p.state, p.restarts]), [['stopped', 0]]);
+    assert.deepEqual(
+      supervisor.status().parts.map((p) => [p.state, p.restarts]),
+      [['stopped', 0]],
+    );
   });
 });

@@ -28,7 +28,8 @@ describe('system events', function () {
     timestamp: new Date(),
     depth: 1,
   });
-  const waitingForMatch = async (id: string) => (await repositories.events.findPendingMatch(1_000)).some((e) => e._id === id);
+  const waitingForMatch = async (id: string) =>
+    (await repositories.events.findPendingMatch(1_000)).some((e) => e._id === id);
 
   it('are stored for every journey, queued for matching only once a live campaign listens, and stored once per id', async function () {
     const unheard = exited(uniqueId('user'));

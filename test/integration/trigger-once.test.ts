@@ -34,16 +34,27 @@ describe('a trigger event handed off again after its journey ended', function ()
       id: uniqueId('welcome'),
       name: 'Welcome',
       trigger: { event: 'signed_up' },
-      steps: [{ id: 'hello', type: 'webhook', request: { url: `${receiver.url}/hello`, body: { user: '{{user.id}}' } } }],
+      steps: [
+        { id: 'hello', type: 'webhook', request: { url: `${receiver.url}/hello`, body: { user: '{{user.id}}' } } },
+      ],
     });
     const userId = uniqueId('user');
-    const event = (id: string) => ({ id, name: 'signed_up', userId, timestamp: new Date().toISOString(), properties: {} });
+    const event = (id: string) => ({
+      id,
+      name: 'signed_up',
+      userId,
+      timestamp: new Date().toISOString(),
+      properties: {},
+    });
     const handle = client.workflow.getHandle(journeyWorkflowId(campaign.id, userId));
 
     await enterJourney(client, taskQueue, campaign, 1, event('evt-1'));
     assert.equal((await handle.result()).outcome, 'completed');
     await enterJourney(client, taskQueue, campaign, 1, event('evt-1'));
-    assert.deepEqual(await handle.result(), { outcome: 'notAdmitted', reason: 'event evt-1 already started this journey' });
+    assert.deepEqual(await handle.result(), {
+      outcome: 'notAdmitted',
+      reason: 'event evt-1 already started this journey',
+    });
     assert.equal(receiver.requests.length, 1);
 
     await enterJourney(client, taskQueue, campaign, 1, event('evt-2'));

@@ -12,7 +12,8 @@ import { stack, uniqueId } from '../support/stack';
 const WORKFLOWS = 3;
 const ROUNDS = 4;
 const FREEZE_MS = 7_000;
-const { EVENT_TYPE_WORKFLOW_TASK_FAILED: FAILED, EVENT_TYPE_WORKFLOW_TASK_STARTED: STARTED } = temporal.api.enums.v1.EventType;
+const { EVENT_TYPE_WORKFLOW_TASK_FAILED: FAILED, EVENT_TYPE_WORKFLOW_TASK_STARTED: STARTED } =
+  temporal.api.enums.v1.EventType;
 /** Long enough that a busy activation on a loaded machine is not timed out by the server. */
 const WORKFLOW_TASK_TIMEOUT = '60s';
 
@@ -40,7 +41,14 @@ describe('a worker frozen under load', function () {
       readyText: 'spin worker running',
     });
     const handles = await Promise.all(
-      Array.from({ length: WORKFLOWS }, (_, i) => client.workflow.start('spin', { taskQueue, workflowId: `${taskQueue}-${i}`, args: [ROUNDS], workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT })),
+      Array.from({ length: WORKFLOWS }, (_, i) =>
+        client.workflow.start('spin', {
+          taskQueue,
+          workflowId: `${taskQueue}-${i}`,
+          args: [ROUNDS],
+          workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
+        }),
+      ),
     );
     // Freeze while the worker runs an activation: a workflow task after the first was started and is not done.
     for (;;) {
@@ -58,7 +66,9 @@ describe('a worker frozen under load', function () {
     const failedTasks = [];
     for (const handle of handles) {
       const events = (await handle.fetchHistory()).events ?? [];
-      const failures = events.filter((e) => e.eventType === FAILED).map((e) => e.workflowTaskFailedEventAttributes?.failure?.message);
+      const failures = events
+        .filter((e) => e.eventType === FAILED)
+        .map((e) => e.workflowTaskFailedEventAttributes?.failure?.message);
       failedTasks.push(...failures);
     }
     assert.deepEqual(failedTasks, [], `workflow tasks failed after the freeze: ${failedTasks.join('; ')}`);

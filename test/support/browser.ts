@@ -24,7 +24,12 @@ export interface Browser {
 /** A fresh profile each time, removed on close. */
 export async function launchChromium(viewport = { width: 1280, height: 1000 }): Promise<Browser> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'hookway-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    viewport,
+  });
   return {
     context,
     async close() {

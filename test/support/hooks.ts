@@ -16,8 +16,16 @@ export const mochaHooks = {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hookway-test-'));
     const [ferretdbPort, temporalPort] = [await freePort(), await freePort()];
     const [ferretdb, temporal, bundle] = await Promise.all([
-      startFerretDb({ dataDir: path.join(dir, 'ferretdb'), port: ferretdbPort, logFile: path.join(dir, 'ferretdb.log') }),
-      startTemporalDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port: temporalPort, logFile: path.join(dir, 'temporal.log') }),
+      startFerretDb({
+        dataDir: path.join(dir, 'ferretdb'),
+        port: ferretdbPort,
+        logFile: path.join(dir, 'ferretdb.log'),
+      }),
+      startTemporalDevServer({
+        dbFile: path.join(dir, 'temporal.sqlite'),
+        port: temporalPort,
+        logFile: path.join(dir, 'temporal.log'),
+      }),
       bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') }),
     ]);
     setStack({

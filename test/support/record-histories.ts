@@ -23,19 +23,41 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hookway-record-'));
   const port = await freePort();
-  const ferretdb = await startFerretDb({ dataDir: path.join(dir, 'db'), port, logFile: path.join(dir, 'ferretdb.log') });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('ERROR') });
-  setStack({ dir, mongoUri: `mongodb://127.0.0.1:${port}/hookway?directConnection=true&retryWrites=false`, temporalAddress: '', workflowBundle, services: [ferretdb] });
+  const ferretdb = await startFerretDb({
+    dataDir: path.join(dir, 'db'),
+    port,
+    logFile: path.join(dir, 'ferretdb.log'),
+  });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: new DefaultLogger('ERROR'),
+  });
+  setStack({
+    dir,
+    mongoUri: `mongodb://127.0.0.1:${port}/hookway?directConnection=true&retryWrites=false`,
+    temporalAddress: '',
+    workflowBundle,
+    services: [ferretdb],
+  });
   const receiver = await Receiver.start();
   receiver.answerWith({ status: 200, body: '{"ok":true,"balance":12500}' });
   const ts = await startTimeSkipping();
-  const example = (name: string) => campaign(JSON.parse(readFileSync(path.join(EXAMPLES, `${name}.json`), 'utf8').replaceAll('http://127.0.0.1:4000', receiver.url)));
+  const example = (name: string) =>
+    campaign(
+      JSON.parse(
+        readFileSync(path.join(EXAMPLES, `${name}.json`), 'utf8').replaceAll('http://127.0.0.1:4000', receiver.url),
+      ),
+    );
   try {
     await ts.run(async () => {
       const userId = 'user-1';
-      await ts.repositories.profiles.merge([{ userId, properties: { phone: '+821012345678', smsOptIn: true, email: 'a@example.com' }, seenAt: new Date() }]);
+      await ts.repositories.profiles.merge([
+        { userId, properties: { phone: '+821012345678', smsOptIn: true, email: 'a@example.com' }, seenAt: new Date() },
+      ]);
       const runs = {
-        'price-drop': await ts.startJourney(example('price-drop'), userId, { properties: { productName: 'Apple MacBook Pro', dropPercent: 5 } }),
+        'price-drop': await ts.startJourney(example('price-drop'), userId, {
+          properties: { productName: 'Apple MacBook Pro', dropPercent: 5 },
+        }),
         'review-points': await ts.startJourney(example('review-points'), userId, { properties: { reviewId: 'r-1' } }),
         reengagement: await ts.startJourney(example('reengagement'), userId),
       };
@@ -44,7 +66,10 @@ async function main(): Promise<void> {
       await runs.reengagement.terminate('recorded');
       for (const [name, handle] of Object.entries(runs)) {
         await handle.result().catch(() => undefined);
-        const history = temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.create(await handle.fetchHistory()), PROTO_JSON);
+        const history = temporal.api.history.v1.History.toObject(
+          temporal.api.history.v1.History.create(await handle.fetchHistory()),
+          PROTO_JSON,
+        );
         writeFileSync(path.join(OUT, `${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
         console.log(`recorded ${name}`);
       }

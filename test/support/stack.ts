@@ -45,7 +45,10 @@ export function uniqueId(prefix: string): string {
 }
 
 /** A journey worker on its own task queue, with real activities against the test FerretDB. */
-export function startWorker(taskQueue: string, opts: { temporalAddress?: string; webhookTimeoutMs?: number; serveMetrics?: boolean } = {}) {
+export function startWorker(
+  taskQueue: string,
+  opts: { temporalAddress?: string; webhookTimeoutMs?: number; serveMetrics?: boolean } = {},
+) {
   return startJourneyWorker({
     mongoUri: mongoUriFor(taskQueue),
     temporalAddress: opts.temporalAddress ?? stack().temporalAddress,
@@ -100,10 +103,20 @@ export function testRepositories(taskQueue: string): Promise<Repositories> {
 }
 
 /** Calls the gateway's API as a customer would. */
-export async function api(gateway: Pick<RunningGateway, 'url'>, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function api(
+  gateway: Pick<RunningGateway, 'url'>,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${gateway.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${API_KEY}`, ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    headers: {
+      authorization: `Bearer ${API_KEY}`,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...headers,
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();

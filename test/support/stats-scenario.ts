@@ -27,20 +27,43 @@ function welcomeCampaign(id: string, destinationId: string, brokenUrl: string) {
     trigger: { event: 'signed_up' },
     goal: { event: 'purchase', within: '1h' },
     steps: [
-      { id: 'route', type: 'branch', cases: [{ when: { field: 'user.properties.valid', op: 'eq', value: true }, next: 'welcome' }], default: 'notify' },
-      { id: 'notify', type: 'webhook', request: { method: 'POST', url: `${brokenUrl}/notify`, body: { user: '{{user.id}}' } } },
-      { id: 'welcome', type: 'webhook', request: { method: 'POST', destination: destinationId, path: '/welcome', body: { user: '{{user.id}}' } } },
+      {
+        id: 'route',
+        type: 'branch',
+        cases: [{ when: { field: 'user.properties.valid', op: 'eq', value: true }, next: 'welcome' }],
+        default: 'notify',
+      },
+      {
+        id: 'notify',
+        type: 'webhook',
+        request: { method: 'POST', url: `${brokenUrl}/notify`, body: { user: '{{user.id}}' } },
+      },
+      {
+        id: 'welcome',
+        type: 'webhook',
+        request: { method: 'POST', destination: destinationId, path: '/welcome', body: { user: '{{user.id}}' } },
+      },
     ],
   };
 }
 
 export async function signUp(gateway: RunningGateway, userId: string, valid: boolean): Promise<void> {
-  const sent = await api(gateway, 'POST', '/v1/events', { id: uniqueId('evt'), userId, name: 'signed_up', userProperties: { valid } });
+  const sent = await api(gateway, 'POST', '/v1/events', {
+    id: uniqueId('evt'),
+    userId,
+    name: 'signed_up',
+    userProperties: { valid },
+  });
   assert.equal(sent.status, 202);
 }
 
 /** Waits until the campaign's deliveries have reached these numbers of succeeded and failed. */
-export async function settled(gateway: RunningGateway, campaignId: string, succeeded: number, failed: number): Promise<void> {
+export async function settled(
+  gateway: RunningGateway,
+  campaignId: string,
+  succeeded: number,
+  failed: number,
+): Promise<void> {
   await eventually(async () => {
     const { body } = await api(gateway, 'GET', `/v1/deliveries?campaignId=${campaignId}&limit=500`);
     const count = (status: string) => body.deliveries.filter((d: { status: string }) => d.status === status).length;
@@ -55,8 +78,21 @@ export async function runStatsScenario(gateway: RunningGateway): Promise<StatsSc
   broken.answerWith({ status: 400, body: '{"error":"unknown recipient"}' });
   const campaignId = uniqueId('welcome');
   const destinationId = uniqueId('provider');
-  assert.equal((await api(gateway, 'POST', '/v1/destinations', { id: destinationId, name: 'Provider', url: provider.url, retryDelays: ['1s'] })).status, 201);
-  assert.equal((await api(gateway, 'POST', '/v1/campaigns', welcomeCampaign(campaignId, destinationId, broken.url))).status, 201);
+  assert.equal(
+    (
+      await api(gateway, 'POST', '/v1/destinations', {
+        id: destinationId,
+        name: 'Provider',
+        url: provider.url,
+        retryDelays: ['1s'],
+      })
+    ).status,
+    201,
+  );
+  assert.equal(
+    (await api(gateway, 'POST', '/v1/campaigns', welcomeCampaign(campaignId, destinationId, broken.url))).status,
+    201,
+  );
   assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`)).status, 200);
 
   const delivered = ['ada', 'grace', 'linus'].map((name) => `${name}-${campaignId}`);
@@ -68,12 +104,19 @@ export async function runStatsScenario(gateway: RunningGateway): Promise<StatsSc
   // A goal counts only after the journey's last webhook, which has now been sent.
   const converted = delivered.slice(0, 2);
   for (const userId of converted) {
-    assert.equal((await api(gateway, 'POST', '/v1/events', { id: uniqueId('buy'), userId, name: 'purchase' })).status, 202);
+    assert.equal(
+      (await api(gateway, 'POST', '/v1/events', { id: uniqueId('buy'), userId, name: 'purchase' })).status,
+      202,
+    );
   }
   await eventually(async () => {
     const { body } = await api(gateway, 'GET', `/v1/campaigns/${campaignId}/stats`);
     const { conversions, exited } = body.totals;
-    return conversions === converted.length && exited.goalReached === converted.length && exited.webhookFailed === failed.length ? true : undefined;
+    return conversions === converted.length &&
+      exited.goalReached === converted.length &&
+      exited.webhookFailed === failed.length
+      ? true
+      : undefined;
   }, 60_000);
 
   return {

@@ -22,7 +22,11 @@ export interface TimeSkipping {
   /** Runs `fn` with a journey worker polling (a worker runs only once, so each call gets its own). */
   run<T>(fn: () => Promise<T>): Promise<T>;
   /** Starts a journey of this campaign for the user, triggered by `trigger`. */
-  startJourney(campaign: Campaign, userId: string, trigger?: Partial<JourneyEvent>): ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>;
+  startJourney(
+    campaign: Campaign,
+    userId: string,
+    trigger?: Partial<JourneyEvent>,
+  ): ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>;
   teardown(): Promise<void>;
 }
 
@@ -42,13 +46,25 @@ export async function startTimeSkipping(): Promise<TimeSkipping> {
   await addSearchAttributes(env.client, 'default');
   const taskQueue = uniqueId('skip');
   const repositories = await testRepositories(taskQueue);
-  const activities = createActivities({ repositories, sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)), webhookTimeoutMs: 5_000, logger, enterJourney });
+  const activities = createActivities({
+    repositories,
+    sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)),
+    webhookTimeoutMs: 5_000,
+    logger,
+    enterJourney,
+  });
   return {
     env,
     repositories,
     taskQueue,
     async run(fn) {
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: stack().workflowBundle, ...WORKFLOW_SANDBOX_OPTIONS, activities });
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: stack().workflowBundle,
+        ...WORKFLOW_SANDBOX_OPTIONS,
+        activities,
+      });
       return worker.runUntil(fn);
     },
     startJourney(definition, userId, trigger = {}) {

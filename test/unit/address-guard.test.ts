@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axios from 'axios';
-import {
-  AddressPolicy,
-  AddressRefusedError,
-  checkLiteralHost,
-  guardedLookup,
-} from '../../src/delivery/address-guard';
+import { AddressPolicy, AddressRefusedError, checkLiteralHost, guardedLookup } from '../../src/delivery/address-guard';
 
 const strict = new AddressPolicy({ allowPrivate: false, allowedCidrs: [] });
 
@@ -46,13 +41,22 @@ describe('AddressPolicy', () => {
     it(`refuses ${ip}`, () => assert.match(strict.refusalReason(ip) ?? 'allowed', reason));
   }
 
-  for (const ip of ['93.184.216.34', '2606:4700::1111', '::ffff:93.184.216.34', '64:ff9b::5db8:d822', '172.32.0.1', '2002:5db8:d822::1', '::ffff:0:5db8:d822']) {
+  for (const ip of [
+    '93.184.216.34',
+    '2606:4700::1111',
+    '::ffff:93.184.216.34',
+    '64:ff9b::5db8:d822',
+    '172.32.0.1',
+    '2002:5db8:d822::1',
+    '::ffff:0:5db8:d822',
+  ]) {
     it(`allows public address ${ip}`, () => assert.equal(strict.refusalReason(ip), undefined));
   }
 
   it('allows everything when private addresses are allowed', () => {
     const open = new AddressPolicy({ allowPrivate: true, allowedCidrs: [] });
-    for (const [ip] of refused.filter(([ip]) => ip !== 'localhost')) assert.equal(open.refusalReason(ip), undefined, ip);
+    for (const [ip] of refused.filter(([ip]) => ip !== 'localhost'))
+      assert.equal(open.refusalReason(ip), undefined, ip);
   });
 
   it('allows only the listed ranges', () => {
@@ -140,7 +144,12 @@ describe('guardedLookup', () => {
 
 describe('checkLiteralHost', () => {
   it('refuses private IP literals, which Node connects to without a lookup', () => {
-    for (const url of ['http://127.0.0.1:8080/', 'http://[::ffff:127.0.0.1]/', 'http://[::1]:3000/', 'http://2130706433/']) {
+    for (const url of [
+      'http://127.0.0.1:8080/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://[::1]:3000/',
+      'http://2130706433/',
+    ]) {
       assert.throws(
         () => checkLiteralHost(new URL(url), strict),
         (err: unknown) => err instanceof AddressRefusedError && /loopback/.test(err.reason),

@@ -8,7 +8,9 @@ import { conditionSchema } from '../../src/domain/condition-schema';
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 const context: AudienceContext = { now: NOW, event: { properties: { productId: 'p42', tags: ['a'] } } };
 const NEVER = { _id: { $in: [] } };
-const notArray = (path: string) => ({ $nor: [{ $or: [{ [path]: { $type: 'array' } }, { [`${path}.~array`]: { $exists: true } }] }] });
+const notArray = (path: string) => ({
+  $nor: [{ $or: [{ [path]: { $type: 'array' } }, { [`${path}.~array`]: { $exists: true } }] }],
+});
 
 function compiled(condition: Condition) {
   return compileProfileFilter(conditionSchema.parse(condition), context, new Map());
@@ -21,7 +23,21 @@ function keys(value: unknown): string[] {
   return Object.entries(value).flatMap(([k, v]) => [k, ...keys(v)]);
 }
 
-const WHITELIST = new Set(['$and', '$or', '$nor', '$eq', '$ne', '$in', '$gt', '$gte', '$lt', '$lte', '$exists', '$type', '$regex']);
+const WHITELIST = new Set([
+  '$and',
+  '$or',
+  '$nor',
+  '$eq',
+  '$ne',
+  '$in',
+  '$gt',
+  '$gte',
+  '$lt',
+  '$lte',
+  '$exists',
+  '$type',
+  '$regex',
+]);
 
 describe('compileProfileFilter', () => {
   it('eq is an exact, non-array match', () => {
@@ -32,7 +48,11 @@ describe('compileProfileFilter', () => {
 
   it('eq null needs the field present, since MongoDB treats missing as null', () => {
     assert.deepEqual(compiled({ field: 'user.properties.tier', op: 'eq', value: null }), {
-      $and: [{ 'properties.tier': { $eq: null } }, { 'properties.tier': { $exists: true } }, notArray('properties.tier')],
+      $and: [
+        { 'properties.tier': { $eq: null } },
+        { 'properties.tier': { $exists: true } },
+        notArray('properties.tier'),
+      ],
     });
   });
 
@@ -62,32 +82,60 @@ describe('compileProfileFilter', () => {
 
   it('a nested path does not look into arrays on the way', () => {
     assert.deepEqual(compiled({ field: 'user.properties.address.city', op: 'exists', value: true }), {
-      $and: [notArray('properties.address'), { $or: [{ 'properties.address.city': { $type: 'array' } }, { 'properties.address.city': { $ne: null } }] }],
+      $and: [
+        notArray('properties.address'),
+        { $or: [{ 'properties.address.city': { $type: 'array' } }, { 'properties.address.city': { $ne: null } }] },
+      ],
     });
   });
 
   it('user.id is the profile _id', () => {
-    assert.deepEqual(compiled({ field: 'user.id', op: 'startsWith', value: 'u.' }), { $and: [{ _id: { $regex: '^u\\.' } }, notArray('_id')] });
-    assert.deepEqual(compiled({ field: 'user.id', op: 'eq', value: 'u1' }), { $and: [{ _id: { $eq: 'u1' } }, notArray('_id')] });
+    assert.deepEqual(compiled({ field: 'user.id', op: 'startsWith', value: 'u.' }), {
+      $and: [{ _id: { $regex: '^u\\.' } }, notArray('_id')],
+    });
+    assert.deepEqual(compiled({ field: 'user.id', op: 'eq', value: 'u1' }), {
+      $and: [{ _id: { $eq: 'u1' } }, notArray('_id')],
+    });
   });
 
   it('olderThan and newerThan compare firstSeen and lastSeen with now minus the duration', () => {
-    assert.deepEqual(compiled({ field: 'user.firstSeen', op: 'olderThan', value: '30d' } as Condition), { firstSeen: { $lt: new Date(NOW - 30 * 86_400_000) } });
-    assert.deepEqual(compiled({ field: 'user.lastSeen', op: 'newerThan', value: '2h' } as Condition), { lastSeen: { $gt: new Date(NOW - 2 * 3_600_000) } });
+    assert.deepEqual(compiled({ field: 'user.firstSeen', op: 'olderThan', value: '30d' } as Condition), {
+      firstSeen: { $lt: new Date(NOW - 30 * 86_400_000) },
+    });
+    assert.deepEqual(compiled({ field: 'user.lastSeen', op: 'newerThan', value: '2h' } as Condition), {
+      lastSeen: { $gt: new Date(NOW - 2 * 3_600_000) },
+    });
   });
 
   it('valueFrom puts the event value in place, and an unsuitable one never matches', () => {
-    assert.deepEqual(compiled({ field: 'user.properties.bookmarks', op: 'eq', valueFrom: 'event.properties.productId' }), {
-      $and: [{ 'properties.bookmarks': { $eq: 'p42' } }, notArray('properties.bookmarks')],
-    });
-    assert.deepEqual(compiled({ field: 'user.properties.bookmarks', op: 'contains', valueFrom: 'event.properties.tags' }), NEVER);
-    assert.deepEqual(compiled({ not: { field: 'user.properties.bookmarks', op: 'eq', valueFrom: 'event.properties.missing' } }), {});
+    assert.deepEqual(
+      compiled({ field: 'user.properties.bookmarks', op: 'eq', valueFrom: 'event.properties.productId' }),
+      {
+        $and: [{ 'properties.bookmarks': { $eq: 'p42' } }, notArray('properties.bookmarks')],
+      },
+    );
+    assert.deepEqual(
+      compiled({ field: 'user.properties.bookmarks', op: 'contains', valueFrom: 'event.properties.tags' }),
+      NEVER,
+    );
+    assert.deepEqual(
+      compiled({ not: { field: 'user.properties.bookmarks', op: 'eq', valueFrom: 'event.properties.missing' } }),
+      {},
+    );
   });
 
   it('fields outside the profile are decided before the query', () => {
-    assert.deepEqual(compiled({ all: [{ field: 'event.properties.productId', op: 'eq', value: 'p42' }, { field: 'user.properties.a', op: 'gt', value: 1 }] }), {
-      $and: [{ 'properties.a': { $gt: 1 } }, notArray('properties.a')],
-    });
+    assert.deepEqual(
+      compiled({
+        all: [
+          { field: 'event.properties.productId', op: 'eq', value: 'p42' },
+          { field: 'user.properties.a', op: 'gt', value: 1 },
+        ],
+      }),
+      {
+        $and: [{ 'properties.a': { $gt: 1 } }, notArray('properties.a')],
+      },
+    );
     assert.deepEqual(compiled({ field: 'event.properties.productId', op: 'eq', value: 'other' }), NEVER);
   });
 
@@ -95,23 +143,47 @@ describe('compileProfileFilter', () => {
     const bought = conditionSchema.parse({ performed: 'purchase', within: '7d' });
     const condition: Condition = { all: [{ field: 'user.properties.a', op: 'eq', value: 1 }, { not: bought }] };
     assert.deepEqual(compileProfileFilter(condition, context, new Map([[bought, true]])), NEVER);
-    assert.deepEqual(compileProfileFilter(condition, context, new Map([[bought, false]])), compiled({ field: 'user.properties.a', op: 'eq', value: 1 }));
-    assert.deepEqual(compileProfileFilter(condition, context, 'relaxed'), compiled({ field: 'user.properties.a', op: 'eq', value: 1 }));
+    assert.deepEqual(
+      compileProfileFilter(condition, context, new Map([[bought, false]])),
+      compiled({ field: 'user.properties.a', op: 'eq', value: 1 }),
+    );
+    assert.deepEqual(
+      compileProfileFilter(condition, context, 'relaxed'),
+      compiled({ field: 'user.properties.a', op: 'eq', value: 1 }),
+    );
   });
 
   it('a value that is an object or an operator name stays a value under $eq', () => {
     const filter = compiled({ field: 'user.properties.a', op: 'eq', value: '$where' });
     assert.deepEqual(filter, { $and: [{ 'properties.a': { $eq: '$where' } }, notArray('properties.a')] });
-    assert.throws(() => compileProfileFilter({ field: 'user.properties.a', op: 'eq', value: { $gt: '' } as never }, context, new Map()), /must be a string/);
-    assert.throws(() => compileProfileFilter({ field: 'user.properties.$where', op: 'eq', value: 1 }, context, new Map()), /not a plain field name/);
-    assert.throws(() => compileProfileFilter({ field: 'user.properties.__proto__', op: 'eq', value: 1 }, context, new Map()), /not a plain field name/);
+    assert.throws(
+      () =>
+        compileProfileFilter({ field: 'user.properties.a', op: 'eq', value: { $gt: '' } as never }, context, new Map()),
+      /must be a string/,
+    );
+    assert.throws(
+      () => compileProfileFilter({ field: 'user.properties.$where', op: 'eq', value: 1 }, context, new Map()),
+      /not a plain field name/,
+    );
+    assert.throws(
+      () => compileProfileFilter({ field: 'user.properties.__proto__', op: 'eq', value: 1 }, context, new Map()),
+      /not a plain field name/,
+    );
   });
 });
 
 describe('behaviourOutcome', () => {
   const DAY = 86_400_000;
-  const event = (id: string, name: string, daysAgo: number, properties: Record<string, unknown> = {}): HistoryEvent => ({
-    id, name, timestamp: new Date(NOW - daysAgo * DAY), properties,
+  const event = (
+    id: string,
+    name: string,
+    daysAgo: number,
+    properties: Record<string, unknown> = {},
+  ): HistoryEvent => ({
+    id,
+    name,
+    timestamp: new Date(NOW - daysAgo * DAY),
+    properties,
   });
   const history = [
     event('e1', 'purchase', 1, { amount: 250 }),
@@ -122,12 +194,16 @@ describe('behaviourOutcome', () => {
     event('e1', 'purchase', 1, { amount: 250 }),
   ];
 
-  it('counts the user\'s named events in the window, each id once, that pass the where', () => {
+  it("counts the user's named events in the window, each id once, that pass the where", () => {
     const term = (t: unknown) => conditionSchema.parse(t) as never;
     assert.equal(behaviourOutcome(term({ performed: 'purchase', atLeast: 2, within: '30d' }), history, NOW), true);
     assert.equal(behaviourOutcome(term({ performed: 'purchase', atLeast: 3, within: '30d' }), history, NOW), false);
     assert.equal(behaviourOutcome(term({ performed: 'purchase', atLeast: 3, within: '60d' }), history, NOW), true);
-    const big = { performed: 'purchase', where: { field: 'event.properties.amount', op: 'gte', value: 100 }, within: '30d' };
+    const big = {
+      performed: 'purchase',
+      where: { field: 'event.properties.amount', op: 'gte', value: 100 },
+      within: '30d',
+    };
     assert.equal(behaviourOutcome(term({ ...big, atLeast: 2 }), history, NOW), false);
     assert.equal(behaviourOutcome(term({ ...big, atLeast: 1 }), history, NOW), true);
   });
@@ -141,7 +217,10 @@ describe('behaviourOutcome', () => {
 
   it('refuses a where that is not about event properties', () => {
     const where = { field: 'user.id', op: 'eq', value: 'u' } as Condition;
-    assert.throws(() => behaviourOutcome({ performed: 'purchase', where, within: '7d' }, history, NOW), /not an event property/);
+    assert.throws(
+      () => behaviourOutcome({ performed: 'purchase', where, within: '7d' }, history, NOW),
+      /not an event property/,
+    );
   });
 });
 
@@ -157,7 +236,10 @@ describe('injection attempts', () => {
     ['an operator as valueFrom', { field: 'user.properties.a', op: 'eq', valueFrom: '$where' }],
     ['a user field as valueFrom', { field: 'user.properties.a', op: 'eq', valueFrom: 'user.properties.b' }],
     ['an operator in a behavioural where', { performed: 'buy', within: '1d', where: { $where: '1' } }],
-    ['a user field in a behavioural where', { performed: 'buy', within: '1d', where: { field: 'user.properties.a', op: 'eq', value: 1 } }],
+    [
+      'a user field in a behavioural where',
+      { performed: 'buy', within: '1d', where: { field: 'user.properties.a', op: 'eq', value: 1 } },
+    ],
     ['an operator as event name', { performed: '$where', within: '1d' }],
     ['an operator as segment id', { segment: '$where' }],
   ];
@@ -183,8 +265,38 @@ describe('injection attempts', () => {
 describe('conditionSchema on arbitrary input', () => {
   it('never throws, and what it accepts compiles to whitelisted operators only', function () {
     this.timeout(30_000);
-    const keysOf = ['all', 'any', 'not', 'field', 'op', 'value', 'valueFrom', 'performed', 'notPerformed', 'where', 'atLeast', 'atMost', 'within', 'segment', '$where', '__proto__'];
-    const leaf = fc.oneof(fc.jsonValue(), fc.constantFrom('user.properties.a', 'event.properties.p', 'eq', 'in', 'contains', 'olderThan', '7d', 'buy', '$gt'));
+    const keysOf = [
+      'all',
+      'any',
+      'not',
+      'field',
+      'op',
+      'value',
+      'valueFrom',
+      'performed',
+      'notPerformed',
+      'where',
+      'atLeast',
+      'atMost',
+      'within',
+      'segment',
+      '$where',
+      '__proto__',
+    ];
+    const leaf = fc.oneof(
+      fc.jsonValue(),
+      fc.constantFrom(
+        'user.properties.a',
+        'event.properties.p',
+        'eq',
+        'in',
+        'contains',
+        'olderThan',
+        '7d',
+        'buy',
+        '$gt',
+      ),
+    );
     const { node } = fc.letrec<{ node: unknown }>((tie) => ({
       node: fc.oneof(
         { depthSize: 'small' },

@@ -1,13 +1,31 @@
 import assert from 'node:assert/strict';
-import { ConditionNeedsDatabaseError, conditionFields, evaluateCondition, type Condition } from '../../src/domain/condition';
+import {
+  ConditionNeedsDatabaseError,
+  conditionFields,
+  evaluateCondition,
+  type Condition,
+} from '../../src/domain/condition';
 
 // A journey scope as a marketer's conditions see it.
 const scope = {
   user: {
     id: 'u1',
-    properties: { tier: 'gold', age: 34, country: 'FR', email: 'ana@shop.example', tags: ['vip', 'newsletter'], optedOut: false, phone: null },
+    properties: {
+      tier: 'gold',
+      age: 34,
+      country: 'FR',
+      email: 'ana@shop.example',
+      tags: ['vip', 'newsletter'],
+      optedOut: false,
+      phone: null,
+    },
   },
-  event: { id: 'e1', name: 'price_dropped', timestamp: '2026-11-28T09:00:00Z', properties: { dropPercent: 15, sku: 'SKU-42' } },
+  event: {
+    id: 'e1',
+    name: 'price_dropped',
+    timestamp: '2026-11-28T09:00:00Z',
+    properties: { dropPercent: 15, sku: 'SKU-42' },
+  },
   campaign: { id: 'price-drop', name: 'Price drop' },
   journey: { id: 'j1' },
 };
@@ -30,7 +48,11 @@ describe('evaluateCondition', () => {
     ['gte includes the bound', { field: 'event.properties.dropPercent', op: 'gte', value: 15 }, true],
     ['lt on numbers', { field: age, op: 'lt', value: 18 }, false],
     ['lte includes the bound', { field: age, op: 'lte', value: 34 }, true],
-    ['gt on ISO timestamps compares dates', { field: 'event.timestamp', op: 'gt', value: '2026-11-01T00:00:00Z' }, true],
+    [
+      'gt on ISO timestamps compares dates',
+      { field: 'event.timestamp', op: 'gt', value: '2026-11-01T00:00:00Z' },
+      true,
+    ],
     ['gt never compares a number with a string', { field: age, op: 'gt', value: '1' }, false],
     ['lt on a missing field is false', { field: 'user.properties.score', op: 'lt', value: 100 }, false],
     ['in matches a listed value', { field: 'user.properties.country', op: 'in', value: ['FR', 'DE'] }, true],
@@ -61,7 +83,11 @@ describe('evaluateCondition', () => {
     ['any needs one condition', { any: [minor, gold] }, true],
     ['any of false conditions does not match', { any: [minor, { not: gold }] }, false],
     ['not inverts', { not: minor }, true],
-    ['groups nest', { any: [minor, { all: [gold, { field: 'user.properties.country', op: 'in', value: ['FR'] }] }] }, true],
+    [
+      'groups nest',
+      { any: [minor, { all: [gold, { field: 'user.properties.country', op: 'in', value: ['FR'] }] }] },
+      true,
+    ],
   ];
   for (const [name, condition, expected] of groups) {
     it(name, () => assert.equal(evaluateCondition(condition, scope), expected));
@@ -71,7 +97,10 @@ describe('evaluateCondition', () => {
 describe('conditionFields', () => {
   it('lists every field a nested condition reads', () => {
     const condition: Condition = {
-      all: [{ field: 'event.properties.a', op: 'exists', value: true }, { any: [{ not: { field: 'user.id', op: 'eq', value: 'x' } }] }],
+      all: [
+        { field: 'event.properties.a', op: 'exists', value: true },
+        { any: [{ not: { field: 'user.id', op: 'eq', value: 'x' } }] },
+      ],
     };
     assert.deepEqual(conditionFields(condition), ['event.properties.a', 'user.id']);
   });
@@ -85,28 +114,55 @@ describe('evaluateCondition with behavioural terms, ages and valueFrom', () => {
   };
 
   it('reads valueFrom in the event', () => {
-    assert.equal(evaluateCondition({ field: 'user.properties.bookmarks', op: 'contains', valueFrom: 'event.properties.productId' }, scope), true);
-    assert.equal(evaluateCondition({ field: 'user.properties.bookmarks', op: 'contains', valueFrom: 'event.properties.other' }, scope), false);
-    assert.equal(evaluateCondition({ field: 'user.properties.bookmarks', op: 'ne', valueFrom: 'event.properties.missing' }, scope), false);
+    assert.equal(
+      evaluateCondition(
+        { field: 'user.properties.bookmarks', op: 'contains', valueFrom: 'event.properties.productId' },
+        scope,
+      ),
+      true,
+    );
+    assert.equal(
+      evaluateCondition(
+        { field: 'user.properties.bookmarks', op: 'contains', valueFrom: 'event.properties.other' },
+        scope,
+      ),
+      false,
+    );
+    assert.equal(
+      evaluateCondition({ field: 'user.properties.bookmarks', op: 'ne', valueFrom: 'event.properties.missing' }, scope),
+      false,
+    );
   });
 
   it('compares firstSeen with now', () => {
     assert.equal(evaluateCondition({ field: 'user.firstSeen', op: 'olderThan', value: '30d' }, scope, { now }), true);
     assert.equal(evaluateCondition({ field: 'user.firstSeen', op: 'newerThan', value: '30d' }, scope, { now }), false);
     assert.equal(evaluateCondition({ field: 'user.lastSeen', op: 'newerThan', value: '30d' }, scope, { now }), false);
-    assert.throws(() => evaluateCondition({ field: 'user.firstSeen', op: 'olderThan', value: '30d' }, scope), ConditionNeedsDatabaseError);
+    assert.throws(
+      () => evaluateCondition({ field: 'user.firstSeen', op: 'olderThan', value: '30d' }, scope),
+      ConditionNeedsDatabaseError,
+    );
   });
 
   it('takes behavioural outcomes and segments from what was counted, and refuses to guess them', () => {
     const bought: Condition = { performed: 'purchase', within: '7d' };
     const gold: Condition = { segment: 'gold' };
-    const outcomes = new Map<Condition, boolean>([[bought, true], [gold, false]]);
+    const outcomes = new Map<Condition, boolean>([
+      [bought, true],
+      [gold, false],
+    ]);
     assert.equal(evaluateCondition({ all: [bought, { not: gold }] }, scope, { outcomes }), true);
-    assert.throws(() => evaluateCondition({ notPerformed: 'login', within: '7d' }, scope, { outcomes }), ConditionNeedsDatabaseError);
+    assert.throws(
+      () => evaluateCondition({ notPerformed: 'login', within: '7d' }, scope, { outcomes }),
+      ConditionNeedsDatabaseError,
+    );
   });
 
   it('reports behavioural terms and segments as user fields', () => {
-    assert.deepEqual(conditionFields({ any: [{ performed: 'buy', within: '1d' }, { segment: 's1' }] }), ['user.events.buy', 'user.segments.s1']);
+    assert.deepEqual(conditionFields({ any: [{ performed: 'buy', within: '1d' }, { segment: 's1' }] }), [
+      'user.events.buy',
+      'user.segments.s1',
+    ]);
   });
 });
 

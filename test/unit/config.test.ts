@@ -10,6 +10,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config, {
       temporalAddress: undefined,
       temporalNamespace: 'default',
+      temporalUiUrl: undefined,
       taskQueue: 'hookway',
       mongoUri: undefined,
       dataDir: path.resolve('.data'),
@@ -40,8 +41,14 @@ describe('loadConfig', () => {
 
   it('reads values from the environment', () => {
     const config = loadConfig({
-      PORT: '8080', FERRETDB_PORT: '27018', TEMPORAL_ADDRESS: 'temporal:7233', MONGODB_URI: 'mongodb://db/hw',
-      HOOKWAY_DATA_DIR: '/var/lib/hookway', LOG_LEVEL: 'debug', HOOKWAY_API_KEY: 'k'.repeat(16), WORKER_METRICS_PORT: '0',
+      PORT: '8080',
+      FERRETDB_PORT: '27018',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      MONGODB_URI: 'mongodb://db/hw',
+      HOOKWAY_DATA_DIR: '/var/lib/hookway',
+      LOG_LEVEL: 'debug',
+      HOOKWAY_API_KEY: 'k'.repeat(16),
+      WORKER_METRICS_PORT: '0',
     });
     assert.equal(config.port, 8080);
     assert.equal(config.workerMetricsPort, 0, 'metrics off');
@@ -75,7 +82,10 @@ describe('loadConfig', () => {
     assert.throws(
       () => loadConfig({ PORT: 'abc', HOOKWAY_API_KEY: 'short', LOG_LEVEL: 'loud' }),
       (err: Error) => {
-        const lines = err.message.split('\n').slice(1).map((line) => line.trim().split(':')[0]);
+        const lines = err.message
+          .split('\n')
+          .slice(1)
+          .map((line) => line.trim().split(':')[0]);
         assert.deepEqual(lines.sort(), ['HOOKWAY_API_KEY', 'LOG_LEVEL', 'PORT']);
         assert.match(err.message, /HOOKWAY_API_KEY: must be at least 16 characters/);
         return true;
@@ -89,13 +99,19 @@ describe('loadConfig', () => {
 
   it('reads the event retention as a duration, refusing anything else', () => {
     assert.equal(loadConfig({ HOOKWAY_EVENT_RETENTION: '30d' }).eventRetentionMs, 30 * 86_400_000);
-    assert.throws(() => loadConfig({ HOOKWAY_EVENT_RETENTION: '90 days' }), /HOOKWAY_EVENT_RETENTION: must be a duration/);
+    assert.throws(
+      () => loadConfig({ HOOKWAY_EVENT_RETENTION: '90 days' }),
+      /HOOKWAY_EVENT_RETENTION: must be a duration/,
+    );
   });
 
   it('reads the default ingestion rate per key, and rejects one that is not a rate', () => {
     assert.equal(loadConfig({ HOOKWAY_INGEST_RATE: '20/m' }).ingestRate, '20/m');
     for (const bad of ['fast', '0/s', '10/d', '-1/s']) {
-      assert.throws(() => loadConfig({ HOOKWAY_INGEST_RATE: bad }), /HOOKWAY_INGEST_RATE: must be a rate such as 100\/s/);
+      assert.throws(
+        () => loadConfig({ HOOKWAY_INGEST_RATE: bad }),
+        /HOOKWAY_INGEST_RATE: must be a rate such as 100\/s/,
+      );
     }
   });
 });
@@ -103,15 +119,26 @@ describe('loadConfig', () => {
 describe('payload codec keys', () => {
   const secret = Buffer.alloc(32, 7).toString('base64');
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'hookway-config-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'hookway-config-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads several keys, the first encrypting, and refuses malformed ones naming the variable', () => {
     const keys = loadConfig({ HOOKWAY_CODEC_KEYS: `k2:${secret}, k1:${secret}` }).codecKeys!;
-    assert.deepEqual(keys.map((k) => k.id), ['k2', 'k1']);
+    assert.deepEqual(
+      keys.map((k) => k.id),
+      ['k2', 'k1'],
+    );
     assert.equal(keys[0].secret.length, 32);
-    assert.throws(() => loadConfig({ HOOKWAY_CODEC_KEYS: 'k1:c2hvcnQ=' }), /HOOKWAY_CODEC_KEYS.0: the secret must be 32 bytes/);
-    assert.throws(() => loadConfig({ HOOKWAY_CODEC_KEYS: `k1:${secret},k1:${secret}` }), /HOOKWAY_CODEC_KEYS: must not use a key id twice/);
+    assert.throws(
+      () => loadConfig({ HOOKWAY_CODEC_KEYS: 'k1:c2hvcnQ=' }),
+      /HOOKWAY_CODEC_KEYS.0: the secret must be 32 bytes/,
+    );
+    assert.throws(
+      () => loadConfig({ HOOKWAY_CODEC_KEYS: `k1:${secret},k1:${secret}` }),
+      /HOOKWAY_CODEC_KEYS: must not use a key id twice/,
+    );
     assert.throws(() => loadConfig({ HOOKWAY_CODEC_KEYS: secret }), /HOOKWAY_CODEC_KEYS.*must be "id:secret"/);
   });
 
@@ -126,7 +153,9 @@ describe('payload codec keys', () => {
 
 describe('resolveApiKey', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'hookway-config-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'hookway-config-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prefers HOOKWAY_API_KEY', () => {

@@ -20,11 +20,17 @@ describe('database unavailable', function () {
   it('recognises FerretDB waiting too long for its SQLite file lock', function () {
     const busy = '[collection.go:135 sqlite.(*collection).InsertAll.func1] database is locked (5) (SQLITE_BUSY)';
     assert.equal(isDatabaseUnavailable(new MongoServerError({ message: busy, code: 1 })), true);
-    assert.equal(isDatabaseUnavailable(new MongoBulkWriteError({ message: busy, code: 1, writeErrors: [] } as never, {} as never)), true);
+    assert.equal(
+      isDatabaseUnavailable(new MongoBulkWriteError({ message: busy, code: 1, writeErrors: [] } as never, {} as never)),
+      true,
+    );
   });
 
   it('does not take a write the server refused for an outage', function () {
-    const refused = new MongoBulkWriteError({ message: 'E11000 duplicate key', code: 11000, writeErrors: [] } as never, {} as never);
+    const refused = new MongoBulkWriteError(
+      { message: 'E11000 duplicate key', code: 11000, writeErrors: [] } as never,
+      {} as never,
+    );
     assert.equal(isDatabaseUnavailable(refused), false);
     assert.equal(isDatabaseUnavailable(new MongoServerError({ message: 'bad', code: 2 })), false);
     assert.equal(isDatabaseUnavailable(new Error('anything else')), false);

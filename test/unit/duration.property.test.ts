@@ -36,11 +36,21 @@ describe('durations (property-based)', () => {
 
   it('round-trip: any whole number of milliseconds either formats to text that reads back exactly, or does not format', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer({ min: -1_000, max: MAX_DURATION_MS + UNITS.w }), fc.integer({ min: 0, max: 60 * 24 * 400 }).map((min) => min * UNITS.m)), (ms) => {
-        const formatted = formatDuration(ms);
-        if (formatted !== undefined) assert.equal(parseDuration(formatted), ms);
-        else assert.ok(ms <= 0 || ms > MAX_DURATION_MS || ms % 1000 !== 0 || ms / 1000 > 999_999, `${ms} ms should format`);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: -1_000, max: MAX_DURATION_MS + UNITS.w }),
+          fc.integer({ min: 0, max: 60 * 24 * 400 }).map((min) => min * UNITS.m),
+        ),
+        (ms) => {
+          const formatted = formatDuration(ms);
+          if (formatted !== undefined) assert.equal(parseDuration(formatted), ms);
+          else
+            assert.ok(
+              ms <= 0 || ms > MAX_DURATION_MS || ms % 1000 !== 0 || ms / 1000 > 999_999,
+              `${ms} ms should format`,
+            );
+        },
+      ),
       { numRuns: 2000 },
     );
   });

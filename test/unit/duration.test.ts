@@ -15,7 +15,28 @@ describe('parseDuration', () => {
     it(`reads ${text} as ${ms} ms`, () => assert.equal(parseDuration(text), ms));
   }
 
-  const invalid = ['0s', '0d', 'abc', '400d', '367d', '53w', '8785h', '', '30', 's', '1.5h', '-5m', ' 30s', '30s ', '30 s', '30S', '2y', '30ms', '1h30m', '1000000s'];
+  const invalid = [
+    '0s',
+    '0d',
+    'abc',
+    '400d',
+    '367d',
+    '53w',
+    '8785h',
+    '',
+    '30',
+    's',
+    '1.5h',
+    '-5m',
+    ' 30s',
+    '30s ',
+    '30 s',
+    '30S',
+    '2y',
+    '30ms',
+    '1h30m',
+    '1000000s',
+  ];
   for (const text of invalid) {
     it(`rejects ${JSON.stringify(text)}`, () => assert.equal(parseDuration(text), undefined));
   }

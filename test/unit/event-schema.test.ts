@@ -7,12 +7,19 @@ const event = { userId: 'u1', name: 'price_dropped', properties: { dropPercent: 
 function issues(schema: { safeParse(x: unknown): any }, input: unknown): string[] {
   const result = schema.safeParse(input);
   assert.equal(result.success, false, 'expected the input to be rejected');
-  return result.error.issues.map((issue: { path: PropertyKey[]; message: string }) => `${issue.path.join('.')}: ${issue.message}`);
+  return result.error.issues.map(
+    (issue: { path: PropertyKey[]; message: string }) => `${issue.path.join('.')}: ${issue.message}`,
+  );
 }
 
 describe('eventInputSchema', () => {
   it('accepts an event with properties, user properties, id and timestamp', () => {
-    const input = { ...event, id: 'ord-1:2', userProperties: { tier: 'gold', nested: { ok: [1, null] } }, timestamp: '2026-11-28T09:00:00+01:00' };
+    const input = {
+      ...event,
+      id: 'ord-1:2',
+      userProperties: { tier: 'gold', nested: { ok: [1, null] } },
+      timestamp: '2026-11-28T09:00:00+01:00',
+    };
     assert.deepEqual(eventInputSchema.parse(input), input);
   });
 
@@ -34,7 +41,9 @@ describe('eventInputSchema', () => {
   }
 
   it('checks user property keys too', () => {
-    assert.deepEqual(issues(eventInputSchema, { ...event, userProperties: { 'plan.tier': 'x' } }), ['userProperties.plan.tier: key must not contain "."']);
+    assert.deepEqual(issues(eventInputSchema, { ...event, userProperties: { 'plan.tier': 'x' } }), [
+      'userProperties.plan.tier: key must not contain "."',
+    ]);
   });
 
   it('accepts 1000 items and 16 KiB strings', () => {
@@ -48,19 +57,41 @@ describe('eventInputSchema', () => {
 
   it('rejects a key longer than 128 characters', () => {
     const key = 'k'.repeat(129);
-    assert.deepEqual(issues(eventInputSchema, { ...event, properties: { [key]: 1 } }), [`properties.${key}: key must be at most 128 characters`]);
+    assert.deepEqual(issues(eventInputSchema, { ...event, properties: { [key]: 1 } }), [
+      `properties.${key}: key must be at most 128 characters`,
+    ]);
   });
 
   const fieldCases: Array<[string, object, string]> = [
     ['a userId with a newline', { userId: 'u1\nadmin' }, 'userId: must not contain control characters'],
     ['a userId over 256 characters', { userId: 'u'.repeat(257) }, 'userId: must be at most 256 characters'],
-    ['an event name with a space', { name: 'price dropped' }, 'name: must be 1–128 letters, digits or "_.:-", such as price_dropped'],
+    [
+      'an event name with a space',
+      { name: 'price dropped' },
+      'name: must be 1–128 letters, digits or "_.:-", such as price_dropped',
+    ],
     ['an id with a slash', { id: 'a/b' }, 'id: must be 1–128 letters, digits or "_.:-"'],
-    ['a timestamp that is only a date', { timestamp: '2026-11-28' }, 'timestamp: must be an ISO 8601 date-time such as 2026-11-28T09:00:00Z'],
+    [
+      'a timestamp that is only a date',
+      { timestamp: '2026-11-28' },
+      'timestamp: must be an ISO 8601 date-time such as 2026-11-28T09:00:00Z',
+    ],
     ['an unknown key', { user: 'u1' }, ': Unrecognized key: "user"'],
-    ['a property array over 1000 items', { properties: { items: new Array(1_001).fill(0) } }, 'properties.items: must hold at most 1000 items'],
-    ['a nested string over 16 KiB', { properties: { a: [{ b: 'x'.repeat(16_385) }] } }, 'properties.a.0.b: must be at most 16384 characters'],
-    ['a profile string over 16 KiB', { userProperties: { bio: 'x'.repeat(16_385) } }, 'userProperties.bio: must be at most 16384 characters'],
+    [
+      'a property array over 1000 items',
+      { properties: { items: new Array(1_001).fill(0) } },
+      'properties.items: must hold at most 1000 items',
+    ],
+    [
+      'a nested string over 16 KiB',
+      { properties: { a: [{ b: 'x'.repeat(16_385) }] } },
+      'properties.a.0.b: must be at most 16384 characters',
+    ],
+    [
+      'a profile string over 16 KiB',
+      { userProperties: { bio: 'x'.repeat(16_385) } },
+      'userProperties.bio: must be at most 16384 characters',
+    ],
   ];
   for (const [name, change, expected] of fieldCases) {
     it(`rejects ${name}`, () => assert.deepEqual(issues(eventInputSchema, { ...event, ...change }), [expected]));

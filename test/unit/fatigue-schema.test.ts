@@ -19,7 +19,10 @@ describe('fatigue schemas', () => {
   it('accepts caps, tags, onCapped, exemption, quiet hours and a send window', () => {
     const parsed = campaignSchema.parse({
       ...base,
-      caps: [{ max: 2, window: '7d' }, { max: 1, window: '24h', tag: 'channel:sms' }],
+      caps: [
+        { max: 2, window: '7d' },
+        { max: 1, window: '24h', tag: 'channel:sms' },
+      ],
       tags: ['channel:sms'],
       onCapped: 'wait',
       quietHours: { start: '21:00', end: '08:00' },
@@ -35,7 +38,10 @@ describe('fatigue schemas', () => {
       [{ caps: [{ max: 1, window: '30s' }] }, /^caps\.0\.window: must be a duration from 1m to 30d/],
       [{ caps: [{ max: 0, window: '1h' }] }, /^caps\.0\.max: /],
       [{ caps: [{ max: 1.5, window: '1h' }] }, /^caps\.0\.max: must be a whole number/],
-      [{ caps: [{ max: 1, window: '1h', tag: 'channel:sms' }] }, /^caps\.0\.tag: the campaign does not carry the tag "channel:sms"/],
+      [
+        { caps: [{ max: 1, window: '1h', tag: 'channel:sms' }] },
+        /^caps\.0\.tag: the campaign does not carry the tag "channel:sms"/,
+      ],
       [{ capExempt: true, caps: [{ max: 1, window: '1h' }] }, /^capExempt: an exempt campaign ignores caps/],
       [{ onCapped: 'drop' }, /^onCapped: /],
       [{ tags: ['has space'] }, /^tags\.0: must be 1–64 letters/],
@@ -48,13 +54,18 @@ describe('fatigue schemas', () => {
     ];
     for (const [change, expected] of cases) {
       const found = issues(campaignSchema, { ...base, ...change });
-      assert.ok(found.some((i) => expected.test(i)), `${JSON.stringify(change)} → ${JSON.stringify(found)}`);
+      assert.ok(
+        found.some((i) => expected.test(i)),
+        `${JSON.stringify(change)} → ${JSON.stringify(found)}`,
+      );
     }
   });
 
   it('global settings: defaults, and clear errors', () => {
     assert.deepEqual(settingsSchema.parse({}), { caps: [], timeZone: 'UTC' });
-    assert.ok(issues(settingsSchema, { timeZone: 'Mars/Olympus' }).some((i) => /^timeZone: must be an IANA time zone/.test(i)));
+    assert.ok(
+      issues(settingsSchema, { timeZone: 'Mars/Olympus' }).some((i) => /^timeZone: must be an IANA time zone/.test(i)),
+    );
     assert.ok(issues(settingsSchema, { caps: [{ max: 1 }] }).some((i) => /^caps\.0\.window: /.test(i)));
     assert.ok(issues(settingsSchema, { quietHour: {} }).some((i) => /quietHour/.test(i)));
   });

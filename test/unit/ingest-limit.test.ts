@@ -31,6 +31,7 @@ describe('KeyRateLimiter', () => {
   it('reads rates per second, minute and hour, and refuses anything else', () => {
     assert.deepEqual(parseRate('100/s'), { count: 100, periodMs: 1_000 });
     assert.deepEqual(parseRate('5000/h'), { count: 5000, periodMs: 3_600_000 });
-    for (const text of ['0/s', '10/d', '1.5/s', '/s', '10', ' 10/s', '10/S']) assert.equal(parseRate(text), undefined, text);
+    for (const text of ['0/s', '10/d', '1.5/s', '/s', '10', ' 10/s', '10/S'])
+      assert.equal(parseRate(text), undefined, text);
   });
 });

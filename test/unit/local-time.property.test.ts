@@ -4,7 +4,19 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { nextLocalTime, WEEKDAYS, type Weekday } from '../../src/domain/local-time';
 
-const ZONES = ['America/New_York', 'Europe/London', 'Europe/Berlin', 'Australia/Sydney', 'Australia/Lord_Howe', 'America/Santiago', 'Pacific/Chatham', 'America/St_Johns', 'Asia/Seoul', 'Asia/Kolkata', 'UTC'];
+const ZONES = [
+  'America/New_York',
+  'Europe/London',
+  'Europe/Berlin',
+  'Australia/Sydney',
+  'Australia/Lord_Howe',
+  'America/Santiago',
+  'Pacific/Chatham',
+  'America/St_Johns',
+  'Asia/Seoul',
+  'Asia/Kolkata',
+  'UTC',
+];
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
@@ -14,7 +26,13 @@ const clocks = new Map<string, Intl.DateTimeFormat>();
 function wallClock(utcMs: number, zone: string): { minutes: number; weekday: Weekday } {
   let clock = clocks.get(zone);
   if (!clock) {
-    clock = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', hour: 'numeric', minute: 'numeric', weekday: 'short' });
+    clock = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      hour: 'numeric',
+      minute: 'numeric',
+      weekday: 'short',
+    });
     clocks.set(zone, clock);
   }
   const parts = Object.fromEntries(clock.formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
@@ -24,14 +42,18 @@ function wallClock(utcMs: number, zone: string): { minutes: number; weekday: Wee
 /** Wall-clock minutes from `from` to `to`, across midnight, in (-720, 720]. */
 const minutesBetween = (from: number, to: number) => ((((to - from) % 1440) + 1440 + 719) % 1440) - 719;
 
-const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+const hhmm = (minutes: number) =>
+  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
 const input = fc.record({
   // 1990–2045: both sides of rule changes, and DST transitions every year.
   now: fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2045, 0, 1) }),
   zone: fc.constantFrom(...ZONES),
   // Whole quarter hours, often near the 01:00–03:00 window where clocks change.
-  minutes: fc.oneof(fc.integer({ min: 0, max: 95 }).map((q) => q * 15), fc.integer({ min: 0, max: 12 }).map((q) => 60 + q * 10)),
+  minutes: fc.oneof(
+    fc.integer({ min: 0, max: 95 }).map((q) => q * 15),
+    fc.integer({ min: 0, max: 12 }).map((q) => 60 + q * 10),
+  ),
   weekdays: fc.option(fc.uniqueArray(fc.constantFrom(...WEEKDAYS), { minLength: 1, maxLength: 7 }), { nil: undefined }),
 });
 
@@ -61,7 +83,17 @@ const nearDstChange = fc
   );
 
 /** The properties every answer must have: future, right time (or just after a gap), right day, first. */
-function checkNextLocalTime({ now, zone, minutes, weekdays }: { now: number; zone: string; minutes: number; weekdays?: Weekday[] }): void {
+function checkNextLocalTime({
+  now,
+  zone,
+  minutes,
+  weekdays,
+}: {
+  now: number;
+  zone: string;
+  minutes: number;
+  weekdays?: Weekday[];
+}): void {
   const at = nextLocalTime(now, hhmm(minutes), weekdays, zone);
   assert.ok(at > now, 'not in the future');
   assert.ok(at - now <= 8 * 24 * HOUR + 2 * HOUR, 'further than a week and a day away');
@@ -76,7 +108,10 @@ function checkNextLocalTime({ now, zone, minutes, weekdays }: { now: number; zon
   // No earlier instant after now shows that time on an allowed weekday.
   for (let t = Math.floor(now / MINUTE) * MINUTE + MINUTE; t < at; t += MINUTE) {
     const clock = wallClock(t, zone);
-    assert.ok(!(clock.minutes === minutes && (!weekdays || weekdays.includes(clock.weekday))), `${new Date(t).toISOString()} comes first`);
+    assert.ok(
+      !(clock.minutes === minutes && (!weekdays || weekdays.includes(clock.weekday))),
+      `${new Date(t).toISOString()} comes first`,
+    );
   }
 }
 

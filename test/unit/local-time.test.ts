@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { nextLocalTime } from '../../src/domain/local-time';
 
 const at = (iso: string) => Date.parse(iso);
-const next = (nowIso: string, hhmm: string, zone: string) => new Date(nextLocalTime(at(nowIso), hhmm, undefined, zone)).toISOString();
+const next = (nowIso: string, hhmm: string, zone: string) =>
+  new Date(nextLocalTime(at(nowIso), hhmm, undefined, zone)).toISOString();
 
 describe('nextLocalTime across DST changes', () => {
   // Found by the property test: east of UTC, a skipped time landed an hour before the gap.

@@ -8,7 +8,9 @@ import { AddressPolicy } from '../../src/delivery/address-guard';
 import { WebhookSender, type SendContext } from '../../src/delivery/sender';
 
 function listen(server: http.Server, host: string): Promise<string> {
-  return new Promise((resolve) => server.listen(0, host, () => resolve(`http://${host}:${(server.address() as AddressInfo).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, host, () => resolve(`http://${host}:${(server.address() as AddressInfo).port}`)),
+  );
 }
 
 function close(server: http.Server): Promise<void> {
@@ -16,7 +18,12 @@ function close(server: http.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-const context = (timeoutMs: number, extra: Partial<SendContext> = {}): SendContext => ({ webhookId: 'msg_test', secrets: [], timeoutMs, ...extra });
+const context = (timeoutMs: number, extra: Partial<SendContext> = {}): SendContext => ({
+  webhookId: 'msg_test',
+  secrets: [],
+  timeoutMs,
+  ...extra,
+});
 
 describe('WebhookSender and an environment proxy', function () {
   const PROXY_VARIABLES = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
@@ -30,10 +37,12 @@ describe('WebhookSender and an environment proxy', function () {
   // A forward proxy: it gets the absolute URL and fetches it, wherever it points.
   const proxy = http.createServer((req, res) => {
     proxied.push(req.url!);
-    http.get(req.url!, (upstream) => {
-      res.writeHead(upstream.statusCode!, upstream.headers);
-      upstream.pipe(res);
-    }).on('error', () => res.writeHead(502).end());
+    http
+      .get(req.url!, (upstream) => {
+        res.writeHead(upstream.statusCode!, upstream.headers);
+        upstream.pipe(res);
+      })
+      .on('error', () => res.writeHead(502).end());
   });
   let receiverPort: number;
 
@@ -60,7 +69,10 @@ describe('WebhookSender and an environment proxy', function () {
 
   it('refuses a loopback target even though the proxy address is allowed', async function () {
     const sender = new WebhookSender(new AddressPolicy({ allowPrivate: false, allowedCidrs: ['127.0.0.2/32'] }));
-    const outcome = await sender.send({ method: 'GET', url: `http://localhost:${receiverPort}/admin`, headers: {} }, context(5_000));
+    const outcome = await sender.send(
+      { method: 'GET', url: `http://localhost:${receiverPort}/admin`, headers: {} },
+      context(5_000),
+    );
     assert.equal(outcome.kind, 'error', `the target was reached: ${JSON.stringify(outcome)}`);
     assert.equal(outcome.kind === 'error' && outcome.errorClass, 'address_refused');
     assert.deepEqual({ received, proxied }, { received: [], proxied: [] });
@@ -68,7 +80,10 @@ describe('WebhookSender and an environment proxy', function () {
 
   it('connects to an allowed target directly, not through the proxy', async function () {
     const sender = new WebhookSender(new AddressPolicy({ allowPrivate: false, allowedCidrs: ['127.0.0.0/8'] }));
-    const outcome = await sender.send({ method: 'GET', url: `http://127.0.0.1:${receiverPort}/hook`, headers: {} }, context(5_000));
+    const outcome = await sender.send(
+      { method: 'GET', url: `http://127.0.0.1:${receiverPort}/hook`, headers: {} },
+      context(5_000),
+    );
     assert.equal(outcome.kind === 'response' && outcome.status, 200);
     assert.deepEqual({ received, proxied }, { received: ['/hook'], proxied: [] });
   });
@@ -104,14 +119,20 @@ describe('WebhookSender deadline', function () {
 
   it('ends a dripping answer at the timeout as a timeout, not a response', async function () {
     const outcome = await sender.send({ method: 'GET', url, headers: {} }, context(1_000));
-    assert.deepEqual(outcome.kind === 'error' ? [outcome.errorClass, outcome.message] : outcome, ['timeout', 'no answer within 1000 ms']);
+    assert.deepEqual(outcome.kind === 'error' ? [outcome.errorClass, outcome.message] : outcome, [
+      'timeout',
+      'no answer within 1000 ms',
+    ]);
   });
 
   it("aborts the request when the caller's signal is cancelled, and throws its reason", async function () {
     const cancellation = new AbortController();
     const connectionClosed = new Promise<void>((resolve) => closedEarly.push(resolve));
     const answering = once(dripping, 'request');
-    const sending = sender.send({ method: 'GET', url, headers: {} }, context(60_000, { cancelled: cancellation.signal }));
+    const sending = sender.send(
+      { method: 'GET', url, headers: {} },
+      context(60_000, { cancelled: cancellation.signal }),
+    );
     await answering;
     cancellation.abort(new Error('activity cancelled'));
     await assert.rejects(sending, /activity cancelled/);

@@ -136,7 +136,10 @@ describe('webhook signatures', () => {
 
     it('rejects a tampered body', () => {
       const headers = signedRequest([secret]);
-      rejects(() => verifyWebhook({ secret, headers, body: BODY.replace('42', '43'), nowSeconds: NOW }), /No matching signature/);
+      rejects(
+        () => verifyWebhook({ secret, headers, body: BODY.replace('42', '43'), nowSeconds: NOW }),
+        /No matching signature/,
+      );
     });
 
     it('rejects a signature made with another secret', () => {
@@ -163,7 +166,10 @@ describe('webhook signatures', () => {
     it('rejects a request missing any of the three headers', () => {
       for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) {
         const headers: Record<string, string | undefined> = { ...signedRequest([secret]), [name]: undefined };
-        rejects(() => verifyWebhook({ secret, headers, body: BODY, nowSeconds: NOW }), new RegExp(`Missing ${name} header`));
+        rejects(
+          () => verifyWebhook({ secret, headers, body: BODY, nowSeconds: NOW }),
+          new RegExp(`Missing ${name} header`),
+        );
       }
     });
 

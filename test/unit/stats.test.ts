@@ -28,7 +28,13 @@ describe('stats arithmetic', () => {
     assert.equal(empty.conversionRate, null);
     assert.equal(empty.successRate, null);
     const summary = summarize(
-      { [COUNTER.entered]: 8, [COUNTER.conversions]: 2, [COUNTER.succeeded]: 3, [COUNTER.failed]: 1, [exitCounter('completed')]: 5 },
+      {
+        [COUNTER.entered]: 8,
+        [COUNTER.conversions]: 2,
+        [COUNTER.succeeded]: 3,
+        [COUNTER.failed]: 1,
+        [exitCounter('completed')]: 5,
+      },
       emptyHistogram(),
     );
     assert.equal(summary.conversionRate, 0.25);

@@ -63,17 +63,28 @@ describe('stored values (property-based)', () => {
         const stored = encodeStored(sent);
         for (const path of paths(sent)) {
           const item = readPath(sent, path.join('.'));
-          if (item === null || typeof item !== 'object') assert.deepStrictEqual(readPath(stored, path.join('.')), item, path.join('.'));
+          if (item === null || typeof item !== 'object')
+            assert.deepStrictEqual(readPath(stored, path.join('.')), item, path.join('.'));
         }
       }),
       { numRuns: 1000 },
     );
   });
 
-  it('store the issue\'s coordinates as objects with indexed items, and escape keys', () => {
-    const stored = encodeStored({ path: [[126.97, 37.56], [127.02, 37.5]], '~array': 1, '$ref': 'a.b' });
+  it("store the issue's coordinates as objects with indexed items, and escape keys", () => {
+    const stored = encodeStored({
+      path: [
+        [126.97, 37.56],
+        [127.02, 37.5],
+      ],
+      '~array': 1,
+      $ref: 'a.b',
+    });
     assert.deepStrictEqual(stored, {
-      path: [{ 0: 126.97, 1: 37.56, '~array': 2 }, { 0: 127.02, 1: 37.5, '~array': 2 }],
+      path: [
+        { 0: 126.97, 1: 37.56, '~array': 2 },
+        { 0: 127.02, 1: 37.5, '~array': 2 },
+      ],
       '~7Earray': 1,
       '~24ref': 'a.b',
     });

@@ -7,7 +7,26 @@ import { renderRequest, TemplateError, type Json } from '../../src/domain/templa
 /** Strings made to hurt: JSON and template syntax, escapes, control characters, lone surrogates. */
 const hostileString = fc.string({
   unit: fc.oneof(
-    fc.constantFrom('"', '\\', '{{', '}}', '{{{', '{{user.id}}', '\\u0000', '\u0000', '\n', '\r', '\t', '\u2028', '\u2029', '\ud800', '\udfff', '😀', '</script>', '[object Object]'),
+    fc.constantFrom(
+      '"',
+      '\\',
+      '{{',
+      '}}',
+      '{{{',
+      '{{user.id}}',
+      '\\u0000',
+      '\u0000',
+      '\n',
+      '\r',
+      '\t',
+      '\u2028',
+      '\u2029',
+      '\ud800',
+      '\udfff',
+      '😀',
+      '</script>',
+      '[object Object]',
+    ),
     fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
   ),
   maxLength: 40,
@@ -18,7 +37,12 @@ const propertyValue = fc.oneof(hostileString, fc.jsonValue()) as fc.Arbitrary<Js
 const asJson = (value: unknown) => JSON.parse(JSON.stringify(value));
 
 function scopeWith(properties: Record<string, unknown>) {
-  return { user: { id: 'u-1', properties }, event: { id: 'e-1', name: 'x', properties }, campaign: { id: 'c' }, journey: { id: 'j' } };
+  return {
+    user: { id: 'u-1', properties },
+    event: { id: 'e-1', name: 'x', properties },
+    campaign: { id: 'c' },
+    journey: { id: 'j' },
+  };
 }
 
 function render(body: Json, properties: Record<string, unknown>): unknown {
@@ -30,7 +54,10 @@ describe('rendered JSON bodies (property-based)', () => {
   it('carry any JSON property value exactly, with its type, in a leaf that is one {{path}}', () => {
     fc.assert(
       fc.property(propertyValue, propertyValue, (value, other) => {
-        const body = render({ value: '{{event.properties.value}}', nested: { list: ['{{{user.properties.other}}}', 7] } }, { value, other });
+        const body = render(
+          { value: '{{event.properties.value}}', nested: { list: ['{{{user.properties.other}}}', 7] } },
+          { value, other },
+        );
         assert.deepEqual(body, { value: asJson(value), nested: { list: [asJson(other), 7] } });
       }),
       { numRuns: 300 },
@@ -40,7 +67,10 @@ describe('rendered JSON bodies (property-based)', () => {
   it('carry any string exactly inside surrounding text, without evaluating it as a template', () => {
     fc.assert(
       fc.property(hostileString, hostileString, (first, second) => {
-        const body = render({ text: 'a "{{event.properties.first}}" b \\ {{user.properties.second}}!' }, { first, second });
+        const body = render(
+          { text: 'a "{{event.properties.first}}" b \\ {{user.properties.second}}!' },
+          { first, second },
+        );
         assert.deepEqual(body, { text: `a "${first}" b \\ ${second}!` });
       }),
       { numRuns: 300 },
@@ -53,7 +83,9 @@ describe('rendered JSON bodies (property-based)', () => {
     fc.assert(
       fc.property(fc.dictionary(key, propertyValue, { maxKeys: 8 }), (properties) => {
         const body = Object.fromEntries(Object.keys(properties).map((k) => [k, `{{event.properties.${k}}}`]));
-        const texts = Object.fromEntries(Object.keys(properties).map((k) => [`${k}-text`, `<{{user.properties.${k}}}>`]));
+        const texts = Object.fromEntries(
+          Object.keys(properties).map((k) => [`${k}-text`, `<{{user.properties.${k}}}>`]),
+        );
         const rendered = render({ ...body, ...texts }, properties) as Record<string, unknown>;
         for (const [k, value] of Object.entries(properties)) {
           assert.deepEqual(rendered[k], asJson(value));
@@ -67,7 +99,11 @@ describe('rendered JSON bodies (property-based)', () => {
   it('never put a line break into a header: the value is sent whole or the request is refused, naming the header', () => {
     fc.assert(
       fc.property(hostileString, (value) => {
-        const template = { method: 'POST', url: 'https://hooks.example.com/in', headers: { 'X-Name': 'n={{user.properties.value}}' } };
+        const template = {
+          method: 'POST',
+          url: 'https://hooks.example.com/in',
+          headers: { 'X-Name': 'n={{user.properties.value}}' },
+        };
         let headers: Record<string, string>;
         try {
           headers = renderRequest(template, scopeWith({ value })).headers;

@@ -1,9 +1,30 @@
 import assert from 'node:assert/strict';
-import { renderRequest, templateLeaves, templateProblem, TemplateError, type Json, type RequestTemplate } from '../../src/domain/template';
+import {
+  renderRequest,
+  templateLeaves,
+  templateProblem,
+  TemplateError,
+  type Json,
+  type RequestTemplate,
+} from '../../src/domain/template';
 
 const scope = {
-  user: { id: 'u-1', properties: { name: 'Ana "The Boss" <b>&</b>\nO\'Neil \\ ok', points: 1250, vip: true, phone: null, tags: ['a', 'b'] } },
-  event: { id: 'e1', name: 'price_dropped', timestamp: '2026-11-28T09:00:00Z', properties: { dropPercent: 15.5, sku: 'SKU 42/x' } },
+  user: {
+    id: 'u-1',
+    properties: {
+      name: 'Ana "The Boss" <b>&</b>\nO\'Neil \\ ok',
+      points: 1250,
+      vip: true,
+      phone: null,
+      tags: ['a', 'b'],
+    },
+  },
+  event: {
+    id: 'e1',
+    name: 'price_dropped',
+    timestamp: '2026-11-28T09:00:00Z',
+    properties: { dropPercent: 15.5, sku: 'SKU 42/x' },
+  },
   campaign: { id: 'price-drop', name: 'Price drop' },
   journey: { id: 'j1' },
 };
@@ -28,7 +49,10 @@ function templateError(fn: () => unknown): TemplateError {
 
 describe('renderRequest body', () => {
   it('stays valid JSON and keeps quotes, newlines and HTML characters verbatim', () => {
-    const body = renderBody({ text: 'Hello {{user.properties.name}}!', nested: { list: ['{{event.properties.sku}} x'] } });
+    const body = renderBody({
+      text: 'Hello {{user.properties.name}}!',
+      nested: { list: ['{{event.properties.sku}} x'] },
+    });
     assert.deepEqual(body, {
       text: `Hello ${scope.user.properties.name}!`,
       nested: { list: ['SKU 42/x x'] },
@@ -49,8 +73,18 @@ describe('renderRequest body', () => {
   }
 
   it('reads array items by index, as conditions do: items.0.1 inside text and in blocks, and not a number such as 1.5', () => {
-    const local = { event: { properties: { path: [[126.97, 37.56], [127.02, 37.5]] } } };
-    const text = 'lat {{event.properties.path.0.1}}; {{#each event.properties.path}}{{this.0}} {{/each}}{{#if 1.5}}!{{/if}}';
+    const local = {
+      event: {
+        properties: {
+          path: [
+            [126.97, 37.56],
+            [127.02, 37.5],
+          ],
+        },
+      },
+    };
+    const text =
+      'lat {{event.properties.path.0.1}}; {{#each event.properties.path}}{{this.0}} {{/each}}{{#if 1.5}}!{{/if}}';
     assert.equal(templateProblem(text), undefined);
     const rendered = renderRequest({ method: 'POST', url: 'http://127.0.0.1/', body: { v: text } }, local);
     assert.deepEqual(JSON.parse(rendered.body!), { v: 'lat 37.56; 126.97 127.02 !' });
@@ -61,7 +95,12 @@ describe('renderRequest body', () => {
   });
 
   it('leaves non-string leaves untouched', () => {
-    assert.deepEqual(renderBody({ n: 3, b: false, z: null, list: [1, '{{journey.id}}'] }), { n: 3, b: false, z: null, list: [1, 'j1'] });
+    assert.deepEqual(renderBody({ n: 3, b: false, z: null, list: [1, '{{journey.id}}'] }), {
+      n: 3,
+      b: false,
+      z: null,
+      list: [1, 'j1'],
+    });
   });
 
   it('supports built-in block helpers', () => {
@@ -72,16 +111,42 @@ describe('renderRequest body', () => {
 
 describe('renderRequest missing values', () => {
   const cases: Array<[string, RequestTemplate, string, RegExp]> = [
-    ['a missing variable inside text', { method: 'POST', url: URL_, body: { greeting: 'Hi {{user.properties.nickname}}' } },
-      'body.greeting', /nickname/],
-    ['a missing one-expression leaf', { method: 'POST', url: URL_, body: { points: '{{user.properties.score}}' } },
-      'body.points', /"user\.properties\.score" is not defined/],
-    ['a missing variable in an array item', { method: 'POST', url: URL_, body: { items: ['ok', '{{event.properties.color}}'] } },
-      'body.items.1', /event\.properties\.color/],
-    ['a missing variable in a header', { method: 'POST', url: URL_, headers: { 'X-Name': '{{user.properties.nickname}}' } },
-      'headers.X-Name', /nickname/],
-    ['a missing variable in the query', { method: 'GET', url: URL_, query: { ref: '{{campaign.slug}}' } }, 'query.ref', /slug/],
-    ['a missing variable in the URL', { method: 'GET', url: 'https://x.example/{{user.properties.shop}}' }, 'url', /shop/],
+    [
+      'a missing variable inside text',
+      { method: 'POST', url: URL_, body: { greeting: 'Hi {{user.properties.nickname}}' } },
+      'body.greeting',
+      /nickname/,
+    ],
+    [
+      'a missing one-expression leaf',
+      { method: 'POST', url: URL_, body: { points: '{{user.properties.score}}' } },
+      'body.points',
+      /"user\.properties\.score" is not defined/,
+    ],
+    [
+      'a missing variable in an array item',
+      { method: 'POST', url: URL_, body: { items: ['ok', '{{event.properties.color}}'] } },
+      'body.items.1',
+      /event\.properties\.color/,
+    ],
+    [
+      'a missing variable in a header',
+      { method: 'POST', url: URL_, headers: { 'X-Name': '{{user.properties.nickname}}' } },
+      'headers.X-Name',
+      /nickname/,
+    ],
+    [
+      'a missing variable in the query',
+      { method: 'GET', url: URL_, query: { ref: '{{campaign.slug}}' } },
+      'query.ref',
+      /slug/,
+    ],
+    [
+      'a missing variable in the URL',
+      { method: 'GET', url: 'https://x.example/{{user.properties.shop}}' },
+      'url',
+      /shop/,
+    ],
   ];
   for (const [name, template, path, reason] of cases) {
     it(`raises a TemplateError at ${path} for ${name}`, () => {
@@ -102,12 +167,24 @@ describe('renderRequest missing values', () => {
 describe('renderRequest URL, query and headers', () => {
   it('renders headers and appends query values URL-encoded to the existing query', () => {
     const rendered = renderRequest(
-      { method: 'GET', url: 'https://x.example/u/{{user.id}}?src=hw', headers: { 'X-User': '{{user.id}}' }, query: { name: '{{user.properties.name}}', sku: '{{event.properties.sku}}' } },
+      {
+        method: 'GET',
+        url: 'https://x.example/u/{{user.id}}?src=hw',
+        headers: { 'X-User': '{{user.id}}' },
+        query: { name: '{{user.properties.name}}', sku: '{{event.properties.sku}}' },
+      },
       scope,
     );
     const url = new URL(rendered.url);
     assert.equal(url.pathname, '/u/u-1');
-    assert.deepEqual([...url.searchParams], [['src', 'hw'], ['name', scope.user.properties.name], ['sku', 'SKU 42/x']]);
+    assert.deepEqual(
+      [...url.searchParams],
+      [
+        ['src', 'hw'],
+        ['name', scope.user.properties.name],
+        ['sku', 'SKU 42/x'],
+      ],
+    );
     assert.deepEqual(rendered.headers, { 'X-User': 'u-1' });
     assert.equal(rendered.method, 'GET');
     assert.equal(rendered.body, undefined);
@@ -130,7 +207,8 @@ describe('renderRequest URL, query and headers', () => {
 describe('renderRequest path under a destination', () => {
   const DESTINATION = 'https://api.example.com/v2?account=7';
   const withId = (id: string) => ({ ...scope, event: { ...scope.event, properties: { id } } });
-  const renderPath = (path: string, id: string) => new URL(renderRequest({ method: 'POST', destination: 'd', path }, withId(id), DESTINATION).url);
+  const renderPath = (path: string, id: string) =>
+    new URL(renderRequest({ method: 'POST', destination: 'd', path }, withId(id), DESTINATION).url);
 
   const hostile: Array<[string, string]> = [
     ['../../admin/users', '/v2/orders/..%2F..%2Fadmin%2Fusers'],
@@ -142,7 +220,10 @@ describe('renderRequest path under a destination', () => {
   for (const [id, pathname] of hostile) {
     it(`places "${id}" as one segment under the destination's path`, () => {
       const url = renderPath('/orders/{{event.properties.id}}', id);
-      assert.deepEqual([url.origin, url.pathname, [...url.searchParams]], ['https://api.example.com', pathname, [['account', '7']]]);
+      assert.deepEqual(
+        [url.origin, url.pathname, [...url.searchParams]],
+        ['https://api.example.com', pathname, [['account', '7']]],
+      );
     });
   }
 
@@ -188,7 +269,10 @@ describe('renderRequest output budget', () => {
 
   it('renders a loop whose output fits', () => {
     const small = { ...exploding, event: { ...exploding.event, properties: { items: [1, 2, 3] } } };
-    assert.equal(renderRequest({ method: 'POST', url: URL_, headers: { 'X-List': LOOP } }, small).headers['X-List'].length, 6_000);
+    assert.equal(
+      renderRequest({ method: 'POST', url: URL_, headers: { 'X-List': LOOP } }, small).headers['X-List'].length,
+      6_000,
+    );
   });
 });
 
@@ -212,7 +296,14 @@ describe('templateProblem', () => {
     it(`rejects ${source}`, () => assert.match(templateProblem(source) ?? 'compiled', reason));
   }
 
-  for (const source of ['plain text', 'Hi {{user.properties.name}}', '{{#each user.properties.tags}}{{this}}{{/each}}', '{{#unless user.properties.vip}}x{{/unless}}', '{{lookup user.properties.names event.properties.lang}}', 'constructor and __proto__ as plain text']) {
+  for (const source of [
+    'plain text',
+    'Hi {{user.properties.name}}',
+    '{{#each user.properties.tags}}{{this}}{{/each}}',
+    '{{#unless user.properties.vip}}x{{/unless}}',
+    '{{lookup user.properties.names event.properties.lang}}',
+    'constructor and __proto__ as plain text',
+  ]) {
     it(`accepts ${source}`, () => assert.equal(templateProblem(source), undefined));
   }
 
@@ -224,8 +315,19 @@ describe('templateProblem', () => {
 describe('templateLeaves', () => {
   it('lists every string leaf with its path', () => {
     const leaves = templateLeaves({
-      method: 'POST', url: 'u', headers: { A: 'h' }, query: { q: 'v' }, body: { text: 't', list: [1, 's'], deep: { x: 'y' } },
+      method: 'POST',
+      url: 'u',
+      headers: { A: 'h' },
+      query: { q: 'v' },
+      body: { text: 't', list: [1, 's'], deep: { x: 'y' } },
     });
-    assert.deepEqual(leaves, [['url', 'u'], ['headers.A', 'h'], ['query.q', 'v'], ['body.text', 't'], ['body.list.1', 's'], ['body.deep.x', 'y']]);
+    assert.deepEqual(leaves, [
+      ['url', 'u'],
+      ['headers.A', 'h'],
+      ['query.q', 'v'],
+      ['body.text', 't'],
+      ['body.list.1', 's'],
+      ['body.deep.x', 'y'],
+    ]);
   });
 });

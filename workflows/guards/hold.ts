@@ -49,14 +49,22 @@ export async function passSendRules(ctx: JourneyContext, stepId: string, deliver
     // Quiet hours and the send window never overlap: this webhook can never go out.
     if (plan.sendAt === undefined) return {};
     if (plan.sendAt > Date.now()) {
-      if (plan.heldBy === 'quiet hours') await db.countJourneyFact({ ...identity, counter: 'held:quietHours', factId: deliveryId });
+      if (plan.heldBy === 'quiet hours')
+        await db.countJourneyFact({ ...identity, counter: 'held:quietHours', factId: deliveryId });
       if (await waitOrExit(ctx, plan.sendAt - Date.now(), plan.heldBy!, undefined, 'held')) return exitResult(ctx);
       // Looked at again: the campaign may have been paused, or the rules edited, meanwhile.
       continue;
     }
     if (campaign.capExempt) return { reserved: false };
     const at = Date.now();
-    const verdict = await db.reserveSend({ key: deliveryId, userId, campaignId: id, tags: tags ?? [], caps: plan.caps, at });
+    const verdict = await db.reserveSend({
+      key: deliveryId,
+      userId,
+      campaignId: id,
+      tags: tags ?? [],
+      caps: plan.caps,
+      at,
+    });
     if (verdict.granted) return { reserved: true };
     await db.countJourneyFact({ ...identity, counter: 'capped', factId: deliveryId });
     const onCapped = campaign.onCapped ?? 'skip';

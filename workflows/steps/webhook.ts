@@ -14,14 +14,17 @@ type WebhookStep = Extract<Step, { type: 'webhook' }>;
 export async function runWebhook(ctx: JourneyContext, step: WebhookStep): Promise<StepOutcome> {
   // uuid4 is deterministic across replays, so every attempt of this step carries the same id.
   const deliveryId = `msg_${uuid4()}`;
-  const gate: SendGate = ctx.fatigue ? await passSendRules(ctx, step.id, deliveryId) : ((await holdWhilePaused(ctx)) ?? { reserved: false });
+  const gate: SendGate = ctx.fatigue
+    ? await passSendRules(ctx, step.id, deliveryId)
+    : ((await holdWhilePaused(ctx)) ?? { reserved: false });
   if (!('reserved' in gate)) return gate;
   const response = await send(ctx, step, deliveryId);
   // A send that did not succeed gives its slot back.
   if (!response && gate.reserved) await ctx.db.releaseSend({ key: deliveryId, userId: ctx.userId });
   if (ctx.exited()) return exitResult(ctx);
   ctx.lastWebhookAt = Date.now();
-  if (!response) return step.onFailure === 'exit' ? { outcome: 'webhookFailed', step: step.id } : { target: step.onFailure };
+  if (!response)
+    return step.onFailure === 'exit' ? { outcome: 'webhookFailed', step: step.id } : { target: step.onFailure };
   if (step.saveResponse) ctx.state.steps[step.id] = { response };
   return {};
 }
@@ -29,7 +32,13 @@ export async function runWebhook(ctx: JourneyContext, step: WebhookStep): Promis
 /** Stores the delivery and sends it; the response, or undefined when it failed or the journey exited. */
 async function send(ctx: JourneyContext, step: WebhookStep, deliveryId: string): Promise<WebhookResponse | undefined> {
   const current = ctx.ref();
-  const key = { _id: deliveryId, journeyId: current.journeyId, campaignId: ctx.campaign.id, userId: ctx.userId, stepId: step.id };
+  const key = {
+    _id: deliveryId,
+    journeyId: current.journeyId,
+    campaignId: ctx.campaign.id,
+    userId: ctx.userId,
+    stepId: step.id,
+  };
   try {
     await ctx.db.prepareWebhook({ ...current, key, request: step.request, campaignVersion: ctx.input.campaignVersion });
   } catch {

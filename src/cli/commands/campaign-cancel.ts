@@ -27,14 +27,18 @@ export function registerCampaignCancel(campaigns: Command): void {
     withContext<CancelOptions>(async (ctx, opts, id) => {
       const kind = opts.terminate ? 'terminate' : 'cancel';
       const client = await ctx.temporal();
-      const progress = progressBar(kind === 'cancel' ? 'cancelling' : 'terminating', Boolean(process.stdout.isTTY) && !ctx.json);
+      const progress = progressBar(
+        kind === 'cancel' ? 'cancelling' : 'terminating',
+        Boolean(process.stdout.isTTY) && !ctx.json,
+      );
       let outcome;
       try {
         outcome = await cancelRunningJourneys(client, id, {
           kind,
           reason: opts.reason ?? `hookway campaigns cancel ${id}`,
           watcher: {
-            onWaiting: () => process.stderr.write('another batch operation is running in this namespace; waiting for it to finish…\n'),
+            onWaiting: () =>
+              process.stderr.write('another batch operation is running in this namespace; waiting for it to finish…\n'),
             onProgress: (done, total) => progress.update(done, total),
           },
         });
@@ -45,8 +49,12 @@ export function registerCampaignCancel(campaigns: Command): void {
       }
       const key = kind === 'cancel' ? 'cancelled' : 'terminated';
       if (ctx.json) printJson({ [key]: outcome.succeeded, ...(outcome.failed > 0 && { failed: outcome.failed }) });
-      else printLine(`${key} ${outcome.succeeded} running journeys of campaign ${id}${outcome.failed > 0 ? `; ${outcome.failed} failed` : ''}`);
-      if (outcome.failed > 0) throw new CliError(`${outcome.failed} journeys could not be ${key} (batch ${outcome.jobId})`);
+      else
+        printLine(
+          `${key} ${outcome.succeeded} running journeys of campaign ${id}${outcome.failed > 0 ? `; ${outcome.failed} failed` : ''}`,
+        );
+      if (outcome.failed > 0)
+        throw new CliError(`${outcome.failed} journeys could not be ${key} (batch ${outcome.jobId})`);
     }),
   );
 }

@@ -33,9 +33,13 @@ export function registerCampaignFiles(campaigns: Command): void {
   ).action(
     withContext<{ file: string }>(async (ctx, opts) => {
       const definition = readDefinitionFile(opts.file);
-      const created = await sendDefinition(definition, () => ctx.gateway().post<CampaignView>('/v1/campaigns', definition.value));
+      const created = await sendDefinition(definition, () =>
+        ctx.gateway().post<CampaignView>('/v1/campaigns', definition.value),
+      );
       if (ctx.json) return printJson(created);
-      printLine(`created campaign ${created.id} (${created.status}, version ${created.version}); activate it with: hookway campaigns activate ${created.id}`);
+      printLine(
+        `created campaign ${created.id} (${created.status}, version ${created.version}); activate it with: hookway campaigns activate ${created.id}`,
+      );
     }),
   );
 
@@ -48,7 +52,9 @@ export function registerCampaignFiles(campaigns: Command): void {
     withContext<{ file: string }>(async (ctx, opts) => {
       const definition = readDefinitionFile(opts.file);
       const id = definitionId(definition);
-      const updated = await sendDefinition(definition, () => ctx.gateway().put<CampaignView>(`/v1/campaigns/${encodeURIComponent(id)}`, definition.value));
+      const updated = await sendDefinition(definition, () =>
+        ctx.gateway().put<CampaignView>(`/v1/campaigns/${encodeURIComponent(id)}`, definition.value),
+      );
       if (ctx.json) return printJson(updated);
       printLine(`updated campaign ${updated.id}: now version ${updated.version} (${updated.status})`);
     }),

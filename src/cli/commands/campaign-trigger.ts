@@ -16,7 +16,9 @@ export function registerCampaignTrigger(campaigns: Command): void {
   jsonOption(
     campaigns
       .command('trigger')
-      .description('enter the users listed in a file now: [{ "userId", "properties"? }, …] or { "users": [...] } (JSON or YAML, up to 10,000)')
+      .description(
+        'enter the users listed in a file now: [{ "userId", "properties"? }, …] or { "users": [...] } (JSON or YAML, up to 10,000)',
+      )
       .argument('<id>', 'campaign id')
       .requiredOption('-f, --file <path>', 'the users (.json, .yaml or .yml)')
       .option('--event <name>', "the trigger event's name the journeys see (default: the campaign's trigger)")
@@ -26,14 +28,21 @@ export function registerCampaignTrigger(campaigns: Command): void {
       const { file, value } = readDefinitionFile(opts.file);
       const users = Array.isArray(value) ? value : (value as { users?: unknown } | null)?.users;
       if (!Array.isArray(users)) throw new CliError(`${file}: expected a list of users, or an object with "users"`);
-      const started = await ctx.gateway().post<{ fanOutId: string; users: number; duplicates: number }>(`/v1/campaigns/${encodeURIComponent(id)}/trigger`, {
-        users,
-        ...(opts.event && { event: opts.event }),
-        ...(opts.rate && { entriesPerSecond: opts.rate }),
-      });
+      const started = await ctx
+        .gateway()
+        .post<{ fanOutId: string; users: number; duplicates: number }>(
+          `/v1/campaigns/${encodeURIComponent(id)}/trigger`,
+          {
+            users,
+            ...(opts.event && { event: opts.event }),
+            ...(opts.rate && { entriesPerSecond: opts.rate }),
+          },
+        );
       if (ctx.json) return printJson(started);
       const duplicates = started.duplicates > 0 ? ` (${started.duplicates} listed twice)` : '';
-      printLine(`entering ${started.users} users${duplicates} through fan-out ${started.fanOutId}; follow it with: hookway fanouts show ${started.fanOutId}`);
+      printLine(
+        `entering ${started.users} users${duplicates} through fan-out ${started.fanOutId}; follow it with: hookway fanouts show ${started.fanOutId}`,
+      );
     }),
   );
 }

@@ -29,12 +29,18 @@ function showCampaign(campaign: CampaignDetail): void {
   printLine();
   printTable(
     ['VERSION', 'CREATED', 'RUNNING JOURNEYS'],
-    campaign.versions.map((v) => [`${v.version}${v.current ? ' (current)' : ''}`, formatTime(v.createdAt), v.runningJourneys]),
+    campaign.versions.map((v) => [
+      `${v.version}${v.current ? ' (current)' : ''}`,
+      formatTime(v.createdAt),
+      v.runningJourneys,
+    ]),
   );
 }
 
 export function registerCampaigns(program: Command): void {
-  const campaigns = program.command('campaigns').description('list, show, create, update and move campaigns through their lifecycle');
+  const campaigns = program
+    .command('campaigns')
+    .description('list, show, create, update and move campaigns through their lifecycle');
 
   jsonOption(campaigns.command('list').description('list every campaign with its status and version')).action(
     withContext(async (ctx) => {
@@ -48,7 +54,12 @@ export function registerCampaigns(program: Command): void {
     }),
   );
 
-  jsonOption(campaigns.command('show').description('show a campaign, its versions and the journeys running on each').argument('<id>', 'campaign id')).action(
+  jsonOption(
+    campaigns
+      .command('show')
+      .description('show a campaign, its versions and the journeys running on each')
+      .argument('<id>', 'campaign id'),
+  ).action(
     withContext(async (ctx, _opts, id) => {
       const campaign = await ctx.gateway().get<CampaignDetail>(`/v1/campaigns/${encodeURIComponent(id)}`);
       if (ctx.json) return printJson(campaign);
@@ -61,14 +72,18 @@ export function registerCampaigns(program: Command): void {
   for (const [move, description] of Object.entries(MOVES)) {
     jsonOption(campaigns.command(move).description(description).argument('<id>', 'campaign id')).action(
       withContext(async (ctx, _opts, id) => {
-        const moved = await ctx.gateway().post<CampaignView & { cancelledJourneys?: number; resumedJourneys?: number }>(
-          `/v1/campaigns/${encodeURIComponent(id)}/${move}`,
-        );
+        const moved = await ctx
+          .gateway()
+          .post<CampaignView & { cancelledJourneys?: number; resumedJourneys?: number }>(
+            `/v1/campaigns/${encodeURIComponent(id)}/${move}`,
+          );
         if (ctx.json) return printJson(moved);
         const journeys =
-          moved.cancelledJourneys !== undefined ? `; cancelled ${moved.cancelledJourneys} running journeys`
-          : moved.resumedJourneys !== undefined ? `; resumed ${moved.resumedJourneys} held journeys`
-          : '';
+          moved.cancelledJourneys !== undefined
+            ? `; cancelled ${moved.cancelledJourneys} running journeys`
+            : moved.resumedJourneys !== undefined
+              ? `; resumed ${moved.resumedJourneys} held journeys`
+              : '';
         printLine(`campaign ${moved.id} is ${moved.status} (version ${moved.version})${journeys}`);
       }),
     );

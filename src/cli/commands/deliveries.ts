@@ -44,7 +44,8 @@ export function registerDeliveries(program: Command): void {
       .option('--limit <n>', 'at most this many (up to 500)', positiveInt, 50),
   ).action(
     withContext<ListOptions>(async (ctx, opts) => {
-      if (opts.failed && opts.status && opts.status !== 'failed') throw new CliError('--failed and --status disagree; give one of them');
+      if (opts.failed && opts.status && opts.status !== 'failed')
+        throw new CliError('--failed and --status disagree; give one of them');
       const path = withQuery('/v1/deliveries', {
         status: opts.failed ? 'failed' : opts.status,
         campaignId: opts.campaign,
@@ -56,7 +57,17 @@ export function registerDeliveries(program: Command): void {
       if (ctx.json) return printJson({ deliveries: list });
       printTable(
         ['ID', 'STATUS', 'CAMPAIGN', 'USER', 'STEP', 'DESTINATION', 'ATTEMPTS', 'LAST', 'CREATED'],
-        list.map((d) => [d.id, d.status, d.campaignId, d.userId, d.stepId, d.destinationId, d.attempts.length, lastAttempt(d), formatTime(d.createdAt)]),
+        list.map((d) => [
+          d.id,
+          d.status,
+          d.campaignId,
+          d.userId,
+          d.stepId,
+          d.destinationId,
+          d.attempts.length,
+          lastAttempt(d),
+          formatTime(d.createdAt),
+        ]),
         'no deliveries match',
       );
     }),
@@ -65,7 +76,9 @@ export function registerDeliveries(program: Command): void {
   jsonOption(
     deliveries
       .command('redeliver')
-      .description('re-send one failed delivery, or every failed delivery to a destination in a time range, with the original webhook-id')
+      .description(
+        're-send one failed delivery, or every failed delivery to a destination in a time range, with the original webhook-id',
+      )
       .argument('[id]', 'the delivery (its webhook-id, msg_…)')
       .option('--destination <id>', 'instead of one delivery: every failed one to this destination')
       .option('--since <iso>', 'with --destination: created at or after this time, e.g. 2026-11-28T00:00:00Z')
@@ -75,16 +88,22 @@ export function registerDeliveries(program: Command): void {
       if (id && opts.destination) throw new CliError('give either a delivery id or --destination, not both');
       if (id) {
         if (opts.since || opts.until) throw new CliError('--since and --until go with --destination');
-        const answer = await ctx.gateway().post<{ id: string; status: string; workflowId: string }>(`/v1/deliveries/${encodeURIComponent(id)}/redeliver`);
+        const answer = await ctx
+          .gateway()
+          .post<{ id: string; status: string; workflowId: string }>(
+            `/v1/deliveries/${encodeURIComponent(id)}/redeliver`,
+          );
         if (ctx.json) return printJson(answer);
         return printLine(`redelivering ${answer.id} (workflow ${answer.workflowId})`);
       }
       if (!opts.destination) throw new CliError('give a delivery id, or --destination with --since');
       if (!opts.since) throw new CliError('--destination needs --since, e.g. --since 2026-11-28T00:00:00Z');
-      const answer = await ctx.gateway().post<{ redelivering: number; workflows: string[] }>(
-        `/v1/destinations/${encodeURIComponent(opts.destination)}/recover`,
-        { since: opts.since, ...(opts.until && { until: opts.until }) },
-      );
+      const answer = await ctx
+        .gateway()
+        .post<{ redelivering: number; workflows: string[] }>(
+          `/v1/destinations/${encodeURIComponent(opts.destination)}/recover`,
+          { since: opts.since, ...(opts.until && { until: opts.until }) },
+        );
       if (ctx.json) return printJson(answer);
       printLine(`redelivering ${answer.redelivering} failed deliveries to ${opts.destination}`);
     }),

@@ -22,7 +22,11 @@ export function registerEvents(program: Command): void {
       .description('send one event; matching active campaigns start or signal journeys')
       .requiredOption('--user <id>', 'the user the event is about')
       .requiredOption('--name <name>', 'event name, e.g. price_dropped')
-      .option('--prop <key=value>', 'event property; repeat for more (values are JSON when they parse, else text)', collectKeyValue)
+      .option(
+        '--prop <key=value>',
+        'event property; repeat for more (values are JSON when they parse, else text)',
+        collectKeyValue,
+      )
       .option('--user-prop <key=value>', 'user profile property merged before routing; repeatable', collectKeyValue)
       .option('--id <id>', 'event id; an id sent before is a duplicate and starts nothing')
       .option('--timestamp <iso>', 'when it happened (default: now)'),

@@ -17,7 +17,9 @@ interface ListOptions {
 }
 
 export function registerJourneys(program: Command): void {
-  const journeys = program.command('journeys').description('list, show and cancel journeys (Temporal workflows, one per campaign and user)');
+  const journeys = program
+    .command('journeys')
+    .description('list, show and cancel journeys (Temporal workflows, one per campaign and user)');
 
   jsonOption(
     journeys
@@ -39,7 +41,16 @@ export function registerJourneys(program: Command): void {
       if (ctx.json) return printJson({ query, journeys: found });
       printTable(
         ['WORKFLOW ID', 'STATUS', 'CAMPAIGN', 'VERSION', 'USER', 'STEP', 'STARTED', 'CLOSED'],
-        found.map((j) => [j.workflowId, j.status, j.campaignId, j.version, j.userId, j.step, formatTime(j.startTime), formatTime(j.closeTime)]),
+        found.map((j) => [
+          j.workflowId,
+          j.status,
+          j.campaignId,
+          j.version,
+          j.userId,
+          j.step,
+          formatTime(j.startTime),
+          formatTime(j.closeTime),
+        ]),
         'no journeys match',
       );
     }),
@@ -48,14 +59,18 @@ export function registerJourneys(program: Command): void {
   registerJourneyShow(journeys);
 
   jsonOption(
-    journeys.command('cancel').description('cancel one running journey; it records its end as cancelled').argument('<workflowId>', 'e.g. journey/price-drop/user-42'),
+    journeys
+      .command('cancel')
+      .description('cancel one running journey; it records its end as cancelled')
+      .argument('<workflowId>', 'e.g. journey/price-drop/user-42'),
   ).action(
     withContext(async (ctx, _opts, workflowId) => {
       const client = await ctx.temporal();
       try {
         await client.workflow.getHandle(workflowId).cancel();
       } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw new CliError(`journey ${workflowId} does not exist or is no longer running`);
+        if (err instanceof WorkflowNotFoundError)
+          throw new CliError(`journey ${workflowId} does not exist or is no longer running`);
         throw err;
       }
       if (ctx.json) return printJson({ workflowId, cancelRequested: true });

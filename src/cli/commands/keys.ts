@@ -22,7 +22,8 @@ interface CreateOptions {
 }
 
 function accessKind(text: string): string {
-  if (!(ACCESS_KINDS as readonly string[]).includes(text)) throw new InvalidArgumentError(`must be one of ${ACCESS_KINDS.join(', ')}`);
+  if (!(ACCESS_KINDS as readonly string[]).includes(text))
+    throw new InvalidArgumentError(`must be one of ${ACCESS_KINDS.join(', ')}`);
   return text;
 }
 
@@ -68,7 +69,12 @@ export function registerKeys(program: Command): void {
     }),
   );
 
-  jsonOption(keys.command('revoke').description('revoke a key; every gateway refuses it from the next request on').argument('<id>', 'the key id, key_…')).action(
+  jsonOption(
+    keys
+      .command('revoke')
+      .description('revoke a key; every gateway refuses it from the next request on')
+      .argument('<id>', 'the key id, key_…'),
+  ).action(
     withContext(async (ctx, _opts, id) => {
       const revoked = await ctx.gateway().delete<KeyView>(`/v1/keys/${encodeURIComponent(id)}`);
       if (ctx.json) return printJson(revoked);

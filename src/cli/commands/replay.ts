@@ -31,7 +31,10 @@ interface Failure {
 }
 
 /** Keeps each history handed to the replayer until its result is in, to search it for the diverging event. */
-async function* remembering(source: AsyncIterable<HistoryAndWorkflowId> | HistoryAndWorkflowId[], into: Map<string, History>) {
+async function* remembering(
+  source: AsyncIterable<HistoryAndWorkflowId> | HistoryAndWorkflowId[],
+  into: Map<string, History>,
+) {
   for await (const entry of source) {
     into.set(entry.workflowId, entry.history as History);
     yield entry;
@@ -45,11 +48,17 @@ function reasonOf(message: string): string {
 
 function failureLine(failure: Failure): string {
   const where = failure.file ? ` (${failure.file})` : '';
-  const event = failure.divergingEvent ? ` first diverging event ${failure.divergingEvent.eventId} (${failure.divergingEvent.eventType}):` : '';
+  const event = failure.divergingEvent
+    ? ` first diverging event ${failure.divergingEvent.eventId} (${failure.divergingEvent.eventType}):`
+    : '';
   return `FAIL  ${failure.workflowId}${where}:${event} ${failure.error}`;
 }
 
-async function historiesFor(ctx: CliContext, opts: ReplayOptions, files: Map<string, string>): Promise<AsyncIterable<HistoryAndWorkflowId> | HistoryAndWorkflowId[]> {
+async function historiesFor(
+  ctx: CliContext,
+  opts: ReplayOptions,
+  files: Map<string, string>,
+): Promise<AsyncIterable<HistoryAndWorkflowId> | HistoryAndWorkflowId[]> {
   const sources = [opts.campaign, opts.journey, opts.file].filter((s) => s !== undefined).length;
   if (sources !== 1) throw new CliError('give exactly one of --campaign, --journey or --file');
   if (opts.file) {
@@ -68,8 +77,8 @@ export function registerReplay(program: Command): void {
   jsonOption(
     program
       .command('replay')
-      .description('replay journey histories against this build\'s workflow code; exits 1 on any non-determinism')
-      .option('--campaign <id>', "every journey of this campaign, running or closed")
+      .description("replay journey histories against this build's workflow code; exits 1 on any non-determinism")
+      .option('--campaign <id>', 'every journey of this campaign, running or closed')
       .option('--journey <workflowId>', 'one journey, e.g. journey/price-drop/user-42')
       .option('--file <path...>', 'history files in proto3 JSON (temporal workflow show -o json)')
       .option('--limit <n>', 'with --campaign: at most this many journeys', positiveInt),
@@ -78,8 +87,14 @@ export function registerReplay(program: Command): void {
       const files = new Map<string, string>();
       const histories = await historiesFor(ctx, opts, files);
       // Core logs each replay failure at WARN on stderr; the CLI reports them itself, once.
-      Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-      const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../../workflows'), logger: new DefaultLogger('ERROR') });
+      Runtime.install({
+        logger: new DefaultLogger('ERROR'),
+        telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+      });
+      const workflowBundle = await bundleWorkflowCode({
+        workflowsPath: require.resolve('../../../workflows'),
+        logger: new DefaultLogger('ERROR'),
+      });
       const failures: Failure[] = [];
       const pending = new Map<string, History>();
       let replayed = 0;
@@ -98,12 +113,24 @@ export function registerReplay(program: Command): void {
           result.error instanceof DeterminismViolationError && history
             ? await firstDivergingEvent(workflowBundle, { workflowId: result.workflowId, history })
             : undefined;
-        const failure = { workflowId: result.workflowId, runId: result.runId, file: files.get(result.workflowId), error: reasonOf(message), divergingEvent, details: message };
+        const failure = {
+          workflowId: result.workflowId,
+          runId: result.runId,
+          file: files.get(result.workflowId),
+          error: reasonOf(message),
+          divergingEvent,
+          details: message,
+        };
         failures.push(failure);
         if (!ctx.json) printLine(failureLine(failure));
       }
       if (ctx.json) printJson({ replayed, failed: failures.length, failures });
-      else printLine(replayed === 0 ? 'no histories to replay' : `replayed ${replayed} histories: ${failures.length} non-deterministic`);
+      else
+        printLine(
+          replayed === 0
+            ? 'no histories to replay'
+            : `replayed ${replayed} histories: ${failures.length} non-deterministic`,
+        );
       if (failures.length > 0) process.exitCode = 1;
     }),
   );

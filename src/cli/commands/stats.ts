@@ -46,7 +46,14 @@ export function registerStats(program: Command): void {
       const gateway = ctx.gateway();
       const id = encodeURIComponent(campaignId);
       const campaign = await gateway.get<CampaignDetail>(`/v1/campaigns/${id}`);
-      const stats = await gateway.get<StatsAnswer>(withQuery(`/v1/campaigns/${id}/stats`, { from: opts.from, to: opts.to, bucket: opts.bucket, version: opts.version }));
+      const stats = await gateway.get<StatsAnswer>(
+        withQuery(`/v1/campaigns/${id}/stats`, {
+          from: opts.from,
+          to: opts.to,
+          bucket: opts.bucket,
+          version: opts.version,
+        }),
+      );
       const runningJourneys = campaign.versions.reduce((sum, v) => sum + v.runningJourneys, 0);
       if (ctx.json) return printJson({ ...stats, runningJourneys });
       const { totals } = stats;
@@ -56,8 +63,16 @@ export function registerStats(program: Command): void {
         ['range', `${stats.from} to ${stats.to}`],
         ['running journeys', runningJourneys],
         ['entered', totals.entered],
-        ['exited', Object.entries(totals.exited).map(([outcome, n]) => `${outcome} ${n}`).join(', ') || '0'],
-        ['webhooks', `attempted ${totals.webhooks.attempted}, succeeded ${totals.webhooks.succeeded}, failed ${totals.webhooks.failed}, retried ${totals.webhooks.retried}`],
+        [
+          'exited',
+          Object.entries(totals.exited)
+            .map(([outcome, n]) => `${outcome} ${n}`)
+            .join(', ') || '0',
+        ],
+        [
+          'webhooks',
+          `attempted ${totals.webhooks.attempted}, succeeded ${totals.webhooks.succeeded}, failed ${totals.webhooks.failed}, retried ${totals.webhooks.retried}`,
+        ],
         ['success rate', percent(totals.successRate)],
         ['held (quiet hours), capped', `${totals.heldQuietHours}, ${totals.capped}`],
         ['conversions', `${totals.conversions} (${percent(totals.conversionRate)})`],
@@ -66,13 +81,25 @@ export function registerStats(program: Command): void {
       printLine();
       printTable(
         ['VERSION', 'RUNNING', 'ENTERED', 'SUCCEEDED', 'FAILED', 'CONVERSIONS'],
-        stats.versions.map((v) => [v.version, campaign.versions.find((c) => c.version === v.version)?.runningJourneys ?? 0, v.entered, v.webhooks.succeeded, v.webhooks.failed, v.conversions]),
+        stats.versions.map((v) => [
+          v.version,
+          campaign.versions.find((c) => c.version === v.version)?.runningJourneys ?? 0,
+          v.entered,
+          v.webhooks.succeeded,
+          v.webhooks.failed,
+          v.conversions,
+        ]),
       );
       printLine();
       printTable(
         ['FUNNEL', 'JOURNEYS'],
         stats.funnel.flatMap((s): Array<[string, number]> =>
-          s.stage === 'step' ? [[`${s.step} reached`, s.reached], [`${s.step} sent`, s.sent]] : [[s.stage === 'entered' ? 'entered' : 'goal reached', s.count]],
+          s.stage === 'step'
+            ? [
+                [`${s.step} reached`, s.reached],
+                [`${s.step} sent`, s.sent],
+              ]
+            : [[s.stage === 'entered' ? 'entered' : 'goal reached', s.count]],
         ),
       );
     }),

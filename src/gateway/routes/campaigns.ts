@@ -48,10 +48,14 @@ async function checkDestinations(definition: Campaign, destinations: Destination
   for (const [i, step] of definition.steps.entries()) {
     if (step.type !== 'webhook' || !step.request.destination) continue;
     if (!(await destinations.get(step.request.destination))) {
-      issues.push({ path: `steps.${i}.request.destination`, message: `destination "${step.request.destination}" does not exist` });
+      issues.push({
+        path: `steps.${i}.request.destination`,
+        message: `destination "${step.request.destination}" does not exist`,
+      });
     }
   }
-  if (issues.length > 0) throw new HttpError(400, 'invalid_request', `invalid campaign: ${issues[0].path}: ${issues[0].message}`, issues);
+  if (issues.length > 0)
+    throw new HttpError(400, 'invalid_request', `invalid campaign: ${issues[0].path}: ${issues[0].message}`, issues);
 }
 
 /** The audience and branch conditions, which may reference segments, with their paths. */
@@ -62,7 +66,10 @@ function segmentConditions(definition: Campaign): Array<[Array<string | number>,
     [['schedule'], schedule?.segment === undefined ? undefined : { segment: schedule.segment }],
     [['schedule', 'audience'], schedule?.audience],
     ...definition.steps.flatMap((step, i) =>
-      step.type === 'branch' ? step.cases.map((c, j): [Array<string | number>, Condition] => [['steps', i, 'cases', j, 'when'], c.when]) : []),
+      step.type === 'branch'
+        ? step.cases.map((c, j): [Array<string | number>, Condition] => [['steps', i, 'cases', j, 'when'], c.when])
+        : [],
+    ),
   ];
 }
 
@@ -100,15 +107,25 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
   router.put('/campaigns/:id', async (req, res) => {
     const id = idParam(req.params.id);
     const definition = parseInput(campaignSchema, req.body, 'campaign');
-    if (definition.id !== id) throw new HttpError(400, 'invalid_request', `invalid campaign: id: must be "${id}", the campaign being edited`, [{ path: 'id', message: `must be "${id}"` }]);
+    if (definition.id !== id)
+      throw new HttpError(400, 'invalid_request', `invalid campaign: id: must be "${id}", the campaign being edited`, [
+        { path: 'id', message: `must be "${id}"` },
+      ]);
     await checkDestinations(definition, deps.testSend.destinations);
     await checkSegmentReferences(deps.segments, 'campaign', segmentConditions(definition));
     const current = await load(id);
-    if (current.status === 'archived') throw new HttpError(409, 'conflict', `campaign "${id}" is archived and cannot change`);
+    if (current.status === 'archived')
+      throw new HttpError(409, 'conflict', `campaign "${id}" is archived and cannot change`);
     const updated = await deps.campaigns.addVersion(definition);
     if (!updated) throw new HttpError(409, 'conflict', `campaign "${id}" changed meanwhile; retry`);
     await deps.active.refresh();
-    await syncCampaignSchedule(deps.temporal, deps.schedules.taskQueue, updated, deps.schedules.entriesPerSecond, current.definition.schedule !== undefined);
+    await syncCampaignSchedule(
+      deps.temporal,
+      deps.schedules.taskQueue,
+      updated,
+      deps.schedules.entriesPerSecond,
+      current.definition.schedule !== undefined,
+    );
     res.json(view(updated));
   });
 
@@ -135,13 +152,23 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
       const id = idParam(req.params.id);
       const current = await load(id);
       const moved = await deps.campaigns.transition(id, move.from, move.to);
-      if (!moved) throw new HttpError(409, 'conflict', `campaign "${id}" is ${current.status}; it can ${action} only from ${move.from.join(' or ')}`);
+      if (!moved)
+        throw new HttpError(
+          409,
+          'conflict',
+          `campaign "${id}" is ${current.status}; it can ${action} only from ${move.from.join(' or ')}`,
+        );
       await deps.active.refresh();
       await syncCampaignSchedule(deps.temporal, deps.schedules.taskQueue, moved, deps.schedules.entriesPerSecond);
       const journeys =
-        action === 'archive' ? { cancelledJourneys: (await cancelRunningJourneys(deps.temporal, id, { reason: `campaign ${id} archived` })).succeeded }
-        : current.status === 'paused' ? { resumedJourneys: await resumeRunningJourneys(deps.temporal, id) }
-        : {};
+        action === 'archive'
+          ? {
+              cancelledJourneys: (await cancelRunningJourneys(deps.temporal, id, { reason: `campaign ${id} archived` }))
+                .succeeded,
+            }
+          : current.status === 'paused'
+            ? { resumedJourneys: await resumeRunningJourneys(deps.temporal, id) }
+            : {};
       res.json({ ...view(moved), ...journeys });
     });
   }
@@ -151,7 +178,9 @@ export function campaignRoutes(deps: CampaignRouteDeps): Router {
     const id = idParam(req.params.id);
     const input = parseInput(testSendSchema, req.body ?? {}, 'test send');
     const record = await load(id);
-    res.json({ results: await testSend(deps.testSend, record.definition, input.userId, input.event?.properties ?? {}) });
+    res.json({
+      results: await testSend(deps.testSend, record.definition, input.userId, input.event?.properties ?? {}),
+    });
   });
 
   return router;

@@ -11,7 +11,9 @@ const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
 
 /** Payloads in proto3 JSON: bytes as base64. */
 const payloadsSchema = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).default({}), data: base64.default('') })).max(10_000),
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string(), base64).default({}), data: base64.default('') }))
+    .max(10_000),
 });
 
 function fromJson(payloads: z.infer<typeof payloadsSchema>['payloads']): Payload[] {
@@ -23,7 +25,9 @@ function fromJson(payloads: z.infer<typeof payloadsSchema>['payloads']): Payload
 
 function toJson(payloads: Payload[]) {
   return payloads.map(({ metadata, data }) => ({
-    metadata: Object.fromEntries(Object.entries(metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? []).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? []).toString('base64')]),
+    ),
     data: Buffer.from(data ?? []).toString('base64'),
   }));
 }
@@ -37,7 +41,11 @@ export function codecRoutes(codec: PayloadCodec): Router {
       try {
         result = await codec[direction](fromJson(payloads));
       } catch (err) {
-        throw new HttpError(400, 'invalid_request', `payloads: cannot ${direction}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new HttpError(
+          400,
+          'invalid_request',
+          `payloads: cannot ${direction}: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
       res.json({ payloads: toJson(result) });
     });

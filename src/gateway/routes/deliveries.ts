@@ -32,7 +32,11 @@ export function deliveryRoutes(deps: { deliveries: DeliveryRepository; temporal:
 
   router.get('/deliveries', async (req, res) => {
     const query = parseInput(querySchema, req.query, 'query');
-    const filter = { ...query, since: query.since ? new Date(query.since) : undefined, until: query.until ? new Date(query.until) : undefined };
+    const filter = {
+      ...query,
+      since: query.since ? new Date(query.since) : undefined,
+      until: query.until ? new Date(query.until) : undefined,
+    };
     res.json({ deliveries: (await deps.deliveries.list(filter)).map(view) });
   });
 
@@ -51,7 +55,12 @@ export function deliveryRoutes(deps: { deliveries: DeliveryRepository; temporal:
     const current = await deps.deliveries.get(id);
     if (!current) throw new HttpError(404, 'not_found', `delivery "${id}" does not exist`);
     const reopened = await deps.deliveries.reopen(id);
-    if (!reopened) throw new HttpError(409, 'conflict', `delivery "${id}" is ${current.status}; only a failed delivery with a stored request can be redelivered`);
+    if (!reopened)
+      throw new HttpError(
+        409,
+        'conflict',
+        `delivery "${id}" is ${current.status}; only a failed delivery with a stored request can be redelivered`,
+      );
     const workflowId = await startRedelivery(deps.temporal, deps.taskQueue, reopened);
     res.status(202).json({ id, status: 'pending', workflowId });
   });

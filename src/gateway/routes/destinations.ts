@@ -5,7 +5,12 @@ import type { DeliveryRepository } from '../../db/deliveries';
 import { DestinationExistsError, type DestinationRecord, type DestinationRepository } from '../../db/destinations';
 import { maskSecret } from '../../domain/signing-secret';
 import { dateTimeSchema } from '../../domain/date-time';
-import { destinationConfigSchema, destinationCreateSchema, destinationIdSchema, replacedConfig } from '../../domain/destination';
+import {
+  destinationConfigSchema,
+  destinationCreateSchema,
+  destinationIdSchema,
+  replacedConfig,
+} from '../../domain/destination';
 import { redactAllHeaders, redactUrl } from '../../domain/redaction';
 import { startRedelivery } from '../../temporal/redeliveries';
 import { HttpError, parseInput } from '../http-errors';
@@ -21,8 +26,16 @@ function view(record: DestinationRecord) {
     ...config,
     url: redactUrl(config.url),
     headers: redactAllHeaders(config.headers),
-    auth: auth && (auth.type === 'basic' ? { type: 'basic', username: auth.username, password: HIDDEN } : { type: 'bearer', token: HIDDEN }),
-    signingSecrets: record.secrets.map((s) => ({ hint: maskSecret(s.value), createdAt: s.createdAt, expiresAt: s.expiresAt })),
+    auth:
+      auth &&
+      (auth.type === 'basic'
+        ? { type: 'basic', username: auth.username, password: HIDDEN }
+        : { type: 'bearer', token: HIDDEN }),
+    signingSecrets: record.secrets.map((s) => ({
+      hint: maskSecret(s.value),
+      createdAt: s.createdAt,
+      expiresAt: s.expiresAt,
+    })),
     state: record.state,
     disabledReason: record.disabledReason,
     consecutiveFailures: record.consecutiveFailures,

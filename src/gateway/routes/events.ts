@@ -38,7 +38,9 @@ export function eventRoutes(deps: { router: EventRouter; metrics: GatewayMetrics
     const isBatch = typeof req.body === 'object' && req.body !== null && 'events' in req.body;
     let inputs;
     try {
-      inputs = isBatch ? parseInput(eventBatchSchema, req.body, 'event batch').events : [parseInput(eventInputSchema, req.body, 'event')];
+      inputs = isBatch
+        ? parseInput(eventBatchSchema, req.body, 'event batch').events
+        : [parseInput(eventInputSchema, req.body, 'event')];
       requireEntityEventGrant(callerOf(res), inputs, isBatch);
       deps.ingestLimit.charge(res, inputs.length, Number(res.locals.bodyBytes ?? 0));
     } catch (err) {
@@ -49,7 +51,11 @@ export function eventRoutes(deps: { router: EventRouter; metrics: GatewayMetrics
     const result = await deps.router.ingest(inputs).catch((err: unknown) => {
       // Some events of the request may be stored already: the answer must not claim none were.
       if (!isDatabaseUnavailable(err)) throw err;
-      throw new HttpError(503, 'unavailable', 'the database failed while storing; some events may be stored: send them again with the same ids');
+      throw new HttpError(
+        503,
+        'unavailable',
+        'the database failed while storing; some events may be stored: send them again with the same ids',
+      );
     });
     deps.metrics.countEvents('accepted', result.accepted);
     deps.metrics.countEvents('duplicate', result.duplicates);

@@ -36,7 +36,12 @@ export function fanOutRoutes(deps: FanOutRouteDeps): Router {
     const input = parseInput(triggerRequestSchema, req.body ?? {}, 'trigger');
     const campaign = await deps.campaigns.get(campaignId);
     if (!campaign) throw new HttpError(404, 'not_found', `campaign "${campaignId}" does not exist`);
-    if (campaign.status !== 'active') throw new HttpError(409, 'conflict', `campaign "${campaignId}" is ${campaign.status}; only an active campaign can be triggered`);
+    if (campaign.status !== 'active')
+      throw new HttpError(
+        409,
+        'conflict',
+        `campaign "${campaignId}" is ${campaign.status}; only an active campaign can be triggered`,
+      );
     const users = distinctUsers(input.users);
     const fanOutId = fanOutIds.trigger(campaignId, randomUUID());
     await startFanOut(deps.temporal, deps.taskQueue, fanOutId, {

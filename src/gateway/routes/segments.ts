@@ -21,7 +21,8 @@ export function segmentRoutes(deps: SegmentReferenceDeps): Router {
     if (!record) throw new HttpError(404, 'not_found', `segment "${id}" does not exist`);
     return record;
   };
-  const check = (segment: Segment) => checkSegmentReferences(deps, 'segment', [[['condition'], segment.condition]], segment.id);
+  const check = (segment: Segment) =>
+    checkSegmentReferences(deps, 'segment', [[['condition'], segment.condition]], segment.id);
 
   router.post('/segments', async (req, res) => {
     const segment = parseInput(segmentSchema, req.body, 'segment');
@@ -46,7 +47,10 @@ export function segmentRoutes(deps: SegmentReferenceDeps): Router {
   router.put('/segments/:id', async (req, res) => {
     const id = idParam(req.params.id);
     const segment = parseInput(segmentSchema, req.body, 'segment');
-    if (segment.id !== id) throw new HttpError(400, 'invalid_request', `invalid segment: id: must be "${id}", the segment being edited`, [{ path: 'id', message: `must be "${id}"` }]);
+    if (segment.id !== id)
+      throw new HttpError(400, 'invalid_request', `invalid segment: id: must be "${id}", the segment being edited`, [
+        { path: 'id', message: `must be "${id}"` },
+      ]);
     await load(id);
     await check(segment);
     const updated = await deps.segments.replace(segment);

@@ -28,9 +28,11 @@ const overviewSchema = z.strictObject(rangeFields);
 function rangeOf(query: { from?: string; to?: string }, defaultMs: number): { from: Date; to: Date } {
   const to = query.to ? new Date(query.to) : new Date();
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - defaultMs);
-  const problem = (path: string, message: string) => new HttpError(400, 'invalid_request', `invalid query: ${path}: ${message}`, [{ path, message }]);
+  const problem = (path: string, message: string) =>
+    new HttpError(400, 'invalid_request', `invalid query: ${path}: ${message}`, [{ path, message }]);
   if (from >= to) throw problem('from', 'must be before "to"');
-  if (to.getTime() - from.getTime() > MAX_RANGE_MS) throw problem('from', `must be at most ${MAX_RANGE_MS / DAY_MS} days before "to"`);
+  if (to.getTime() - from.getTime() > MAX_RANGE_MS)
+    throw problem('from', `must be at most ${MAX_RANGE_MS / DAY_MS} days before "to"`);
   // Counters are kept by the hour: a range starts at the whole hour holding `from`.
   return { from: new Date(floorTo(from.getTime(), HOUR_MS)), to };
 }
@@ -45,12 +47,21 @@ export function statsRoutes(deps: { stats: StatsStore; campaigns: CampaignReposi
     const { from, to } = rangeOf(query, bucket === 'hour' ? DAY_MS : 30 * DAY_MS);
     const campaign = await deps.campaigns.get(String(req.params.id));
     if (!campaign) throw new HttpError(404, 'not_found', `campaign "${req.params.id}" does not exist`);
-    const definition = query.version === undefined ? campaign.definition : campaign.versions.find((v) => v.version === query.version)?.definition;
-    if (!definition) throw new HttpError(404, 'not_found', `campaign "${campaign._id}" has no version ${query.version}`);
+    const definition =
+      query.version === undefined
+        ? campaign.definition
+        : campaign.versions.find((v) => v.version === query.version)?.definition;
+    if (!definition)
+      throw new HttpError(404, 'not_found', `campaign "${campaign._id}" has no version ${query.version}`);
     const all = await deps.stats.rows(from, to, campaign._id);
     const rows = query.version === undefined ? all : all.filter((r) => r.version === query.version);
     res.json({
-      campaign: { id: campaign._id, name: campaign.definition.name, status: campaign.status, version: campaign.version },
+      campaign: {
+        id: campaign._id,
+        name: campaign.definition.name,
+        status: campaign.status,
+        version: campaign.version,
+      },
       from: from.toISOString(),
       to: to.toISOString(),
       bucket,
@@ -87,4 +98,3 @@ export function statsRoutes(deps: { stats: StatsStore; campaigns: CampaignReposi
 
   return router;
 }
-

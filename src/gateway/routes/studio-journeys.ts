@@ -22,7 +22,9 @@ export interface StudioJourneyDeps {
 
 const JOURNEY_DELIVERIES = 100;
 
-const journeyIdSchema = z.string().regex(/^journey\/[^/]{1,64}\/.{1,256}$/, 'must be a journey id such as journey/<campaign>/<user>');
+const journeyIdSchema = z
+  .string()
+  .regex(/^journey\/[^/]{1,64}\/.{1,256}$/, 'must be a journey id such as journey/<campaign>/<user>');
 
 export function studioJourneyRoutes(deps: StudioJourneyDeps): Router {
   const router = Router();
@@ -39,17 +41,27 @@ export function studioJourneyRoutes(deps: StudioJourneyDeps): Router {
     res.json({
       id,
       ...inspection,
-      deliveries: deliveries.filter((d) => d.journeyId === id).map((d) => ({
-        id: d._id, stepId: d.stepId, status: d.status, error: d.error, createdAt: d.createdAt, attempts: d.attempts,
-        request: d.request && redactRequest(d.request),
-      })),
-      temporalUrl: deps.temporalUiUrl && `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.temporal.options.namespace)}/workflows/${encodeURIComponent(id)}`,
+      deliveries: deliveries
+        .filter((d) => d.journeyId === id)
+        .map((d) => ({
+          id: d._id,
+          stepId: d.stepId,
+          status: d.status,
+          error: d.error,
+          createdAt: d.createdAt,
+          attempts: d.attempts,
+          request: d.request && redactRequest(d.request),
+        })),
+      temporalUrl:
+        deps.temporalUiUrl &&
+        `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.temporal.options.namespace)}/workflows/${encodeURIComponent(id)}`,
     });
   });
 
   router.post('/studio/journey/cancel', async (req, res) => {
     const id = journeyId(req.query);
-    if (!(await cancelJourney(deps.temporal, id))) throw new HttpError(409, 'conflict', `journey "${id}" is not running`);
+    if (!(await cancelJourney(deps.temporal, id)))
+      throw new HttpError(409, 'conflict', `journey "${id}" is not running`);
     res.status(202).json({ id, cancelling: true });
   });
 
@@ -66,7 +78,9 @@ export function studioJourneyRoutes(deps: StudioJourneyDeps): Router {
   });
 
   router.get('/studio/batch', async (req, res) => {
-    const jobIdSchema = z.string().regex(/^cancel-journeys\/[^/]{1,64}\/[0-9a-f-]{36}$/, 'must be a job id from cancel-journeys');
+    const jobIdSchema = z
+      .string()
+      .regex(/^cancel-journeys\/[^/]{1,64}\/[0-9a-f-]{36}$/, 'must be a job id from cancel-journeys');
     const { jobId } = parseInput(z.strictObject({ jobId: jobIdSchema }), req.query, 'query');
     const progress = await batchProgress(deps.temporal, jobId);
     if (!progress) throw new HttpError(404, 'not_found', `batch "${jobId}" does not exist`);

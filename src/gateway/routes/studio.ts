@@ -42,7 +42,13 @@ export function studioDraftRoutes(deps: StudioDraftDeps): Router {
     const input = parseInput(stepTrySchema, req.body, 'test send');
     const campaign = parseInput(campaignSchema, input.campaign, 'campaign');
     const step = campaign.steps.find((s): s is WebhookStep => s.id === input.stepId && s.type === 'webhook');
-    if (!step) throw new HttpError(400, 'invalid_request', `invalid test send: stepId: "${input.stepId}" is not a webhook step`, [{ path: 'stepId', message: 'is not a webhook step' }]);
+    if (!step)
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `invalid test send: stepId: "${input.stepId}" is not a webhook step`,
+        [{ path: 'stepId', message: 'is not a webhook step' }],
+      );
     const properties = input.event?.properties ?? {};
     const [result] = input.send
       ? await testSend(deps.testSend, { ...campaign, steps: [step] }, input.userId, properties)
@@ -66,7 +72,10 @@ export function studioDraftRoutes(deps: StudioDraftDeps): Router {
       deps.profiles.propertyNames(SAMPLED),
       event ? deps.events.propertyNames(event, SAMPLED) : Promise.resolve([]),
     ]);
-    res.json({ user: user.map((k) => `user.properties.${k}`), event: eventProperties.map((k) => `event.properties.${k}`) });
+    res.json({
+      user: user.map((k) => `user.properties.${k}`),
+      event: eventProperties.map((k) => `event.properties.${k}`),
+    });
   });
 
   /** How many users an unsaved condition matches now, and the first few. */

@@ -12,13 +12,24 @@ const RECENT_JOURNEYS = 50;
 /** Identify: properties merged into the profile exactly as an event's userProperties are. */
 const identifySchema = z.strictObject({ properties: propertiesSchema });
 
-export function userRoutes(deps: { profiles: ProfileRepository; events: EventRepository; journeys: JourneyRepository }): Router {
+export function userRoutes(deps: {
+  profiles: ProfileRepository;
+  events: EventRepository;
+  journeys: JourneyRepository;
+}): Router {
   const router = Router();
   const idParam = (id: unknown) => parseInput(userIdSchema, id, 'user id');
 
   const profileView = async (userId: string) => {
     const profile = await deps.profiles.get(userId);
-    return profile && { id: profile._id, properties: profile.properties, firstSeen: profile.firstSeen, lastSeen: profile.lastSeen };
+    return (
+      profile && {
+        id: profile._id,
+        properties: profile.properties,
+        firstSeen: profile.firstSeen,
+        lastSeen: profile.lastSeen,
+      }
+    );
   };
 
   router.post('/users/:id', async (req, res) => {
@@ -41,7 +52,13 @@ export function userRoutes(deps: { profiles: ProfileRepository; events: EventRep
       ...profile,
       recentEvents: events.map((e) => ({ id: e.id, name: e.name, timestamp: e.timestamp, properties: e.properties })),
       journeys: journeys.map((j) => ({
-        id: j._id, campaignId: j.campaignId, status: j.status, entries: entryCount(j), enteredAt: j.enteredAt, endedAt: j.endedAt, outcome: j.outcome,
+        id: j._id,
+        campaignId: j.campaignId,
+        status: j.status,
+        entries: entryCount(j),
+        enteredAt: j.enteredAt,
+        endedAt: j.endedAt,
+        outcome: j.outcome,
       })),
     });
   });
