@@ -3,7 +3,7 @@
 // for: its last event is the first one the code diverges from.
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
-import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 
 export interface DivergingEvent {
@@ -13,8 +13,8 @@ export interface DivergingEvent {
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-async function diverges(workflowBundle: WorkflowBundle, workflowId: string, events: HistoryEvent[]): Promise<boolean> {
-  for await (const result of Worker.runReplayHistories({ workflowBundle }, [{ workflowId, history: { events } }])) {
+async function diverges(replay: ReplayWorkerOptions, workflowId: string, events: HistoryEvent[]): Promise<boolean> {
+  for await (const result of Worker.runReplayHistories(replay, [{ workflowId, history: { events } }])) {
     if (result.error instanceof DeterminismViolationError) return true;
   }
   return false;
@@ -27,7 +27,7 @@ function eventTypeName(event: HistoryEvent): string {
 
 /** Undefined when the history has no completed workflow task, so nothing in it can diverge. */
 export async function firstDivergingEvent(
-  workflowBundle: WorkflowBundle,
+  replay: ReplayWorkerOptions,
   entry: { workflowId: string; history: History },
 ): Promise<DivergingEvent | undefined> {
   const events = entry.history.events ?? [];
@@ -39,7 +39,7 @@ export async function firstDivergingEvent(
   if (low === 0) return undefined;
   while (high - low > 1) {
     const middle = Math.floor((low + high) / 2);
-    if (await diverges(workflowBundle, entry.workflowId, events.slice(0, middle))) high = middle;
+    if (await diverges(replay, entry.workflowId, events.slice(0, middle))) high = middle;
     else low = middle;
   }
   const event = events[high - 1];

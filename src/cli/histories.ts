@@ -10,6 +10,7 @@ import { journeyWorkflowId } from '../domain/journey-id';
 import type { JourneyInput } from '../../workflows';
 import { CliError } from './errors';
 import { journeysQuery } from '../temporal/journey-queries';
+import { CAMPAIGN_ID, USER_ID } from '../../workflows/search-attributes';
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -35,21 +36,33 @@ export async function journeyHistory(client: Client, workflowId: string): Promis
   }
 }
 
+/** A value of the journey's input, or of its search attributes (which stay readable when payloads are encrypted). */
+function startedJourney(history: History): { campaignId?: string; userId?: string } {
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  if (started?.workflowType?.name !== 'journey') return {};
+  const read = <T>(payload: temporal.api.common.v1.IPayload | null | undefined): T | undefined => {
+    try {
+      return payload ? defaultPayloadConverter.fromPayload<T>(payload) : undefined;
+    } catch {
+      return undefined; // encrypted, or not a journey's input
+    }
+  };
+  const input = read<Partial<JourneyInput>>(started.input?.payloads?.[0]);
+  const attributes = started.searchAttributes?.indexedFields ?? {};
+  return {
+    campaignId: input?.campaign?.id ?? read<string>(attributes[CAMPAIGN_ID.name]),
+    userId: input?.userId ?? read<string>(attributes[USER_ID.name]),
+  };
+}
+
 /**
- * A file holds no workflow id. A journey's is derived from its input, journey/<campaign>/<user>
- * (a parallel campaign's key suffix cannot be recovered); any other workflow is named by the file.
+ * A file holds no workflow id. A journey's is derived from its input or search attributes,
+ * journey/<campaign>/<user> (a parallel campaign's key suffix cannot be recovered); any other
+ * workflow is named by the file.
  */
 function workflowIdOf(history: History, file: string): string {
-  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-  const payload = started?.input?.payloads?.[0];
-  try {
-    const input = payload ? defaultPayloadConverter.fromPayload<Partial<JourneyInput>>(payload) : undefined;
-    if (started?.workflowType?.name === 'journey' && input?.campaign?.id && input.userId)
-      return journeyWorkflowId(input.campaign.id, input.userId);
-  } catch {
-    // not a journey's input
-  }
-  return path.basename(file);
+  const { campaignId, userId } = startedJourney(history);
+  return campaignId && userId ? journeyWorkflowId(campaignId, userId) : path.basename(file);
 }
 
 /**

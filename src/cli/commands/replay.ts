@@ -111,7 +111,7 @@ export function registerReplay(program: Command): void {
         const { message } = result.error;
         const divergingEvent =
           result.error instanceof DeterminismViolationError && history
-            ? await firstDivergingEvent(workflowBundle, { workflowId: result.workflowId, history })
+            ? await firstDivergingEvent(replayOptions, { workflowId: result.workflowId, history })
             : undefined;
         const failure = {
           workflowId: result.workflowId,
