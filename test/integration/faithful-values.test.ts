@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { RunningGateway } from '../../src/gateway/start';
 import { Receiver } from '../support/receiver';
 import { api, eventually, startTestGateway, startWorker, testRepositories, uniqueId } from '../support/stack';
+import { MAX_PROPERTY_STRING } from '../../src/domain/event';
 
 const PATH = [
   [126.97, 37.56],
@@ -17,7 +18,7 @@ const AWKWARD = {
   deep: [[{ inner: [[null, true, 'x']] }]],
   big: 9007199254740991,
   tiny: 5e-324,
-  long: 'x'.repeat(100_000),
+  long: 'x'.repeat(MAX_PROPERTY_STRING),
 };
 
 function visitCampaign(id: string, url: string) {
