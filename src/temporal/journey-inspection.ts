@@ -1,7 +1,8 @@
 // One journey as the studio's inspector shows it: its workflow's status, what it is doing now
 // (its state query, while it runs) and what it did (read from its workflow history).
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { defaultPayloadConverter, type LoadedDataConverter, type Payload } from '@temporalio/common';
+import { decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow';
 import { optionalTsToMs, tsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
 import { stateQuery } from '../../workflows';
@@ -27,7 +28,10 @@ const decode = (payload: Payload | null | undefined): unknown =>
   payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
 
 /** What the search attributes the journey upserts, its timers and its signals say about it. */
-function momentOf(event: temporal.api.history.v1.IHistoryEvent): JourneyMoment | undefined {
+async function momentOf(
+  event: temporal.api.history.v1.IHistoryEvent,
+  converter: LoadedDataConverter,
+): Promise<JourneyMoment | undefined> {
   const at = new Date(tsToMs(event.eventTime));
   const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
   if (fields?.[JOURNEY_STEP.name]) return { at, kind: 'step', detail: String(decode(fields[JOURNEY_STEP.name])) };
@@ -41,8 +45,13 @@ function momentOf(event: temporal.api.history.v1.IHistoryEvent): JourneyMoment |
       detail: new Date(at.getTime() + (optionalTsToMs(timer.startToFireTimeout) ?? 0)).toISOString(),
     };
   const signal = event.workflowExecutionSignaledEventAttributes;
-  if (signal?.signalName === 'event')
-    return { at, kind: 'event', detail: (decode(signal.input?.payloads?.[0]) as { name?: string } | undefined)?.name };
+  if (signal?.signalName === 'event') {
+    // Signal inputs pass through the payload codec (encrypted); search attributes do not.
+    const input = await decodeOptionalSinglePayload<{ name?: string }>(converter, signal.input?.payloads?.[0]).catch(
+      () => undefined,
+    );
+    return { at, kind: 'event', detail: input?.name };
+  }
   return undefined;
 }
 
@@ -56,7 +65,9 @@ export async function inspectJourney(client: Client, journeyId: string): Promise
   const state = running ? await handle.query(stateQuery).catch(() => undefined) : undefined;
   const history = await handle.fetchHistory();
   return {
-    moments: (history.events ?? []).map(momentOf).filter((m): m is JourneyMoment => m !== undefined),
+    moments: (
+      await Promise.all((history.events ?? []).map((e) => momentOf(e, client.options.loadedDataConverter)))
+    ).filter((m): m is JourneyMoment => m !== undefined),
     status: description.status.name,
     startedAt: description.startTime,
     closedAt: description.closeTime,

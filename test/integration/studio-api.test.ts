@@ -113,7 +113,7 @@ describe('the studio API', function () {
     const { body } = await api(gateway, 'POST', '/v1/studio/segment-preview', {
       condition: { field: 'user.properties.tier', op: 'eq', value: 'gold' },
     });
-    assert.deepEqual(body, { count: 1, sample: ['ann'] });
+    assert.deepEqual(body, { count: 1, exact: true, sample: ['ann'] });
   });
 
   it('shows each saved version, and inspects and cancels a waiting journey', async function () {
