@@ -228,7 +228,7 @@ export class EventHistory {
       if (await this.insertOnce({ _id: `${seq}:${userId}`, userId, seq, ...decided.entry })) {
         // A reader without a head starts at entry 0, so a new history costs no head (an upsert, FerretDB's slowest write).
         // $max: a head moved by a later change stays there. Not atomic on FerretDB, which only makes it staler.
-        if (seq > 0) await this.records.updateOne({ _id: `head:${userId}` }, { $max: { seq } }, { upsert: true });
+        if (seq > 0) await this.moveHead(userId, seq);
         await Promise.all([
           ...(last
             ? [
@@ -250,6 +250,17 @@ export class EventHistory {
   }
 
   /** False when a document with its _id exists already. */
+  /** Two first upserts of one head race on FerretDB (a duplicate key); the loser's update then finds it. */
+  private async moveHead(userId: string, seq: number): Promise<void> {
+    const move = () => this.records.updateOne({ _id: `head:${userId}` }, { $max: { seq } }, { upsert: true });
+    try {
+      await move();
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      await move();
+    }
+  }
+
   private async insertOnce(record: Stored): Promise<boolean> {
     try {
       await this.records.insertOne(record);
