@@ -152,17 +152,18 @@ function renderString(source: string, scope: object, path: string): string {
   return output;
 }
 
-function renderJson(value: Json, scope: object, path: string): Json {
+/** Renders a JSON leaf: a sole `{{path}}` takes the value from `scope`, any other text renders over `text`. */
+function renderJson(value: Json, scope: object, text: object, path: string): Json {
   if (typeof value === 'string') {
     const sole = SOLE_PATH.exec(value);
-    if (!sole) return renderString(value, scope, path);
+    if (!sole) return renderString(value, text, path);
     const found = readPath(scope, sole[1]);
     if (found === undefined) throw new TemplateError(path, `"${sole[1]}" is not defined`);
     return found as Json;
   }
-  if (Array.isArray(value)) return value.map((item, i) => renderJson(item, scope, `${path}.${i}`));
+  if (Array.isArray(value)) return value.map((item, i) => renderJson(item, scope, text, `${path}.${i}`));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderJson(v, scope, `${path}.${k}`)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderJson(v, scope, text, `${path}.${k}`)]));
   }
   return value;
 }
@@ -171,13 +172,19 @@ function renderRecord(record: Record<string, string> | undefined, scope: object,
   return Object.fromEntries(Object.entries(record ?? {}).map(([k, v]) => [k, renderString(v, scope, `${path}.${k}`)]));
 }
 
-/** The scope with every string encoded as one URL path segment ("../a?b" becomes "..%2Fa%3Fb"). */
-function segmentEncoded(value: unknown): unknown {
-  if (typeof value === 'string') return encodeURIComponent(value);
-  if (Array.isArray(value)) return value.map(segmentEncoded);
+/**
+ * The scope as text leaves see it: every string passed through `text`, and every object
+ * written as its JSON when placed inside text. An object's own text form would otherwise be
+ * "[object Object]", or an error when the customer's data has a key named "toString".
+ */
+function textScope(value: unknown, text: (source: string) => string): unknown {
+  if (typeof value === 'string') return text(value);
+  if (Array.isArray(value)) return value.map((item) => textScope(item, text));
   if (value === null || typeof value !== 'object') return value;
-  if (Object.getPrototypeOf(value) !== Object.prototype) return encodeURIComponent(String(value));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, segmentEncoded(v)]));
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return text(String(value));
+  const copy = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, textScope(v, text)]));
+  return Object.defineProperty(copy, Symbol.toPrimitive, { value: () => text(JSON.stringify(value)) });
 }
 
 const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
@@ -207,12 +214,14 @@ function destinationUrl(baseUrl: string, renderedPath: string): URL {
   return url;
 }
 
-function targetUrl(template: RequestTemplate, scope: object, baseUrl: string | undefined): URL {
+function targetUrl(template: RequestTemplate, scope: object, text: object, baseUrl: string | undefined): URL {
   if (template.url === undefined) {
     if (baseUrl === undefined) throw new TemplateError('destination', 'the request names no url and no destination');
-    return destinationUrl(baseUrl, renderString(template.path ?? '', segmentEncoded(scope) as object, 'path'));
+    // Each value arrives encoded as one URL path segment ("../a?b" becomes "..%2Fa%3Fb").
+    const segments = textScope(scope, encodeURIComponent) as object;
+    return destinationUrl(baseUrl, renderString(template.path ?? '', segments, 'path'));
   }
-  const rendered = renderString(template.url, scope, 'url');
+  const rendered = renderString(template.url, text, 'url');
   try {
     return new URL(rendered);
   } catch {
@@ -222,14 +231,15 @@ function targetUrl(template: RequestTemplate, scope: object, baseUrl: string | u
 
 /** Renders a request; `baseUrl` is the destination's URL when the template names one. */
 export function renderRequest(template: RequestTemplate, scope: object, baseUrl?: string): RenderedRequest {
-  const url = targetUrl(template, scope, baseUrl);
+  const text = textScope(scope, (source) => source) as object;
+  const url = targetUrl(template, scope, text, baseUrl);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TemplateError('url', `protocol ${url.protocol} is not allowed; use http or https`);
   }
-  for (const [key, value] of Object.entries(renderRecord(template.query, scope, 'query'))) {
+  for (const [key, value] of Object.entries(renderRecord(template.query, text, 'query'))) {
     url.searchParams.append(key, value);
   }
-  const headers = renderRecord(template.headers, scope, 'headers');
+  const headers = renderRecord(template.headers, text, 'headers');
   for (const [name, value] of Object.entries(headers)) {
     // A value from an event must not split the header; sending would fail on every retry.
     if (/[\r\n\0]/.test(value))
@@ -238,7 +248,7 @@ export function renderRequest(template: RequestTemplate, scope: object, baseUrl?
         'the rendered value contains a line break or NUL, which a header cannot carry',
       );
   }
-  const body = template.body === undefined ? undefined : JSON.stringify(renderJson(template.body, scope, 'body'));
+  const body = template.body === undefined ? undefined : JSON.stringify(renderJson(template.body, scope, text, 'body'));
   if (body !== undefined && Buffer.byteLength(body) > MAX_RENDERED_BYTES) {
     throw new TemplateError('body', `the rendered body is larger than ${MAX_RENDERED_BYTES} bytes`);
   }

@@ -89,7 +89,9 @@ describe('rendered JSON bodies (property-based)', () => {
         const rendered = render({ ...body, ...texts }, properties) as Record<string, unknown>;
         for (const [k, value] of Object.entries(properties)) {
           assert.deepEqual(rendered[k], asJson(value));
-          if (typeof value === 'string') assert.equal(rendered[`${k}-text`], `<${value}>`);
+          const text =
+            value === null ? '' : typeof value === 'object' && !Array.isArray(value) ? JSON.stringify(value) : value;
+          if (!Array.isArray(value)) assert.equal(rendered[`${k}-text`], `<${String(text)}>`);
         }
       }),
       { numRuns: 100 },

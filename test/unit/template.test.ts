@@ -103,6 +103,17 @@ describe('renderRequest body', () => {
     });
   });
 
+  it('writes an object inside text as its JSON, whatever its keys are called', () => {
+    const properties = { item: { toString: '', valueOf: 1, sku: 'A"1' }, list: [{ n: 1 }, 2] };
+    const rendered = renderRequest(
+      { method: 'POST', url: URL_, body: { v: 'item={{event.properties.item}} list={{event.properties.list}}' } },
+      { ...scope, event: { ...scope.event, properties } },
+    );
+    assert.deepEqual(JSON.parse(rendered.body!), {
+      v: 'item={"toString":"","valueOf":1,"sku":"A\\"1"} list={"n":1},2',
+    });
+  });
+
   it('supports built-in block helpers', () => {
     const text = '{{#if user.properties.vip}}VIP {{/if}}{{#each user.properties.tags}}[{{this}}]{{/each}}';
     assert.deepEqual(renderBody({ text }), { text: 'VIP [a][b]' });
@@ -234,6 +245,15 @@ describe('renderRequest path under a destination', () => {
       assert.match(err.message, /"\.?" or "\.\." segment|would leave the destination/);
     });
   }
+
+  it('places an object as one segment holding its JSON', () => {
+    const url = renderRequest(
+      { method: 'POST', destination: 'd', path: '/orders/{{event.properties.id}}' },
+      { ...scope, event: { ...scope.event, properties: { id: { '../x?': 1 } } } },
+      DESTINATION,
+    );
+    assert.equal(new URL(url.url).pathname, '/v2/orders/%7B%22..%2Fx%3F%22%3A1%7D');
+  });
 
   it("keeps the author's own query string and the destination's", () => {
     const url = renderPath('orders/{{event.properties.id}}?expand=lines', 'o-1');
