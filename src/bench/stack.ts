@@ -1,7 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startNodeProcess } from '../embedded/node-process';
+import { startPostgres } from '../embedded/postgres';
 import { startFerretDb, startTemporalDevServer } from '../embedded/services';
+import { startTemporalServer } from '../embedded/temporal-server';
 import type { ServiceProcess } from '../embedded/service-process';
 import { freePort } from '../embedded/free-port';
 
@@ -32,13 +34,48 @@ export interface BenchStack {
   dir: string;
   temporalAddress: string;
   mongoUri: string;
-  /** Temporal's Prometheus endpoint; only for the embedded dev server. */
+  /** Temporal's Prometheus endpoint; only for a Temporal server the bench started. */
   metricsUrl?: string;
   services: ServiceProcess[];
 }
 
-/** The embedded Temporal dev server and FerretDB in `dir`, unless TEMPORAL_ADDRESS / MONGODB_URI name existing ones. */
-export async function startBenchStack(dir: string): Promise<BenchStack> {
+/** Which Temporal the bench starts: the dev server (SQLite), or the production server on PostgreSQL. */
+export type TemporalKind = 'dev' | 'postgres';
+
+async function startTemporal(dir: string, kind: TemporalKind) {
+  const logs = path.join(dir, 'logs');
+  if (kind === 'postgres') {
+    // `npm run test:cluster`'s server (scripts/setup-cluster.sh installs it), as docker-compose runs Temporal.
+    const postgresPort = await freePort();
+    const postgres = await startPostgres({
+      dataDir: path.join(dir, 'postgresql'),
+      port: postgresPort,
+      user: 'temporal',
+      logFile: path.join(logs, 'postgresql.log'),
+    });
+    const server = await startTemporalServer({ dir, postgresPort, logFile: path.join(logs, 'temporal.log') });
+    return {
+      services: [postgres, { ...server.process, name: 'temporal' }],
+      address: server.address,
+      metricsUrl: server.metricsUrl,
+    };
+  }
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const devServer = await startTemporalDevServer({
+    dbFile: path.join(dir, 'temporal.sqlite'),
+    port,
+    metricsPort,
+    logFile: path.join(logs, 'temporal.log'),
+  });
+  return {
+    services: [devServer],
+    address: `127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+  };
+}
+
+/** FerretDB and a Temporal server of `kind` in `dir`, unless TEMPORAL_ADDRESS / MONGODB_URI name existing ones. */
+export async function startBenchStack(dir: string, kind: TemporalKind = 'dev'): Promise<BenchStack> {
   const logs = path.join(dir, 'logs');
   mkdirSync(logs, { recursive: true });
   const services: ServiceProcess[] = [];
@@ -53,17 +90,10 @@ export async function startBenchStack(dir: string): Promise<BenchStack> {
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
   let metricsUrl: string | undefined;
   if (!temporalAddress) {
-    const [port, metricsPort] = [await freePort(), await freePort()];
-    services.push(
-      await startTemporalDevServer({
-        dbFile: path.join(dir, 'temporal.sqlite'),
-        port,
-        metricsPort,
-        logFile: path.join(logs, 'temporal.log'),
-      }),
-    );
-    temporalAddress = `127.0.0.1:${port}`;
-    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    const temporal = await startTemporal(dir, kind);
+    services.push(...temporal.services);
+    temporalAddress = temporal.address;
+    metricsUrl = temporal.metricsUrl;
   }
   return { dir, temporalAddress, mongoUri, metricsUrl, services };
 }
