@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startNodeProcess } from '../embedded/node-process';
 import { startPostgres } from '../embedded/postgres';
@@ -18,16 +18,36 @@ export function rssMiB(pid: number | undefined): number | undefined {
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-export function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
+function childPids(pid: number): number[] {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime are fields 14 and 15 of stat, counted in clock ticks (100 per second).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux); with `tree`, its
+ * descendants' too, because PostgreSQL serves each connection from a child process.
+ */
+export function cpuSeconds(pid: number | undefined, tree = false): number | undefined {
+  if (pid === undefined) return undefined;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
+  // utime, stime, then cutime and cstime (children waited for): fields 14 to 17, in clock ticks (100 per second).
+  const ticks = stat
+    .split(') ')[1]
+    .split(' ')
+    .slice(11, tree ? 15 : 13)
+    .reduce((sum, field) => sum + Number(field), 0);
+  if (!tree) return ticks / 100;
+  return childPids(pid).reduce((sum, child) => sum + (cpuSeconds(child, true) ?? 0), ticks / 100);
 }
 
 export interface BenchStack {
