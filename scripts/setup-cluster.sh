@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-# Kept in step with SERVER_DIR in test/cluster/temporal-server.ts.
+# Kept in step with TEMPORAL_SERVER in src/embedded/tools.ts.
 TEMPORAL_SERVER_VERSION=1.29.1
 SERVER_DIR=.tools/temporal-server-$TEMPORAL_SERVER_VERSION
 

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Connection } from 'mongoose';
 import type { GatewayClient } from './gateway-client';
 import type { BenchReceiver } from './receiver';
-import type { BenchStack, NodeProcess } from './stack';
+import type { BenchStack, NodeProcess, TemporalKind } from './stack';
 
 export interface BenchOptions {
   /** Journeys (and floor workflows) per measured run. */
@@ -20,6 +20,8 @@ export interface BenchOptions {
   /** The whole benchmark's time budget, in ms: runs shrink, and phases are skipped, to keep it. */
   budgetMs: number;
   cpuProfileDir?: string;
+  /** The Temporal server the bench starts, when TEMPORAL_ADDRESS names none. */
+  temporalServer: TemporalKind;
 }
 
 export interface BenchContext {

@@ -9,15 +9,20 @@ export interface TemporalLoad {
   meanWriteMs?: number;
 }
 
+/**
+ * Every process started counts with its descendants (PostgreSQL's backends); the benchmark
+ * itself does not, since everything else was started by it.
+ */
 export function cpuMeter(pids: Map<string, number | undefined>): () => CpuShare {
   const targets = new Map([...pids, ['bench', process.pid]]);
+  const read = (name: string, pid: number | undefined) => cpuSeconds(pid, name !== 'bench');
   const started = performance.now();
-  const before = new Map([...targets].map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const before = new Map([...targets].map(([name, pid]) => [name, read(name, pid)]));
   return () => {
     const seconds = (performance.now() - started) / 1000;
     const share: CpuShare = {};
     for (const [name, pid] of targets) {
-      const [a, b] = [before.get(name), cpuSeconds(pid)];
+      const [a, b] = [before.get(name), read(name, pid)];
       if (a !== undefined && b !== undefined) share[name] = Math.round(((b - a) / seconds) * 100);
     }
     return share;

@@ -1,6 +1,6 @@
 // `npm run bench [-- out.json]`: Hookway next to bare Temporal and the bare database, in one
 // run on one machine. See docs/benchmarks.md for what each figure means.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
@@ -82,6 +82,11 @@ function parseArguments(): { out: string; phases: Set<Phase>; options: BenchOpti
       DEFAULT_PHASES,
     )
     .option('--cpu-prof <dir>', 'write V8 CPU profiles of the gateway and workers there')
+    .addOption(
+      new Option('--temporal-server <kind>', 'dev: the dev server on SQLite; postgres: the production server')
+        .choices(['dev', 'postgres'])
+        .default('dev'),
+    )
     .parse();
   const o = program.opts();
   return {
@@ -98,6 +103,7 @@ function parseArguments(): { out: string; phases: Set<Phase>; options: BenchOpti
       phaseMs: o.phaseSeconds * 1000,
       budgetMs: o.budgetSeconds * 1000,
       cpuProfileDir: o.cpuProf ? path.resolve(o.cpuProf) : undefined,
+      temporalServer: o.temporalServer,
     },
   };
 }
@@ -119,7 +125,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const processes: NodeProcess[] = [];
   log(`stack in ${dir}`);
-  const stack = await startBenchStack(dir);
+  const stack = await startBenchStack(dir, options.temporalServer);
   const receiver = await BenchReceiver.start();
   const port = await freePort();
   // Measured as it runs in production: every payload encrypted.
@@ -249,7 +255,7 @@ async function main(): Promise<void> {
     if (results.skipped.length > 0) log(`skipped for the time budget: ${results.skipped.join(', ')}`);
     const table = rows(results);
     const md = [
-      `Run of ${new Date().toISOString()} on ${machine().cpus}, ${machine().memoryGiB} GiB, load average ${machine().loadAverage.join(' ')} at the end.`,
+      `Run of ${new Date().toISOString()} on ${machine().cpus}, ${machine().memoryGiB} GiB, load average ${machine().loadAverage.join(' ')} at the end; Temporal: ${options.temporalServer === 'postgres' ? 'the server on PostgreSQL' : 'the dev server'}.`,
       '',
       markdownTable(table),
       ...(results.skipped.length > 0 ? ['', `Skipped for the time budget: ${results.skipped.join(', ')}.`] : []),

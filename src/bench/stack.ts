@@ -1,7 +1,9 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startNodeProcess } from '../embedded/node-process';
+import { startPostgres } from '../embedded/postgres';
 import { startFerretDb, startTemporalDevServer } from '../embedded/services';
+import { startTemporalServer } from '../embedded/temporal-server';
 import type { ServiceProcess } from '../embedded/service-process';
 import { freePort } from '../embedded/free-port';
 
@@ -16,29 +18,84 @@ export function rssMiB(pid: number | undefined): number | undefined {
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-export function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
+function childPids(pid: number): number[] {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime are fields 14 and 15 of stat, counted in clock ticks (100 per second).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux); with `tree`, its
+ * descendants' too, because PostgreSQL serves each connection from a child process.
+ */
+export function cpuSeconds(pid: number | undefined, tree = false): number | undefined {
+  if (pid === undefined) return undefined;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
+  // utime, stime, then cutime and cstime (children waited for): fields 14 to 17, in clock ticks (100 per second).
+  const ticks = stat
+    .split(') ')[1]
+    .split(' ')
+    .slice(11, tree ? 15 : 13)
+    .reduce((sum, field) => sum + Number(field), 0);
+  if (!tree) return ticks / 100;
+  return childPids(pid).reduce((sum, child) => sum + (cpuSeconds(child, true) ?? 0), ticks / 100);
 }
 
 export interface BenchStack {
   dir: string;
   temporalAddress: string;
   mongoUri: string;
-  /** Temporal's Prometheus endpoint; only for the embedded dev server. */
+  /** Temporal's Prometheus endpoint; only for a Temporal server the bench started. */
   metricsUrl?: string;
   services: ServiceProcess[];
 }
 
-/** The embedded Temporal dev server and FerretDB in `dir`, unless TEMPORAL_ADDRESS / MONGODB_URI name existing ones. */
-export async function startBenchStack(dir: string): Promise<BenchStack> {
+/** Which Temporal the bench starts: the dev server (SQLite), or the production server on PostgreSQL. */
+export type TemporalKind = 'dev' | 'postgres';
+
+async function startTemporal(dir: string, kind: TemporalKind) {
+  const logs = path.join(dir, 'logs');
+  if (kind === 'postgres') {
+    // `npm run test:cluster`'s server (scripts/setup-cluster.sh installs it), as docker-compose runs Temporal.
+    const postgresPort = await freePort();
+    const postgres = await startPostgres({
+      dataDir: path.join(dir, 'postgresql'),
+      port: postgresPort,
+      user: 'temporal',
+      logFile: path.join(logs, 'postgresql.log'),
+    });
+    const server = await startTemporalServer({ dir, postgresPort, logFile: path.join(logs, 'temporal.log') });
+    return {
+      services: [postgres, { ...server.process, name: 'temporal' }],
+      address: server.address,
+      metricsUrl: server.metricsUrl,
+    };
+  }
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const devServer = await startTemporalDevServer({
+    dbFile: path.join(dir, 'temporal.sqlite'),
+    port,
+    metricsPort,
+    logFile: path.join(logs, 'temporal.log'),
+  });
+  return {
+    services: [devServer],
+    address: `127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+  };
+}
+
+/** FerretDB and a Temporal server of `kind` in `dir`, unless TEMPORAL_ADDRESS / MONGODB_URI name existing ones. */
+export async function startBenchStack(dir: string, kind: TemporalKind = 'dev'): Promise<BenchStack> {
   const logs = path.join(dir, 'logs');
   mkdirSync(logs, { recursive: true });
   const services: ServiceProcess[] = [];
@@ -53,17 +110,10 @@ export async function startBenchStack(dir: string): Promise<BenchStack> {
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
   let metricsUrl: string | undefined;
   if (!temporalAddress) {
-    const [port, metricsPort] = [await freePort(), await freePort()];
-    services.push(
-      await startTemporalDevServer({
-        dbFile: path.join(dir, 'temporal.sqlite'),
-        port,
-        metricsPort,
-        logFile: path.join(logs, 'temporal.log'),
-      }),
-    );
-    temporalAddress = `127.0.0.1:${port}`;
-    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    const temporal = await startTemporal(dir, kind);
+    services.push(...temporal.services);
+    temporalAddress = temporal.address;
+    metricsUrl = temporal.metricsUrl;
   }
   return { dir, temporalAddress, mongoUri, metricsUrl, services };
 }

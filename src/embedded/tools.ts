@@ -13,12 +13,16 @@ function projectRoot(): string {
 }
 
 const TOOLS = path.join(projectRoot(), '.tools');
+/** Kept in step with TEMPORAL_SERVER_VERSION in scripts/setup-cluster.sh, which installs it. */
+const TEMPORAL_SERVER = path.join(TOOLS, 'temporal-server-1.29.1');
 
 /** Installed by scripts/setup.sh (npm start and npm test run it first). */
 export const TOOL_PATHS = {
   temporal: path.join(TOOLS, 'venv', 'bin', 'temporal'),
   temporalTestServer: path.join(TOOLS, 'venv', 'bin', 'temporal-test-server'),
   ferretdb: path.join(TOOLS, 'bin', 'ferretdb'),
+  temporalServer: path.join(TEMPORAL_SERVER, 'server'),
+  temporalSql: path.join(TEMPORAL_SERVER, 'sql'),
 };
 
 export function requireTool(name: keyof typeof TOOL_PATHS): string {

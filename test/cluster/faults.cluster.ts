@@ -20,14 +20,15 @@ describe('faults on the production layout', function () {
     await receiver?.close();
   });
 
+  const hello = (path: string) => ({
+    type: 'webhook',
+    request: { url: `${receiver.url}/${path}`, body: { user: '{{user.id}}' } },
+  });
+
   /** A campaign whose one step tells the receiver which user it reached, active on every gateway. */
   async function welcomeCampaign(event: string): Promise<void> {
-    const step = {
-      id: 'hello',
-      type: 'webhook',
-      request: { url: `${receiver.url}/${event}`, body: { user: '{{user.id}}' } },
-    };
-    await activateEverywhere({ id: uniqueId(`cluster-${event}`), trigger: { event }, steps: [step] }, receiver);
+    const steps = [{ id: 'hello', ...hello(event) }];
+    await activateEverywhere({ id: uniqueId(`cluster-${event}`), trigger: { event }, steps }, receiver);
   }
 
   /** Posts one event per user to the gateway at index (mod the gateways); returns the users whose event was acknowledged. */
@@ -92,5 +93,43 @@ describe('faults on the production layout', function () {
     }
     assert.ok(acknowledged.length > 0, 'the gateways kept acknowledging events while Temporal was down');
     await reachedOnce('returned', acknowledged);
+  });
+
+  it('finishes the journeys a database stop caught mid-way, and refuses events it cannot keep with a 503', async function () {
+    // Each journey greets, waits, then says goodbye: the database goes down during the wait.
+    const steps = [
+      { id: 'hello', ...hello('paused-hello') },
+      { id: 'wait', type: 'delay', duration: '3s' },
+    ];
+    steps.push({ id: 'bye', ...hello('paused') });
+    await activateEverywhere({ id: uniqueId('cluster-paused'), trigger: { event: 'paused' }, steps }, receiver);
+    const prefix = uniqueId('sleeper');
+    const before = await post(
+      'paused',
+      Array.from({ length: USERS }, (_, i) => `${prefix}-before-${i}`),
+      (i) => i % 2,
+    );
+    assert.equal(before.length, USERS, 'both gateways acknowledged every event before the stop');
+    await eventually(async () => before.every((id) => usersAt(receiver, '/paused-hello').includes(id)) || undefined);
+    await layout().killDatabase();
+    const refused: number[] = [];
+    try {
+      for (let i = 0; i < 4; i++) {
+        const answer = await api({ url: layout().gatewayUrls[i % 2] }, 'POST', '/v1/events', {
+          userId: `${prefix}-during-${i}`,
+          name: 'paused',
+        });
+        refused.push(answer.status);
+      }
+    } finally {
+      await layout().startDatabase();
+    }
+    assert.deepEqual(refused, [503, 503, 503, 503], 'an event the database could not keep is refused, not lost');
+    const after = await post(
+      'paused',
+      Array.from({ length: USERS }, (_, i) => `${prefix}-after-${i}`),
+      (i) => i % 2,
+    );
+    await reachedOnce('paused', [...before, ...after]);
   });
 });

@@ -29,14 +29,19 @@ export async function postEvents(
   }
 }
 
+/** The event that starts a probe journey: by default the trigger event and nothing more. */
+export type ProbeEvent = (userId: string) => Record<string, unknown>;
+
 /**
  * Creates and activates a campaign through one gateway, then waits until every other gateway
  * has picked it up (they refresh their live campaigns on an interval): a probe event through
- * each must reach the receiver. Returns the probe users.
+ * each must start a journey whose webhook names the probe user. Returns the probe users.
  */
 export async function activateEverywhere(
   campaign: { id: string; trigger: { event: string } } & Record<string, unknown>,
   receiver: Receiver,
+  probeEvent: ProbeEvent = (userId) => ({ userId, name: campaign.trigger.event }),
+  probeWaitMs = 5_000,
 ): Promise<string[]> {
   const [first, ...others] = layout().gatewayUrls.map((url) => ({ url }));
   const created = await api(first, 'POST', '/v1/campaigns', { name: `Cluster test ${campaign.id}`, ...campaign });
@@ -47,9 +52,8 @@ export async function activateEverywhere(
     const probe = uniqueId('probe');
     probes.push(probe);
     for (;;) {
-      await api(gateway, 'POST', '/v1/events', { userId: probe, name: campaign.trigger.event });
-      // A journey started by this gateway delivers its first step to the receiver.
-      if (await reached(receiver, probe, 5_000)) break;
+      await api(gateway, 'POST', '/v1/events', probeEvent(probe));
+      if (await reached(receiver, probe, probeWaitMs)) break;
     }
   }
   return probes;
@@ -58,7 +62,7 @@ export async function activateEverywhere(
 async function reached(receiver: Receiver, userId: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (receiver.requests.some((r) => (r.json as { user?: string } | undefined)?.user === userId)) return true;
+    if (receiver.requests.some((r) => JSON.stringify(r.json ?? null).includes(userId))) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;

@@ -8,8 +8,8 @@ import { startFerretDb } from '../../src/embedded/services';
 import { READY_TEXT, startNodeProcess } from '../../src/embedded/node-process';
 import { freePort } from '../../src/embedded/free-port';
 import { API_KEY, TEST_CODEC_KEYS } from '../support/stack';
-import { startPostgres } from './postgres';
-import { startTemporalServer, type TemporalServer } from './temporal-server';
+import { startPostgres } from '../../src/embedded/postgres';
+import { startTemporalServer, type TemporalServer } from '../../src/embedded/temporal-server';
 
 const DIST_SRC = path.join(__dirname, '..', '..', 'src');
 export const TASK_QUEUE = 'hookway';
@@ -20,7 +20,9 @@ type Role = 'gateway' | 'worker';
 export class ProductionLayout {
   temporal!: TemporalServer;
   mongoUri!: string;
-  private readonly databases: ServiceProcess[] = [];
+  private postgres?: ServiceProcess;
+  private ferretdb?: ServiceProcess;
+  private ferretdbPort = 0;
   private temporalProcess?: ServiceProcess;
   private readonly nodes = new Map<string, ServiceProcess>();
   private gatewayPorts: number[] = [];
@@ -33,20 +35,17 @@ export class ProductionLayout {
   }
 
   async start(): Promise<void> {
-    const [postgresPort, ferretdbPort] = [await freePort(), await freePort()];
+    const postgresPort = await freePort();
+    this.ferretdbPort = await freePort();
     const postgres = startPostgres({
       dataDir: path.join(this.dir, 'postgresql'),
       port: postgresPort,
       user: 'temporal',
       logFile: this.log('postgresql'),
     });
-    const ferretdb = startFerretDb({
-      dataDir: path.join(this.dir, 'ferretdb'),
-      port: ferretdbPort,
-      logFile: this.log('ferretdb'),
-    });
-    this.databases.push(await ferretdb, await postgres);
-    this.mongoUri = `mongodb://127.0.0.1:${ferretdbPort}/hookway?directConnection=true&retryWrites=false`;
+    await this.startDatabase();
+    this.postgres = await postgres;
+    this.mongoUri = `mongodb://127.0.0.1:${this.ferretdbPort}/hookway?directConnection=true&retryWrites=false`;
     this.temporal = await startTemporalServer({ dir: this.dir, postgresPort, logFile: this.log('temporal-server') });
     this.temporalProcess = this.temporal.process;
     for (let i = 0; i < REPLICAS; i++) this.gatewayPorts.push(await freePort());
@@ -119,10 +118,28 @@ export class ProductionLayout {
     this.temporalProcess = await this.temporal.restart();
   }
 
+  /** The database every gateway and worker uses (FerretDB for MongoDB), on the same data and port. */
+  async startDatabase(): Promise<void> {
+    this.ferretdb = await startFerretDb({
+      dataDir: path.join(this.dir, 'ferretdb'),
+      port: this.ferretdbPort,
+      logFile: this.log('ferretdb'),
+    });
+  }
+
+  /** SIGKILL to the database, as a crashed database host would go. */
+  async killDatabase(): Promise<void> {
+    const ferretdb = this.ferretdb;
+    this.ferretdb = undefined;
+    ferretdb?.child.kill('SIGKILL');
+    await ferretdb?.exited;
+  }
+
   async stop(): Promise<void> {
     for (const node of this.nodes.values()) await node.stop();
     this.nodes.clear();
     await this.temporalProcess?.stop();
-    for (const database of this.databases.reverse()) await database.stop();
+    await this.ferretdb?.stop();
+    await this.postgres?.stop();
   }
 }

@@ -7,16 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { startServiceProcess, type ServiceProcess } from '../../src/embedded/service-process';
-import { SEARCH_ATTRIBUTE_TYPE } from '../../src/embedded/services';
-import { requireTool } from '../../src/embedded/tools';
+import { startServiceProcess, type ServiceProcess } from './service-process';
+import { SEARCH_ATTRIBUTE_TYPE } from './services';
+import { requireTool } from './tools';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import { freeLowPort, freePort } from '../../src/embedded/free-port';
-import { REPO_ROOT } from '../support/runtime-image';
+import { freeLowPort, freePort } from './free-port';
 
 const run = promisify(execFile);
-/** Kept in step with TEMPORAL_SERVER_VERSION in scripts/setup-cluster.sh. */
-const SERVER_DIR = path.join(REPO_ROOT, '.tools', 'temporal-server-1.29.1');
 const SQL_USER = 'temporal';
 const HISTORY_SHARDS = 4;
 const NAMESPACE_RETENTION = '72h';
@@ -30,7 +27,7 @@ const DATABASES = [
 
 /** temporal-sql-tool (the module's cmd/tools/sql): creates each database and brings its schema to the latest version. */
 async function applySchema(postgresPort: number): Promise<void> {
-  const sql = path.join(SERVER_DIR, 'sql');
+  const sql = requireTool('temporalSql');
   for (const db of DATABASES) {
     const common = [
       '--plugin',
@@ -150,7 +147,7 @@ export async function startTemporalServer(opts: {
   const start = () =>
     startServiceProcess({
       name: 'temporal-server',
-      command: path.join(SERVER_DIR, 'server'),
+      command: requireTool('temporalServer'),
       args: ['--root', opts.dir, '--config', 'config', '--env', 'production', '--allow-no-auth', 'start'],
       port: frontendPort,
       logFile: opts.logFile,

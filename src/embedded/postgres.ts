@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { startServiceProcess, type ServiceProcess } from '../../src/embedded/service-process';
+import { startServiceProcess, type ServiceProcess } from './service-process';
 
 const PG_ROOT = '/usr/lib/postgresql';
 
