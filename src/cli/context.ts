@@ -3,10 +3,29 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { connectClient } from '../temporal/connect';
-import { EncryptionCodec } from '../temporal/payload-codec';
+import { ENCRYPTED_ENCODING, EncryptionCodec } from '../temporal/payload-codec';
 import { resolveCliApiKey, resolveCliCodecKeys } from './api-key';
 import { CliError } from './errors';
 import { GatewayClient } from './gateway';
+
+/**
+ * Without the codec keys a history's encrypted payloads cannot be read; the SDK would say only
+ * "Unknown encoding", so say which setting is missing. Nothing the CLI sends needs encrypting.
+ */
+const WITHOUT_KEYS: PayloadCodec = {
+  encode: async (payloads) => payloads,
+  decode: async (payloads) => {
+    const encrypted = payloads.some(
+      (p) => Buffer.from(p.metadata?.encoding ?? []).toString('utf8') === ENCRYPTED_ENCODING,
+    );
+    if (encrypted)
+      throw new CliError(
+        "the journeys' payloads are encrypted and no codec keys are at hand: set HOOKWAY_CODEC_KEYS as the workers " +
+          'have it, or run where <data dir>/codec-keys exists (HOOKWAY_DATA_DIR)',
+      );
+    return payloads;
+  },
+};
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
 export const DEFAULT_TEMPORAL = '127.0.0.1:7233';
@@ -48,9 +67,9 @@ export class CliContext {
   }
 
   /** Decrypts the payloads of histories, when the codec keys are at hand. */
-  codec(): PayloadCodec | undefined {
+  codec(): PayloadCodec {
     const keys = resolveCliCodecKeys();
-    return keys && new EncryptionCodec(keys);
+    return keys ? new EncryptionCodec(keys) : WITHOUT_KEYS;
   }
 
   temporal(): Promise<Client> {

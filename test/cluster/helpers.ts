@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { journeyWorkflowId } from '../../src/domain/journey-id';
 import { runCli } from '../support/cli';
 import type { Receiver } from '../support/receiver';
-import { API_KEY, api, uniqueId } from '../support/stack';
+import { API_KEY, TEST_CODEC_KEYS, api, uniqueId } from '../support/stack';
 import { layout } from './hooks';
 
 let turn = 0;
@@ -79,6 +79,8 @@ export async function hookwayJson<T>(...args: string[]): Promise<T> {
     PATH: process.env.PATH,
     HOOKWAY_URL: layout().gatewayUrls[0],
     HOOKWAY_API_KEY: API_KEY,
+    // The operator holds the codec keys the workers have, to read what journeys carry.
+    HOOKWAY_CODEC_KEYS: TEST_CODEC_KEYS,
     TEMPORAL_ADDRESS: layout().temporal.address,
   };
   const run = await runCli([...args, '--json'], { env });

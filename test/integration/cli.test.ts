@@ -47,12 +47,17 @@ describe('the hookway CLI, as an operator runs it', function () {
   const taskQueue = uniqueId('cli');
 
   function hookway(...args: string[]): Promise<Run> {
+    return hookwayWith({}, ...args);
+  }
+
+  function hookwayWith(settings: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
     const env = {
       ...process.env,
       HOOKWAY_URL: gateway.url,
       HOOKWAY_API_KEY: API_KEY,
       HOOKWAY_CODEC_KEYS: TEST_CODEC_KEYS,
       TEMPORAL_ADDRESS: stack().temporalAddress,
+      ...settings,
     };
     return new Promise((resolve) => {
       execFile(process.execPath, [CLI, ...args], { env, timeout: 90_000 }, (err, stdout, stderr) => {
@@ -192,6 +197,13 @@ steps:
         { status: listed.status, userId: listed.userId, version: listed.version },
         { status: 'RUNNING', userId, version: '1' },
       );
+      const withoutKeys = await hookwayWith(
+        { HOOKWAY_CODEC_KEYS: '', HOOKWAY_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'hookway-no-keys-')) },
+        ...['journeys', 'list', '--campaign', campaignId],
+      );
+      assert.equal(withoutKeys.code, 1);
+      assert.match(withoutKeys.stderr, /^error: the journeys' payloads are encrypted .*HOOKWAY_CODEC_KEYS/);
+      noStackTrace(withoutKeys.stderr);
       const table = await hookway('journeys', 'list', '--campaign', campaignId, '--status', 'running');
       assert.match(table.stdout, /^WORKFLOW ID\s+STATUS\s+CAMPAIGN/);
       assert.match(table.stdout, new RegExp(`${workflowId}\\s+RUNNING\\s+${campaignId}`));

@@ -98,8 +98,7 @@ export function registerReplay(program: Command): void {
       const failures: Failure[] = [];
       const pending = new Map<string, History>();
       let replayed = 0;
-      const codec = ctx.codec();
-      const replayOptions = { workflowBundle, ...(codec && { dataConverter: { payloadCodecs: [codec] } }) };
+      const replayOptions = { workflowBundle, dataConverter: { payloadCodecs: [ctx.codec()] } };
       for await (const result of Worker.runReplayHistories(replayOptions, remembering(histories, pending))) {
         replayed += 1;
         const history = pending.get(result.workflowId);
