@@ -25,8 +25,12 @@ export const TOOL_PATHS = {
   temporalSql: path.join(TEMPORAL_SERVER, 'sql'),
 };
 
+/** Only `npm run test:cluster` and the cluster benchmark need these, so only scripts/setup-cluster.sh installs them. */
+const CLUSTER_TOOLS = new Set<keyof typeof TOOL_PATHS>(['temporalServer', 'temporalSql']);
+
 export function requireTool(name: keyof typeof TOOL_PATHS): string {
   const file = TOOL_PATHS[name];
-  if (!existsSync(file)) throw new Error(`${file} is missing; run "npm run setup" to install it`);
+  const installer = CLUSTER_TOOLS.has(name) ? 'bash scripts/setup-cluster.sh' : 'npm run setup';
+  if (!existsSync(file)) throw new Error(`${file} is missing; run "${installer}" to install it`);
   return file;
 }
