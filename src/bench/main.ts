@@ -8,8 +8,9 @@ import { formatCodecKeys, generateCodecKey, type CodecKey } from '../domain/code
 import { connectClient } from '../temporal/connect';
 import { EncryptionCodec } from '../temporal/payload-codec';
 import type { BenchContext, BenchOptions } from './context';
-import { cpuMeter } from './cpu';
-import { readTemporalCounters } from './temporal-metrics';
+import { cpuMeter, runCost, type TemporalLoad } from './cpu';
+import { readDbCommands } from './db-commands';
+import { readTemporalCounters, type TemporalCounters } from './temporal-metrics';
 import { runFloor, runJourneys } from './flows';
 import { GatewayClient } from './gateway-client';
 import { runDataGrowth } from './data-growth';
@@ -40,7 +41,8 @@ function phaseList(value: string): Phase[] {
   const list = value
     .split(',')
     .map((p) => p.trim())
-    .filter(Boolean);
+    // The floor and journeys always run; naming them asks for no optional phase.
+    .filter((p) => p && p !== 'floor' && p !== 'journeys');
   const unknown = list.filter((p) => !(PHASES as readonly string[]).includes(p));
   if (unknown.length > 0)
     throw new InvalidArgumentError(`unknown phase ${unknown.join(', ')}; choose from ${PHASES.join(', ')}`);
@@ -113,12 +115,17 @@ const log = (message: string) => console.log(`[bench ${new Date().toISOString().
 
 /** The processes the benchmark starts, by name, and how to stop them all (newest first). */
 interface Launcher {
-  start(name: string, script: string, readyText: string): Promise<NodeProcess>;
+  start(name: string, script: string, readyText: string, env?: Record<string, string>): Promise<NodeProcess>;
   stopAll(): Promise<void>;
   pids: Map<string, number | undefined>;
 }
 
-function benchEnv(stack: BenchStack, dir: string, port: number, codecKeys: CodecKey[]): Record<string, string> {
+function benchEnv(
+  stack: BenchStack,
+  dir: string,
+  ports: { gateway: number; workerMetrics: number },
+  codecKeys: CodecKey[],
+): Record<string, string> {
   return {
     HOOKWAY_CODEC_KEYS: formatCodecKeys(codecKeys),
     TEMPORAL_ADDRESS: stack.temporalAddress,
@@ -127,7 +134,8 @@ function benchEnv(stack: BenchStack, dir: string, port: number, codecKeys: Codec
     HOOKWAY_API_KEY: API_KEY,
     HOOKWAY_DATA_DIR: dir,
     HOOKWAY_ALLOWED_CIDRS: '127.0.0.1/32',
-    PORT: String(port),
+    PORT: String(ports.gateway),
+    WORKER_METRICS_PORT: String(ports.workerMetrics),
     LOG_LEVEL: 'info',
     BENCH_FLOOR_TASK_QUEUE: FLOOR_TASK_QUEUE,
   };
@@ -145,8 +153,15 @@ function launcher(
   const dist = path.resolve(__dirname, '..');
   return {
     pids,
-    async start(name, script, readyText) {
-      const p = await startBenchProcess({ name, script: path.join(dist, script), env, dir, readyText, cpuProfileDir });
+    async start(name, script, readyText, extraEnv = {}) {
+      const p = await startBenchProcess({
+        name,
+        script: path.join(dist, script),
+        env: { ...env, ...extraEnv },
+        dir,
+        readyText,
+        cpuProfileDir,
+      });
       processes.push(p);
       pids.set(name, p.pid);
       return p;
@@ -175,22 +190,38 @@ async function createBenchCampaigns(ctx: BenchContext): Promise<void> {
   await ctx.gateway.createWebhookCampaign(PARKED_CAMPAIGN, PARKED_TRIGGER, url, '30d');
 }
 
-/** Runs one phase, metering every process's CPU and Temporal's database writes while it runs. */
+/** Temporal's database writes per run during a phase, and their mean time. */
+function temporalLoad(before: TemporalCounters, after: TemporalCounters, runs: number | undefined): TemporalLoad {
+  const writes = after.stateWrites - before.stateWrites;
+  return {
+    ...(runs && { writesPerRun: Math.round((writes / runs) * 10) / 10 }),
+    meanWriteMs: Math.round(((after.stateWriteSeconds - before.stateWriteSeconds) * 1000 * 10) / writes) / 10,
+  };
+}
+
+/**
+ * Runs one phase, metering every process's CPU, the database commands of the gateway and worker,
+ * and Temporal's database writes while it runs.
+ */
 function phaseRunner(ctx: BenchContext, results: BenchResults) {
   return async <T extends object>(name: string, run: () => Promise<T>): Promise<T> => {
     log(`${name}…`);
     const meter = cpuMeter(ctx.pids);
+    const started = performance.now();
     const before = await readTemporalCounters(ctx.stack.metricsUrl);
+    const commandsBefore = await readDbCommands(ctx.metricsUrls);
     const result = await run();
     results.cpu[name] = meter();
+    const seconds = (performance.now() - started) / 1000;
     const after = await readTemporalCounters(ctx.stack.metricsUrl);
-    if (before && after && after.stateWrites > before.stateWrites) {
-      const writes = after.stateWrites - before.stateWrites;
-      const runs = runsOf(result);
-      results.temporal[name] = {
-        ...(runs && { writesPerRun: Math.round((writes / runs) * 10) / 10 }),
-        meanWriteMs: Math.round(((after.stateWriteSeconds - before.stateWriteSeconds) * 1000 * 10) / writes) / 10,
-      };
+    const commandsAfter = await readDbCommands(ctx.metricsUrls);
+    const runs = runsOf(result);
+    if (before && after && after.stateWrites > before.stateWrites)
+      results.temporal[name] = temporalLoad(before, after, runs);
+    if (runs) {
+      const commands =
+        commandsBefore !== undefined && commandsAfter !== undefined ? commandsAfter - commandsBefore : undefined;
+      results.perRun[name] = runCost(results.cpu[name], seconds, runs, commands);
     }
     log(`${name}: ${JSON.stringify(result)}`);
     return result;
@@ -198,7 +229,7 @@ function phaseRunner(ctx: BenchContext, results: BenchResults) {
 }
 
 async function runPhases(ctx: BenchContext, phases: Set<Phase>): Promise<BenchResults> {
-  const results: BenchResults = { cpu: {}, temporal: {}, skipped: [] };
+  const results: BenchResults = { cpu: {}, temporal: {}, perRun: {}, skipped: [] };
   const phase = phaseRunner(ctx, results);
   const journeyRun = (run: string) => runJourneys(ctx, { run, trigger: 'bench_journey', campaigns: ['bench-journey'] });
   const hasTime = (name: Phase) => {
@@ -265,9 +296,16 @@ async function main(): Promise<void> {
   const stack = await startBenchStack(dir);
   const receiver = await BenchReceiver.start();
   const port = await freePort();
+  const workerMetrics = await freePort();
   // Measured as it runs in production: every payload encrypted.
   const codecKeys = [generateCodecKey()];
-  const run = launcher(stack, receiver, benchEnv(stack, dir, port, codecKeys), dir, options.cpuProfileDir);
+  const run = launcher(
+    stack,
+    receiver,
+    benchEnv(stack, dir, { gateway: port, workerMetrics }, codecKeys),
+    dir,
+    options.cpuProfileDir,
+  );
   // Ctrl-C stops what the benchmark started, so no server is left behind.
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => void run.stopAll().finally(() => process.exit(130)));
@@ -288,7 +326,9 @@ async function main(): Promise<void> {
       floorTaskQueue: FLOOR_TASK_QUEUE,
       deadline,
       pids: run.pids,
-      startWorker: (name) => run.start(name, 'worker-main.js', 'worker running'),
+      // Further workers serve no metrics: the first one's port is taken.
+      startWorker: (name) => run.start(name, 'worker-main.js', 'worker running', { WORKER_METRICS_PORT: '0' }),
+      metricsUrls: [`http://127.0.0.1:${port}/metrics`, `http://127.0.0.1:${workerMetrics}/metrics`],
     };
     await createBenchCampaigns(ctx);
     const results = await runPhases(ctx, phases);

@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import type { Repositories } from '../db/connection';
 import type { WebhookSender } from '../delivery/sender';
 import type { Logger } from '../logger';
+import { countDbCommands } from '../metrics/db-commands';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { ActiveCampaigns } from './active-campaigns';
 import { answerWithin } from './answer-within';
@@ -156,6 +157,7 @@ export function createApp(deps: GatewayDeps): Express {
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } }));
   const metrics = new GatewayMetrics(deps.repositories.events);
   if (deps.processMetrics) collectDefaultMetrics({ register: metrics.registry });
+  countDbCommands(deps.repositories.connection, metrics.registry);
   app.use(metrics.countRequests());
   deps.supervision?.register(metrics.registry);
   mountOpenRoutes(app, deps, metrics);
