@@ -69,6 +69,7 @@ export function createActivities({
       settings: repositories.settings,
       sendLog: repositories.sendLog,
       profiles: repositories.profiles,
+      campaigns: repositories.campaigns,
       logger,
     }),
   };

@@ -22,130 +22,151 @@ export interface JourneyIdentity {
 /** How long a counted fact is remembered against retries: far past any activity retry. */
 const FACT_MEMORY_MS = 30 * 24 * 3_600_000;
 
-export function createJourneyActivities(deps: {
+export interface JourneyActivityDeps {
   journeys: JourneyRepository;
   systemEvents: SystemEventWriter;
   campaigns: CampaignRepository;
   stats: StatsRecorder;
   claims: Claims;
   logger: Logger;
-}) {
-  /** The ids a journey's log lines carry; never its event or profile properties. */
-  const logFields = (identity: JourneyIdentity) => ({
+}
+
+/** The ids a journey's log lines carry; never its event or profile properties. */
+function logFields(identity: JourneyIdentity) {
+  return {
     journeyId: identity.journeyId,
     runId: identity.runId,
     campaignId: identity.campaignId,
     userId: identity.userId,
+  };
+}
+
+/** Writes a system event for connected campaigns; the id makes a retried activity write it once, and the answer (new or not) makes it counted once. */
+async function emit(
+  deps: JourneyActivityDeps,
+  identity: JourneyIdentity,
+  name: string,
+  suffix: string,
+  properties: Record<string, string>,
+): Promise<boolean> {
+  return deps.systemEvents.write({
+    _id: `sys:${identity.journeyId}:${identity.runId}:${suffix}`,
+    userId: identity.userId,
+    name,
+    properties: { campaignId: identity.campaignId, journeyId: identity.journeyId, ...properties },
+    timestamp: new Date(),
+    depth: identity.depth + 1,
   });
+}
 
-  /** Writes a system event for connected campaigns; the id makes a retried activity write it once, and the answer (new or not) makes it counted once. */
-  async function emit(
-    identity: JourneyIdentity,
-    name: string,
-    suffix: string,
-    properties: Record<string, string>,
-  ): Promise<boolean> {
-    return deps.systemEvents.write({
-      _id: `sys:${identity.journeyId}:${identity.runId}:${suffix}`,
-      userId: identity.userId,
-      name,
-      properties: { campaignId: identity.campaignId, journeyId: identity.journeyId, ...properties },
-      timestamp: new Date(),
-      depth: identity.depth + 1,
-    });
+/** Announces and counts a run's exit once (the system event's id decides). */
+async function countExit(
+  deps: JourneyActivityDeps,
+  identity: JourneyIdentity,
+  version: number,
+  outcome: string,
+  reason = outcome,
+): Promise<void> {
+  if (!(await emit(deps, identity, SYSTEM_EVENT.journeyExited, 'exited', { outcome, reason }))) return;
+  deps.stats.count({ campaignId: identity.campaignId, version }, exitCounter(outcome));
+  deps.logger.info({ ...logFields(identity), outcome, reason }, 'journey ended');
+}
+
+export type AdmitJourneyInput = JourneyIdentity & {
+  reentry: Reentry;
+  at: number;
+  campaignVersion?: number;
+  triggerEventId?: string;
+};
+
+/**
+ * Applies the re-entry rule and admits a trigger event once; an admitted journey announces
+ * hookway.journey.entered. `triggerEventId` and `campaignVersion` are absent only in runs
+ * started before they were passed; such runs count as version 0.
+ */
+async function admitJourney(
+  deps: JourneyActivityDeps,
+  input: AdmitJourneyInput,
+): Promise<{ admitted: boolean; reason?: string }> {
+  const { journeyId, runId, campaignId, userId, reentry, triggerEventId } = input;
+  const version = input.campaignVersion ?? 0;
+  const admission = await deps.journeys.admit({
+    journeyId,
+    runId,
+    campaignId,
+    userId,
+    campaignVersion: version,
+    reentry,
+    now: new Date(input.at),
+    triggerEventId,
+  });
+  if (!admission.admitted) {
+    deps.logger.info({ ...logFields(input), reason: admission.reason }, 'journey not admitted');
+    return admission;
   }
-
-  /** Announces and counts a run's exit once (the system event's id decides). */
-  async function countExit(
-    identity: JourneyIdentity,
-    version: number,
-    outcome: string,
-    reason = outcome,
-  ): Promise<void> {
-    if (!(await emit(identity, SYSTEM_EVENT.journeyExited, 'exited', { outcome, reason }))) return;
-    deps.stats.count({ campaignId: identity.campaignId, version }, exitCounter(outcome));
-    deps.logger.info({ ...logFields(identity), outcome, reason }, 'journey ended');
+  // A run that ended without recording it (terminated, or replaced by a restart) is counted as it leaves.
+  if (admission.replaced)
+    await countExit(
+      deps,
+      { ...input, runId: admission.replaced.runId },
+      admission.replaced.campaignVersion,
+      reentry.mode === 'restart' ? 'replaced' : 'terminated',
+    );
+  if (await emit(deps, input, SYSTEM_EVENT.journeyEntered, 'entered', {})) {
+    deps.stats.count({ campaignId, version }, COUNTER.entered);
+    deps.logger.info({ ...logFields(input), campaignVersion: version }, 'journey entered');
   }
+  return { admitted: true };
+}
 
+/**
+ * Counts something a workflow decided without an activity of its own (a webhook held by
+ * quiet hours, skipped by a cap), once per `factId` of this run however often it is retried.
+ */
+async function countJourneyFact(
+  deps: JourneyActivityDeps,
+  input: JourneyIdentity & { counter: typeof COUNTER.heldQuietHours | typeof COUNTER.capped; factId: string },
+): Promise<void> {
+  const version = await deps.journeys.versionOf(input.journeyId);
+  const id = `count:${input.journeyId}:${input.runId}:${input.counter}:${input.factId}`;
+  if (!(await deps.claims.claim(id, 'stats-fact', new Date(Date.now() + FACT_MEMORY_MS)))) return;
+  deps.stats.count({ campaignId: input.campaignId, version }, input.counter);
+  deps.logger.info({ ...logFields(input), counter: input.counter, factId: input.factId }, 'journey counted');
+}
+
+async function recordConversion(
+  deps: JourneyActivityDeps,
+  input: JourneyIdentity & { eventId: string },
+): Promise<void> {
+  const { journeyId, runId, campaignId, userId, eventId } = input;
+  const version = await deps.journeys.versionOf(journeyId);
+  const counted = await deps.journeys.recordConversion(`${journeyId}:${runId}`, {
+    campaignId,
+    userId,
+    journeyId,
+    eventId,
+    at: new Date(),
+  });
+  if (!counted) return;
+  deps.stats.count({ campaignId, version }, COUNTER.conversions);
+  deps.logger.info({ ...logFields(input), eventId }, 'goal reached');
+  await emit(deps, input, SYSTEM_EVENT.goalReached, 'goal', { eventId });
+}
+
+export function createJourneyActivities(deps: JourneyActivityDeps) {
   return {
     /** The campaign's lifecycle status now: a paused campaign holds its journeys before each webhook. */
     async campaignStatus(input: { campaignId: string }): Promise<CampaignStatus | undefined> {
       return deps.campaigns.status(input.campaignId);
     },
-
-    /**
-     * Applies the re-entry rule and admits a trigger event once; an admitted journey announces
-     * hookway.journey.entered. `triggerEventId` and `campaignVersion` are absent only in runs
-     * started before they were passed; such runs count as version 0.
-     */
-    async admitJourney(
-      input: JourneyIdentity & { reentry: Reentry; at: number; campaignVersion?: number; triggerEventId?: string },
-    ): Promise<{ admitted: boolean; reason?: string }> {
-      const { journeyId, runId, campaignId, userId, reentry, triggerEventId } = input;
-      const version = input.campaignVersion ?? 0;
-      const admission = await deps.journeys.admit({
-        journeyId,
-        runId,
-        campaignId,
-        userId,
-        campaignVersion: version,
-        reentry,
-        now: new Date(input.at),
-        triggerEventId,
-      });
-      if (!admission.admitted) {
-        deps.logger.info({ ...logFields(input), reason: admission.reason }, 'journey not admitted');
-        return admission;
-      }
-      // A run that ended without recording it (terminated, or replaced by a restart) is counted as it leaves.
-      if (admission.replaced)
-        await countExit(
-          { ...input, runId: admission.replaced.runId },
-          admission.replaced.campaignVersion,
-          reentry.mode === 'restart' ? 'replaced' : 'terminated',
-        );
-      if (await emit(input, SYSTEM_EVENT.journeyEntered, 'entered', {})) {
-        deps.stats.count({ campaignId, version }, COUNTER.entered);
-        deps.logger.info({ ...logFields(input), campaignVersion: version }, 'journey entered');
-      }
-      return { admitted: true };
-    },
-
+    admitJourney: (input: AdmitJourneyInput) => admitJourney(deps, input),
     async journeyEnded(input: JourneyIdentity & { outcome: string; reason?: string; at: number }): Promise<void> {
       // The version is known before the write that decides the counting, so a failed read cannot lose the count.
       const version =
         (await deps.journeys.ended(input.journeyId, input.runId, input.outcome, new Date(input.at)))?.version ?? 0;
-      await countExit(input, version, input.outcome, input.reason);
+      await countExit(deps, input, version, input.outcome, input.reason);
     },
-
-    /**
-     * Counts something a workflow decided without an activity of its own (a webhook held by
-     * quiet hours, skipped by a cap), once per `factId` of this run however often it is retried.
-     */
-    async countJourneyFact(
-      input: JourneyIdentity & { counter: typeof COUNTER.heldQuietHours | typeof COUNTER.capped; factId: string },
-    ): Promise<void> {
-      const version = await deps.journeys.versionOf(input.journeyId);
-      const id = `count:${input.journeyId}:${input.runId}:${input.counter}:${input.factId}`;
-      if (!(await deps.claims.claim(id, 'stats-fact', new Date(Date.now() + FACT_MEMORY_MS)))) return;
-      deps.stats.count({ campaignId: input.campaignId, version }, input.counter);
-      deps.logger.info({ ...logFields(input), counter: input.counter, factId: input.factId }, 'journey counted');
-    },
-
-    async recordConversion(input: JourneyIdentity & { eventId: string }): Promise<void> {
-      const { journeyId, runId, campaignId, userId, eventId } = input;
-      const version = await deps.journeys.versionOf(journeyId);
-      const counted = await deps.journeys.recordConversion(`${journeyId}:${runId}`, {
-        campaignId,
-        userId,
-        journeyId,
-        eventId,
-        at: new Date(),
-      });
-      if (!counted) return;
-      deps.stats.count({ campaignId, version }, COUNTER.conversions);
-      deps.logger.info({ ...logFields(input), eventId }, 'goal reached');
-      await emit(input, SYSTEM_EVENT.goalReached, 'goal', { eventId });
-    },
+    countJourneyFact: (input: Parameters<typeof countJourneyFact>[1]) => countJourneyFact(deps, input),
+    recordConversion: (input: JourneyIdentity & { eventId: string }) => recordConversion(deps, input),
   };
 }

@@ -9,6 +9,7 @@ import { connectRepositories, type Repositories } from './db/connection';
 import { AddressPolicy } from './delivery/address-guard';
 import { WebhookSender } from './delivery/sender';
 import type { Logger } from './logger';
+import { countDbCommands } from './metrics/db-commands';
 import { serveMetrics } from './metrics/serve';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { enterJourney } from './temporal/journeys';
@@ -94,6 +95,7 @@ export async function startWorker(opts: WorkerStartOptions): Promise<RunningWork
   const repositories = await connectRepositories(opts.mongoUri, logger);
   const metrics = new WorkerMetrics(repositories.destinations);
   if (opts.processMetrics) collectDefaultMetrics({ register: metrics.registry });
+  countDbCommands(repositories.connection, metrics.registry);
   // Metrics are worth a warning, not a worker: a taken port leaves the worker running without them.
   const metricsServer =
     opts.metricsAt &&

@@ -19,6 +19,7 @@ const JOURNEY_ACTIVITIES = [
   'campaignStatus',
   'planSend',
   'reserveSend',
+  'checkSend',
   'releaseSend',
   'userTimeZone',
   'countJourneyFact',

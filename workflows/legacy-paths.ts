@@ -48,3 +48,11 @@ export function branchesQueryDatabase(): boolean {
 export function marksEndedState(): boolean {
   return patched('journey-ended-state');
 }
+
+/**
+ * Journeys started before 2026-12-07 asked a webhook's send rules in three activities (campaign
+ * status, plan, reservation); since then in one, checkSend.
+ */
+export function checksSendAtOnce(): boolean {
+  return patched('send-check-at-once');
+}

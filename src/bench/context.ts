@@ -38,6 +38,8 @@ export interface BenchContext {
   /** Everything started, by name (gateway, worker, worker-2, floor-worker, temporal, ferretdb): for CPU and RSS readings. */
   pids: Map<string, number | undefined>;
   startWorker(name: string): Promise<NodeProcess>;
+  /** The gateway's and the first worker's Prometheus endpoints, where their database commands are counted. */
+  metricsUrls: string[];
 }
 
 /** How long the next measured run may take: the phase bound, or less when the budget runs out. */

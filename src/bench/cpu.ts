@@ -9,6 +9,20 @@ export interface TemporalLoad {
   meanWriteMs?: number;
 }
 
+/** What one run (a journey, a floor workflow) of a phase cost: CPU ms per process, and database commands. */
+export interface RunCost {
+  cpuMs: Record<string, number>;
+  dbCommands?: number;
+}
+
+/** A phase's CPU shares and database commands spread over the runs it made. */
+export function runCost(share: CpuShare, seconds: number, runs: number, dbCommands?: number): RunCost {
+  const cpuMs = Object.fromEntries(
+    Object.entries(share).map(([name, pct]) => [name, Math.round(((pct / 100) * seconds * 1000 * 10) / runs) / 10]),
+  );
+  return { cpuMs, ...(dbCommands !== undefined && { dbCommands: Math.round((dbCommands / runs) * 10) / 10 }) };
+}
+
 /**
  * Every process started counts with its descendants (PostgreSQL's backends); the benchmark
  * itself does not, since everything else was started by it.

@@ -4,12 +4,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { formatCodecKeys, generateCodecKey } from '../domain/codec-keys';
+import { formatCodecKeys, generateCodecKey, type CodecKey } from '../domain/codec-keys';
 import { connectClient } from '../temporal/connect';
 import { EncryptionCodec } from '../temporal/payload-codec';
 import type { BenchContext, BenchOptions } from './context';
-import { cpuMeter } from './cpu';
-import { readTemporalCounters } from './temporal-metrics';
+import { cpuMeter, runCost, type TemporalLoad } from './cpu';
+import { readDbCommands } from './db-commands';
+import { readTemporalCounters, type TemporalCounters } from './temporal-metrics';
 import { runFloor, runJourneys } from './flows';
 import { GatewayClient } from './gateway-client';
 import { runDataGrowth } from './data-growth';
@@ -18,7 +19,7 @@ import { PARKED_CAMPAIGN, PARKED_TRIGGER, runParked } from './parked';
 import { BenchReceiver } from './receiver';
 import { cpuTable, machine, markdownTable, rows, textTable, type BenchResults } from './report';
 import { freePort } from '../embedded/free-port';
-import { startBenchStack, startBenchProcess, type NodeProcess } from './stack';
+import { startBenchStack, startBenchProcess, type BenchStack, type NodeProcess } from './stack';
 
 const TASK_QUEUE = 'hookway-bench';
 const FLOOR_TASK_QUEUE = 'bench-floor';
@@ -40,7 +41,8 @@ function phaseList(value: string): Phase[] {
   const list = value
     .split(',')
     .map((p) => p.trim())
-    .filter(Boolean);
+    // The floor and journeys always run; naming them asks for no optional phase.
+    .filter((p) => p && p !== 'floor' && p !== 'journeys');
   const unknown = list.filter((p) => !(PHASES as readonly string[]).includes(p));
   if (unknown.length > 0)
     throw new InvalidArgumentError(`unknown phase ${unknown.join(', ')}; choose from ${PHASES.join(', ')}`);
@@ -117,20 +119,20 @@ function runsOf(result: object): number | undefined {
 
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-async function main(): Promise<void> {
-  const { out, phases, options } = parseArguments();
-  // Stopping everything takes up to half a minute on a busy machine.
-  const deadline = performance.now() + options.budgetMs - 30_000;
-  const dir = path.resolve('.data', 'bench', new Date().toISOString().replace(/[:.]/g, '-'));
-  mkdirSync(dir, { recursive: true });
-  const processes: NodeProcess[] = [];
-  log(`stack in ${dir}`);
-  const stack = await startBenchStack(dir, options.temporalServer);
-  const receiver = await BenchReceiver.start();
-  const port = await freePort();
-  // Measured as it runs in production: every payload encrypted.
-  const codecKeys = [generateCodecKey()];
-  const env = {
+/** The processes the benchmark starts, by name, and how to stop them all (newest first). */
+interface Launcher {
+  start(name: string, script: string, readyText: string, env?: Record<string, string>): Promise<NodeProcess>;
+  stopAll(): Promise<void>;
+  pids: Map<string, number | undefined>;
+}
+
+function benchEnv(
+  stack: BenchStack,
+  dir: string,
+  ports: { gateway: number; workerMetrics: number },
+  codecKeys: CodecKey[],
+): Record<string, string> {
+  return {
     HOOKWAY_CODEC_KEYS: formatCodecKeys(codecKeys),
     TEMPORAL_ADDRESS: stack.temporalAddress,
     MONGODB_URI: stack.mongoUri,
@@ -138,45 +140,187 @@ async function main(): Promise<void> {
     HOOKWAY_API_KEY: API_KEY,
     HOOKWAY_DATA_DIR: dir,
     HOOKWAY_ALLOWED_CIDRS: '127.0.0.1/32',
-    PORT: String(port),
+    PORT: String(ports.gateway),
+    WORKER_METRICS_PORT: String(ports.workerMetrics),
     LOG_LEVEL: 'info',
     BENCH_FLOOR_TASK_QUEUE: FLOOR_TASK_QUEUE,
   };
-  const dist = path.resolve(__dirname, '..');
-  const start = async (name: string, script: string, readyText: string) => {
-    const p = await startBenchProcess({
-      name,
-      script: path.join(dist, script),
-      env,
-      dir,
-      readyText,
-      cpuProfileDir: options.cpuProfileDir,
-    });
-    processes.push(p);
-    pids.set(name, p.pid);
-    return p;
-  };
+}
+
+function launcher(
+  stack: BenchStack,
+  receiver: BenchReceiver,
+  env: Record<string, string>,
+  dir: string,
+  cpuProfileDir: string | undefined,
+): Launcher {
+  const processes: NodeProcess[] = [];
   const pids = new Map<string, number | undefined>(stack.services.map((s) => [s.name, s.child.pid]));
-  const stopAll = async () => {
-    for (const p of processes.reverse()) await p.stop();
-    await receiver.close();
-    if (stack.metricsUrl) {
-      const metrics = await fetch(stack.metricsUrl)
-        .then((r) => r.text())
-        .catch(() => '');
-      writeFileSync(path.join(dir, 'temporal-metrics.txt'), metrics);
-    }
-    for (const s of [...stack.services].reverse()) await s.stop();
+  const dist = path.resolve(__dirname, '..');
+  return {
+    pids,
+    async start(name, script, readyText, extraEnv = {}) {
+      const p = await startBenchProcess({
+        name,
+        script: path.join(dist, script),
+        env: { ...env, ...extraEnv },
+        dir,
+        readyText,
+        cpuProfileDir,
+      });
+      processes.push(p);
+      pids.set(name, p.pid);
+      return p;
+    },
+    async stopAll() {
+      for (const p of processes.reverse()) await p.stop();
+      await receiver.close();
+      if (stack.metricsUrl) {
+        const metrics = await fetch(stack.metricsUrl)
+          .then((r) => r.text())
+          .catch(() => '');
+        writeFileSync(path.join(dir, 'temporal-metrics.txt'), metrics);
+      }
+      for (const s of [...stack.services].reverse()) await s.stop();
+    },
   };
+}
+
+const FAN10 = Array.from({ length: 10 }, (_, i) => `bench-fan10-${i}`);
+
+async function createBenchCampaigns(ctx: BenchContext): Promise<void> {
+  const url = ctx.receiver.url;
+  await ctx.gateway.createWebhookCampaign('bench-journey', 'bench_journey', url);
+  await ctx.gateway.createWebhookCampaign('bench-fan1', 'bench_fan1', url);
+  for (const id of FAN10) await ctx.gateway.createWebhookCampaign(id, 'bench_fan10', url);
+  await ctx.gateway.createWebhookCampaign(PARKED_CAMPAIGN, PARKED_TRIGGER, url, '30d');
+}
+
+/** Temporal's database writes per run during a phase, and their mean time. */
+function temporalLoad(before: TemporalCounters, after: TemporalCounters, runs: number | undefined): TemporalLoad {
+  const writes = after.stateWrites - before.stateWrites;
+  return {
+    ...(runs && { writesPerRun: Math.round((writes / runs) * 10) / 10 }),
+    meanWriteMs: Math.round(((after.stateWriteSeconds - before.stateWriteSeconds) * 1000 * 10) / writes) / 10,
+  };
+}
+
+/**
+ * Runs one phase, metering every process's CPU, the database commands of the gateway and worker,
+ * and Temporal's database writes while it runs.
+ */
+function phaseRunner(ctx: BenchContext, results: BenchResults) {
+  return async <T extends object>(name: string, run: () => Promise<T>): Promise<T> => {
+    log(`${name}…`);
+    const meter = cpuMeter(ctx.pids);
+    const started = performance.now();
+    const before = await readTemporalCounters(ctx.stack.metricsUrl);
+    const commandsBefore = await readDbCommands(ctx.metricsUrls);
+    const result = await run();
+    results.cpu[name] = meter();
+    const seconds = (performance.now() - started) / 1000;
+    const after = await readTemporalCounters(ctx.stack.metricsUrl);
+    const commandsAfter = await readDbCommands(ctx.metricsUrls);
+    const runs = runsOf(result);
+    if (before && after && after.stateWrites > before.stateWrites)
+      results.temporal[name] = temporalLoad(before, after, runs);
+    if (runs) {
+      const commands =
+        commandsBefore !== undefined && commandsAfter !== undefined ? commandsAfter - commandsBefore : undefined;
+      results.perRun[name] = runCost(results.cpu[name], seconds, runs, commands);
+    }
+    log(`${name}: ${JSON.stringify(result)}`);
+    return result;
+  };
+}
+
+async function runPhases(ctx: BenchContext, phases: Set<Phase>): Promise<BenchResults> {
+  const results: BenchResults = { cpu: {}, temporal: {}, perRun: {}, skipped: [] };
+  const phase = phaseRunner(ctx, results);
+  const journeyRun = (run: string) => runJourneys(ctx, { run, trigger: 'bench_journey', campaigns: ['bench-journey'] });
+  const hasTime = (name: Phase) => {
+    if (ctx.deadline - performance.now() > 60_000) return phases.has(name);
+    if (phases.has(name)) results.skipped.push(name);
+    return false;
+  };
+  await phase('warm-up', async () => {
+    await runFloor(ctx, 'warm', 20);
+    return runJourneys(ctx, { run: 'warm', trigger: 'bench_journey', campaigns: ['bench-journey'], count: 20 });
+  });
+  results.floor = await phase('floor', () => runFloor(ctx, 'main'));
+  results.journeys = await phase('journeys', () => journeyRun('j1'));
+  if (hasTime('fanout')) {
+    const concurrency = Math.max(1, Math.round(ctx.options.concurrency / 10));
+    const fanout = (run: string, trigger: string, campaigns: string[]) =>
+      runJourneys(ctx, { run, trigger, campaigns, count: ctx.options.fanoutEvents, concurrency });
+    results.fanout1 = await phase('fan-out 1', () => fanout('f1', 'bench_fan1', ['bench-fan1']));
+    results.fanout10 = await phase('fan-out 10', () => fanout('f10', 'bench_fan10', FAN10));
+  }
+  if (hasTime('ingestion')) results.ingestion = await phase('ingestion', () => runIngestion(ctx));
+  if (hasTime('parked')) {
+    results.parked = await phase('parking', () => runParked(ctx));
+    results.journeysWithParked = await phase('journeys with parked', () => journeyRun('j3'));
+  }
+  // Last, having no goal of its own; with parked journeys present it is compared with the run next to them.
+  if (hasTime('scale')) {
+    const second = await ctx.startWorker('worker-2');
+    results.twoWorkers = await phase('2 workers', () => journeyRun('j2'));
+    await second.stop();
+    ctx.pids.delete('worker-2');
+  }
+  if (hasTime('data-growth'))
+    results.dataGrowth = await phase('data growth', () => runDataGrowth(ctx, ctx.options.dataEvents, log));
+  return results;
+}
+
+function writeReport(out: string, options: BenchOptions, results: BenchResults): void {
+  const table = rows(results);
+  const { cpu, temporal, skipped } = results;
+  const md = [
+    `Run of ${new Date().toISOString()} on ${machine().cpus}, ${machine().memoryGiB} GiB, load average ${machine().loadAverage.join(' ')} at the end; Temporal: ${options.temporalServer === 'postgres' ? 'the server on PostgreSQL' : 'the dev server'}.`,
+    '',
+    markdownTable(table),
+    ...(skipped.length > 0 ? ['', `Skipped for the time budget: ${skipped.join(', ')}.`] : []),
+    '',
+    'CPU per process during each phase (100% = one core):',
+    '',
+    cpuTable(cpu, temporal),
+    '',
+  ].join('\n');
+  writeFileSync(out, `${JSON.stringify({ machine: machine(), options, results, table }, null, 2)}\n`);
+  writeFileSync(out.replace(/\.json$/, '') + '.md', md);
+  console.log(`\n${textTable(table)}\n\n${cpuTable(cpu, temporal)}\n`);
+}
+
+async function main(): Promise<void> {
+  const { out, phases, options } = parseArguments();
+  // Stopping everything takes up to half a minute on a busy machine.
+  const deadline = performance.now() + options.budgetMs - 30_000;
+  const dir = path.resolve('.data', 'bench', new Date().toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(dir, { recursive: true });
+  log(`stack in ${dir}`);
+  const stack = await startBenchStack(dir, options.temporalServer);
+  const receiver = await BenchReceiver.start();
+  const port = await freePort();
+  const workerMetrics = await freePort();
+  // Measured as it runs in production: every payload encrypted.
+  const codecKeys = [generateCodecKey()];
+  const run = launcher(
+    stack,
+    receiver,
+    benchEnv(stack, dir, { gateway: port, workerMetrics }, codecKeys),
+    dir,
+    options.cpuProfileDir,
+  );
   // Ctrl-C stops what the benchmark started, so no server is left behind.
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => void stopAll().finally(() => process.exit(130)));
+    process.once(signal, () => void run.stopAll().finally(() => process.exit(130)));
   try {
     log('starting the worker, the gateway and the floor worker');
     await Promise.all([
-      start('worker', 'worker-main.js', 'worker running'),
-      start('gateway', 'gateway-main.js', 'gateway listening'),
-      start('floor-worker', 'bench/floor/worker-main.js', 'floor worker running'),
+      run.start('worker', 'worker-main.js', 'worker running'),
+      run.start('gateway', 'gateway-main.js', 'gateway listening'),
+      run.start('floor-worker', 'bench/floor/worker-main.js', 'floor worker running'),
     ]);
     const ctx: BenchContext = {
       options,
@@ -187,93 +331,21 @@ async function main(): Promise<void> {
       mongo: await mongoose.createConnection(stack.mongoUri).asPromise(),
       floorTaskQueue: FLOOR_TASK_QUEUE,
       deadline,
-      pids,
-      startWorker: (name) => start(name, 'worker-main.js', 'worker running'),
+      pids: run.pids,
+      // Further workers serve no metrics: the first one's port is taken.
+      startWorker: (name) => run.start(name, 'worker-main.js', 'worker running', { WORKER_METRICS_PORT: '0' }),
+      metricsUrls: [`http://127.0.0.1:${port}/metrics`, `http://127.0.0.1:${workerMetrics}/metrics`],
     };
-    const fan10 = Array.from({ length: 10 }, (_, i) => `bench-fan10-${i}`);
-    await ctx.gateway.createWebhookCampaign('bench-journey', 'bench_journey', receiver.url);
-    await ctx.gateway.createWebhookCampaign('bench-fan1', 'bench_fan1', receiver.url);
-    for (const id of fan10) await ctx.gateway.createWebhookCampaign(id, 'bench_fan10', receiver.url);
-    await ctx.gateway.createWebhookCampaign(PARKED_CAMPAIGN, PARKED_TRIGGER, receiver.url, '30d');
-
-    const cpu: BenchResults['cpu'] = {};
-    const temporal: BenchResults['temporal'] = {};
-    const phase = async <T extends object>(name: string, run: () => Promise<T>): Promise<T> => {
-      log(`${name}…`);
-      const meter = cpuMeter(pids);
-      const before = await readTemporalCounters(stack.metricsUrl);
-      const result = await run();
-      cpu[name] = meter();
-      const after = await readTemporalCounters(stack.metricsUrl);
-      if (before && after && after.stateWrites > before.stateWrites) {
-        const writes = after.stateWrites - before.stateWrites;
-        temporal[name] = {
-          ...(runsOf(result) && { writesPerRun: Math.round((writes / runsOf(result)!) * 10) / 10 }),
-          meanWriteMs: Math.round(((after.stateWriteSeconds - before.stateWriteSeconds) * 1000 * 10) / writes) / 10,
-        };
-      }
-      log(`${name}: ${JSON.stringify(result)}`);
-      return result;
-    };
-    const journeyRun = (run: string) =>
-      runJourneys(ctx, { run, trigger: 'bench_journey', campaigns: ['bench-journey'] });
-    const results: BenchResults = { cpu, temporal, skipped: [] };
-    const hasTime = (phase: Phase) => {
-      if (deadline - performance.now() > 60_000) return phases.has(phase);
-      if (phases.has(phase)) results.skipped.push(phase);
-      return false;
-    };
-    await phase('warm-up', async () => {
-      await runFloor(ctx, 'warm', 20);
-      return runJourneys(ctx, { run: 'warm', trigger: 'bench_journey', campaigns: ['bench-journey'], count: 20 });
-    });
-    results.floor = await phase('floor', () => runFloor(ctx, 'main'));
-    results.journeys = await phase('journeys', () => journeyRun('j1'));
-    if (hasTime('fanout')) {
-      const concurrency = Math.max(1, Math.round(options.concurrency / 10));
-      const fanout = (run: string, trigger: string, campaigns: string[]) =>
-        runJourneys(ctx, { run, trigger, campaigns, count: options.fanoutEvents, concurrency });
-      results.fanout1 = await phase('fan-out 1', () => fanout('f1', 'bench_fan1', ['bench-fan1']));
-      results.fanout10 = await phase('fan-out 10', () => fanout('f10', 'bench_fan10', fan10));
-    }
-    if (hasTime('ingestion')) results.ingestion = await phase('ingestion', () => runIngestion(ctx));
-    if (hasTime('parked')) {
-      results.parked = await phase('parking', () => runParked(ctx));
-      results.journeysWithParked = await phase('journeys with parked', () => journeyRun('j3'));
-    }
-    // Last, having no goal of its own; with parked journeys present it is compared with the run next to them.
-    if (hasTime('scale')) {
-      const second = await ctx.startWorker('worker-2');
-      results.twoWorkers = await phase('2 workers', () => journeyRun('j2'));
-      await second.stop();
-      pids.delete('worker-2');
-    }
-
-    if (hasTime('data-growth'))
-      results.dataGrowth = await phase('data growth', () => runDataGrowth(ctx, options.dataEvents, log));
-
+    await createBenchCampaigns(ctx);
+    const results = await runPhases(ctx, phases);
     if (results.skipped.length > 0) log(`skipped for the time budget: ${results.skipped.join(', ')}`);
-    const table = rows(results);
-    const md = [
-      `Run of ${new Date().toISOString()} on ${machine().cpus}, ${machine().memoryGiB} GiB, load average ${machine().loadAverage.join(' ')} at the end; Temporal: ${options.temporalServer === 'postgres' ? 'the server on PostgreSQL' : 'the dev server'}.`,
-      '',
-      markdownTable(table),
-      ...(results.skipped.length > 0 ? ['', `Skipped for the time budget: ${results.skipped.join(', ')}.`] : []),
-      '',
-      'CPU per process during each phase (100% = one core):',
-      '',
-      cpuTable(cpu, temporal),
-      '',
-    ].join('\n');
-    writeFileSync(out, `${JSON.stringify({ machine: machine(), options, results, table }, null, 2)}\n`);
-    writeFileSync(out.replace(/\.json$/, '') + '.md', md);
-    console.log(`\n${textTable(table)}\n\n${cpuTable(cpu, temporal)}\n`);
+    writeReport(out, options, results);
     log(`figures in ${out}; markdown rows in ${out.replace(/\.json$/, '')}.md; logs in ${dir}/logs`);
     ctx.gateway.close();
     await ctx.temporal.connection.close();
     await ctx.mongo.close();
   } finally {
-    await stopAll();
+    await run.stopAll();
   }
 }
 

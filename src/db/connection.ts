@@ -53,6 +53,8 @@ export async function connectRepositories(
     serverSelectionTimeoutMS: 5_000,
     autoIndex: false,
     autoCreate: true,
+    // Counted per command in each process's /metrics (src/metrics/db-commands.ts).
+    monitorCommands: true,
   });
   await connection.asPromise();
   const claims = new Claims(connection);

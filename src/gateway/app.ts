@@ -1,12 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import cors from 'cors';
-import express, { type Express, type Response } from 'express';
+import express, { type Express, type RequestHandler, type Response, type Router } from 'express';
 import { collectDefaultMetrics } from 'prom-client';
 import helmet from 'helmet';
 import type { Repositories } from '../db/connection';
 import type { WebhookSender } from '../delivery/sender';
 import type { Logger } from '../logger';
+import { countDbCommands } from '../metrics/db-commands';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { ActiveCampaigns } from './active-campaigns';
 import { answerWithin } from './answer-within';
@@ -71,17 +72,8 @@ const CONTENT_SECURITY_POLICY = {
   objectSrc: ["'none'"],
 };
 
-export function createApp(deps: GatewayDeps): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('query parser', 'simple');
-  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } }));
-  const metrics = new GatewayMetrics(deps.repositories.events);
-  if (deps.processMetrics) collectDefaultMetrics({ register: metrics.registry });
-  app.use(metrics.countRequests());
-  deps.supervision?.register(metrics.registry);
-
-  // Counts and route patterns only, like /healthz: for the Prometheus scraper, without the key.
+/** Counts and route patterns only, like /healthz: for the Prometheus scraper, without the key. */
+function mountOpenRoutes(app: Express, deps: GatewayDeps, metrics: GatewayMetrics): void {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -96,9 +88,10 @@ export function createApp(deps: GatewayDeps): Express {
     const processes = deps.supervision?.current();
     res.status(healthy ? 200 : 503).json({ status, services, ...(processes && { processes, restarting }) });
   });
+}
 
-  // The browser's preflight carries no key, so CORS answers before authentication.
-  const authenticated = authenticate(deps.apiKey, deps.repositories.accessKeys);
+/** The browser's preflight carries no key, so CORS answers before authentication. */
+function mountCodec(app: Express, deps: GatewayDeps, authenticated: RequestHandler): void {
   const codecCors = cors({
     origin: deps.codec.corsOrigins,
     methods: ['POST'],
@@ -114,7 +107,31 @@ export function createApp(deps: GatewayDeps): Express {
     express.json({ limit: CODEC_BODY_LIMIT, type: 'application/json' }),
     codecRoutes(deps.codec.codec),
   );
+}
 
+/** Every route for admin keys only. */
+function adminRoutes(deps: GatewayDeps): Router {
+  const router = express.Router();
+  const { temporal, taskQueue } = deps;
+  const { campaigns, deliveries, destinations, profiles, segments, audience, events, journeys } = deps.repositories;
+  const testSend = { profiles, destinations, sender: deps.sender, defaultTimeoutMs: deps.webhookTimeoutMs };
+  const schedules = { taskQueue, entriesPerSecond: deps.fanOutEntriesPerSecond };
+  const segmentRepos = { segments, audience };
+  router.use(keyRoutes({ accessKeys: deps.repositories.accessKeys }));
+  router.use(campaignRoutes({ campaigns, active: deps.active, testSend, temporal, schedules, segments: segmentRepos }));
+  router.use(segmentRoutes(segmentRepos));
+  router.use(userRoutes({ profiles, events, journeys }));
+  router.use(statsRoutes({ stats: deps.repositories.stats, campaigns }));
+  router.use(fanOutRoutes({ campaigns, temporal, taskQueue, entriesPerSecond: deps.fanOutEntriesPerSecond }));
+  router.use(deliveryRoutes({ deliveries, temporal, taskQueue }));
+  router.use(destinationRoutes({ destinations, deliveries, temporal, taskQueue, secretGraceMs: deps.secretGraceMs }));
+  router.use(settingsRoutes({ settings: deps.repositories.settings }));
+  router.use(studioDraftRoutes({ campaigns, testSend, profiles, events, segments: segmentRepos }));
+  router.use(studioJourneyRoutes({ campaigns, deliveries, temporal, temporalUiUrl: deps.temporalUiUrl }));
+  return router;
+}
+
+function v1Routes(deps: GatewayDeps, metrics: GatewayMetrics, authenticated: RequestHandler): Router {
   const v1 = express.Router();
   v1.use(metrics.rememberMount());
   v1.post('/events', answerWithin(INGEST_DEADLINE_MS));
@@ -126,50 +143,27 @@ export function createApp(deps: GatewayDeps): Express {
   const countBytes = (_req: unknown, res: object, body: Buffer) =>
     void ((res as Response).locals.bodyBytes = body.length);
   v1.use(express.json({ limit: BODY_LIMIT, type: 'application/json', verify: countBytes }));
-  const { campaigns, deliveries, destinations, profiles } = deps.repositories;
-  const testSend = { profiles, destinations, sender: deps.sender, defaultTimeoutMs: deps.webhookTimeoutMs };
   v1.use(eventRoutes({ router: deps.router, metrics, ingestLimit }));
   // Every route below is for admin keys only; ingest keys stop here with a 403.
   v1.use(requireAdmin);
-  v1.use(keyRoutes({ accessKeys: deps.repositories.accessKeys }));
-  const schedules = { taskQueue: deps.taskQueue, entriesPerSecond: deps.fanOutEntriesPerSecond };
-  const { segments, audience, events, journeys } = deps.repositories;
-  v1.use(
-    campaignRoutes({
-      campaigns,
-      active: deps.active,
-      testSend,
-      temporal: deps.temporal,
-      schedules,
-      segments: { segments, audience },
-    }),
-  );
-  v1.use(segmentRoutes({ segments, audience }));
-  v1.use(userRoutes({ profiles, events, journeys }));
-  v1.use(statsRoutes({ stats: deps.repositories.stats, campaigns }));
-  v1.use(
-    fanOutRoutes({
-      campaigns,
-      temporal: deps.temporal,
-      taskQueue: deps.taskQueue,
-      entriesPerSecond: deps.fanOutEntriesPerSecond,
-    }),
-  );
-  v1.use(deliveryRoutes({ deliveries, temporal: deps.temporal, taskQueue: deps.taskQueue }));
-  v1.use(
-    destinationRoutes({
-      destinations,
-      deliveries,
-      temporal: deps.temporal,
-      taskQueue: deps.taskQueue,
-      secretGraceMs: deps.secretGraceMs,
-    }),
-  );
-  v1.use(settingsRoutes({ settings: deps.repositories.settings }));
-  v1.use(studioDraftRoutes({ campaigns, testSend, profiles, events, segments: { segments, audience } }));
-  v1.use(studioJourneyRoutes({ campaigns, deliveries, temporal: deps.temporal, temporalUiUrl: deps.temporalUiUrl }));
-  app.use('/v1', v1);
+  v1.use(adminRoutes(deps));
+  return v1;
+}
 
+export function createApp(deps: GatewayDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY } }));
+  const metrics = new GatewayMetrics(deps.repositories.events);
+  if (deps.processMetrics) collectDefaultMetrics({ register: metrics.registry });
+  countDbCommands(deps.repositories.connection, metrics.registry);
+  app.use(metrics.countRequests());
+  deps.supervision?.register(metrics.registry);
+  mountOpenRoutes(app, deps, metrics);
+  const authenticated = authenticate(deps.apiKey, deps.repositories.accessKeys);
+  mountCodec(app, deps, authenticated);
+  app.use('/v1', v1Routes(deps, metrics, authenticated));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

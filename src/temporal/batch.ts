@@ -57,7 +57,28 @@ function identity(): string {
   return `hookway@${os.hostname()}`;
 }
 
-async function start(client: Client, request: BatchRequest, jobId: string, watcher: BatchWatcher): Promise<void> {
+/** Thrown by a start that may not wait when the namespace already runs a batch operation. */
+export class BatchBusyError extends Error {}
+
+export interface BatchProgress {
+  jobId: string;
+  state: 'running' | 'completed' | 'failed';
+  total: number;
+  completed: number;
+  failed: number;
+  reason?: string;
+}
+
+/**
+ * Starts the batch under `jobId`. Another batch holding the namespace's slot is waited for (up to
+ * five minutes) when the watcher says so, else answered with BatchBusyError.
+ */
+export async function startBatch(
+  client: Client,
+  request: BatchRequest,
+  jobId: string,
+  watcher: BatchWatcher & { wait?: boolean } = {},
+): Promise<void> {
   const { namespace } = client.options;
   const operation =
     request.kind === 'cancel'
@@ -76,12 +97,39 @@ async function start(client: Client, request: BatchRequest, jobId: string, watch
       });
       return;
     } catch (err) {
-      if (!isBusy(err) || Date.now() > deadline) throw err;
+      if (!isBusy(err)) throw err;
+      if (watcher.wait === false) throw new BatchBusyError('another batch operation is running in this namespace');
+      if (Date.now() > deadline) throw err;
       if (!warned) watcher.onWaiting?.();
       warned = true;
       await sleep(1_000);
     }
   }
+}
+
+/** The batch's state and counts as the server last reported them; undefined when it does not (yet) know the job. */
+export async function describeBatch(client: Client, jobId: string): Promise<BatchProgress | undefined> {
+  let described;
+  try {
+    described = await client.workflowService.describeBatchOperation({ namespace: client.options.namespace, jobId });
+  } catch (err) {
+    if ((err as { code?: number }).code === NOT_FOUND) return undefined;
+    throw err;
+  }
+  const state =
+    described.state === BatchOperationState.BATCH_OPERATION_STATE_COMPLETED
+      ? 'completed'
+      : described.state === BatchOperationState.BATCH_OPERATION_STATE_FAILED
+        ? 'failed'
+        : 'running';
+  return {
+    jobId,
+    state,
+    total: toNumber(described.totalOperationCount),
+    completed: toNumber(described.completeOperationCount),
+    failed: toNumber(described.failureOperationCount),
+    ...(described.reason && { reason: described.reason }),
+  };
 }
 
 /**
@@ -93,34 +141,34 @@ export async function runBatch(
   request: BatchRequest,
   watcher: BatchWatcher = {},
 ): Promise<BatchOutcome> {
-  const { namespace } = client.options;
   const initial = (await client.workflow.count(request.query)).count;
-  const jobId = `hookway-${request.kind}-${randomUUID()}`;
+  const jobId = newJobId(request.kind);
   if (initial === 0) return { jobId, succeeded: 0, failed: 0, total: 0 };
-  await start(client, request, jobId, watcher);
+  await startBatch(client, request, jobId, watcher);
   const startedAt = Date.now();
   for (;;) {
-    let described;
-    try {
-      described = await client.workflowService.describeBatchOperation({ namespace, jobId });
-    } catch (err) {
-      // A batch just started may not be visible yet.
-      if ((err as { code?: number }).code !== NOT_FOUND || Date.now() - startedAt > NOT_FOUND_PATIENCE_MS) throw err;
+    const progress = await describeBatch(client, jobId);
+    // A batch just started may not be visible yet.
+    if (!progress) {
+      if (Date.now() - startedAt > NOT_FOUND_PATIENCE_MS)
+        throw new BatchFailedError(`batch operation ${jobId} vanished`);
       await sleep(POLL_MS);
       continue;
     }
-    const succeeded = toNumber(described.completeOperationCount);
-    const failed = toNumber(described.failureOperationCount);
-    const total = Math.max(toNumber(described.totalOperationCount), initial);
-    if (described.state === BatchOperationState.BATCH_OPERATION_STATE_COMPLETED)
-      return { jobId, succeeded, failed, total: Math.max(total, succeeded + failed) };
-    if (described.state === BatchOperationState.BATCH_OPERATION_STATE_FAILED) {
+    const { completed: succeeded, failed } = progress;
+    const total = Math.max(progress.total, initial);
+    if (progress.state === 'completed') return { jobId, succeeded, failed, total: Math.max(total, succeeded + failed) };
+    if (progress.state === 'failed') {
       throw new BatchFailedError(
-        `batch operation ${jobId} failed after ${succeeded} of ${total}${described.reason ? `: ${described.reason}` : ''}`,
+        `batch operation ${jobId} failed after ${succeeded} of ${total}${progress.reason ? `: ${progress.reason}` : ''}`,
       );
     }
     const left = (await client.workflow.count(request.query)).count;
     watcher.onProgress?.(Math.min(total, Math.max(succeeded + failed, initial - left)), total);
     await sleep(POLL_MS);
   }
+}
+
+export function newJobId(kind: BatchKind): string {
+  return `hookway-${kind}-${randomUUID()}`;
 }

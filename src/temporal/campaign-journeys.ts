@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { resumeSignal } from '../../workflows';
-import { runBatch, type BatchKind, type BatchOutcome, type BatchWatcher } from './batch';
+import { newJobId, runBatch, startBatch, type BatchKind, type BatchOutcome, type BatchWatcher } from './batch';
 import { journeysQuery } from './journey-queries';
 
 function runningQuery(campaignId: string, version?: number): string {
@@ -28,8 +28,8 @@ export async function resumeRunningJourneys(client: Client, campaignId: string):
 
 /**
  * Cancels (each records its end as "cancelled") or terminates every journey of the campaign
- * running when the batch starts, through one Temporal batch operation; the one way to do it,
- * for archiving and for `hookway campaigns cancel`.
+ * running when the batch starts, through one Temporal batch operation, and waits for it to end;
+ * the one way to do it, for archiving and for `hookway campaigns cancel`.
  */
 export function cancelRunningJourneys(
   client: Client,
@@ -38,4 +38,14 @@ export function cancelRunningJourneys(
 ): Promise<BatchOutcome> {
   const request = { kind: options.kind ?? 'cancel', query: runningQuery(campaignId), reason: options.reason };
   return runBatch(client, request, options.watcher);
+}
+
+/**
+ * Starts the same batch without waiting for it (the studio reads its progress with describeBatch);
+ * answers BatchBusyError at once when another batch runs. Returns the job id.
+ */
+export async function startCancellingJourneys(client: Client, campaignId: string, reason: string): Promise<string> {
+  const jobId = newJobId('cancel');
+  await startBatch(client, { kind: 'cancel', query: runningQuery(campaignId), reason }, jobId, { wait: false });
+  return jobId;
 }

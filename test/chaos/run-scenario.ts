@@ -61,7 +61,7 @@ function campaignFor(id: string, destination: string, event: string) {
   };
 }
 
-export async function runScenario(opts: {
+export interface ScenarioRun {
   cluster: ChaosCluster;
   db: Connection;
   apiKey: string;
@@ -69,7 +69,87 @@ export async function runScenario(opts: {
   plan: ScenarioPlan;
   runId: string;
   log?: (line: string) => void;
-}): Promise<ScenarioResult> {
+}
+
+/** The scenario's own destination (at the flaky receiver) and active campaign; returns the trigger's name. */
+async function createCampaign(driver: EventDriver, scenario: Scenario, prefix: string, url: string): Promise<string> {
+  await driver.admin('POST', '/v1/destinations', {
+    id: prefix,
+    name: prefix,
+    url,
+    timeoutMs: scenario.timeoutMs,
+    retryDelays: RETRY_DELAYS,
+    breaker: { failureThreshold: 1_000 },
+  });
+  const eventName = `chaos_${scenario.name.replace(/-/g, '_')}`;
+  await driver.admin('POST', '/v1/campaigns', campaignFor(prefix, prefix, eventName));
+  await driver.admin('POST', `/v1/campaigns/${prefix}/activate`);
+  return eventName;
+}
+
+/** Paces the events, injects the fault once FAULT_AT of them were sent, and resends what was not acknowledged. */
+async function driveWithFault(
+  opts: ScenarioRun,
+  driver: EventDriver,
+  events: Array<{ id: string; userId: string; name: string }>,
+  log: (line: string) => void,
+): Promise<{ started: number; ended: number }> {
+  const { scenario, plan } = opts;
+  let reached!: () => void;
+  const faultDue = new Promise<void>((resolve) => (reached = resolve));
+  const fault = faultDue.then(async () => {
+    const started = Date.now();
+    log(`${scenario.name}: fault`);
+    await scenario.inject(opts.cluster, plan.outageMs);
+    log(`${scenario.name}: fault over`);
+    return { started, ended: Date.now() };
+  });
+  await driver.drive(events, {
+    concurrency: plan.concurrency,
+    intervalMs: plan.loadMs / plan.journeys,
+    onProgress: (share) => void (share >= FAULT_AT && reached()),
+  });
+  const faultTimes = await fault;
+  await driver.resendUnacknowledged(RESEND);
+  return faultTimes;
+}
+
+/** Polls the invariants until they hold or `deadline` passes; settledAt is when they first held. */
+async function awaitInvariants(
+  db: Connection,
+  prefix: string,
+  driver: EventDriver,
+  receiver: FlakyReceiver,
+  deadline: number,
+): Promise<{ invariants: Invariants; settledAt?: number }> {
+  const users = driver.acknowledged().map((e) => e.userId);
+  for (;;) {
+    // The database is read only once the receiver has every webhook, so polling does not
+    // compete with the stack for a busy machine's CPU.
+    const tally = webhookTally(receiver, users, STEPS);
+    if (tally.delivered < tally.expected && Date.now() <= deadline) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      continue;
+    }
+    const invariants = await checkInvariants(db, prefix, STEPS, driver.acknowledged(), receiver);
+    if (settled(invariants)) return { invariants, settledAt: Date.now() };
+    if (Date.now() > deadline) return { invariants };
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** Answers the scenario does not allow, and processes that crashed since it began. */
+function violationsOf(scenario: Scenario, driver: EventDriver, crashes: string[]): string[] {
+  const allowed = new Set(scenario.allowedStatuses.map(String));
+  return [
+    ...Object.entries(driver.statusCounts())
+      .filter(([status]) => !allowed.has(status))
+      .map(([status, n]) => `${n} event post(s) answered ${status}`),
+    ...crashes,
+  ];
+}
+
+export async function runScenario(opts: ScenarioRun): Promise<ScenarioResult> {
   const { cluster, db, scenario, plan } = opts;
   const log = opts.log ?? (() => undefined);
   const prefix = `${scenario.name}-${opts.runId}`;
@@ -77,74 +157,25 @@ export async function runScenario(opts: {
   const receiver = await FlakyReceiver.start(scenario.flap);
   try {
     const driver = new EventDriver(cluster.gatewayUrl, opts.apiKey);
-    await driver.admin('POST', '/v1/destinations', {
-      id: prefix,
-      name: prefix,
-      url: receiver.url,
-      timeoutMs: scenario.timeoutMs,
-      retryDelays: RETRY_DELAYS,
-      breaker: { failureThreshold: 1_000 },
-    });
-    const eventName = `chaos_${scenario.name.replace(/-/g, '_')}`;
-    await driver.admin('POST', '/v1/campaigns', campaignFor(prefix, prefix, eventName));
-    await driver.admin('POST', `/v1/campaigns/${prefix}/activate`);
-
+    const eventName = await createCampaign(driver, scenario, prefix, receiver.url);
     const events = Array.from({ length: plan.journeys }, (_, i) => ({
       id: `${prefix}-e${i}`,
       userId: `${prefix}-u${i}`,
       name: eventName,
     }));
-    let reached!: () => void;
-    const faultDue = new Promise<void>((resolve) => (reached = resolve));
-    const fault = faultDue.then(async () => {
-      const started = Date.now();
-      log(`${scenario.name}: fault`);
-      await scenario.inject(cluster, plan.outageMs);
-      log(`${scenario.name}: fault over`);
-      return { started, ended: Date.now() };
-    });
-    await driver.drive(events, {
-      concurrency: plan.concurrency,
-      intervalMs: plan.loadMs / plan.journeys,
-      onProgress: (share) => void (share >= FAULT_AT && reached()),
-    });
-    const faultTimes = await fault;
-    await driver.resendUnacknowledged(RESEND);
+    const faultTimes = await driveWithFault(opts, driver, events, log);
     // Recovery is timed from when both the fault and the load are over.
     const quietFrom = Date.now();
     log(
       `${scenario.name}: ${driver.acknowledged().length}/${events.length} events acknowledged; waiting for the stack to settle`,
     );
-
-    const deadline = quietFrom + plan.recoverTimeoutMs;
-    let invariants: Invariants;
-    let settledAt: number | undefined;
-    const users = driver.acknowledged().map((e) => e.userId);
-    for (;;) {
-      // The database is read only once the receiver has every webhook, so polling does not
-      // compete with the stack for a busy machine's CPU.
-      const tally = webhookTally(receiver, users, STEPS);
-      if (tally.delivered < tally.expected && Date.now() <= deadline) {
-        await new Promise((r) => setTimeout(r, POLL_MS));
-        continue;
-      }
-      invariants = await checkInvariants(db, prefix, STEPS, driver.acknowledged(), receiver);
-      if (settled(invariants)) {
-        settledAt = Date.now();
-        break;
-      }
-      if (Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
-
-    const allowed = new Set(scenario.allowedStatuses.map(String));
-    const statuses = driver.statusCounts();
-    const violations = [
-      ...Object.entries(statuses)
-        .filter(([status]) => !allowed.has(status))
-        .map(([status, n]) => `${n} event post(s) answered ${status}`),
-      ...cluster.crashes.slice(crashesBefore),
-    ];
+    const { invariants, settledAt } = await awaitInvariants(
+      db,
+      prefix,
+      driver,
+      receiver,
+      quietFrom + plan.recoverTimeoutMs,
+    );
     return {
       scenario: scenario.name,
       title: scenario.title,
@@ -152,12 +183,12 @@ export async function runScenario(opts: {
       eventsAcknowledged: driver.acknowledged().length,
       ...invariants,
       lost: lost(invariants),
-      eventStatuses: statuses,
+      eventStatuses: driver.statusCounts(),
       noAnswer: driver.noAnswerCauses(),
       faultSeconds: seconds(faultTimes.ended - faultTimes.started),
       recoverSeconds: settledAt === undefined ? undefined : seconds(settledAt - quietFrom),
       settled: settledAt !== undefined,
-      violations,
+      violations: violationsOf(scenario, driver, cluster.crashes.slice(crashesBefore)),
     };
   } finally {
     await receiver.close();

@@ -19,6 +19,38 @@ function countsOf(values: string[]): Map<string, number> {
   return counts;
 }
 
+const webhook = (receiver: Receiver, id: string) => ({
+  id,
+  type: 'webhook',
+  request: { url: `${receiver.url}/${id}`, body: { user: '{{user.id}}' } },
+});
+
+/**
+ * Journeys of `ids` whose second step came after the kill, each of which must have run that step on the
+ * survivor; returns how many of them the killed worker had started. On a busy machine the first delays may end
+ * before the kill, so only those journeys say anything.
+ */
+async function orphanedJourneys(
+  client: Client,
+  receiver: Receiver,
+  campaignId: string,
+  ids: string[],
+  killed: { at: number; doomed: number; survivor: number },
+): Promise<number> {
+  const secondAfterKill = new Set(
+    receiver.requests
+      .filter((r) => r.path === '/second' && r.at > killed.at)
+      .map((r) => (r.json as { user: string }).user),
+  );
+  let orphaned = 0;
+  for (const userId of ids.filter((id) => secondAfterKill.has(id))) {
+    const [first, second] = (await activityWorkers(client, campaignId, userId)).map(pidOf);
+    assert.equal(second, killed.survivor, `journey of ${userId}: its second step ran on the surviving worker`);
+    if (first === killed.doomed) orphaned++;
+  }
+  return orphaned;
+}
+
 describe('journeys on the production layout (two gateways, two workers, Temporal on PostgreSQL)', function () {
   let receiver: Receiver;
   let client: Client;
@@ -39,13 +71,7 @@ describe('journeys on the production layout (two gateways, two workers, Temporal
       {
         id: campaignId,
         trigger: { event: 'signed_up' },
-        steps: [
-          {
-            id: 'welcome',
-            type: 'webhook',
-            request: { url: `${receiver.url}/welcome`, body: { user: '{{user.id}}' } },
-          },
-        ],
+        steps: [webhook(receiver, 'welcome')],
       },
       receiver,
     );
@@ -73,12 +99,8 @@ describe('journeys on the production layout (two gateways, two workers, Temporal
 
   it('finishes on the other worker the journeys a killed worker was running', async function () {
     const campaignId = uniqueId('cluster-followup');
-    const webhook = (id: string) => ({
-      id,
-      type: 'webhook',
-      request: { url: `${receiver.url}/${id}`, body: { user: '{{user.id}}' } },
-    });
-    const steps = [webhook('first'), { id: 'pause', type: 'delay', duration: '60s' }, webhook('second')];
+    const pause = { id: 'pause', type: 'delay', duration: '60s' };
+    const steps = [webhook(receiver, 'first'), pause, webhook(receiver, 'second')];
     const probes = await activateEverywhere({ id: campaignId, trigger: { event: 'ordered' }, steps }, receiver);
     const ids = users(uniqueId('buyer'));
     await postEvents('ordered', ids);
@@ -99,19 +121,7 @@ describe('journeys on the production layout (two gateways, two workers, Temporal
       );
       const seconds = usersAt(receiver, '/second');
       assert.equal(seconds.length, new Set(seconds).size, 'a user got the second step twice');
-      // On a busy machine the first delays may end before the kill; the journeys that matter are
-      // those the killed worker started and whose second step came after it died.
-      const secondAfterKill = new Set(
-        receiver.requests
-          .filter((r) => r.path === '/second' && r.at > killedAt)
-          .map((r) => (r.json as { user: string }).user),
-      );
-      let orphaned = 0;
-      for (const userId of ids.filter((id) => secondAfterKill.has(id))) {
-        const [first, second] = (await activityWorkers(client, campaignId, userId)).map(pidOf);
-        assert.equal(second, survivor, `journey of ${userId}: its second step ran on the surviving worker`);
-        if (first === doomed) orphaned++;
-      }
+      const orphaned = await orphanedJourneys(client, receiver, campaignId, ids, { at: killedAt, doomed, survivor });
       assert.ok(orphaned > 0, 'the killed worker had journeys in flight, and the other one finished them');
     } finally {
       await layout().startNode('worker', 0);

@@ -40,6 +40,12 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
     campaignStatus: async () => answers.status,
     planSend: async (input: { at: number }) => ({ zone: 'UTC', sendAt: input.at, caps: [] }),
     reserveSend: async () => ({ granted: true }),
+    // The plan and reservation are only read while the campaign lets the journey send.
+    checkSend: async (input: { at: number }) => ({
+      status: answers.status,
+      plan: { zone: 'UTC', sendAt: input.at, caps: [] },
+      verdict: { granted: true },
+    }),
     releaseSend: async () => undefined,
     userTimeZone: async () => ({ zone: 'UTC' }),
     loadUserProperties: async () => answers.properties,

@@ -1,7 +1,8 @@
 // Records journey histories from the current workflow code into test/fixtures/histories/,
-// for the replay test. Run it (npm run record-histories) only when a workflow change is
-// meant to break replay of old journeys; otherwise keep the old files and guard the change
-// with patched() so that journeys started before it still replay.
+// for the replay test. After a change guarded by patched(), record the new path beside the old
+// files with the patch's name (npm run record-histories -- send-check-at-once writes
+// <journey>.send-check-at-once.json), so both paths stay proven; without a name it overwrites
+// the base files, which only a change meant to break replay of old journeys may do.
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ const OUT = path.join(__dirname, '../../../test/fixtures/histories');
 const EXAMPLES = path.join(__dirname, '../../../examples');
 
 async function main(): Promise<void> {
+  const suffix = process.argv[2] ? `.${process.argv[2]}` : '';
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hookway-record-'));
   const port = await freePort();
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
           temporal.api.history.v1.History.create(await handle.fetchHistory()),
           PROTO_JSON,
         );
-        writeFileSync(path.join(OUT, `${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
+        writeFileSync(path.join(OUT, `${name}${suffix}.json`), `${JSON.stringify(history, null, 1)}\n`);
         console.log(`recorded ${name}`);
       }
     });

@@ -2,7 +2,9 @@
 // outside the send window, or while a frequency cap is full. These rules decide whether the
 // webhook goes out now, later, never, or whether the journey ends instead.
 import { condition } from '@temporalio/workflow';
-import { campaignGate } from '../../src/domain/campaign-gate';
+import { campaignGate, type CampaignStatus } from '../../src/domain/campaign-gate';
+import type { SendPlan } from '../../activities/fatigue';
+import type { CapVerdict } from '../../src/domain/caps';
 import type { JourneyResult } from '../journey-api';
 import type { JourneyContext } from '../journey-context';
 import { exitResult, waitOrExit } from './exit-and-goal';
@@ -21,57 +23,119 @@ export async function holdWhilePaused(ctx: JourneyContext): Promise<JourneyResul
   for (;;) {
     // Cleared before the read, so a resume that arrives during it is not lost.
     ctx.resumed = false;
-    const gate = campaignGate(await ctx.db.campaignStatus({ campaignId: ctx.campaign.id })).journey;
-    if (gate === 'end') return { outcome: 'exited', reason: 'campaign archived' };
-    if (gate === 'send') return undefined;
-    ctx.state.waitingFor = 'campaign paused';
-    ctx.enterPhase('held');
-    await condition(() => ctx.resumed || ctx.exited(), PAUSE_RECHECK);
-    ctx.state.waitingFor = undefined;
-    ctx.enterPhase('running');
-    if (ctx.exited()) return exitResult(ctx);
+    const held = await holdFor(ctx, await ctx.db.campaignStatus({ campaignId: ctx.campaign.id }));
+    if (held !== 'hold') return held;
   }
 }
 
 /**
- * Before a webhook: the pause hold, then quiet hours and the send window, then the caps.
+ * What the campaign's status lets the journey do: send (undefined), end (how), or hold, which
+ * has waited for a resume or the recheck interval by the time it returns 'hold'. Clear
+ * ctx.resumed before reading the status.
+ */
+async function holdFor(
+  ctx: JourneyContext,
+  status: CampaignStatus | undefined,
+): Promise<JourneyResult | 'hold' | undefined> {
+  const gate = campaignGate(status).journey;
+  if (gate === 'end') return { outcome: 'exited', reason: 'campaign archived' };
+  if (gate === 'send') return undefined;
+  ctx.state.waitingFor = 'campaign paused';
+  ctx.enterPhase('held');
+  await condition(() => ctx.resumed || ctx.exited(), PAUSE_RECHECK);
+  ctx.state.waitingFor = undefined;
+  ctx.enterPhase('running');
+  return ctx.exited() ? exitResult(ctx) : 'hold';
+}
+
+function rulesOf(campaign: JourneyContext['campaign']) {
+  const { id, timeZone, caps, tags, quietHours, sendWindow } = campaign;
+  return { id, timeZone, caps, tags, quietHours, sendWindow };
+}
+
+/**
+ * Once the campaign lets the journey send: waits out quiet hours or the send window (then asks
+ * again), or takes the reservation's verdict. `now` is the time the plan was made for.
+ */
+async function decide(
+  ctx: JourneyContext,
+  stepId: string,
+  deliveryId: string,
+  check: { plan: SendPlan; now: number; reserve: () => Promise<CapVerdict> },
+): Promise<SendGate | 'again'> {
+  const { campaign, identity, db } = ctx;
+  const { plan } = check;
+  Object.assign(ctx.state, { timeZone: plan.zone, timeZoneProblem: plan.zoneProblem });
+  // Quiet hours and the send window never overlap: this webhook can never go out.
+  if (plan.sendAt === undefined) return {};
+  if (plan.sendAt > check.now) {
+    if (plan.heldBy === 'quiet hours')
+      await db.countJourneyFact({ ...identity, counter: 'held:quietHours', factId: deliveryId });
+    const wait = plan.sendAt - Date.now();
+    if (wait > 0 && (await waitOrExit(ctx, wait, plan.heldBy!, undefined, 'held'))) return exitResult(ctx);
+    // Looked at again: the campaign may have been paused, or the rules edited, meanwhile.
+    return 'again';
+  }
+  if (campaign.capExempt) return { reserved: false };
+  const verdict = await check.reserve();
+  if (verdict.granted) return { reserved: true };
+  await db.countJourneyFact({ ...identity, counter: 'capped', factId: deliveryId });
+  const onCapped = campaign.onCapped ?? 'skip';
+  if (onCapped === 'skip') return {};
+  if (onCapped === 'exit') return { outcome: 'exited', step: stepId, reason: 'capped' };
+  // Looked at again once enough counted sends have left the window for a slot to free.
+  const capWait = `frequency cap (${verdict.cap})`;
+  if (await waitOrExit(ctx, verdict.freesAt - Date.now(), capWait, undefined, 'held')) return exitResult(ctx);
+  return 'again';
+}
+
+/**
+ * Before a webhook: the pause hold, then quiet hours and the send window, then the caps, each
+ * its own activity (journeys started before the send check; see legacy-paths.ts).
  * Says whether a slot was reserved, or which path the journey takes instead of sending.
  */
 export async function passSendRules(ctx: JourneyContext, stepId: string, deliveryId: string): Promise<SendGate> {
   const { campaign, identity, userId, db } = ctx;
-  const { id, timeZone, caps, tags, quietHours, sendWindow } = campaign;
-  const rules = { id, timeZone, caps, tags, quietHours, sendWindow };
+  const rules = rulesOf(campaign);
   for (;;) {
     const paused = await holdWhilePaused(ctx);
     if (paused) return paused;
     const plan = await db.planSend({ journeyId: identity.journeyId, userId, rules, at: Date.now() });
-    Object.assign(ctx.state, { timeZone: plan.zone, timeZoneProblem: plan.zoneProblem });
-    // Quiet hours and the send window never overlap: this webhook can never go out.
-    if (plan.sendAt === undefined) return {};
-    if (plan.sendAt > Date.now()) {
-      if (plan.heldBy === 'quiet hours')
-        await db.countJourneyFact({ ...identity, counter: 'held:quietHours', factId: deliveryId });
-      if (await waitOrExit(ctx, plan.sendAt - Date.now(), plan.heldBy!, undefined, 'held')) return exitResult(ctx);
-      // Looked at again: the campaign may have been paused, or the rules edited, meanwhile.
-      continue;
-    }
-    if (campaign.capExempt) return { reserved: false };
+    const reserve = () =>
+      db.reserveSend({
+        key: deliveryId,
+        userId,
+        campaignId: rules.id,
+        tags: rules.tags ?? [],
+        caps: plan.caps,
+        at: Date.now(),
+      });
+    const decision = await decide(ctx, stepId, deliveryId, { plan, now: Date.now(), reserve });
+    if (decision !== 'again') return decision;
+  }
+}
+
+/**
+ * The same rules with one activity per look (checkSend: status, plan and reservation together),
+ * which saves a journey two activities per webhook.
+ */
+export async function checkSendRules(ctx: JourneyContext, stepId: string, deliveryId: string): Promise<SendGate> {
+  const { campaign, identity, userId, db } = ctx;
+  const rules = rulesOf(campaign);
+  const capExempt = campaign.capExempt ?? false;
+  for (;;) {
+    // Cleared before the read, so a resume that arrives during it is not lost.
+    ctx.resumed = false;
     const at = Date.now();
-    const verdict = await db.reserveSend({
-      key: deliveryId,
-      userId,
-      campaignId: id,
-      tags: tags ?? [],
-      caps: plan.caps,
-      at,
+    const check = await db.checkSend({ journeyId: identity.journeyId, userId, rules, at, key: deliveryId, capExempt });
+    const held = await holdFor(ctx, check.status);
+    if (held === 'hold') continue;
+    if (held) return held;
+    const decision = await decide(ctx, stepId, deliveryId, {
+      plan: check.plan!,
+      now: at,
+      reserve: async () => check.verdict!,
     });
-    if (verdict.granted) return { reserved: true };
-    await db.countJourneyFact({ ...identity, counter: 'capped', factId: deliveryId });
-    const onCapped = campaign.onCapped ?? 'skip';
-    if (onCapped === 'skip') return {};
-    if (onCapped === 'exit') return { outcome: 'exited', step: stepId, reason: 'capped' };
-    // Looked at again once enough counted sends have left the window for a slot to free.
-    const capWait = `frequency cap (${verdict.cap})`;
-    if (await waitOrExit(ctx, verdict.freesAt - Date.now(), capWait, undefined, 'held')) return exitResult(ctx);
+    if (decision !== 'again') return decision;
   }
 }

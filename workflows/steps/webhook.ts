@@ -5,7 +5,8 @@ import type { Step } from '../../src/domain/campaign';
 import type { WebhookResponse } from '../../src/domain/journey-state';
 import { deliver } from '../deliver';
 import { exitResult } from '../guards/exit-and-goal';
-import { holdWhilePaused, passSendRules, type SendGate } from '../guards/hold';
+import { checkSendRules, holdWhilePaused, passSendRules, type SendGate } from '../guards/hold';
+import { checksSendAtOnce } from '../legacy-paths';
 import type { JourneyContext } from '../journey-context';
 import type { StepOutcome } from './outcome';
 
@@ -15,7 +16,7 @@ export async function runWebhook(ctx: JourneyContext, step: WebhookStep): Promis
   // uuid4 is deterministic across replays, so every attempt of this step carries the same id.
   const deliveryId = `msg_${uuid4()}`;
   const gate: SendGate = ctx.fatigue
-    ? await passSendRules(ctx, step.id, deliveryId)
+    ? await (checksSendAtOnce() ? checkSendRules : passSendRules)(ctx, step.id, deliveryId)
     : ((await holdWhilePaused(ctx)) ?? { reserved: false });
   if (!('reserved' in gate)) return gate;
   const response = await send(ctx, step, deliveryId);

@@ -81,107 +81,113 @@ const MOVES: Record<string, { from: CampaignStatus[]; to: CampaignStatus }> = {
   archive: { from: ['draft', 'active', 'paused'], to: 'archived' },
 };
 
+const idParam = (id: unknown) => parseInput(campaignIdSchema, id, 'campaign id');
+
+async function load(deps: CampaignRouteDeps, id: string): Promise<CampaignRecord> {
+  const record = await deps.campaigns.get(id);
+  if (!record) throw new HttpError(404, 'not_found', `campaign "${id}" does not exist`);
+  return record;
+}
+
+/** A definition is stored only when the destinations and segments it names exist. */
+async function checkReferences(deps: CampaignRouteDeps, definition: Campaign): Promise<void> {
+  await checkDestinations(definition, deps.testSend.destinations);
+  await checkSegmentReferences(deps.segments, 'campaign', segmentConditions(definition));
+}
+
+async function createCampaign(deps: CampaignRouteDeps, body: unknown): Promise<CampaignRecord> {
+  const definition = parseInput(campaignSchema, body, 'campaign');
+  await checkReferences(deps, definition);
+  try {
+    return await deps.campaigns.create(definition);
+  } catch (err) {
+    if (err instanceof CampaignExistsError) throw new HttpError(409, 'conflict', err.message);
+    throw err;
+  }
+}
+
+/** An edit is a new version: new journeys start on it, running ones finish on theirs. */
+async function editCampaign(deps: CampaignRouteDeps, id: string, body: unknown): Promise<CampaignRecord> {
+  const definition = parseInput(campaignSchema, body, 'campaign');
+  if (definition.id !== id)
+    throw new HttpError(400, 'invalid_request', `invalid campaign: id: must be "${id}", the campaign being edited`, [
+      { path: 'id', message: `must be "${id}"` },
+    ]);
+  await checkReferences(deps, definition);
+  const current = await load(deps, id);
+  if (current.status === 'archived')
+    throw new HttpError(409, 'conflict', `campaign "${id}" is archived and cannot change`);
+  const updated = await deps.campaigns.addVersion(definition);
+  if (!updated) throw new HttpError(409, 'conflict', `campaign "${id}" changed meanwhile; retry`);
+  await deps.active.refresh();
+  const { taskQueue, entriesPerSecond } = deps.schedules;
+  const hadSchedule = current.definition.schedule !== undefined;
+  await syncCampaignSchedule(deps.temporal, taskQueue, updated, entriesPerSecond, hadSchedule);
+  return updated;
+}
+
+/** The campaign with each version and how many journeys still run on it. */
+async function showCampaign(deps: CampaignRouteDeps, id: string) {
+  const record = await load(deps, id);
+  const versions = await Promise.all(
+    record.versions.map(async (v) => ({
+      version: v.version,
+      createdAt: v.createdAt,
+      current: v.version === record.version,
+      runningJourneys: await countRunning(deps.temporal, record._id, v.version),
+    })),
+  );
+  return { ...view(record), versions };
+}
+
+/** A lifecycle move; archiving cancels the running journeys, leaving a pause wakes the held ones. */
+async function moveCampaign(deps: CampaignRouteDeps, id: string, action: string, move: (typeof MOVES)[string]) {
+  const current = await load(deps, id);
+  const moved = await deps.campaigns.transition(id, move.from, move.to);
+  if (!moved)
+    throw new HttpError(
+      409,
+      'conflict',
+      `campaign "${id}" is ${current.status}; it can ${action} only from ${move.from.join(' or ')}`,
+    );
+  await deps.active.refresh();
+  await syncCampaignSchedule(deps.temporal, deps.schedules.taskQueue, moved, deps.schedules.entriesPerSecond);
+  if (action === 'archive') {
+    const cancelled = await cancelRunningJourneys(deps.temporal, id, { reason: `campaign ${id} archived` });
+    return { ...view(moved), cancelledJourneys: cancelled.succeeded };
+  }
+  if (current.status === 'paused')
+    return { ...view(moved), resumedJourneys: await resumeRunningJourneys(deps.temporal, id) };
+  return view(moved);
+}
+
 export function campaignRoutes(deps: CampaignRouteDeps): Router {
   const router = Router();
-  const notFound = (id: string) => new HttpError(404, 'not_found', `campaign "${id}" does not exist`);
-  const idParam = (id: unknown) => parseInput(campaignIdSchema, id, 'campaign id');
-  const load = async (id: string) => {
-    const record = await deps.campaigns.get(id);
-    if (!record) throw notFound(id);
-    return record;
-  };
-
   router.post('/campaigns', async (req, res) => {
-    const definition = parseInput(campaignSchema, req.body, 'campaign');
-    await checkDestinations(definition, deps.testSend.destinations);
-    await checkSegmentReferences(deps.segments, 'campaign', segmentConditions(definition));
-    try {
-      res.status(201).json(view(await deps.campaigns.create(definition)));
-    } catch (err) {
-      if (err instanceof CampaignExistsError) throw new HttpError(409, 'conflict', err.message);
-      throw err;
-    }
+    res.status(201).json(view(await createCampaign(deps, req.body)));
   });
-
-  /** An edit is a new version: new journeys start on it, running ones finish on theirs. */
   router.put('/campaigns/:id', async (req, res) => {
-    const id = idParam(req.params.id);
-    const definition = parseInput(campaignSchema, req.body, 'campaign');
-    if (definition.id !== id)
-      throw new HttpError(400, 'invalid_request', `invalid campaign: id: must be "${id}", the campaign being edited`, [
-        { path: 'id', message: `must be "${id}"` },
-      ]);
-    await checkDestinations(definition, deps.testSend.destinations);
-    await checkSegmentReferences(deps.segments, 'campaign', segmentConditions(definition));
-    const current = await load(id);
-    if (current.status === 'archived')
-      throw new HttpError(409, 'conflict', `campaign "${id}" is archived and cannot change`);
-    const updated = await deps.campaigns.addVersion(definition);
-    if (!updated) throw new HttpError(409, 'conflict', `campaign "${id}" changed meanwhile; retry`);
-    await deps.active.refresh();
-    await syncCampaignSchedule(
-      deps.temporal,
-      deps.schedules.taskQueue,
-      updated,
-      deps.schedules.entriesPerSecond,
-      current.definition.schedule !== undefined,
-    );
-    res.json(view(updated));
+    res.json(view(await editCampaign(deps, idParam(req.params.id), req.body)));
   });
-
   router.get('/campaigns', async (_req, res) => {
     res.json({ campaigns: (await deps.campaigns.list()).map(view) });
   });
-
-  /** The campaign with each version and how many journeys still run on it. */
   router.get('/campaigns/:id', async (req, res) => {
-    const record = await load(idParam(req.params.id));
-    const versions = await Promise.all(
-      record.versions.map(async (v) => ({
-        version: v.version,
-        createdAt: v.createdAt,
-        current: v.version === record.version,
-        runningJourneys: await countRunning(deps.temporal, record._id, v.version),
-      })),
-    );
-    res.json({ ...view(record), versions });
+    res.json(await showCampaign(deps, idParam(req.params.id)));
   });
-
   for (const [action, move] of Object.entries(MOVES)) {
     router.post(`/campaigns/:id/${action}`, async (req, res) => {
-      const id = idParam(req.params.id);
-      const current = await load(id);
-      const moved = await deps.campaigns.transition(id, move.from, move.to);
-      if (!moved)
-        throw new HttpError(
-          409,
-          'conflict',
-          `campaign "${id}" is ${current.status}; it can ${action} only from ${move.from.join(' or ')}`,
-        );
-      await deps.active.refresh();
-      await syncCampaignSchedule(deps.temporal, deps.schedules.taskQueue, moved, deps.schedules.entriesPerSecond);
-      const journeys =
-        action === 'archive'
-          ? {
-              cancelledJourneys: (await cancelRunningJourneys(deps.temporal, id, { reason: `campaign ${id} archived` }))
-                .succeeded,
-            }
-          : current.status === 'paused'
-            ? { resumedJourneys: await resumeRunningJourneys(deps.temporal, id) }
-            : {};
-      res.json({ ...view(moved), ...journeys });
+      res.json(await moveCampaign(deps, idParam(req.params.id), action, move));
     });
   }
-
   /** Sends each webhook step once, now, and shows the real answers; for checking a campaign before activating it. */
   router.post('/campaigns/:id/test-send', async (req, res) => {
     const id = idParam(req.params.id);
     const input = parseInput(testSendSchema, req.body ?? {}, 'test send');
-    const record = await load(id);
+    const record = await load(deps, id);
     res.json({
       results: await testSend(deps.testSend, record.definition, input.userId, input.event?.properties ?? {}),
     });
   });
-
   return router;
 }

@@ -8,7 +8,8 @@ import type { CampaignRepository } from '../../db/campaigns';
 import type { DeliveryRepository } from '../../db/deliveries';
 import { redactRequest } from '../../domain/redaction';
 import { campaignIdSchema } from '../../domain/campaign';
-import { BatchBusyError, batchProgress, startCancelBatch } from '../../temporal/journey-batches';
+import { BatchBusyError, describeBatch } from '../../temporal/batch';
+import { startCancellingJourneys } from '../../temporal/campaign-journeys';
 import { cancelJourney, inspectJourney } from '../../temporal/journey-inspection';
 import { HttpError, parseInput } from '../http-errors';
 
@@ -70,7 +71,7 @@ export function studioJourneyRoutes(deps: StudioJourneyDeps): Router {
     const id = parseInput(campaignIdSchema, req.params.id, 'campaign id');
     if (!(await deps.campaigns.get(id))) throw new HttpError(404, 'not_found', `campaign "${id}" does not exist`);
     try {
-      res.status(202).json({ jobId: await startCancelBatch(deps.temporal, id, `cancelled from the studio`) });
+      res.status(202).json({ jobId: await startCancellingJourneys(deps.temporal, id, `cancelled from the studio`) });
     } catch (err) {
       if (err instanceof BatchBusyError) throw new HttpError(409, 'conflict', `${err.message}; try again when it ends`);
       throw err;
@@ -78,11 +79,9 @@ export function studioJourneyRoutes(deps: StudioJourneyDeps): Router {
   });
 
   router.get('/studio/batch', async (req, res) => {
-    const jobIdSchema = z
-      .string()
-      .regex(/^cancel-journeys\/[^/]{1,64}\/[0-9a-f-]{36}$/, 'must be a job id from cancel-journeys');
+    const jobIdSchema = z.string().regex(/^hookway-cancel-[0-9a-f-]{36}$/, 'must be a job id from cancel-journeys');
     const { jobId } = parseInput(z.strictObject({ jobId: jobIdSchema }), req.query, 'query');
-    const progress = await batchProgress(deps.temporal, jobId);
+    const progress = await describeBatch(deps.temporal, jobId);
     if (!progress) throw new HttpError(404, 'not_found', `batch "${jobId}" does not exist`);
     res.json(progress);
   });
