@@ -41,6 +41,17 @@ async function starveCpu(ms: number): Promise<void> {
 
 export const SCENARIOS: Scenario[] = [
   {
+    name: 'no-fault',
+    title: 'No fault: the same load alone, the yardstick for the others (the time the stack needs to work it off)',
+    flap: { ok: 4, error500: 1 },
+    timeoutMs: 5_000,
+    allowedStatuses: [202, 503],
+    longFormOnly: true,
+    async inject() {
+      // Nothing: what the others take beyond this is the fault's.
+    },
+  },
+  {
     name: 'worker-kill',
     title: 'Worker killed with SIGKILL mid-sends and retries, restarted by the supervisor',
     // Some sends fail, so retries are pending when the worker dies.
