@@ -39,6 +39,17 @@ export interface JourneyWorkerOptions {
 export const CACHED_JOURNEYS = 1_000;
 
 /**
+ * Workflow tasks the worker takes at once (the SDK's default is 40). Every activation runs on
+ * the one workflow thread, so tasks taken beyond what it can finish within the server's 10 s
+ * workflow task timeout only wait: after a freeze or a CPU-starved spell the backlog filled all
+ * 40 slots, each task waited past its timeout, the server gave it out again, and the work was
+ * done twice and thrown away ("Task not found when completing"), so journeys made no progress
+ * for minutes. With fewer slots a task is taken only when it can be finished; the rest stay
+ * queued on the server, where waiting costs nothing.
+ */
+export const WORKFLOW_TASK_SLOTS = 10;
+
+/**
  * The workflow sandbox's deadlock timer, off. The SDK runs each workflow activation in a `vm`
  * context (microtaskMode 'afterEvaluate') with a wall-clock `timeout`, 5 s by default (the
  * `isolateExecutionTimeout` option, passed through though not in the SDK's typings). When the
@@ -57,6 +68,7 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     maxCachedWorkflows: CACHED_JOURNEYS,
+    maxConcurrentWorkflowTaskExecutions: WORKFLOW_TASK_SLOTS,
     ...WORKFLOW_SANDBOX_OPTIONS,
     dataConverter: { payloadCodecs: [opts.codec] },
     ...(opts.workflowBundle

@@ -1,9 +1,8 @@
 // The one launcher for Hookway's own Node entry points (the worker, the gateway, the benchmark's
 // floor): `npm start`, the chaos harness and the benchmark all start them through here.
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Writable } from 'node:stream';
+import { LogFile } from './log-file';
 import { isReadyMessage } from './ready';
 import type { ServiceProcess } from './service-process';
 
@@ -47,8 +46,7 @@ class OutputTail {
 
 /** Runs a Node entry point as its own process and resolves once it printed `readyText`. */
 export async function startNodeProcess(opts: NodeProcessOptions): Promise<ServiceProcess> {
-  if (opts.logFile) mkdirSync(path.dirname(opts.logFile), { recursive: true });
-  const log: Writable | undefined = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
+  const log = opts.logFile ? new LogFile(opts.logFile) : undefined;
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.script], {
     env: opts.env,
     cwd: opts.cwd,
@@ -67,6 +65,7 @@ export async function startNodeProcess(opts: NodeProcessOptions): Promise<Servic
   child.on('message', (message) => void (isReadyMessage(message) && markReady()));
   child.stdout!.on('data', forward(process.stdout));
   child.stderr!.on('data', forward(process.stderr));
+  child.once('close', () => log?.close());
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => resolve(code));
     child.once('error', () => resolve(null));

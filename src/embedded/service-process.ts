@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
+import { LogFile } from './log-file';
 
 export interface ServiceProcess {
   name: string;
@@ -50,11 +50,11 @@ export async function startServiceProcess(opts: {
   if (await portOpen(opts.port)) {
     throw new Error(`${opts.name}: port ${opts.port} is already in use; stop what holds it or choose another port`);
   }
-  mkdirSync(path.dirname(opts.logFile), { recursive: true });
-  const log = createWriteStream(opts.logFile, { flags: 'a' });
+  const log = new LogFile(opts.logFile);
   const child = spawn(opts.command, opts.args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts.user });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  child.stdout!.on('data', (chunk: Buffer) => log.write(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => log.write(chunk));
+  child.once('close', () => log.close());
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => resolve(code));
     child.once('error', () => resolve(null));

@@ -34,8 +34,13 @@ export interface IngestResult {
 // Bounds how long a hand-off may hang while Temporal is unreachable; the outbox sweep retries.
 const TEMPORAL_DEADLINE_MS = 10_000;
 const ROUTE_CONCURRENCY = 16;
-/** How long a hand-off holds its event; past it (a gateway died mid-way) another may take over. */
-const ROUTE_LEASE_MS = 60_000;
+/**
+ * A hand-off holds its event this long past its Temporal deadlines (one per route), for the
+ * database writes around them; past it (a gateway died mid-way) another, or the same one
+ * restarted, takes over. It bounds how long an event a killed gateway was routing waits: with a
+ * fixed 60 s, that wait was most of the gateway-kill scenario's settling time.
+ */
+const ROUTE_LEASE_MARGIN_MS = 5_000;
 const SWEEP_BATCH = 200;
 
 function journeyEvent(record: UserEventRecord): JourneyEvent {
@@ -119,7 +124,8 @@ export class EventRouter {
       await this.deps.claims.release(claim, this.holder);
       this.stranded.delete(claim);
     }
-    const lease = new Date(Date.now() + ROUTE_LEASE_MS);
+    const handOffMs = TEMPORAL_DEADLINE_MS * Math.max(1, record.pendingRoutes?.length ?? 0);
+    const lease = new Date(Date.now() + handOffMs + ROUTE_LEASE_MARGIN_MS);
     if (!(await this.deps.claims.claimOrTakeOver(claim, 'route', new Date(), lease, this.holder))) return;
     try {
       await this.handOff(record);

@@ -60,6 +60,9 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`));
 };
 
+/** What a 503 or 507 asks the client to wait before sending again. */
+const RETRY_AFTER_S = 5;
+
 export function isDatabaseUnavailable(err: unknown): boolean {
   const name = (err as { name?: unknown })?.name;
   if (typeof name !== 'string') return false;
@@ -69,6 +72,21 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   // A bulk write (insertMany, bulkWrite) that could not reach the server wraps the driver's
   // error (a network or server-selection error) as its errorResponse.
   return name === 'MongoBulkWriteError' && isDatabaseUnavailable((err as { errorResponse?: unknown }).errorResponse);
+}
+
+/**
+ * FerretDB on SQLite reports a write refused for want of space as `database or disk is full`
+ * (SQLITE_FULL): the disk of the data folder is full, and every write fails until space is freed.
+ */
+export function isDiskFull(err: unknown): boolean {
+  const name = (err as { name?: unknown })?.name;
+  const message = String((err as { message?: unknown })?.message);
+  return typeof name === 'string' && name.startsWith('Mongo') && /database or disk is full|SQLITE_FULL/.test(message);
+}
+
+/** 507 with Retry-After: the client sends again, with the same ids, once space is freed. */
+export function diskFullError(what: string): HttpError {
+  return new HttpError(507, 'insufficient_storage', `the database's disk is full; ${what}`);
 }
 
 /** Turns every error into a JSON answer; only unexpected ones are logged, and never with the body. */
@@ -84,13 +102,17 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       error = new HttpError(413, 'body_too_large', `the body is larger than the limit of ${err.limit} bytes`);
     else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500)
       error = new HttpError(err.status, 'bad_request', String(err.message));
-    else if (isDatabaseUnavailable(err)) {
+    else if (isDiskFull(err)) {
+      logger.warn({ err: { name: err.name, message: err.message }, path: req.path }, 'database disk full');
+      error = diskFullError('nothing was stored, retry once space is freed');
+    } else if (isDatabaseUnavailable(err)) {
       logger.warn({ err: { name: err.name, message: err.message }, path: req.path }, 'database unavailable');
       error = new HttpError(503, 'unavailable', 'the database is unavailable; nothing was stored, retry later');
     } else {
       logger.error({ err, method: req.method, path: req.path }, 'request failed');
       error = new HttpError(500, 'internal', 'internal error');
     }
+    if (error.status === 503 || error.status === 507) res.set('Retry-After', String(RETRY_AFTER_S));
     res
       .status(error.status)
       .json({ error: { code: error.code, message: error.message, ...(error.issues && { issues: error.issues }) } });

@@ -10,6 +10,7 @@ import { Supervisor } from '../../src/embedded/supervisor';
 import { createLogger } from '../../src/logger';
 import { freePort } from '../../src/embedded/free-port';
 import { TEST_CODEC_KEYS } from '../support/stack';
+import type { SmallDisk } from './small-disk';
 
 export type Part = 'ferretdb' | 'temporal' | 'worker' | 'gateway';
 
@@ -17,7 +18,12 @@ const DIST_SRC = path.join(__dirname, '..', '..', 'src');
 const RESTART_TIMEOUT_MS = 180_000;
 
 export interface ClusterOptions {
+  /** The harness's own files (the supervisor's log). */
   dir: string;
+  /** The data folder, as `npm start` lays it out: FerretDB, Temporal's file and the parts' logs. */
+  dataDir: string;
+  /** The data folder's own disk, for the disk-full fault, or why there is none. */
+  disk: SmallDisk | { unavailable: string };
   apiKey: string;
   /** The worker's default webhook timeout, for url steps. */
   webhookTimeoutMs: number;
@@ -66,7 +72,24 @@ export class ChaosCluster {
   }
 
   private logFile(part: Part): string {
-    return path.join(this.opts.dir, `${part}.log`);
+    return path.join(this.opts.dataDir, 'logs', `${part}.log`);
+  }
+
+  /** Why the data folder has no disk of its own, if it has none. */
+  get diskUnavailable(): string | undefined {
+    return 'unavailable' in this.opts.disk ? this.opts.disk.unavailable : undefined;
+  }
+
+  /** Fills the data folder's disk for `ms`, then frees the space; throws when the harness could not mount one. */
+  async fillDisk(ms: number): Promise<void> {
+    const disk = this.opts.disk;
+    if ('unavailable' in disk) throw new Error(disk.unavailable);
+    await disk.fill();
+    try {
+      await new Promise((r) => setTimeout(r, ms));
+    } finally {
+      await disk.release();
+    }
   }
 
   private env(): NodeJS.ProcessEnv {
@@ -76,7 +99,7 @@ export class ChaosCluster {
       TEMPORAL_ADDRESS: this.temporalAddress,
       HOOKWAY_API_KEY: this.opts.apiKey,
       HOOKWAY_CODEC_KEYS: TEST_CODEC_KEYS,
-      HOOKWAY_DATA_DIR: this.opts.dir,
+      HOOKWAY_DATA_DIR: this.opts.dataDir,
       PORT: String(this.ports.gateway),
       HOST: '127.0.0.1',
       HOOKWAY_ALLOWED_CIDRS: '127.0.0.1/32',
@@ -92,11 +115,11 @@ export class ChaosCluster {
     switch (part) {
       case 'ferretdb':
         return () =>
-          startFerretDb({ dataDir: path.join(this.opts.dir, 'ferretdb'), port: this.ports.ferretdb, logFile });
+          startFerretDb({ dataDir: path.join(this.opts.dataDir, 'ferretdb'), port: this.ports.ferretdb, logFile });
       case 'temporal':
         return () =>
           startTemporalDevServer({
-            dbFile: path.join(this.opts.dir, 'temporal.sqlite'),
+            dbFile: path.join(this.opts.dataDir, 'temporal.sqlite'),
             port: this.ports.temporal,
             logFile,
           });

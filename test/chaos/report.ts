@@ -12,8 +12,8 @@ export interface ChaosReport {
 
 export function markdownTable(results: ScenarioResult[]): string {
   const header =
-    '| Scenario | Journeys | Events acknowledged | Lost | Duplicate journeys | Webhooks delivered | Raw duplicate deliveries | Time to recover | Violations |';
-  const rule = '|---|---:|---:|---:|---:|---:|---:|---:|---|';
+    '| Scenario | Journeys | Events acknowledged | Lost | Duplicate journeys | Webhooks delivered | Raw duplicate deliveries | Settled after the fault | Time to recover (after the load) | Violations |';
+  const rule = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|';
   const rows = results.map((r) =>
     [
       r.scenario,
@@ -23,6 +23,7 @@ export function markdownTable(results: ScenarioResult[]): string {
       r.duplicateJourneys,
       `${r.webhooksDelivered} / ${r.webhooksExpected}`,
       r.rawDuplicates,
+      r.settleSeconds === undefined ? 'did not settle' : `${r.settleSeconds} s`,
       r.recoverSeconds === undefined ? 'did not settle' : `${r.recoverSeconds} s`,
       r.violations.length === 0 ? 'none' : r.violations.join('; '),
     ].join(' | '),

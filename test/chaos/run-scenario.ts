@@ -31,6 +31,8 @@ export interface ScenarioResult extends Invariants {
   faultSeconds: number;
   /** From the end of the fault and of the load until every invariant held; undefined if they never did in time. */
   recoverSeconds?: number;
+  /** From the end of the fault (the client may still be sending) until every invariant held: the settling time. */
+  settleSeconds?: number;
   settled: boolean;
   /** Anything that broke a guarantee: an unexpected status, a crashed process. */
   violations: string[];
@@ -187,6 +189,7 @@ export async function runScenario(opts: ScenarioRun): Promise<ScenarioResult> {
       noAnswer: driver.noAnswerCauses(),
       faultSeconds: seconds(faultTimes.ended - faultTimes.started),
       recoverSeconds: settledAt === undefined ? undefined : seconds(settledAt - quietFrom),
+      settleSeconds: settledAt === undefined ? undefined : seconds(settledAt - faultTimes.ended),
       settled: settledAt !== undefined,
       violations: violationsOf(scenario, driver, cluster.crashes.slice(crashesBefore)),
     };

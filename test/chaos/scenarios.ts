@@ -1,4 +1,4 @@
-// The five faults. Each runs while events arrive; it returns once the fault is over (the
+// The faults. Each runs while events arrive; it returns once the fault is over (the
 // part restarted), which is when the time to recover starts.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -20,6 +20,8 @@ export interface Scenario {
   allowedStatuses: number[];
   /** Left out of the short form in `npm test` (it would load a shared machine for too long). */
   longFormOnly?: boolean;
+  /** Needs the data folder on a disk of its own (see small-disk.ts); left out when the harness could not mount one. */
+  needsSmallDisk?: boolean;
   inject(cluster: ChaosCluster, outageMs: number): Promise<void>;
 }
 
@@ -38,6 +40,17 @@ async function starveCpu(ms: number): Promise<void> {
 }
 
 export const SCENARIOS: Scenario[] = [
+  {
+    name: 'no-fault',
+    title: 'No fault: the same load alone, the yardstick for the others (the time the stack needs to work it off)',
+    flap: { ok: 4, error500: 1 },
+    timeoutMs: 5_000,
+    allowedStatuses: [202, 503],
+    longFormOnly: true,
+    async inject() {
+      // Nothing: what the others take beyond this is the fault's.
+    },
+  },
   {
     name: 'worker-kill',
     title: 'Worker killed with SIGKILL mid-sends and retries, restarted by the supervisor',
@@ -129,6 +142,18 @@ export const SCENARIOS: Scenario[] = [
     longFormOnly: true,
     async inject() {
       await starveCpu(30_000);
+    },
+  },
+  {
+    name: 'disk-full',
+    title: "The data folder's disk full (FerretDB, Temporal and the logs), then space freed",
+    flap: { ok: 1 },
+    timeoutMs: 5_000,
+    // 507 while the database cannot store an event, never a 2xx for one it did not store.
+    allowedStatuses: [202, 503, 507],
+    needsSmallDisk: true,
+    async inject(cluster, outageMs) {
+      await cluster.fillDisk(outageMs);
     },
   },
   {

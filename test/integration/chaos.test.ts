@@ -24,6 +24,7 @@ describe('fault injection (short form)', function () {
 
   for (const scenario of SCENARIOS.filter((s) => !s.longFormOnly)) {
     it(`${scenario.title}: nothing lost, no duplicate journey, every webhook received`, async function () {
+      if (scenario.needsSmallDisk && session.cluster.diskUnavailable) this.skip();
       const result = await runScenario({
         cluster: session.cluster,
         db: session.db,

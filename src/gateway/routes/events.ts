@@ -5,7 +5,7 @@ import { callerOf } from '../auth';
 import { requireEntityEventGrant } from '../entity-events';
 import type { EventRouter } from '../event-router';
 import type { IngestLimit } from '../ingest-limit';
-import { HttpError, isDatabaseUnavailable, parseInput, summarize } from '../http-errors';
+import { diskFullError, HttpError, isDatabaseUnavailable, isDiskFull, parseInput, summarize } from '../http-errors';
 
 /** How many events a rejected body held: a batch counts its entries. */
 function eventsIn(body: unknown): number {
@@ -50,6 +50,7 @@ export function eventRoutes(deps: { router: EventRouter; metrics: GatewayMetrics
     }
     const result = await deps.router.ingest(inputs).catch((err: unknown) => {
       // Some events of the request may be stored already: the answer must not claim none were.
+      if (isDiskFull(err)) throw diskFullError('some events may be stored: send them again with the same ids');
       if (!isDatabaseUnavailable(err)) throw err;
       throw new HttpError(
         503,
