@@ -42,6 +42,10 @@ const envSchema = z.object({
   HOOKWAY_INGEST_RATE: rateSchema.default('100/s'),
   HOOKWAY_CODEC_KEYS: codecKeysSchema.optional(),
   HOOKWAY_CODEC_CORS_ORIGINS: z.string().optional(),
+  HOOKWAY_CODEC_UI_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{32,}$/, 'must be at least 32 letters, digits, "-" or "_"')
+    .optional(),
 });
 
 export interface Config {
@@ -79,6 +83,8 @@ export interface Config {
   codecKeys?: CodecKey[];
   /** Web UI origins that may call the gateway's codec endpoint; by default the embedded UI's. */
   codecCorsOrigins: string[];
+  /** Serves the codec without a key at /codec/ui/<this>, for a Web UI that sends none; `npm start` makes one per start. */
+  codecUiSecret?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -122,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
+    codecUiSecret: e.HOOKWAY_CODEC_UI_SECRET,
   };
 }
 

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       ingestRate: '100/s',
       codecKeys: undefined,
       codecCorsOrigins: ['http://127.0.0.1:8233', 'http://localhost:8233'],
+      codecUiSecret: undefined,
     });
   });
 
