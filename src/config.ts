@@ -30,6 +30,7 @@ const envSchema = z.object({
   HOOKWAY_OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).default(2_000),
   HOOKWAY_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
   HOOKWAY_ALLOWED_CIDRS: z.string().default(''),
+  HOOKWAY_WEBHOOK_PROXY: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// proxy URL' }).optional(),
   HOOKWAY_FANOUT_ENTRIES_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(50),
   HOOKWAY_SECRET_GRACE: z
     .string()
@@ -69,8 +70,11 @@ export interface Config {
   webhookTimeoutMs: number;
   campaignRefreshMs: number;
   outboxSweepMs: number;
-  /** Which webhook targets may be reached: private, loopback and link-local addresses are refused unless allowed here. */
-  network: { allowPrivate: boolean; allowedCidrs: string[] };
+  /**
+   * Which webhook targets may be reached: private, loopback and link-local addresses are refused
+   * unless allowed here; and the explicit proxy webhooks go through, if any.
+   */
+  network: { allowPrivate: boolean; allowedCidrs: string[]; proxy?: string };
   /** How long a rotated-out signing secret keeps signing beside the new one. */
   secretGraceMs: number;
   /** How many users a fan-out (API trigger, entity event, schedule) enters per second unless it asks otherwise. */
@@ -116,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedCidrs: e.HOOKWAY_ALLOWED_CIDRS.split(',')
         .map((c) => c.trim())
         .filter(Boolean),
+      proxy: e.HOOKWAY_WEBHOOK_PROXY,
     },
     secretGraceMs: parseDuration(e.HOOKWAY_SECRET_GRACE)!,
     fanOutEntriesPerSecond: e.HOOKWAY_FANOUT_ENTRIES_PER_SECOND,

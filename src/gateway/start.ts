@@ -106,7 +106,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     repositories,
     temporal,
     taskQueue: opts.taskQueue,
-    sender: new WebhookSender(new AddressPolicy(opts.network)),
+    sender: new WebhookSender(new AddressPolicy(opts.network), opts.network.proxy),
     webhookTimeoutMs: opts.webhookTimeoutMs,
     secretGraceMs: opts.secretGraceMs,
     fanOutEntriesPerSecond: opts.fanOutEntriesPerSecond,
