@@ -30,6 +30,7 @@ const envSchema = z.object({
   HOOKWAY_OUTBOX_SWEEP_MS: z.coerce.number().int().min(100).default(2_000),
   HOOKWAY_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
   HOOKWAY_ALLOWED_CIDRS: z.string().default(''),
+  HOOKWAY_WEBHOOK_PROXY: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// proxy URL' }).optional(),
   HOOKWAY_FANOUT_ENTRIES_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(50),
   HOOKWAY_SECRET_GRACE: z
     .string()
@@ -42,6 +43,10 @@ const envSchema = z.object({
   HOOKWAY_INGEST_RATE: rateSchema.default('100/s'),
   HOOKWAY_CODEC_KEYS: codecKeysSchema.optional(),
   HOOKWAY_CODEC_CORS_ORIGINS: z.string().optional(),
+  HOOKWAY_CODEC_UI_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{32,}$/, 'must be at least 32 letters, digits, "-" or "_"')
+    .optional(),
 });
 
 export interface Config {
@@ -65,8 +70,11 @@ export interface Config {
   webhookTimeoutMs: number;
   campaignRefreshMs: number;
   outboxSweepMs: number;
-  /** Which webhook targets may be reached: private, loopback and link-local addresses are refused unless allowed here. */
-  network: { allowPrivate: boolean; allowedCidrs: string[] };
+  /**
+   * Which webhook targets may be reached: private, loopback and link-local addresses are refused
+   * unless allowed here; and the explicit proxy webhooks go through, if any.
+   */
+  network: { allowPrivate: boolean; allowedCidrs: string[]; proxy?: string };
   /** How long a rotated-out signing secret keeps signing beside the new one. */
   secretGraceMs: number;
   /** How many users a fan-out (API trigger, entity event, schedule) enters per second unless it asks otherwise. */
@@ -79,6 +87,8 @@ export interface Config {
   codecKeys?: CodecKey[];
   /** Web UI origins that may call the gateway's codec endpoint; by default the embedded UI's. */
   codecCorsOrigins: string[];
+  /** Serves the codec without a key at /codec/ui/<this>, for a Web UI that sends none; `npm start` makes one per start. */
+  codecUiSecret?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -110,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedCidrs: e.HOOKWAY_ALLOWED_CIDRS.split(',')
         .map((c) => c.trim())
         .filter(Boolean),
+      proxy: e.HOOKWAY_WEBHOOK_PROXY,
     },
     secretGraceMs: parseDuration(e.HOOKWAY_SECRET_GRACE)!,
     fanOutEntriesPerSecond: e.HOOKWAY_FANOUT_ENTRIES_PER_SECOND,
@@ -122,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
+    codecUiSecret: e.HOOKWAY_CODEC_UI_SECRET,
   };
 }
 

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     network: config.network,
     codec: new EncryptionCodec(resolveCodecKeys(config)),
     codecCorsOrigins: config.codecCorsOrigins,
+    codecUiSecret: config.codecUiSecret,
     logger,
     processMetrics: true,
     supervision: SupervisionReport.fromParent(),

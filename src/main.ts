@@ -3,6 +3,7 @@
 // worker and the gateway as separate processes, and prints where to find things. It keeps
 // them running: a process that exits is started again (see src/embedded/supervisor.ts).
 // Ctrl-C stops it all.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig, mongoUri, resolveApiKey, resolveCodecKeys, temporalAddress, type Config } from './config';
 import { formatCodecKeys } from './domain/codec-keys';
@@ -41,12 +42,15 @@ async function startAll(supervisor: Supervisor, config: Config): Promise<string>
       startFerretDb({ dataDir, port: config.embedded.ferretdbPort, logFile: path.join(logs, 'ferretdb.log') }),
     );
   }
+  // The Web UI decodes payloads in the browser and cannot send an admin key, so it gets a codec
+  // path holding a secret made for this start (never logged); the gateway serves it only to the UI's origin.
+  const codecUiSecret = config.temporalAddress ? config.codecUiSecret : randomBytes(32).toString('base64url');
   if (!config.temporalAddress) {
     const server = {
       dbFile: path.join(config.dataDir, 'temporal.sqlite'),
       port: config.embedded.temporalPort,
       uiPort: config.embedded.temporalUiPort,
-      uiCodecEndpoint: `http://127.0.0.1:${config.port}/codec`,
+      uiCodecEndpoint: `http://127.0.0.1:${config.port}/codec/ui/${codecUiSecret}`,
       logFile: path.join(logs, 'temporal.log'),
     };
     await supervisor.start('temporal', () => startTemporalDevServer(server));
@@ -62,6 +66,7 @@ async function startAll(supervisor: Supervisor, config: Config): Promise<string>
     TEMPORAL_UI_URL: temporalUi,
     HOOKWAY_API_KEY: apiKey,
     HOOKWAY_CODEC_KEYS: formatCodecKeys(resolveCodecKeys(config)),
+    HOOKWAY_CODEC_UI_SECRET: codecUiSecret ?? '',
   };
   const node = (name: string) => () =>
     startNodeProcess({ name, script: path.join(__dirname, `${name}-main.js`), env, ipc: true });

@@ -76,7 +76,7 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<W
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
       repositories: opts.repositories,
-      sender: new WebhookSender(new AddressPolicy(opts.network)),
+      sender: new WebhookSender(new AddressPolicy(opts.network), opts.network.proxy),
       webhookTimeoutMs: opts.webhookTimeoutMs,
       logger: opts.logger,
       metrics: opts.metrics,

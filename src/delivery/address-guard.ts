@@ -171,3 +171,11 @@ function ipv6Groups(ip: string): number[] {
   const zeros = tail === undefined ? [] : new Array<number>(8 - left.length - right.length).fill(0);
   return [...left, ...zeros, ...right];
 }
+
+/** The address to connect to for `hostname`, once every address it resolves to passed the policy. */
+export function resolveChecked(hostname: string, policy: AddressPolicy): Promise<string> {
+  const lookup = guardedLookup(policy);
+  return new Promise((resolve, reject) =>
+    lookup(hostname, {}, (err, address) => (err ? reject(err) : resolve(address as string))),
+  );
+}

@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { AddressRefusedError, checkLiteralHost, guardedLookup, type AddressPolicy } from './address-guard';
+import { PinnedProxyAgent } from './proxy-agent';
 import { signatureHeader } from './signature';
 
 export interface OutgoingRequest {
@@ -50,7 +51,12 @@ function flatHeaders(headers: Record<string, unknown>): Record<string, string> {
 export class WebhookSender {
   private readonly http: AxiosInstance;
 
-  constructor(private readonly policy: AddressPolicy) {
+  /** `proxy`: HOOKWAY_WEBHOOK_PROXY, through which every attempt goes to the address the guard checked. */
+  constructor(
+    private readonly policy: AddressPolicy,
+    proxy?: string,
+  ) {
+    const through = proxy ? new PinnedProxyAgent(proxy, policy) : undefined;
     this.http = axios.create({
       maxRedirects: 0,
       validateStatus: () => true,
@@ -62,8 +68,8 @@ export class WebhookSender {
       proxy: false,
       // Own agents: a kept-alive socket skips `lookup`, so webhook sends must never share a pool
       // with connections that other code opened without the guard.
-      httpAgent: new http.Agent({ keepAlive: true, lookup: guardedLookup(policy) }),
-      httpsAgent: new https.Agent({ keepAlive: true, lookup: guardedLookup(policy) }),
+      httpAgent: through ?? new http.Agent({ keepAlive: true, lookup: guardedLookup(policy) }),
+      httpsAgent: through ?? new https.Agent({ keepAlive: true, lookup: guardedLookup(policy) }),
     });
   }
 

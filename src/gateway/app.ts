@@ -18,7 +18,7 @@ import type { SupervisionReport } from './supervision';
 import { errorHandler, notFound, requireJsonBody } from './http-errors';
 import { limitIngestion } from './ingest-limit';
 import { campaignRoutes } from './routes/campaigns';
-import { codecRoutes } from './routes/codec';
+import { codecRoutes, uiCodecRoutes } from './routes/codec';
 import { deliveryRoutes } from './routes/deliveries';
 import { destinationRoutes } from './routes/destinations';
 import { eventRoutes } from './routes/events';
@@ -44,8 +44,11 @@ export interface GatewayDeps {
   apiKey: string;
   /** Default ingestion rate per key, such as 100/s. */
   ingestRate: string;
-  /** The payload codec served at /codec, and the Web UI origins that may call it. */
-  codec: { codec: PayloadCodec; corsOrigins: string[] };
+  /**
+   * The payload codec served at /codec, the Web UI origins that may call it, and the secret of
+   * the embedded Web UI's own codec path (/codec/ui/<secret>), when `npm start` runs that UI.
+   */
+  codec: { codec: PayloadCodec; corsOrigins: string[]; uiSecret?: string };
   logger: Logger;
   /** Adds Node's process metrics to /metrics; once per process (the gateway's entry point sets it). */
   processMetrics?: boolean;
@@ -58,8 +61,6 @@ export interface GatewayDeps {
 }
 
 const BODY_LIMIT = '1mb';
-/** A history page of payloads; each payload may be up to 2 MiB, so the UI sends them a few at a time. */
-const CODEC_BODY_LIMIT = '16mb';
 /** An event post the database keeps waiting longer is answered 503; clients commonly give up at 10 s. */
 const INGEST_DEADLINE_MS = 8_000;
 
@@ -98,15 +99,9 @@ function mountCodec(app: Express, deps: GatewayDeps, authenticated: RequestHandl
     allowedHeaders: ['authorization', 'content-type', 'x-namespace'],
     credentials: true,
   });
-  app.use(
-    '/codec',
-    codecCors,
-    authenticated,
-    requireAdmin,
-    requireJsonBody,
-    express.json({ limit: CODEC_BODY_LIMIT, type: 'application/json' }),
-    codecRoutes(deps.codec.codec),
-  );
+  const { uiSecret } = deps.codec;
+  if (uiSecret) app.use('/codec/ui/:secret', uiCodecRoutes({ ...deps.codec, secret: uiSecret, logger: deps.logger }));
+  app.use('/codec', codecCors, authenticated, requireAdmin, codecRoutes(deps.codec.codec));
 }
 
 /** Every route for admin keys only. */

@@ -32,6 +32,8 @@ export interface GatewayOptions {
   codec: PayloadCodec;
   /** Web UI origins that may call /codec from a browser. */
   codecCorsOrigins: string[];
+  /** The embedded Web UI's codec path secret (/codec/ui/<secret>); unset: no such path. */
+  codecUiSecret?: string;
   logger: Logger;
   /** Adds Node's process metrics to /metrics; set by the entry point, once per process. */
   processMetrics?: boolean;
@@ -104,7 +106,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     repositories,
     temporal,
     taskQueue: opts.taskQueue,
-    sender: new WebhookSender(new AddressPolicy(opts.network)),
+    sender: new WebhookSender(new AddressPolicy(opts.network), opts.network.proxy),
     webhookTimeoutMs: opts.webhookTimeoutMs,
     secretGraceMs: opts.secretGraceMs,
     fanOutEntriesPerSecond: opts.fanOutEntriesPerSecond,
@@ -112,7 +114,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     router,
     apiKey: opts.apiKey,
     ingestRate: opts.ingestRate,
-    codec: { codec: opts.codec, corsOrigins: opts.codecCorsOrigins },
+    codec: { codec: opts.codec, corsOrigins: opts.codecCorsOrigins, uiSecret: opts.codecUiSecret },
     logger: opts.logger,
     processMetrics: opts.processMetrics,
     supervision: opts.supervision,

@@ -280,6 +280,15 @@ describe('webhook delivery (dev server)', function () {
       assert.equal(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size, 1);
     });
 
+    it('aborts the request in flight when its journey is cancelled, long before its timeout', async function () {
+      const { receiver, campaign } = await scenario(['hang'], { timeoutMs: 90_000 });
+      const [userId] = await sendEvent(campaign);
+      await receiver.waitFor(1);
+      await client.workflow.getHandle(journeyWorkflowId(campaign.id, userId)).cancel();
+      // Without the abort the connection would stay open for the 90 s timeout.
+      await eventually(async () => (receiver.hungUp === 1 ? true : undefined), 45_000);
+    });
+
     it('retries a reset connection, then delivers', async function () {
       const { receiver, campaign } = await scenario(['reset', { status: 200 }]);
       const [userId] = await sendEvent(campaign);

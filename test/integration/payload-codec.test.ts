@@ -7,21 +7,13 @@ import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { journeyWorkflowId } from '../../src/domain/journey-id';
 import { requireTool } from '../../src/embedded/tools';
 import type { RunningGateway } from '../../src/gateway/start';
+import { readable, startPhoneJourney } from '../support/codec-journey';
 import { Receiver } from '../support/receiver';
 import { API_KEY, api, startTestGateway, startWorker, stack, testCodec, uniqueId } from '../support/stack';
 
 const run = promisify(execFile);
-
-/** Everything a reader of the history JSON can see: the text, and every base64 `data` field decoded. */
-function readable(json: string): string {
-  const decoded = [...json.matchAll(/"data":\s*"([A-Za-z0-9+/=]*)"/g)].map((m) =>
-    Buffer.from(m[1], 'base64').toString('latin1'),
-  );
-  return [json, ...decoded].join('\n');
-}
 
 describe('payload encryption', function () {
   this.timeout(120_000);
@@ -68,34 +60,10 @@ describe('payload encryption', function () {
   });
 
   it('keeps profile values out of the history and shows them through the codec endpoint', async function () {
-    const campaignId = uniqueId('codec');
-    const saved = await api(gateway, 'POST', '/v1/campaigns', {
-      id: campaignId,
-      name: 'Codec',
-      trigger: { event: 'signed_up' },
-      steps: [
-        {
-          id: 'send',
-          type: 'webhook',
-          request: { url: `${receiver.url}/hook`, body: { phone: '{{event.properties.phone}}' } },
-        },
-      ],
-    });
-    assert.equal(saved.status, 201, JSON.stringify(saved.body));
-    assert.equal((await api(gateway, 'POST', `/v1/campaigns/${campaignId}/activate`)).status, 200);
-    const userId = uniqueId('user');
-    const phone = `+82-${uniqueId('phone')}`;
-    const sent = await api(gateway, 'POST', '/v1/events', {
-      userId,
-      name: 'signed_up',
-      properties: { phone },
-      userProperties: { phone },
-    });
-    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    const { workflowId, phone } = await startPhoneJourney(gateway, `${receiver.url}/hook`);
     const [request] = await receiver.waitFor(1);
     assert.deepEqual(request.json, { phone });
 
-    const workflowId = journeyWorkflowId(campaignId, userId);
     const history = await raw.workflow.getHandle(workflowId).fetchHistory();
     const stored = readable(
       JSON.stringify(history, (_key, value) =>

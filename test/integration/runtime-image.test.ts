@@ -3,7 +3,7 @@
 // gateway, a worker and the CLI run from there as the image runs them. A file the processes
 // need but the image lacks shows up as a failure here.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ServiceProcess } from '../../src/embedded/service-process';
@@ -60,6 +60,11 @@ describe('the runtime image file set (the Dockerfile, run without Docker)', func
     for (const running of processes.reverse()) await running.stop();
     await receiver?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('holds the compiled code without the compiled tests', function () {
+    assert.ok(existsSync(path.join(app, 'dist', 'workflows')), 'the image lacks the compiled workflows');
+    assert.ok(!existsSync(path.join(app, 'dist', 'test')), 'the image carries dist/test');
   });
 
   it('serves the dashboard and the Chart.js it loads', async function () {

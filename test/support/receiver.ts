@@ -25,6 +25,8 @@ export type ScriptedFault = 'hang' | 'reset';
  */
 export class Receiver {
   readonly requests: ReceivedRequest[] = [];
+  /** Requests left unanswered ('hang') whose sender closed the connection. */
+  hungUp = 0;
   private script: Array<ScriptedAnswer | ScriptedFault> = [];
   private readonly server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -39,7 +41,7 @@ export class Receiver {
       }
       this.requests.push({ method: req.method!, path: req.url!, headers: req.headers, body, json, at: Date.now() });
       const answer = this.script.length > 1 ? this.script.shift()! : (this.script[0] ?? { status: 200 });
-      if (answer === 'hang') return;
+      if (answer === 'hang') return void res.on('close', () => this.hungUp++);
       if (answer === 'reset') return void req.socket.destroy();
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(answer.body ?? '{"ok":true}');

@@ -23,13 +23,14 @@ describe('loadConfig', () => {
       webhookTimeoutMs: 15_000,
       campaignRefreshMs: 5_000,
       outboxSweepMs: 2_000,
-      network: { allowPrivate: false, allowedCidrs: [] },
+      network: { allowPrivate: false, allowedCidrs: [], proxy: undefined },
       secretGraceMs: 86_400_000,
       fanOutEntriesPerSecond: 50,
       eventRetentionMs: 90 * 86_400_000,
       ingestRate: '100/s',
       codecKeys: undefined,
       codecCorsOrigins: ['http://127.0.0.1:8233', 'http://localhost:8233'],
+      codecUiSecret: undefined,
     });
   });
 
@@ -95,6 +96,23 @@ describe('loadConfig', () => {
 
   it('rejects a webhook timeout under 100 ms', () => {
     assert.throws(() => loadConfig({ HOOKWAY_WEBHOOK_TIMEOUT_MS: '50' }), /HOOKWAY_WEBHOOK_TIMEOUT_MS: /);
+  });
+
+  it('reads the webhook proxy as an http(s) URL, refusing other schemes', () => {
+    const proxy = 'http://user:pw@proxy.internal:3128';
+    assert.equal(loadConfig({ HOOKWAY_WEBHOOK_PROXY: proxy }).network.proxy, proxy);
+    assert.throws(
+      () => loadConfig({ HOOKWAY_WEBHOOK_PROXY: 'socks5://proxy.internal:1080' }),
+      /HOOKWAY_WEBHOOK_PROXY: must be an http:\/\/ or https:\/\/ proxy URL/,
+    );
+  });
+
+  it('reads the embedded Web UI codec secret, refusing a short one', () => {
+    assert.equal(loadConfig({ HOOKWAY_CODEC_UI_SECRET: 'a'.repeat(43) }).codecUiSecret, 'a'.repeat(43));
+    assert.throws(
+      () => loadConfig({ HOOKWAY_CODEC_UI_SECRET: 'short' }),
+      /HOOKWAY_CODEC_UI_SECRET: must be at least 32/,
+    );
   });
 
   it('reads the event retention as a duration, refusing anything else', () => {

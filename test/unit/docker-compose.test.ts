@@ -38,4 +38,11 @@ describe('docker-compose.yml', () => {
   it('makes the operator set the payload codec keys', () => {
     assert.match(compose.services.gateway.environment?.HOOKWAY_CODEC_KEYS ?? '', /^\$\{HOOKWAY_CODEC_KEYS:\?/);
   });
+
+  it("points the Web UI at the gateway's codec path for it, whose secret the operator sets", () => {
+    const secret = /\$\{HOOKWAY_CODEC_UI_SECRET:\?[^}]*\}/;
+    assert.match(compose.services.gateway.environment?.HOOKWAY_CODEC_UI_SECRET ?? '', new RegExp(`^${secret.source}$`));
+    const endpoint = compose.services['temporal-ui'].environment?.TEMPORAL_CODEC_ENDPOINT ?? '';
+    assert.match(endpoint, new RegExp(`^http://127\\.0\\.0\\.1:3000/codec/ui/${secret.source}$`));
+  });
 });
