@@ -37,7 +37,8 @@ export function startTemporalDevServer(opts: {
     'synchronous=NORMAL',
     '--log-level',
     'warn',
-    ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    // The UI's newsfeed would send the cluster's id to temporal.io from the operator's browser.
+    ...(opts.uiPort ? ['--ui-port', String(opts.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
     ...(opts.uiPort && opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
     // Prometheus /metrics: service latencies and persistence (SQLite) latencies, for benchmarks.
     ...(opts.metricsPort ? ['--metrics-port', String(opts.metricsPort)] : []),
