@@ -44,6 +44,8 @@ export interface Survey {
 export class ProfileDirectory {
   private readonly log: AppendLog;
   private readonly lane = randomInt(LANES);
+  private readonly queue: Array<{ ids: string[]; done: (err?: unknown) => void }> = [];
+  private draining = false;
 
   constructor(private readonly connection: Connection) {
     this.log = new AppendLog(connection.collection('profile_directory'), true);
@@ -53,8 +55,39 @@ export class ProfileDirectory {
     return this.connection.collection<Placement | { _id: string }>('profile_directory');
   }
 
-  /** Registers users whose profiles are about to be created; a user registered before stays where it is. */
-  async add(userIds: string[]): Promise<void> {
+  /**
+   * Registers users whose profiles are about to be created; a user registered before stays
+   * where it is. Registrations made at once in this process are written together, one chunk at
+   * a time: concurrent appends to the lane would race for the same entry.
+   */
+  add(userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ids: userIds, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    while (this.queue.length > 0) {
+      const taken = [this.queue.shift()!];
+      let count = taken[0].ids.length;
+      while (this.queue.length > 0 && count + this.queue[0].ids.length <= CHUNK_IDS) {
+        count += this.queue[0].ids.length;
+        taken.push(this.queue.shift()!);
+      }
+      const written = this.write([...new Set(taken.flatMap((r) => r.ids))]).then(
+        () => undefined,
+        (err: unknown) => err ?? new Error('registering profiles failed'),
+      );
+      const outcome = await written;
+      for (const r of taken) r.done(outcome);
+    }
+    this.draining = false;
+  }
+
+  private async write(userIds: string[]): Promise<void> {
     for (let i = 0; i < userIds.length; i += CHUNK_IDS) {
       const ids = userIds.slice(i, i + CHUNK_IDS);
       const entry = await this.log.append(laneLog(this.lane), ids);
