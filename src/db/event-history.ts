@@ -41,6 +41,8 @@ const APPEND_GROUP = 500;
 const REPLACE_GROUP = 50;
 /** A change moves the head once the last entry is this far past it (a reader walks at most this far). */
 const HEAD_LAG = 2;
+/** Users whose last entry this process remembers (those it appended to latest). */
+const REMEMBERED_USERS = 20_000;
 
 interface ChunkRef {
   id: string;
@@ -181,6 +183,9 @@ function plan(userId: string, found: Found, decide: Change): Planned | undefined
 }
 
 export class EventHistory {
+  /** Each remembered user's last entry number and where its head points, as this process wrote them. */
+  private readonly known = new Map<string, { seq: number; head: number }>();
+
   constructor(private readonly connection: Connection) {}
 
   private get records() {
@@ -208,7 +213,7 @@ export class EventHistory {
     const users = [...byUser];
     for (let i = 0; i < users.length; i += APPEND_GROUP) {
       const group = users.slice(i, i + APPEND_GROUP);
-      const found = await mapInGroups(group, READ_CONCURRENCY, ([userId]) => this.found(userId));
+      const found = await mapInGroups(group, READ_CONCURRENCY, ([userId]) => this.guessed(userId));
       const planned = group.flatMap(([userId, added], k) => plan(userId, found[k], appending(userId, added)) ?? []);
       const lost = await this.insertEntries(planned);
       await Promise.all([
@@ -324,12 +329,50 @@ export class EventHistory {
         : [],
     );
     const moved = planned.filter((p) => p.entry.seq - p.found.head >= HEAD_LAG);
-    await Promise.all([
-      ...moved.map((p) => this.moveHead(p.userId, p.entry.seq)),
-      ...planned.flatMap((p) => p.dropped.map((id) => this.records.deleteOne({ _id: id }))),
-    ]);
-    for (let i = 0; i < superseded.length; i += REPLACE_GROUP)
-      await this.records.bulkWrite(superseded.slice(i, i + REPLACE_GROUP), { ordered: false });
+    const headMoved = new Set(moved);
+    for (const p of planned) this.remember(p.userId, p.entry.seq, headMoved.has(p) ? p.entry.seq : p.found.head);
+    await Promise.all(planned.flatMap((p) => p.dropped.map((id) => this.records.deleteOne({ _id: id }))));
+    for (let i = 0; i < Math.max(superseded.length, moved.length); i += REPLACE_GROUP)
+      await Promise.all([
+        superseded.length > i && this.records.bulkWrite(superseded.slice(i, i + REPLACE_GROUP), { ordered: false }),
+        this.moveHeads(moved.slice(i, i + REPLACE_GROUP).map((p) => ({ userId: p.userId, seq: p.entry.seq }))),
+      ]);
+  }
+
+  /** $max: a head moved by a later change stays there. Not atomic on FerretDB, which only makes it staler. */
+  private async moveHeads(moves: Array<{ userId: string; seq: number }>): Promise<void> {
+    if (moves.length === 0) return;
+    const upsert = ({ userId, seq }: { userId: string; seq: number }) => ({
+      updateOne: { filter: { _id: `head:${userId}` }, update: { $max: { seq } }, upsert: true },
+    });
+    try {
+      await this.records.bulkWrite(moves.map(upsert), { ordered: false });
+    } catch (err) {
+      const raced = duplicateIndexes(err);
+      await Promise.all(moves.filter((_, k) => raced.has(k)).map((m) => this.moveHead(m.userId, m.seq)));
+    }
+  }
+
+  /** Remembers the user's last entry as this process wrote it, forgetting the user written to longest ago. */
+  private remember(userId: string, seq: number, head: number): void {
+    this.known.delete(userId);
+    this.known.set(userId, { seq, head });
+    if (this.known.size > REMEMBERED_USERS) this.known.delete(this.known.keys().next().value!);
+  }
+
+  /**
+   * The user's last entry as this process last wrote it, in one read, when it is still
+   * the last as far as that read tells (not superseded); else found(). Should another writer
+   * have added an entry since, the change decided on it loses the insert race and is decided
+   * again on found(): entry numbers have no gaps.
+   */
+  private async guessed(userId: string): Promise<Found> {
+    const known = this.known.get(userId);
+    if (known) {
+      const entry = await this.byId<Entry>(`${known.seq}:${userId}`);
+      if (entry && !entry.superseded) return { last: entry, head: known.head };
+    }
+    return this.found(userId);
   }
 
   /** Two first upserts of one head race on FerretDB (a duplicate key); the loser's update then finds it. */
