@@ -1,8 +1,10 @@
 // The data-growth phase (--phases data-growth, outside the default run): targeting measured with
 // 10,000 events stored, then again after loading up to --data-events events over a tenth as
 // many users, in the same run. Data is loaded fast with the driver: events and profiles by
-// insertMany, each user's history through Hookway's own history writer, one append per user.
+// insertMany, each user's history through Hookway's own history writer, one append per user,
+// and the profiles registered in the profile directory as Hookway registers new profiles.
 import { EventHistory } from '../db/event-history';
+import { ProfileDirectory } from '../db/profile-directory';
 import type { BenchContext } from './context';
 import { runJourneys, type FlowResult } from './flows';
 import { cpuSeconds } from './stack';
@@ -61,6 +63,7 @@ async function load(ctx: BenchContext, from: number, to: number): Promise<number
   const t0 = performance.now();
   const db = ctx.mongo.db!;
   const history = new EventHistory(ctx.mongo);
+  const directory = new ProfileDirectory(ctx.mongo);
   const now = Date.now();
   for (let first = from; first < to; first += LOAD_USERS) {
     const users = Array.from({ length: Math.min(LOAD_USERS, to - first) }, (_, i) => first + i);
@@ -71,6 +74,7 @@ async function load(ctx: BenchContext, from: number, to: number): Promise<number
       firstSeen: new Date(now - 40 * DAY),
       lastSeen: new Date(now),
     }));
+    await directory.add(profiles.map((p) => p._id));
     await Promise.all([
       db.collection<{ _id: string }>('events').insertMany(events, { ordered: false }),
       db.collection<{ _id: string }>('profiles').insertMany(profiles, { ordered: false }),

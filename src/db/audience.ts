@@ -2,20 +2,15 @@
 // on SQLite scans the whole collection for any other filter): the profile, and for behavioural
 // terms the user's event history (event-history.ts), then evaluates the condition in memory
 // (the evaluator and the compiled profile filter agree; see the property tests). A page of
-// matching users is one profile query for candidates (condition-query.ts), whose behavioural
-// terms are then answered user by user.
+// matching users walks the profile directory (profile-directory.ts) a chunk of ids at a time
+// and checks each of those users the same way.
 import type { Connection } from 'mongoose';
 import { behaviourOutcome, earliestLookedAt } from '../domain/behaviour';
 import { evaluateCondition, type Condition } from '../domain/condition';
-import {
-  behaviourTerms,
-  compileProfileFilter,
-  outsideScope,
-  type AudienceContext,
-  type MongoFilter,
-} from '../domain/condition-query';
+import { behaviourTerms, outsideScope, type AudienceContext } from '../domain/condition-query';
 import { MAX_SEGMENT_DEPTH } from '../domain/segment';
 import type { EventHistory } from './event-history';
+import type { ProfileDirectory } from './profile-directory';
 import { decodeStored } from './stored-value';
 
 export type { AudienceContext };
@@ -34,9 +29,7 @@ interface StoredProfile {
   lastSeen?: Date;
 }
 
-/** Candidates read per batch when behavioural terms must be answered for each. */
-const CANDIDATE_BATCH = 100;
-/** Candidates a preview examines before it estimates (each costs a read of the user's history). */
+/** Profiles a preview examines before it estimates (each costs a read of it, and of its history for behavioural terms). */
 const PREVIEW_BOUND = 500;
 
 /** An audience's size now: exact, or past the preview's bound an estimate within ± margin (95%). */
@@ -60,9 +53,15 @@ function profileScope(context: AudienceContext, profile: StoredProfile): Record<
   };
 }
 
-function after(userId: string | undefined): MongoFilter[] {
-  if (userId !== undefined && typeof userId !== 'string') throw new Error('a user id to resume after must be a string');
-  return userId === undefined ? [] : [{ _id: { $gt: userId } }];
+/** The audience's size from `examined` profiles of `total`, `matched` of them in it, with a 95% margin. */
+function estimate(total: number, examined: number, matched: number): Omit<AudiencePreview, 'sample'> {
+  const share = matched / examined;
+  const finite = Math.sqrt(Math.max(0, total - examined) / Math.max(1, total - 1));
+  return {
+    count: Math.round(share * total),
+    exact: false,
+    margin: Math.ceil(1.96 * Math.sqrt((share * (1 - share)) / examined) * finite * total),
+  };
 }
 
 export class AudienceQuery {
@@ -70,6 +69,7 @@ export class AudienceQuery {
     private readonly connection: Connection,
     private readonly segments: SegmentLookup,
     private readonly history: EventHistory,
+    private readonly directory: ProfileDirectory,
   ) {}
 
   private get profiles() {
@@ -116,57 +116,50 @@ export class AudienceQuery {
     return this.admits(expanded, profile ?? { _id: userId }, context);
   }
 
-  /** Candidate profiles in batches, from one cursor: FerretDB reads the collection once per query, not per batch. */
-  private async *candidates(filter: MongoFilter, inIdOrder: boolean): AsyncGenerator<StoredProfile[]> {
-    const cursor = this.profiles.find(filter, { batchSize: CANDIDATE_BATCH, ...(inIdOrder && { sort: { _id: 1 } }) });
-    try {
-      let batch: StoredProfile[] = [];
-      for await (const profile of cursor) {
-        batch.push(profile);
-        if (batch.length < CANDIDATE_BATCH) continue;
-        yield batch;
-        batch = [];
-      }
-      if (batch.length > 0) yield batch;
-    } finally {
-      await cursor.close();
-    }
+  /** The profiles of these users that exist, each read by _id. */
+  private async read(userIds: string[]): Promise<StoredProfile[]> {
+    const found = await Promise.all(userIds.map((id) => this.profiles.findOne({ _id: id })));
+    return found.filter((p): p is StoredProfile => p !== null);
   }
 
-  /** Up to `limit` matching user ids after `afterUserId`, in id order, so a caller resumes from the last one. */
+  /** Which of these users' profiles are in the expanded audience, in their order, and how many profiles there were. */
+  private async admitted(
+    expanded: Condition,
+    userIds: string[],
+    context: AudienceContext,
+  ): Promise<{ ids: string[]; examined: number }> {
+    const profiles = await this.read(userIds);
+    const verdicts = await Promise.all(profiles.map((profile) => this.admits(expanded, profile, context)));
+    return { ids: profiles.filter((_, i) => verdicts[i]).map((p) => p._id), examined: profiles.length };
+  }
+
+  /**
+   * Up to `limit` matching user ids after `afterUserId`, in the profile directory's order, so a
+   * caller resumes from the last one. Each chunk of the directory costs a read of it and of each
+   * of its profiles (and histories, for behavioural terms): a page costs what it examines.
+   */
   async findMatchingUsers(
     condition: Condition,
     context: AudienceContext,
     afterUserId: string | undefined,
     limit: number,
   ): Promise<string[]> {
+    if (afterUserId !== undefined && typeof afterUserId !== 'string')
+      throw new Error('a user id to resume after must be a string');
     const expanded = await this.expand(condition);
-    if (behaviourTerms(expanded).length === 0) {
-      const filter = compileProfileFilter(expanded, context, new Map());
-      const page = await this.profiles
-        .find({ $and: [filter, ...after(afterUserId)] }, { projection: { _id: 1 } })
-        .sort({ _id: 1 })
-        .limit(limit)
-        .toArray();
-      return page.map((p) => p._id);
-    }
     const ids: string[] = [];
-    for await (const batch of this.candidates(
-      { $and: [compileProfileFilter(expanded, context, 'relaxed'), ...after(afterUserId)] },
-      true,
-    )) {
-      const verdicts = await Promise.all(batch.map((profile) => this.admits(expanded, profile, context)));
-      ids.push(...batch.filter((_, i) => verdicts[i]).map((p) => p._id));
+    for await (const chunk of this.directory.idsAfter(afterUserId)) {
+      ids.push(...(await this.admitted(expanded, chunk, context)).ids);
       if (ids.length >= limit) return ids.slice(0, limit);
     }
     return ids;
   }
 
   /**
-   * How many users match now, and a sample of them (sorted by id). Exact when the condition has
-   * no behavioural terms or at most `bound` candidate profiles; past that, each candidate costing
-   * a read of its history, the share matching among the first `bound` candidates stored is
-   * extrapolated to all candidates, with a 95% margin that assumes those are representative.
+   * How many users match now, and the first of those it found by id. Exact when the directory
+   * holds at most `bound` profiles; past that, chunks of the directory are examined in random
+   * order until `bound` profiles were, and the share matching among them is extrapolated to all
+   * profiles, with a 95% margin that treats the examined profiles as a random sample.
    */
   async preview(
     condition: Condition,
@@ -175,47 +168,18 @@ export class AudienceQuery {
     bound = PREVIEW_BOUND,
   ): Promise<AudiencePreview> {
     const expanded = await this.expand(condition);
-    if (behaviourTerms(expanded).length === 0) {
-      const filter = compileProfileFilter(expanded, context, new Map());
-      const [count, sample] = await Promise.all([
-        this.profiles.countDocuments(filter),
-        this.profiles
-          .find(filter, { projection: { _id: 1 } })
-          .limit(sampleSize)
-          .toArray(),
-      ]);
-      return { count, exact: true, sample: sample.map((p) => p._id).sort() };
+    const survey = await this.directory.survey();
+    let [examined, read] = [0, 0];
+    const matching: string[] = [];
+    for await (const chunk of survey.entries) {
+      const found = await this.admitted(expanded, chunk, context);
+      matching.push(...found.ids);
+      [examined, read] = [examined + found.examined, read + 1];
+      if (examined >= bound) break;
     }
-    const candidates = compileProfileFilter(expanded, context, 'relaxed');
-    let [examined, matched, more] = [0, 0, false];
-    const sample: string[] = [];
-    for await (const batch of this.candidates(candidates, false)) {
-      const kept = batch.slice(0, bound - examined);
-      more = kept.length < batch.length;
-      const verdicts = await Promise.all(kept.map((profile) => this.admits(expanded, profile, context)));
-      const found = kept.filter((_, i) => verdicts[i]).map((p) => p._id);
-      sample.push(...found.slice(0, sampleSize - sample.length));
-      [examined, matched] = [examined + kept.length, matched + found.length];
-      if (more) break;
-    }
-    sample.sort();
-    return more
-      ? { ...(await this.estimate(candidates, examined, matched)), sample }
+    const [matched, sample] = [matching.length, matching.sort().slice(0, sampleSize)];
+    return read < survey.chunks
+      ? { ...estimate(survey.total, examined, matched), sample }
       : { count: matched, exact: true, sample };
-  }
-
-  private async estimate(
-    candidates: MongoFilter,
-    examined: number,
-    matched: number,
-  ): Promise<Omit<AudiencePreview, 'sample'>> {
-    const total = await this.profiles.countDocuments(candidates);
-    const share = matched / examined;
-    const finite = Math.sqrt((total - examined) / (total - 1));
-    return {
-      count: Math.round(share * total),
-      exact: false,
-      margin: Math.ceil(1.96 * Math.sqrt((share * (1 - share)) / examined) * finite * total),
-    };
   }
 }

@@ -14,6 +14,7 @@ import { EventHistory } from './event-history';
 import { EventRepository } from './events';
 import { FanOutEntryRepository } from './fan-out-entries';
 import { JourneyRepository } from './journeys';
+import { ProfileDirectory } from './profile-directory';
 import { ProfileRepository } from './profiles';
 import { StatsStore } from './stats';
 import { StatsRecorder } from './stats-recorder';
@@ -67,12 +68,13 @@ export async function connectRepositories(
   connection.on('close', () => statsRecorder.stop());
   const segments = new SegmentRepository(connection);
   const history = new EventHistory(connection);
+  const directory = new ProfileDirectory(connection);
   const repositories = {
     connection,
     claims,
     campaigns: new CampaignRepository(connection),
     events: new EventRepository(connection, history),
-    profiles: new ProfileRepository(connection),
+    profiles: new ProfileRepository(connection, directory),
     deliveries: new DeliveryRepository(connection),
     destinations: new DestinationRepository(connection, claims),
     journeys: new JourneyRepository(connection),
@@ -82,10 +84,11 @@ export async function connectRepositories(
     settings: new SettingsRepository(connection),
     fanOutEntries: new FanOutEntryRepository(connection),
     segments,
-    audience: new AudienceQuery(connection, segments, history),
+    audience: new AudienceQuery(connection, segments, history, directory),
     accessKeys: new AccessKeyRepository(connection),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
+  await Promise.all([directory.migrate(), repositories.journeys.migrateUserIndex()]);
   const migrated = await repositories.events.migrateToHistory();
   if (migrated > 0) logger.info({ events: migrated }, 'copied events stored before per-user histories into them');
   return repositories;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { HistoryEvent } from '../domain/behaviour';
 import { isDuplicateKey } from './duplicate-key';
+import { duplicateIndexes } from './insert-new';
 import { decodeStored, encodeStored } from './stored-value';
 
 /**
@@ -32,8 +33,16 @@ const MAX_TRIES = 200;
 const MAX_WALK = 1_000;
 /** Marks that events stored before histories existed were copied into them (EventRepository.migrateToHistory). */
 const MIGRATION_MARK = 'migrated:events';
-/** Users whose histories one call changes at once. */
-const USER_CONCURRENCY = 16;
+/** Users whose last entries an append reads at once. */
+const READ_CONCURRENCY = 32;
+/** Users one append writes together: their new entries in one insert, the entries they supersede emptied in bulk. */
+const APPEND_GROUP = 500;
+/** Replacements per command; FerretDB stalls on commands with many statements. */
+const REPLACE_GROUP = 50;
+/** A change moves the head once the last entry is this far past it (a reader walks at most this far). */
+const HEAD_LAG = 2;
+/** Users whose last entry this process remembers (those it appended to latest). */
+const REMEMBERED_USERS = 20_000;
 
 interface ChunkRef {
   id: string;
@@ -139,11 +148,44 @@ function purging(before: Date): Change {
   };
 }
 
-async function inGroups<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+async function mapInGroups<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(work))));
+  return results;
+}
+
+/** The user's last entry, and the entry its head pointed at when read. */
+interface Found {
+  last: Entry | null;
+  head: number;
+}
+
+/** A change decided on a user's last entry: the entry to insert and what to do once it landed. */
+interface Planned {
+  userId: string;
+  found: Found;
+  entry: Entry;
+  sealed: Chunk[];
+  dropped: string[];
+}
+
+function plan(userId: string, found: Found, decide: Change): Planned | undefined {
+  const decided = decide(found.last);
+  if (!decided) return undefined;
+  const seq = (found.last?.seq ?? -1) + 1;
+  return {
+    userId,
+    found,
+    entry: { _id: `${seq}:${userId}`, userId, seq, ...decided.entry },
+    sealed: decided.sealed,
+    dropped: decided.dropped,
+  };
 }
 
 export class EventHistory {
+  /** Each remembered user's last entry number and where its head points, as this process wrote them. */
+  private readonly known = new Map<string, { seq: number; head: number }>();
+
   constructor(private readonly connection: Connection) {}
 
   private get records() {
@@ -154,7 +196,12 @@ export class EventHistory {
     return (await this.records.findOne({ _id: id })) as T | null;
   }
 
-  /** Adds user events to their users' histories; events without a user are skipped. */
+  /**
+   * Adds user events to their users' histories; events without a user are skipped. Many users'
+   * changes are written together: their last entries are read, their new entries inserted in
+   * one command and the entries they supersede emptied in bulk. A user whose next entry another
+   * writer took meanwhile is changed again on its own.
+   */
   async append(events: Array<Parameters<typeof historyEventOf>[0] & { userId?: string }>): Promise<void> {
     const byUser = new Map<string, HistoryEvent[]>();
     for (const event of events) {
@@ -163,7 +210,19 @@ export class EventHistory {
       list.push(historyEventOf(event));
       byUser.set(event.userId, list);
     }
-    await inGroups([...byUser], USER_CONCURRENCY, ([userId, added]) => this.change(userId, appending(userId, added)));
+    const users = [...byUser];
+    for (let i = 0; i < users.length; i += APPEND_GROUP) {
+      const group = users.slice(i, i + APPEND_GROUP);
+      const found = await mapInGroups(group, READ_CONCURRENCY, ([userId]) => this.guessed(userId));
+      const planned = group.flatMap(([userId, added], k) => plan(userId, found[k], appending(userId, added)) ?? []);
+      const lost = await this.insertEntries(planned);
+      await Promise.all([
+        this.landed(planned.filter((_, k) => !lost.has(k))),
+        ...planned
+          .filter((_, k) => lost.has(k))
+          .map((p) => this.change(p.userId, appending(p.userId, byUser.get(p.userId)!))),
+      ]);
+    }
   }
 
   /** Whether events stored before histories existed were copied into them. */
@@ -220,36 +279,102 @@ export class EventHistory {
   /** Decides on the last entry and appends the entry decided, deciding again on a lost race. */
   private async change(userId: string, decide: Change): Promise<void> {
     for (let tries = 0; tries < MAX_TRIES; tries++) {
-      const last = await this.last(userId);
-      const decided = decide(last);
-      if (!decided) return;
-      if (decided.sealed.length > 0) await this.records.insertMany(decided.sealed);
-      const seq = (last?.seq ?? -1) + 1;
-      if (await this.insertOnce({ _id: `${seq}:${userId}`, userId, seq, ...decided.entry })) {
-        // A reader without a head starts at entry 0, so a new history costs no head (an upsert, FerretDB's slowest write).
-        // $max: a head moved by a later change stays there. Not atomic on FerretDB, which only makes it staler.
-        if (seq > 0) await this.moveHead(userId, seq);
-        await Promise.all([
-          ...(last
-            ? [
-                this.records.replaceOne(
-                  { _id: last._id },
-                  { userId, seq: last.seq, events: [], chunks: [], superseded: true },
-                ),
-              ]
-            : []),
-          ...decided.dropped.map((id) => this.records.deleteOne({ _id: id })),
-        ]);
-        return;
-      }
-      await Promise.all(decided.sealed.map((c) => this.records.deleteOne({ _id: c._id })));
+      const planned = plan(userId, await this.found(userId), decide);
+      if (!planned) return;
+      if ((await this.insertEntries([planned])).size === 0) return this.landed([planned]);
     }
     throw new Error(
       `could not change the event history of user ${userId}: ${MAX_TRIES} concurrent changes won the race`,
     );
   }
 
-  /** False when a document with its _id exists already. */
+  /**
+   * Inserts the planned entries (and the chunks they seal first); returns the indexes of those
+   * another writer's entry took the place of, whose sealed chunks are deleted again.
+   */
+  private async insertEntries(planned: Planned[]): Promise<Set<number>> {
+    if (planned.length === 0) return new Set();
+    const sealed = planned.flatMap((p) => p.sealed);
+    if (sealed.length > 0) await this.records.insertMany(sealed);
+    let lost = new Set<number>();
+    try {
+      await this.records.insertMany(
+        planned.map((p) => p.entry),
+        { ordered: false },
+      );
+    } catch (err) {
+      lost = duplicateIndexes(err);
+    }
+    const orphans = planned.filter((_, k) => lost.has(k)).flatMap((p) => p.sealed.map((c) => c._id));
+    await Promise.all(orphans.map((id) => this.records.deleteOne({ _id: id })));
+    return lost;
+  }
+
+  /**
+   * After entries landed: each head moved when its reader would walk far, the entries they
+   * supersede emptied, chunks dropped by a purge deleted. A reader without a head starts at entry
+   * 0, so a short history costs no head (an upsert, FerretDB's slowest write).
+   */
+  private async landed(planned: Planned[]): Promise<void> {
+    const superseded = planned.flatMap(({ found: { last } }) =>
+      last
+        ? [
+            {
+              replaceOne: {
+                filter: { _id: last._id },
+                replacement: { userId: last.userId, seq: last.seq, events: [], chunks: [], superseded: true },
+              },
+            },
+          ]
+        : [],
+    );
+    const moved = planned.filter((p) => p.entry.seq - p.found.head >= HEAD_LAG);
+    const headMoved = new Set(moved);
+    for (const p of planned) this.remember(p.userId, p.entry.seq, headMoved.has(p) ? p.entry.seq : p.found.head);
+    await Promise.all(planned.flatMap((p) => p.dropped.map((id) => this.records.deleteOne({ _id: id }))));
+    for (let i = 0; i < Math.max(superseded.length, moved.length); i += REPLACE_GROUP)
+      await Promise.all([
+        superseded.length > i && this.records.bulkWrite(superseded.slice(i, i + REPLACE_GROUP), { ordered: false }),
+        this.moveHeads(moved.slice(i, i + REPLACE_GROUP).map((p) => ({ userId: p.userId, seq: p.entry.seq }))),
+      ]);
+  }
+
+  /** $max: a head moved by a later change stays there. Not atomic on FerretDB, which only makes it staler. */
+  private async moveHeads(moves: Array<{ userId: string; seq: number }>): Promise<void> {
+    if (moves.length === 0) return;
+    const upsert = ({ userId, seq }: { userId: string; seq: number }) => ({
+      updateOne: { filter: { _id: `head:${userId}` }, update: { $max: { seq } }, upsert: true },
+    });
+    try {
+      await this.records.bulkWrite(moves.map(upsert), { ordered: false });
+    } catch (err) {
+      const raced = duplicateIndexes(err);
+      await Promise.all(moves.filter((_, k) => raced.has(k)).map((m) => this.moveHead(m.userId, m.seq)));
+    }
+  }
+
+  /** Remembers the user's last entry as this process wrote it, forgetting the user written to longest ago. */
+  private remember(userId: string, seq: number, head: number): void {
+    this.known.delete(userId);
+    this.known.set(userId, { seq, head });
+    if (this.known.size > REMEMBERED_USERS) this.known.delete(this.known.keys().next().value!);
+  }
+
+  /**
+   * The user's last entry as this process last wrote it, in one read, when it is still
+   * the last as far as that read tells (not superseded); else found(). Should another writer
+   * have added an entry since, the change decided on it loses the insert race and is decided
+   * again on found(): entry numbers have no gaps.
+   */
+  private async guessed(userId: string): Promise<Found> {
+    const known = this.known.get(userId);
+    if (known) {
+      const entry = await this.byId<Entry>(`${known.seq}:${userId}`);
+      if (entry && !entry.superseded) return { last: entry, head: known.head };
+    }
+    return this.found(userId);
+  }
+
   /** Two first upserts of one head race on FerretDB (a duplicate key); the loser's update then finds it. */
   private async moveHead(userId: string, seq: number): Promise<void> {
     const move = () => this.records.updateOne({ _id: `head:${userId}` }, { $max: { seq } }, { upsert: true });
@@ -261,6 +386,7 @@ export class EventHistory {
     }
   }
 
+  /** False when a document with its _id exists already. */
   private async insertOnce(record: Stored): Promise<boolean> {
     try {
       await this.records.insertOne(record);
@@ -271,22 +397,27 @@ export class EventHistory {
     }
   }
 
-  /**
-   * The user's last entry, or null when the history is empty. The head points at or before it
-   * (it is written after its entry), so the reader walks forward from there while a next entry
-   * exists; a superseded entry always has one, even if it was not there when first looked at.
-   */
+  /** The user's last entry, or null when the history is empty. */
   private async last(userId: string): Promise<Entry | null> {
-    const head = await this.byId<Head>(`head:${userId}`);
+    return (await this.found(userId)).last;
+  }
+
+  /**
+   * The user's last entry and where its head pointed. The head points at or before it (it is
+   * written after its entry), so the reader walks forward from there while a next entry exists;
+   * a superseded entry always has one, even if it was not there when first looked at.
+   */
+  private async found(userId: string): Promise<Found> {
+    const head = (await this.byId<Head>(`head:${userId}`))?.seq ?? 0;
     const entry = (seq: number) => this.byId<Entry>(`${seq}:${userId}`);
-    let [found, next] = await Promise.all([entry(head?.seq ?? 0), entry((head?.seq ?? 0) + 1)]);
-    if (!found) return null;
+    let [found, next] = await Promise.all([entry(head), entry(head + 1)]);
+    if (!found) return { last: null, head };
     for (let walked = 0; next || found.superseded; walked++) {
       if (walked === MAX_WALK)
         throw new Error(`the event history of user ${userId} ends more than ${MAX_WALK} entries after its head`);
       if (next) found = next;
       next = await entry(found.seq + 1);
     }
-    return found;
+    return { last: found, head };
   }
 }

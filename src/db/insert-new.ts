@@ -2,6 +2,17 @@ import type { Model } from 'mongoose';
 import { isDuplicateKey } from './duplicate-key';
 
 /**
+ * The indexes of the documents an unordered insert refused as duplicates; `err` (what the insert
+ * threw) is thrown again when anything else failed.
+ */
+export function duplicateIndexes(err: unknown): Set<number> {
+  const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: { code?: number }; code?: number }> })
+    .writeErrors;
+  if (!writeErrors?.length || !writeErrors.every((e) => isDuplicateKey(e) || isDuplicateKey(e.err))) throw err;
+  return new Set(writeErrors.map((e) => e.index));
+}
+
+/**
  * Inserts documents whose ids may exist already (unordered, so the rest still go in) and
  * returns the indexes of those refused as duplicates; any other failure is thrown.
  */
@@ -10,9 +21,6 @@ export async function insertNewOnly<T>(model: Model<T>, documents: T[]): Promise
     await model.insertMany(documents, { ordered: false, lean: true });
     return new Set();
   } catch (err) {
-    const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: { code?: number }; code?: number }> })
-      .writeErrors;
-    if (!writeErrors?.length || !writeErrors.every((e) => isDuplicateKey(e) || isDuplicateKey(e.err))) throw err;
-    return new Set(writeErrors.map((e) => e.index));
+    return duplicateIndexes(err);
   }
 }

@@ -1,6 +1,8 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Reentry } from '../domain/campaign';
+import { journeyWorkflowId } from '../domain/journey-id';
 import { entryRefusal } from '../domain/reentry';
+import { AppendLog } from './append-log';
 import { isDuplicateKey } from './duplicate-key';
 
 /** One record per journey workflow id: who entered, when it last ended, for the re-entry rules. */
@@ -38,8 +40,6 @@ const journeySchema = new Schema<JourneyRecord>(
   { versionKey: false },
 );
 journeySchema.index({ campaignId: 1, userId: 1 });
-// Serves a user's journeys (GET /v1/users/:id).
-journeySchema.index({ userId: 1, enteredAt: -1 });
 
 /** How many runs entered this journey. */
 export function entryCount(record: Pick<JourneyRecord, 'entries' | 'runIds'>): number {
@@ -73,12 +73,26 @@ const triggerSchema = new Schema<TriggerRecord>({ _id: String, runId: String }, 
 export type Admission =
   { admitted: true; replaced?: { runId: string; campaignVersion: number } } | { admitted: false; reason: string };
 
+/** Marks that journeys stored before the user index existed were indexed (see migrateUserIndex). */
+const INDEX_MIGRATION_MARK = 'migrated:journeys';
+/** Journeys indexed at once by the start-up migration. */
+const INDEX_CONCURRENCY = 16;
+
+const userLog = (userId: string) => `user:${userId}`;
+
 export class JourneyRepository {
   private readonly journeys: Model<JourneyRecord>;
   private readonly conversions: Model<ConversionRecord>;
   private readonly triggers: Model<TriggerRecord>;
+  /**
+   * Each user's journeys whose id is not the campaign's one per user (journeyWorkflowId), i.e.
+   * those of parallel campaigns: a log per user, read by _id. Those with the campaign's id are
+   * found by _id from the campaign ids, so the hot path of ordinary journeys writes nothing more.
+   */
+  private readonly userIndex: AppendLog;
 
-  constructor(connection: Connection) {
+  constructor(private readonly connection: Connection) {
+    this.userIndex = new AppendLog(connection.collection('journey_index'), false);
     this.journeys = connection.model<JourneyRecord>('Journey', journeySchema, 'journeys');
     this.conversions = connection.model<ConversionRecord>('Conversion', conversionSchema, 'conversions');
     this.triggers = connection.model<TriggerRecord>('JourneyTrigger', triggerSchema, 'journeyTriggers');
@@ -109,6 +123,9 @@ export class JourneyRepository {
     const refusal = entryRefusal(reentry, previous, now);
     if (refusal) return { admitted: false, reason: refusal };
     const entry = { campaignId, userId, runId, campaignVersion, status: 'running', enteredAt: now };
+    // Indexed before the record exists, so the user view lists every record (a repeat is read once).
+    if (!previous && journeyId !== journeyWorkflowId(campaignId, userId))
+      await this.userIndex.append(userLog(userId), [journeyId]);
     try {
       await this.journeys.updateOne(
         { _id: journeyId },
@@ -173,13 +190,55 @@ export class JourneyRepository {
     }
   }
 
-  /** A user's journeys, latest first. */
+  /**
+   * A user's journeys, latest first, each read by _id (FerretDB scans `journeys` for a filter on
+   * userId): the user's journey in each campaign, found from the campaign ids (a read of the
+   * small `campaigns` collection), and the latest `limit` the user index holds.
+   */
   async listForUser(userId: string, limit: number): Promise<JourneyRecord[]> {
-    return this.journeys
-      .find({ userId: { $eq: userId } })
-      .sort({ enteredAt: -1 })
-      .limit(limit)
-      .lean<JourneyRecord[]>();
+    const [campaigns, indexed] = await Promise.all([
+      this.connection
+        .collection<{ _id: string }>('campaigns')
+        .find({}, { projection: { _id: 1 } })
+        .toArray(),
+      this.userIndex.latest(userLog(userId), limit),
+    ]);
+    const ids = new Set([...campaigns.map((c) => journeyWorkflowId(c._id, userId)), ...indexed.flatMap((e) => e.ids)]);
+    const found = await Promise.all([...ids].map((id) => this.journeys.findById(id).lean<JourneyRecord>()));
+    return found
+      .filter((j): j is JourneyRecord => j !== null && j.userId === userId)
+      .sort((a, b) => (b.enteredAt?.getTime() ?? 0) - (a.enteredAt?.getTime() ?? 0))
+      .slice(0, limit);
+  }
+
+  /**
+   * Indexes the journeys stored before the user index existed, once (a mark records it); each
+   * process may run it on start, as the user view reads a journey indexed twice once. Reads
+   * `journeys` once.
+   */
+  async migrateUserIndex(): Promise<void> {
+    const marks = this.connection.collection<{ _id: string }>('journey_index');
+    if (await marks.findOne({ _id: INDEX_MIGRATION_MARK })) return;
+    let batch: JourneyRecord[] = [];
+    const index = async () => {
+      await Promise.all(batch.map((j) => this.userIndex.append(userLog(j.userId), [j._id])));
+      batch = [];
+    };
+    for await (const journey of this.journeys
+      .find({}, { campaignId: 1, userId: 1 })
+      .lean<JourneyRecord>()
+      .cursor({ batchSize: 1_000 })) {
+      const j = journey as JourneyRecord;
+      if (j._id === journeyWorkflowId(j.campaignId, j.userId)) continue;
+      batch.push(j);
+      if (batch.length >= INDEX_CONCURRENCY) await index();
+    }
+    await index();
+    try {
+      await marks.insertOne({ _id: INDEX_MIGRATION_MARK });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
   }
 
   async countConversions(campaignId: string): Promise<number> {

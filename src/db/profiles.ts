@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isTimeZone } from '../domain/local-time';
 import { isDuplicateKey } from './duplicate-key';
+import type { ProfileDirectory } from './profile-directory';
 import { decodeRecord, encodeRecord } from './stored-value';
 
 export interface ProfileRecord {
@@ -83,7 +84,11 @@ function upsertOf(u: MergedUpdate) {
 export class ProfileRepository {
   private readonly model: Model<ProfileRecord>;
 
-  constructor(connection: Connection) {
+  constructor(
+    connection: Connection,
+    /** Where fan-out and preview find every profile; a profile is registered there before it is created. */
+    private readonly directory: ProfileDirectory,
+  ) {
     this.model = connection.model<ProfileRecord>('Profile', profileSchema, 'profiles');
   }
 
@@ -132,6 +137,7 @@ export class ProfileRepository {
       firstSeen: u.firstSeen,
       lastSeen: u.seenAt,
     }));
+    await this.directory.add(docs.map((d) => d._id));
     try {
       await this.model.insertMany(docs, { ordered: false, lean: true });
       return [];

@@ -2,44 +2,17 @@
 // from an index and scans the whole collection for any other: with many events stored, a
 // behavioural user check must read that user's own records, by _id, in a few commands. The
 // commands are watched through the driver's command monitoring, as in send-log.test.ts.
-import type { CommandStartedEvent, Document } from 'mongodb';
 import assert from 'node:assert/strict';
-import { connectRepositories, type Repositories } from '../../src/db/connection';
+import type { Repositories } from '../../src/db/connection';
 import type { EventRecord } from '../../src/db/events';
 import type { Condition } from '../../src/domain/condition';
-import { mongoUriFor, testRepositories, uniqueId } from '../support/stack';
+import { watchedRepositories } from '../support/commands';
+import { testRepositories, uniqueId } from '../support/stack';
 
 const NOW = Date.now();
 const DAY = 86_400_000;
 /** Events of other users stored beside the checked one: a scan of them is unmistakable. */
 const CROWD = 20_000;
-const DATA_COMMANDS = new Set([
-  'find',
-  'getMore',
-  'insert',
-  'update',
-  'delete',
-  'findAndModify',
-  'aggregate',
-  'count',
-  'distinct',
-]);
-
-/** The filters a data command selects documents with; an insert selects none. */
-function filtersOf(event: CommandStartedEvent): unknown[] {
-  if (event.commandName === 'insert') return [];
-  if (event.commandName === 'find') return [event.command.filter];
-  if (event.commandName === 'update') return event.command.updates.map((u: Document) => u.q);
-  if (event.commandName === 'delete') return event.command.deletes.map((d: Document) => d.q);
-  return [event.command];
-}
-
-const isPointRead = (filter: unknown) =>
-  typeof filter === 'object' &&
-  filter !== null &&
-  Object.keys(filter).length === 1 &&
-  typeof (filter as Document)._id === 'string';
-
 let eventCount = 0;
 
 function event(userId: string, name: string, at: number, properties: Record<string, unknown> = {}): EventRecord {
@@ -51,27 +24,6 @@ function event(userId: string, name: string, at: number, properties: Record<stri
     timestamp: new Date(at),
     receivedAt: new Date(at),
   };
-}
-
-/** Repositories on a connection whose data commands are recorded. */
-async function watchedRepositories(database: string) {
-  const commands: CommandStartedEvent[] = [];
-  const repositories = await connectRepositories(`${mongoUriFor(database)}&monitorCommands=true`);
-  repositories.connection.getClient().on('commandStarted', (e) => DATA_COMMANDS.has(e.commandName) && commands.push(e));
-  /** The data commands `run` sent, each checked to select by a single _id. */
-  const pointCommands = async <T>(run: () => Promise<T>): Promise<{ result: T; commands: number }> => {
-    commands.length = 0;
-    const result = await run();
-    for (const e of commands) {
-      for (const filter of filtersOf(e))
-        assert.ok(
-          isPointRead(filter),
-          `${e.commandName} on ${e.command[e.commandName]} does not select one _id: ${JSON.stringify(filter)}`,
-        );
-    }
-    return { result, commands: commands.length };
-  };
-  return { repositories, pointCommands };
 }
 
 describe('targeting with many events stored (real FerretDB)', function () {

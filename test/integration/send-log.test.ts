@@ -3,59 +3,29 @@
 // FerretDB scans the whole collection for any filter but { _id }, so the commands the log sends
 // are watched too: a user's long history must not make each reservation read it all.
 import mongoose, { type Connection } from 'mongoose';
-import type { CommandStartedEvent, Document } from 'mongodb';
 import assert from 'node:assert/strict';
 import type { Repositories } from '../../src/db/connection';
 import { SendLog } from '../../src/db/send-log';
 import { applicableCaps } from '../../src/domain/caps';
+import { watchCommands } from '../support/commands';
 import { mongoUriFor, testRepositories, uniqueId } from '../support/stack';
 
 const WORKERS = 5;
 const RACERS = 50;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-/** Commands that read or write documents; the rest are the driver's handshakes and pings. */
-const DATA_COMMANDS = new Set([
-  'find',
-  'getMore',
-  'insert',
-  'update',
-  'delete',
-  'findAndModify',
-  'aggregate',
-  'count',
-  'distinct',
-]);
-
-/** The filters a data command selects documents with; an insert selects none. */
-function filtersOf(event: CommandStartedEvent): unknown[] {
-  if (event.commandName === 'insert') return [];
-  if (event.commandName === 'find') return [event.command.filter];
-  if (event.commandName === 'update') return event.command.updates.map((u: Document) => u.q);
-  return [event.command];
-}
-
-const isPointRead = (filter: unknown) =>
-  typeof filter === 'object' &&
-  filter !== null &&
-  Object.keys(filter).length === 1 &&
-  typeof (filter as Document)._id === 'string';
-
 describe('reserving a send against frequency caps (real FerretDB)', function () {
   const database = uniqueId('sendlog');
   let workers: Repositories[];
   /** A send log on a connection of its own whose commands are recorded. */
-  let watched: { connection: Connection; sendLog: SendLog; commands: CommandStartedEvent[] };
+  let watched: { connection: Connection; sendLog: SendLog; pointCommands: ReturnType<typeof watchCommands> };
 
   before(async function () {
     workers = await Promise.all(Array.from({ length: WORKERS }, () => testRepositories(database)));
     const connection = await mongoose
       .createConnection(mongoUriFor(database), { monitorCommands: true, autoIndex: false, autoCreate: false })
       .asPromise();
-    watched = { connection, sendLog: new SendLog(connection), commands: [] };
-    connection
-      .getClient()
-      .on('commandStarted', (event) => DATA_COMMANDS.has(event.commandName) && watched.commands.push(event));
+    watched = { connection, sendLog: new SendLog(connection), pointCommands: watchCommands(connection) };
   });
 
   after(async function () {
@@ -77,15 +47,7 @@ describe('reserving a send against frequency caps (real FerretDB)', function () 
   const sendsOf = async (userId: string) => (await heldKeys(userId)).length;
 
   /** The data commands `run` sent on the watched connection, each checked to select by a single _id. */
-  async function pointCommands(run: () => Promise<unknown>): Promise<number> {
-    watched.commands.length = 0;
-    await run();
-    for (const event of watched.commands) {
-      for (const filter of filtersOf(event))
-        assert.ok(isPointRead(filter), `${event.commandName} does not select one _id: ${JSON.stringify(filter)}`);
-    }
-    return watched.commands.length;
-  }
+  const pointCommands = async (run: () => Promise<unknown>) => (await watched.pointCommands(run)).commands;
 
   /** Entries as the log wrote them before each entry kept its window and a head pointed to the last. */
   function oldEntries(userId: string, times: number[], released: number[] = []) {

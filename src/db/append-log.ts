@@ -1,0 +1,109 @@
+import type { Collection } from 'mongodb';
+import { isDuplicateKey } from './duplicate-key';
+
+/**
+ * Named logs of id lists, every read and write by a single _id (FerretDB on SQLite uses an
+ * index for a filter of exactly { _id } and scans the whole collection for any other). Entry n
+ * of log L is "<L>#<n>", written once with its ids and the running count of ids logged up to
+ * it; only one insert of an _id succeeds, so of two concurrent appends one takes entry n and the
+ * other n+1. Entries are never deleted: a missing entry n means the log has n entries. The head
+ * "<L>#head" is a hint at or before the last entry, moved when a reader walked far past it.
+ */
+
+export interface LogEntry {
+  _id: string;
+  seq: number;
+  ids: string[];
+  /** Ids logged up to and including this entry (before any were taken back by `retract`). */
+  upTo: number;
+}
+
+interface Head {
+  _id: string;
+  seq: number;
+}
+
+/** A reader that walked this many entries past the head moves it. */
+const HEAD_LAG = 4;
+/** Each lost race means another append landed on the same log. */
+const MAX_TRIES = 200;
+
+export class AppendLog {
+  /** The last entry this process saw of each log: its next append tries the entry after it first. */
+  private readonly hints = new Map<string, LogEntry>();
+
+  /** `remember`: keep a hint per log, for a few logs appended to often (not one per user). */
+  constructor(
+    private readonly records: Collection<LogEntry | Head>,
+    private readonly remember: boolean,
+  ) {}
+
+  private hint(log: string, entry: LogEntry): void {
+    if (this.remember) this.hints.set(log, entry);
+  }
+
+  entry(log: string, seq: number): Promise<LogEntry | null> {
+    return this.records.findOne({ _id: `${log}#${seq}` }) as Promise<LogEntry | null>;
+  }
+
+  /** The log's last entry, or null while it is empty. */
+  async last(log: string): Promise<LogEntry | null> {
+    const head = (await this.records.findOne({ _id: `${log}#head` })) as Head | null;
+    const from = head?.seq ?? 0;
+    let [found, next] = await Promise.all([this.entry(log, from), this.entry(log, from + 1)]);
+    while (next) {
+      found = next;
+      next = await this.entry(log, found.seq + 1);
+    }
+    if (found && found.seq - from >= HEAD_LAG) await this.moveHead(log, found.seq);
+    if (found) this.hint(log, found);
+    return found;
+  }
+
+  /**
+   * Appends an entry holding `ids`; returns it. Tries the entry after the last one this process
+   * saw, and reads the log's end again only when another writer took it.
+   */
+  async append(log: string, ids: string[]): Promise<LogEntry> {
+    let last = this.hints.get(log) ?? (await this.last(log));
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      const seq = last ? last.seq + 1 : 0;
+      const entry: LogEntry = { _id: `${log}#${seq}`, seq, ids, upTo: (last?.upTo ?? 0) + ids.length };
+      try {
+        await this.records.insertOne(entry);
+        this.hint(log, entry);
+        return entry;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      last = await this.last(log);
+    }
+    throw new Error(`could not append to ${log}: ${MAX_TRIES} concurrent appends won the race`);
+  }
+
+  /** The log's last `count` entries at most, latest first. */
+  async latest(log: string, count: number): Promise<LogEntry[]> {
+    const last = await this.last(log);
+    if (!last) return [];
+    const earlier = Array.from({ length: Math.min(count, last.seq + 1) - 1 }, (_, k) => last.seq - 1 - k);
+    const found = await Promise.all(earlier.map((seq) => this.entry(log, seq)));
+    return [last, ...found.filter((e): e is LogEntry => e !== null)];
+  }
+
+  /** Takes ids back out of an entry its writer appended; no other writer changes an entry. */
+  async retract(entry: LogEntry, ids: Set<string>): Promise<void> {
+    await this.records.updateOne({ _id: entry._id }, { $set: { ids: entry.ids.filter((id) => !ids.has(id)) } });
+  }
+
+  /** $max: a head moved further by another reader stays there (not atomic on FerretDB, which only makes it staler). */
+  private async moveHead(log: string, seq: number): Promise<void> {
+    const move = () => this.records.updateOne({ _id: `${log}#head` }, { $max: { seq } }, { upsert: true });
+    try {
+      await move();
+    } catch (err) {
+      // Two first upserts of one head race on FerretDB (a duplicate key); the loser's update then finds it.
+      if (!isDuplicateKey(err)) throw err;
+      await move();
+    }
+  }
+}

@@ -1,0 +1,68 @@
+// Watching the data commands a piece of code sends, through the driver's command monitoring:
+// on FerretDB (SQLite) a filter of exactly { _id } is served by an index and any other filter
+// reads the whole collection, so tests of reads that must not grow with the data check that
+// each command selects one _id and that there are few of them.
+import type { CommandStartedEvent, Document } from 'mongodb';
+import type { Connection } from 'mongoose';
+import assert from 'node:assert/strict';
+import { connectRepositories } from '../../src/db/connection';
+import { mongoUriFor } from './stack';
+
+const DATA_COMMANDS = new Set([
+  'find',
+  'getMore',
+  'insert',
+  'update',
+  'delete',
+  'findAndModify',
+  'aggregate',
+  'count',
+  'distinct',
+]);
+
+/** The filters a data command selects documents with; an insert selects none. */
+function filtersOf(event: CommandStartedEvent): unknown[] {
+  if (event.commandName === 'insert') return [];
+  if (event.commandName === 'find') return [event.command.filter];
+  if (event.commandName === 'update') return event.command.updates.map((u: Document) => u.q);
+  if (event.commandName === 'delete') return event.command.deletes.map((d: Document) => d.q);
+  return [event.command];
+}
+
+const isPointRead = (filter: unknown) =>
+  typeof filter === 'object' &&
+  filter !== null &&
+  Object.keys(filter).length === 1 &&
+  typeof (filter as Document)._id === 'string';
+
+/**
+ * Records the data commands sent on `connection` (opened with monitorCommands). `pointCommands(run)`
+ * runs `run`, checks that each data command it sent selects a single _id (except those `allowed`
+ * accepts) and returns its result with the number of commands.
+ */
+export function watchCommands(connection: Connection) {
+  const commands: CommandStartedEvent[] = [];
+  connection.getClient().on('commandStarted', (e) => DATA_COMMANDS.has(e.commandName) && commands.push(e));
+  return async <T>(
+    run: () => Promise<T>,
+    allowed: (e: CommandStartedEvent) => boolean = () => false,
+  ): Promise<{ result: T; commands: number }> => {
+    commands.length = 0;
+    const result = await run();
+    for (const e of commands) {
+      if (allowed(e)) continue;
+      for (const filter of filtersOf(e))
+        assert.ok(
+          isPointRead(filter),
+          `${e.commandName} on ${e.command[e.commandName]} does not select one _id: ${JSON.stringify(filter)}`,
+        );
+    }
+    return { result, commands: commands.length };
+  };
+}
+
+/** Repositories on a connection whose data commands are watched (see watchCommands). */
+export async function watchedRepositories(database: string) {
+  const repositories = await connectRepositories(`${mongoUriFor(database)}&monitorCommands=true`);
+  return { repositories, pointCommands: watchCommands(repositories.connection) };
+}
