@@ -1,7 +1,8 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { ClosingConnection } from './closing-connection';
 
 const { IndexedValueType } = temporal.api.enums.v1;
 const INDEXED_TYPE: Record<(typeof SEARCH_ATTRIBUTES)[number]['type'], temporal.api.enums.v1.IndexedValueType> = {
@@ -14,7 +15,7 @@ export async function connectClient(
   namespace: string,
   codec: PayloadCodec | undefined,
 ): Promise<Client> {
-  const connection = await Connection.connect({ address });
+  const connection = await ClosingConnection.open({ address });
   return new Client({ connection, namespace, ...(codec && { dataConverter: { payloadCodecs: [codec] } }) });
 }
 
