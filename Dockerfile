@@ -7,7 +7,7 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+RUN npx tsc -p tsconfig.json && node dist/src/build-workflow-bundle.js && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
@@ -18,6 +18,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/workflows ./dist/workflows
 COPY --from=build /app/dist/activities ./dist/activities
+# Workers load the workflows bundled at build time rather than bundling them at each start.
+COPY --from=build /app/dist/workflow-bundle.js ./dist/workflow-bundle.js
 # The gateway serves the dashboard's static files from here (/dashboard).
 COPY dashboard ./dashboard
 # The studio offers these as starting points for a new campaign.

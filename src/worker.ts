@@ -13,6 +13,7 @@ import { countDbCommands } from './metrics/db-commands';
 import { serveMetrics } from './metrics/serve';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { enterJourney } from './temporal/journeys';
+import { loadWorkflowBundle } from './workflow-bundle';
 
 export interface JourneyWorkerOptions {
   connection: NativeConnection;
@@ -26,7 +27,7 @@ export interface JourneyWorkerOptions {
   logger: Logger;
   /** Where activities report Prometheus metrics (the worker serves them when a port is set). */
   metrics?: WorkerMetrics;
-  /** A prebuilt bundle (tests build one for the whole run); otherwise the worker bundles workflows/ at start. */
+  /** The bundle tests share for the whole run; otherwise the one `npm run build` wrote (src/workflow-bundle.ts). */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
@@ -71,9 +72,7 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<W
     maxConcurrentWorkflowTaskExecutions: WORKFLOW_TASK_SLOTS,
     ...WORKFLOW_SANDBOX_OPTIONS,
     dataConverter: { payloadCodecs: [opts.codec] },
-    ...(opts.workflowBundle
-      ? { workflowBundle: opts.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+    workflowBundle: opts.workflowBundle ?? (await loadWorkflowBundle()),
     activities: createActivities({
       repositories: opts.repositories,
       sender: new WebhookSender(new AddressPolicy(opts.network), opts.network.proxy),

@@ -1,11 +1,12 @@
 // Mocha root hooks: one Temporal dev server and one FerretDB for the whole run (starting
-// them per suite costs seconds each), and one workflow bundle shared by every worker.
-import { bundleWorkflowCode, DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+// them per suite costs seconds each), and the workflow bundle `npm run build` wrote, for every worker.
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startFerretDb, startTemporalDevServer } from '../../src/embedded/services';
 import { freePort } from '../../src/embedded/free-port';
+import { loadWorkflowBundle } from '../../src/workflow-bundle';
 import { setStack, stack } from './stack';
 
 export const mochaHooks = {
@@ -26,7 +27,7 @@ export const mochaHooks = {
         port: temporalPort,
         logFile: path.join(dir, 'temporal.log'),
       }),
-      bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') }),
+      loadWorkflowBundle(),
     ]);
     setStack({
       dir,

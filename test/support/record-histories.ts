@@ -4,7 +4,8 @@
 // <journey>.send-check-at-once.json), so both paths stay proven; without a name it overwrites
 // the base files, which only a change meant to break replay of old journeys may do.
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadWorkflowBundle } from '../../src/workflow-bundle';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,10 +31,7 @@ async function main(): Promise<void> {
     port,
     logFile: path.join(dir, 'ferretdb.log'),
   });
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: new DefaultLogger('ERROR'),
-  });
+  const workflowBundle = await loadWorkflowBundle();
   setStack({
     dir,
     mongoUri: `mongodb://127.0.0.1:${port}/hookway?directConnection=true&retryWrites=false`,

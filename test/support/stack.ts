@@ -1,4 +1,4 @@
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleOption } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { ServiceProcess } from '../../src/embedded/service-process';
 import { connectRepositories, type Repositories } from '../../src/db/connection';
@@ -12,7 +12,7 @@ export interface Stack {
   dir: string;
   mongoUri: string;
   temporalAddress: string;
-  workflowBundle: WorkflowBundleWithSourceMap;
+  workflowBundle: WorkflowBundleOption;
   services: ServiceProcess[];
 }
 

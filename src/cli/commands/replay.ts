@@ -2,7 +2,8 @@
 // before deploying it, and report every non-determinism (a change that needs patched()).
 import type { HistoryAndWorkflowId } from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { loadWorkflowBundle } from '../../workflow-bundle';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { Command } from 'commander';
 import { jsonOption, positiveInt, withContext } from '../action';
@@ -91,10 +92,7 @@ export function registerReplay(program: Command): void {
         logger: new DefaultLogger('ERROR'),
         telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
       });
-      const workflowBundle = await bundleWorkflowCode({
-        workflowsPath: require.resolve('../../../workflows'),
-        logger: new DefaultLogger('ERROR'),
-      });
+      const workflowBundle = await loadWorkflowBundle();
       const failures: Failure[] = [];
       const pending = new Map<string, History>();
       let replayed = 0;
