@@ -13,6 +13,8 @@ export interface BenchOptions {
   batches: number;
   parked: number;
   fanoutEvents: number;
+  /** Profiles the broadcast phase creates (a quarter match its audience). */
+  broadcastProfiles: number;
   /** Events the data-growth phase loads. */
   dataEvents: number;
   /** Upper bound of any one measured run, in ms. */

@@ -13,6 +13,7 @@ import { readDbCommands } from './db-commands';
 import { readTemporalCounters, type TemporalCounters } from './temporal-metrics';
 import { runFloor, runJourneys } from './flows';
 import { GatewayClient } from './gateway-client';
+import { runBroadcast } from './broadcast';
 import { runDataGrowth } from './data-growth';
 import { runIngestion } from './ingestion';
 import { PARKED_CAMPAIGN, PARKED_TRIGGER, runParked } from './parked';
@@ -32,10 +33,10 @@ function positive(value: string): number {
 }
 
 /** Optional phases; the floor and the journey figure always run, as the others' reference. */
-const PHASES = ['fanout', 'ingestion', 'scale', 'parked', 'data-growth'] as const;
+const PHASES = ['fanout', 'ingestion', 'scale', 'parked', 'broadcast', 'data-growth'] as const;
 type Phase = (typeof PHASES)[number];
-/** Loading a million events takes far longer than the default budget, so that phase runs only when asked for. */
-const DEFAULT_PHASES = PHASES.filter((p) => p !== 'data-growth');
+/** A broadcast to thousands and a million events take far longer than the default budget: run only when asked for. */
+const DEFAULT_PHASES = PHASES.filter((p) => p !== 'data-growth' && p !== 'broadcast');
 
 function phaseList(value: string): Phase[] {
   const list = value
@@ -64,6 +65,12 @@ function parseArguments(): { out: string; phases: Set<Phase>; options: BenchOpti
       1_000,
     )
     .option('--fanout-events <n>', 'events in each fan-out run', positive, 40)
+    .option(
+      '--broadcast-profiles <n>',
+      'profiles the broadcast phase creates; a quarter match its audience',
+      positive,
+      20_000,
+    )
     .option('--phase-seconds <n>', 'upper bound of any one measured run', positive, 45)
     .option(
       '--budget-seconds <n>',
@@ -79,7 +86,7 @@ function parseArguments(): { out: string; phases: Set<Phase>; options: BenchOpti
     )
     .option(
       '--phases <list>',
-      `which phases to run, comma-separated: ${PHASES.join(',')} (default all but data-growth)`,
+      `which phases to run, comma-separated: ${PHASES.join(',')} (default all but broadcast and data-growth)`,
       phaseList,
       DEFAULT_PHASES,
     )
@@ -101,6 +108,7 @@ function parseArguments(): { out: string; phases: Set<Phase>; options: BenchOpti
       batches: o.batches,
       parked: Math.min(o.parked, 20_000),
       fanoutEvents: o.fanoutEvents,
+      broadcastProfiles: o.broadcastProfiles,
       dataEvents: o.dataEvents,
       phaseMs: o.phaseSeconds * 1000,
       budgetMs: o.budgetSeconds * 1000,
@@ -144,6 +152,8 @@ function benchEnv(
     WORKER_METRICS_PORT: String(ports.workerMetrics),
     LOG_LEVEL: 'info',
     BENCH_FLOOR_TASK_QUEUE: FLOOR_TASK_QUEUE,
+    // The broadcast measures how fast users can be entered, not the pace a fan-out keeps by default.
+    HOOKWAY_FANOUT_ENTRIES_PER_SECOND: '1000',
   };
 }
 
@@ -268,6 +278,8 @@ async function runPhases(ctx: BenchContext, phases: Set<Phase>): Promise<BenchRe
     await second.stop();
     ctx.pids.delete('worker-2');
   }
+  if (phases.has('broadcast'))
+    results.broadcast = await phase('broadcast', () => runBroadcast(ctx, ctx.options.broadcastProfiles));
   if (hasTime('data-growth'))
     results.dataGrowth = await phase('data growth', () => runDataGrowth(ctx, ctx.options.dataEvents, log));
   return results;

@@ -25,7 +25,9 @@ export class BenchReceiver {
       }
       if (typeof ref !== 'string') return;
       this.received += 1;
-      this.arrivals.set(ref, [...(this.arrivals.get(ref) ?? []), at]);
+      const arrivals = this.arrivals.get(ref) ?? [];
+      arrivals.push(at);
+      this.arrivals.set(ref, arrivals);
       for (const wake of this.waiters.get(ref) ?? []) wake();
     });
   });
@@ -43,6 +45,11 @@ export class BenchReceiver {
 
   get total(): number {
     return this.received;
+  }
+
+  /** Requests that arrived with this ref. */
+  count(ref: string): number {
+    return this.arrivals.get(ref)?.length ?? 0;
   }
 
   /** When the `count`-th request with this ref arrived (performance.now()); undefined on timeout. */

@@ -5,6 +5,7 @@ import type { GrowthResult } from './data-growth';
 import type { FlowResult } from './flows';
 import type { IngestionResult } from './ingestion';
 import type { ParkedResult } from './parked';
+import type { BroadcastResult } from './broadcast';
 
 /** Each phase's figures; a phase left out with --phases has none. */
 export interface BenchResults {
@@ -17,6 +18,7 @@ export interface BenchResults {
   journeysWithParked?: FlowResult;
   parked?: ParkedResult;
   dataGrowth?: GrowthResult;
+  broadcast?: BroadcastResult;
   cpu: Record<string, CpuShare>;
   temporal: Record<string, TemporalLoad>;
   /** Per phase that made runs: CPU ms per process and database commands, per run. */
@@ -102,6 +104,38 @@ function costRows(floor: RunCost, journeys: RunCost): Row[] {
       ratio: '-',
       goal: '≤ 12',
       met: met(commands !== undefined && commands <= 12),
+    },
+  ];
+}
+
+function broadcastRows(b: BroadcastResult, floor: FlowResult): Row[] {
+  const entered = ratio(b.enteredPerSecond, floor.perSecond);
+  const sent = ratio(b.webhooksPerSecond, floor.perSecond);
+  const span = ({ start, peak, end }: BroadcastResult['memory']['worker']) => `${start} → ${peak} → ${end}`;
+  return [
+    {
+      figure: `broadcast: users entered/s (${b.started} of ${b.audience} matching, ${b.profiles} profiles)`,
+      hookway: `${b.enteredPerSecond} (${(b.enterMs / 1000).toFixed(1)} s)`,
+      floor: `${floor.perSecond} wf/s`,
+      ratio: `${entered}`,
+      goal: '≥ 0.5 × floor',
+      met: met(b.started >= b.audience && entered >= 0.5),
+    },
+    {
+      figure: `broadcast: webhooks/s, event → last webhook (${b.webhooks} of ${b.audience})`,
+      hookway: `${b.webhooksPerSecond} (${(b.lastWebhookMs / 1000).toFixed(1)} s)`,
+      floor: `${floor.perSecond} wf/s`,
+      ratio: `${sent}`,
+      goal: '≥ 0.5 × floor',
+      met: met(b.webhooks >= b.audience && sent >= 0.5),
+    },
+    {
+      figure: 'broadcast: RSS MiB start → peak → end (gateway / worker / FerretDB)',
+      hookway: [b.memory.gateway, b.memory.worker, b.memory.ferretdb].map(span).join(' / '),
+      floor: '-',
+      ratio: '-',
+      goal: 'flat',
+      met: '-',
     },
   ];
 }
@@ -277,6 +311,7 @@ export function rows(r: BenchResults): Row[] {
           },
         ]
       : []),
+    ...(r.broadcast && floor ? broadcastRows(r.broadcast, floor) : []),
     ...(r.dataGrowth ? growthRows(r.dataGrowth) : []),
   ];
 }
