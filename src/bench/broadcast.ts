@@ -15,7 +15,6 @@ const MATCH_EVERY = 4;
 /** The whole phase's bound: it runs only when asked for, outside the default budget. */
 const PHASE_BOUND_MS = 30 * 60_000;
 const MEASURED = ['gateway', 'worker', 'ferretdb'] as const;
-const RESENDS = 5;
 
 export interface MemorySpan {
   start?: number;
@@ -39,16 +38,6 @@ export interface BroadcastResult {
   memory: Record<(typeof MEASURED)[number], MemorySpan>;
 }
 
-/** As a client should: a 503 (the database did not answer in time) is sent again with the same ids. */
-async function postResending(ctx: BenchContext, body: unknown): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const res = await ctx.gateway.request('POST', '/v1/events', body);
-    if (res.status === 202) return;
-    if (res.status !== 503 || attempt === RESENDS)
-      throw new Error(`profile batch answered ${res.status}: ${res.body.slice(0, 200)}`);
-  }
-}
-
 /** Profiles of this run's users, one in MATCH_EVERY of them gold, through event batches as a product sends them. */
 async function loadProfiles(ctx: BenchContext, run: string, count: number): Promise<void> {
   const loop = await closedLoop(Math.ceil(count / BATCH_SIZE), 2, PHASE_BOUND_MS, async (b) => {
@@ -57,7 +46,7 @@ async function loadProfiles(ctx: BenchContext, run: string, count: number): Prom
       const tier = i % MATCH_EVERY === 0 ? 'gold' : 'basic';
       return { id: `${run}-seen-${i}`, userId: `${run}-user-${i}`, name: 'bench_seen', userProperties: { tier, run } };
     });
-    await postResending(ctx, { events });
+    await ctx.gateway.postEvents({ events });
   });
   if (loop.failed > 0) throw new Error(`${loop.failed} profile batches failed: ${loop.firstError}`);
 }

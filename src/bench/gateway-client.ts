@@ -1,6 +1,8 @@
 import http from 'node:http';
 
 const REQUEST_TIMEOUT_MS = 60_000;
+/** Tries of one event post answered 503. */
+const RESENDS = 5;
 
 /** The gateway's API as a customer calls it, over kept-alive connections. */
 export class GatewayClient {
@@ -46,6 +48,16 @@ export class GatewayClient {
     const res = await this.request(method, path, body);
     if (res.status !== status)
       throw new Error(`${method} ${path}: expected ${status}, got ${res.status}: ${res.body.slice(0, 300)}`);
+  }
+
+  /** Posts events as a client should: a 503 (the database did not answer in time) is sent again with the same ids. */
+  async postEvents(body: unknown): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.request('POST', '/v1/events', body);
+      if (res.status === 202) return;
+      if (res.status !== 503 || attempt === RESENDS)
+        throw new Error(`events POST answered ${res.status}: ${res.body.slice(0, 200)}`);
+    }
   }
 
   /** Creates and activates a campaign whose one webhook posts `{ ref, campaign }` to `url`, after `delay` if given. */

@@ -35,8 +35,7 @@ export async function runParked(ctx: BenchContext): Promise<ParkedResult> {
       userId: `parked-user-${b * BATCH_SIZE + j}`,
       name: PARKED_TRIGGER,
     }));
-    const res = await ctx.gateway.request('POST', '/v1/events', { events });
-    if (res.status !== 202) throw new Error(`batch POST answered ${res.status}: ${res.body.slice(0, 200)}`);
+    await ctx.gateway.postEvents({ events });
   });
   // Creation is bounded like every run: whatever is parked by then is reported. A share of
   // the budget stays for the journeys measured next to the parked ones.
