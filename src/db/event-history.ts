@@ -90,6 +90,16 @@ export function historyEventOf(event: {
   return { id: event._id, name: event.name, timestamp: event.timestamp, properties: encodeStored(event.properties) };
 }
 
+/** A history event with the user it belongs to. */
+export type UserHistoryEvent = HistoryEvent & { userId: string };
+
+/** The user events among these, in history form; events without a user are skipped. */
+export function userHistoryEvents(
+  events: Array<Parameters<typeof historyEventOf>[0] & { userId?: string }>,
+): UserHistoryEvent[] {
+  return events.flatMap((e) => (e.userId === undefined ? [] : [{ userId: e.userId, ...historyEventOf(e) }]));
+}
+
 /** The one place events leave history records. */
 function readEvent(stored: HistoryEvent): HistoryEvent {
   return {
@@ -203,12 +213,16 @@ export class EventHistory {
    * writer took meanwhile is changed again on its own.
    */
   async append(events: Array<Parameters<typeof historyEventOf>[0] & { userId?: string }>): Promise<void> {
+    await this.appendAll(userHistoryEvents(events));
+  }
+
+  /** As append, for events already in history form (history-outbox.ts keeps them so). */
+  async appendAll(events: UserHistoryEvent[]): Promise<void> {
     const byUser = new Map<string, HistoryEvent[]>();
-    for (const event of events) {
-      if (event.userId === undefined) continue;
-      const list = byUser.get(event.userId) ?? [];
-      list.push(historyEventOf(event));
-      byUser.set(event.userId, list);
+    for (const { userId, ...event } of events) {
+      const list = byUser.get(userId) ?? [];
+      list.push(event);
+      byUser.set(userId, list);
     }
     const users = [...byUser];
     for (let i = 0; i < users.length; i += APPEND_GROUP) {
