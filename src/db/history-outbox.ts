@@ -102,8 +102,8 @@ export class HistoryOutbox {
           return false;
         },
       );
-      for (const q of taken) q.done(folded);
       if (folded) await this.forget(taken.flatMap((q) => q.pending.recordId ?? []));
+      for (const q of taken) q.done(folded);
     }
     // Set in the same turn as the empty queue was seen, so a later fold() starts a new drain.
     this.folding = false;

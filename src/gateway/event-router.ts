@@ -105,7 +105,8 @@ export class EventRouter {
       ),
       this.deps.events.insertNew(records),
     ]);
-    this.track(this.foldThenRoute(fold, inserted.filter((r) => r.pendingRoutes)));
+    const toRoute = inserted.filter((r) => r.pendingRoutes);
+    this.track(this.foldThenRoute(fold, toRoute));
     const stored = new Set(inserted);
     const results = records.map((r, index) => ({
       index,
