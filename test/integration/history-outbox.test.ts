@@ -80,6 +80,34 @@ describe('event histories appended off the request path (real FerretDB)', functi
     }
   });
 
+  it('a fold writes hundreds of users’ histories in a few commands, without reading them, new users and those it wrote before', async function () {
+    const run = uniqueId('fold');
+    const post = (round: number) =>
+      Array.from({ length: USERS }, (_, i): EventRecord => ({
+        _id: `${run}-${round}-${i}`,
+        userId: `${run}-user-${i}`,
+        name: 'page_viewed',
+        properties: { round },
+        timestamp: new Date(Date.now() - (3 - round) * 1_000),
+        receivedAt: new Date(),
+      }));
+    const events = watched.repositories.events;
+    // The entries a fold supersedes are emptied and heads moved 50 to a command (event-history.ts).
+    const bound = 2 + 2 * Math.ceil(USERS / 50);
+    const outboxDeletion = (e: { commandName: string; command: Record<string, unknown> }) =>
+      e.commandName === 'delete' && e.command.delete === 'history_outbox';
+    for (const round of [0, 1, 2]) {
+      const stored = await events.insertNew(post(round));
+      const { result, commands } = await watched.pointCommands(() => stored.fold(), outboxDeletion);
+      assert.ok(result);
+      assert.ok(commands <= bound, `fold ${round} sent ${commands} commands`);
+    }
+    assert.deepEqual(
+      (await repositories.events.recentForUser(`${run}-user-7`, 10)).map((e) => e.properties.round),
+      [2, 1, 0],
+    );
+  });
+
   it('a history record a gateway left unfolded is folded by the sweep; folding it again counts each event once, chunks too', async function () {
     const userId = uniqueId('regular');
     // More than a chunk's 100 events, so a second fold meets events already sealed into a chunk.
