@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { HistoryEvent } from '../domain/behaviour';
 import { isDuplicateKey } from './duplicate-key';
+import { mapInGroups } from './in-groups';
 import { duplicateIndexes } from './insert-new';
 import { decodeStored, encodeStored } from './stored-value';
 
@@ -158,12 +159,6 @@ function purging(before: Date): Change {
       dropped,
     };
   };
-}
-
-async function mapInGroups<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(work))));
-  return results;
 }
 
 /** The user's last entry, and the entry its head pointed at when read. */

@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { HistoryEvent } from '../domain/behaviour';
-import { isDuplicateKey } from './duplicate-key';
+import { mapInGroups } from './in-groups';
+import { insertNewOnly } from './insert-new';
 import { userHistoryEvents, type EventHistory } from './event-history';
 import type { HistoryOutbox, PendingHistory } from './history-outbox';
 import { decodeRecord, encodeRecord } from './stored-value';
@@ -62,28 +63,6 @@ const PURGE_CONCURRENCY = 16;
 /** Events copied into users' histories per round of the start-up migration. */
 const MIGRATION_BATCH = 20_000;
 
-async function inGroups<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
-}
-
-/** insertMany that reports which documents were already stored (by index) instead of failing. */
-async function insertReportingDuplicates<T>(model: Model<T>, docs: T[]): Promise<Set<number>> {
-  try {
-    await model.insertMany(docs, { ordered: false, lean: true });
-    return new Set();
-  } catch (err) {
-    const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: { code?: number }; code?: number }> })
-      .writeErrors;
-    if (!writeErrors || writeErrors.length === 0) throw err;
-    const failed = new Set<number>();
-    for (const writeError of writeErrors) {
-      if (!isDuplicateKey(writeError) && !isDuplicateKey(writeError.err)) throw err;
-      failed.add(writeError.index);
-    }
-    return failed;
-  }
-}
-
 /** What insertNew stored; `fold` appends the events to their users' histories (true once done). */
 export interface StoredEvents {
   inserted: EventRecord[];
@@ -134,10 +113,10 @@ export class EventRepository {
     const owing = events.filter((e) => e.pendingRoutes || e.pendingMatch);
     // The outbox entry goes first: an event stored without one would never be swept.
     const alreadyOwing =
-      owing.length > 0 ? await insertReportingDuplicates(this.outbox, owing.map(encodeRecord)) : new Set<number>();
+      owing.length > 0 ? await insertNewOnly(this.outbox, owing.map(encodeRecord)) : new Set<number>();
     // The stored event itself is never updated afterwards: what it still owes lives in the outbox.
     const [failed, pending] = await Promise.all([
-      insertReportingDuplicates(
+      insertNewOnly(
         this.model,
         events.map(({ pendingRoutes, pendingMatch, ...stored }) => encodeRecord(stored)),
       ),
@@ -233,8 +212,8 @@ export class EventRepository {
         .lean<Array<Pick<EventRecord, '_id' | 'userId'>>>();
       const users = [...new Set(page.flatMap((e) => (e.userId === undefined ? [] : [e.userId])))];
       // Histories first: an event deleted from `events` is not found by the next run to purge its history.
-      await inGroups(users, PURGE_CONCURRENCY, (userId) => this.history.purge(userId, before));
-      await inGroups(page, PURGE_CONCURRENCY, async (e) => {
+      await mapInGroups(users, PURGE_CONCURRENCY, (userId) => this.history.purge(userId, before));
+      await mapInGroups(page, PURGE_CONCURRENCY, async (e) => {
         const { deletedCount } = await this.model.deleteOne({ _id: e._id });
         deleted += deletedCount;
       });
