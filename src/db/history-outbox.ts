@@ -42,6 +42,11 @@ const SWEEP_PAGE = 500;
 export class HistoryOutbox {
   private queue: Queued[] = [];
   private folding = false;
+  /**
+   * The folds of the records this process holds, by id: when folds lag behind the sweep's
+   * interval (a loaded database), the sweep waits for them instead of folding them again.
+   */
+  private readonly held = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly connection: Connection,
@@ -63,20 +68,32 @@ export class HistoryOutbox {
 
   /**
    * Queues events for the next fold; true once they are in their users' histories, false when
-   * the fold failed (an outbox record is then folded by the sweep). Never rejects.
+   * the fold failed (an outbox record is then folded by the sweep). Never rejects. A record
+   * this process is folding already is not queued again: its fold is returned.
    */
   fold(pending: PendingHistory): Promise<boolean> {
     if (pending.events.length === 0) return Promise.resolve(true);
-    return new Promise((done) => {
+    const { recordId } = pending;
+    const held = recordId === undefined ? undefined : this.held.get(recordId);
+    if (held) return held;
+    const folded = new Promise<boolean>((done) => {
       this.queue.push({ pending, done });
       if (this.folding) return;
       this.folding = true;
       // A tick later, so that what the same turn of the event loop hands over joins this fold.
       setImmediate(() => void this.drain());
     });
+    if (recordId !== undefined) {
+      this.held.set(recordId, folded);
+      void folded.then(() => this.held.delete(recordId));
+    }
+    return folded;
   }
 
-  /** Folds the records stored before `before` (left by a process that did not fold them); returns how many. */
+  /**
+   * Folds the records stored before `before` (left by a process that did not fold them, or
+   * still being folded by this one); returns how many.
+   */
   async foldStale(before: Date): Promise<number> {
     let folded = 0;
     for (;;) {
