@@ -1,4 +1,5 @@
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runMs, type BenchContext } from './context';
 import { readTemporalCounters } from './temporal-metrics';
 import { closedLoop, perSecond, summarise, type LatencySummary } from './stats';
@@ -9,6 +10,8 @@ const BATCH_SIZE = 500;
 const BATCH_CONCURRENCY = 2;
 /** Users repeat, as on a real site, so profile upserts update as well as insert. */
 const USERS = 1_000;
+const HISTORIES_POLL_MS = 100;
+const HISTORIES_CATCH_UP_LIMIT_MS = 300_000;
 
 /** Documents keyed by strings, as Hookway keys events and profiles. */
 type Keyed = { _id: string } & Record<string, unknown>;
@@ -19,12 +22,21 @@ export interface RateResult {
   firstError?: string;
   perSecond: number;
   latency: LatencySummary;
+  ms: number;
+}
+
+/** Hookway's run, and when the events it answered were all in their users' histories. */
+export interface HookwayRate extends RateResult {
+  /** After the last answer, until the gateway had folded every event into its user's history. */
+  historiesCaughtUpMs: number;
+  /** Events per second counted until then: the rate Hookway can keep up. */
+  sustainedPerSecond: number;
 }
 
 export interface IngestionResult {
-  singles: RateResult;
+  singles: HookwayRate;
   singlesFloor: RateResult;
-  batches: RateResult;
+  batches: HookwayRate;
   batchesFloor: RateResult;
   /** Start/signal calls Temporal's frontend served while only non-matching events were posted (should be 0). */
   temporalCalls: number | 'unknown';
@@ -86,7 +98,26 @@ async function timedLoop(
     firstError,
     perSecond: perSecond(done * perItem, ms),
     latency: summarise(latencies),
+    ms,
   };
+}
+
+/**
+ * Waits until the gateway folded every event it answered into its user's history: histories
+ * are appended after the answer (src/db/history-outbox.ts), so a rate of answers alone could
+ * hide a backlog growing without bound. The outbox holds only unfolded records, so counting it
+ * reads a few documents.
+ */
+async function withHistories(ctx: BenchContext, run: RateResult): Promise<HookwayRate> {
+  const outbox = ctx.mongo.collection('history_outbox');
+  const started = performance.now();
+  while ((await outbox.countDocuments({}, { limit: 1 })) > 0) {
+    if (performance.now() - started > HISTORIES_CATCH_UP_LIMIT_MS)
+      throw new Error(`event histories were still behind ${HISTORIES_CATCH_UP_LIMIT_MS} ms after the last answer`);
+    await sleep(HISTORIES_POLL_MS);
+  }
+  const historiesCaughtUpMs = Math.round(performance.now() - started);
+  return { ...run, historiesCaughtUpMs, sustainedPerSecond: perSecond(run.count, run.ms + historiesCaughtUpMs) };
 }
 
 async function createFloorCollections(
@@ -120,9 +151,13 @@ export async function runIngestion(ctx: BenchContext): Promise<IngestionResult> 
 
   const callsBefore = (await readTemporalCounters(ctx.stack.metricsUrl))?.startCalls;
   const workflowsBefore = (await ctx.temporal.workflow.count('')).count;
-  const singles = await timedLoop(singleCount, SINGLE_CONCURRENCY, quarter(), 1, (i) => post(eventInput('ing-s', i)));
-  const batches = await timedLoop(batchCount, BATCH_CONCURRENCY, quarter(), BATCH_SIZE, (b) =>
-    post({ events: batch('ing-b', b) }),
+  const singles = await withHistories(
+    ctx,
+    await timedLoop(singleCount, SINGLE_CONCURRENCY, quarter(), 1, (i) => post(eventInput('ing-s', i))),
+  );
+  const batches = await withHistories(
+    ctx,
+    await timedLoop(batchCount, BATCH_CONCURRENCY, quarter(), BATCH_SIZE, (b) => post({ events: batch('ing-b', b) })),
   );
   const callsAfter = (await readTemporalCounters(ctx.stack.metricsUrl))?.startCalls;
   const workflowsAfter = (await ctx.temporal.workflow.count('')).count;

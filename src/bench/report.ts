@@ -168,6 +168,14 @@ function ingestionRows(ing: IngestionResult): Row[] {
       goal: '≥ 0.6 × floor and ≥ 2,000/s',
       met: met(batches >= 0.6 && ing.batches.perSecond >= 2000),
     },
+    ...(['singles', 'batches'] as const).map((run): Row => ({
+      figure: `${run}: histories caught up after the last answer; events/s until then`,
+      hookway: `${ing[run].historiesCaughtUpMs} ms; ${ing[run].sustainedPerSecond}/s`,
+      floor: '-',
+      ratio: '-',
+      goal: '-',
+      met: '-',
+    })),
     {
       figure: 'Temporal start/signal calls for non-matching events',
       hookway: `${ing.temporalCalls} (${ing.temporalWorkflowsStarted} workflows)`,

@@ -13,6 +13,7 @@ import { DestinationRepository } from './destinations';
 import { EventHistory } from './event-history';
 import { EventRepository } from './events';
 import { FanOutEntryRepository } from './fan-out-entries';
+import { HistoryOutbox } from './history-outbox';
 import { JourneyRepository } from './journeys';
 import { ProfileDirectory } from './profile-directory';
 import { ProfileRepository } from './profiles';
@@ -73,7 +74,7 @@ export async function connectRepositories(
     connection,
     claims,
     campaigns: new CampaignRepository(connection),
-    events: new EventRepository(connection, history),
+    events: new EventRepository(connection, history, new HistoryOutbox(connection, history, logger)),
     profiles: new ProfileRepository(connection, directory),
     deliveries: new DeliveryRepository(connection),
     destinations: new DestinationRepository(connection, claims),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { HistoryEvent } from '../domain/behaviour';
 import { isDuplicateKey } from './duplicate-key';
+import { mapInGroups } from './in-groups';
 import { duplicateIndexes } from './insert-new';
 import { decodeStored, encodeStored } from './stored-value';
 
@@ -41,8 +42,10 @@ const APPEND_GROUP = 500;
 const REPLACE_GROUP = 50;
 /** A change moves the head once the last entry is this far past it (a reader walks at most this far). */
 const HEAD_LAG = 2;
-/** Users whose last entry this process remembers (those it appended to latest). */
+/** Users whose last entry this process remembers (those it appended to latest)... */
 const REMEMBERED_USERS = 20_000;
+/** ...and the events those entries may hold together, which bounds the memory they take (tens of MB). */
+const REMEMBERED_EVENTS = 100_000;
 
 interface ChunkRef {
   id: string;
@@ -88,6 +91,16 @@ export function historyEventOf(event: {
   properties: Record<string, unknown>;
 }): HistoryEvent {
   return { id: event._id, name: event.name, timestamp: event.timestamp, properties: encodeStored(event.properties) };
+}
+
+/** A history event with the user it belongs to. */
+export type UserHistoryEvent = HistoryEvent & { userId: string };
+
+/** The user events among these, in history form; events without a user are skipped. */
+export function userHistoryEvents(
+  events: Array<Parameters<typeof historyEventOf>[0] & { userId?: string }>,
+): UserHistoryEvent[] {
+  return events.flatMap((e) => (e.userId === undefined ? [] : [{ userId: e.userId, ...historyEventOf(e) }]));
 }
 
 /** The one place events leave history records. */
@@ -148,12 +161,6 @@ function purging(before: Date): Change {
   };
 }
 
-async function mapInGroups<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(work))));
-  return results;
-}
-
 /** The user's last entry, and the entry its head pointed at when read. */
 interface Found {
   last: Entry | null;
@@ -183,8 +190,10 @@ function plan(userId: string, found: Found, decide: Change): Planned | undefined
 }
 
 export class EventHistory {
-  /** Each remembered user's last entry number and where its head points, as this process wrote them. */
-  private readonly known = new Map<string, { seq: number; head: number }>();
+  /** Each remembered user's last entry and where its head points, as this process wrote them. */
+  private readonly known = new Map<string, { entry: Entry; head: number }>();
+  /** Events held by the remembered entries. */
+  private knownEvents = 0;
 
   constructor(private readonly connection: Connection) {}
 
@@ -198,31 +207,53 @@ export class EventHistory {
 
   /**
    * Adds user events to their users' histories; events without a user are skipped. Many users'
-   * changes are written together: their last entries are read, their new entries inserted in
-   * one command and the entries they supersede emptied in bulk. A user whose next entry another
-   * writer took meanwhile is changed again on its own.
+   * changes are written together: their new entries inserted in one command and the entries
+   * they supersede emptied in bulk. Each is first decided without a read, on the last entry
+   * this process wrote for the user, or for a user it does not remember on an empty history
+   * (entry 0). Entry numbers have no gaps and an _id is inserted once, so a wrong guess (another
+   * writer appended meanwhile, or the history existed) loses its insert: those users' last
+   * entries are then read and their changes written together again; a user losing once more
+   * is changed on its own.
    */
   async append(events: Array<Parameters<typeof historyEventOf>[0] & { userId?: string }>): Promise<void> {
+    await this.appendAll(userHistoryEvents(events));
+  }
+
+  /** As append, for events already in history form (history-outbox.ts keeps them so). */
+  async appendAll(events: UserHistoryEvent[]): Promise<void> {
     const byUser = new Map<string, HistoryEvent[]>();
-    for (const event of events) {
-      if (event.userId === undefined) continue;
-      const list = byUser.get(event.userId) ?? [];
-      list.push(historyEventOf(event));
-      byUser.set(event.userId, list);
+    for (const { userId, ...event } of events) {
+      const list = byUser.get(userId) ?? [];
+      list.push(event);
+      byUser.set(userId, list);
     }
     const users = [...byUser];
     for (let i = 0; i < users.length; i += APPEND_GROUP) {
-      const group = users.slice(i, i + APPEND_GROUP);
-      const found = await mapInGroups(group, READ_CONCURRENCY, ([userId]) => this.guessed(userId));
-      const planned = group.flatMap(([userId, added], k) => plan(userId, found[k], appending(userId, added)) ?? []);
-      const lost = await this.insertEntries(planned);
-      await Promise.all([
-        this.landed(planned.filter((_, k) => !lost.has(k))),
-        ...planned
-          .filter((_, k) => lost.has(k))
-          .map((p) => this.change(p.userId, appending(p.userId, byUser.get(p.userId)!))),
-      ]);
+      const guessedWrong = await this.appendTogether(users.slice(i, i + APPEND_GROUP), (userId) =>
+        Promise.resolve(this.remembered(userId)),
+      );
+      const lostAgain = await this.appendTogether(guessedWrong, (userId) => this.found(userId));
+      await Promise.all(lostAgain.map(([userId, added]) => this.change(userId, appending(userId, added))));
     }
+  }
+
+  /**
+   * Decides each user's append on the last entry `lastOf` tells, and writes them together;
+   * returns the users whose new entry another's took the place of.
+   */
+  private async appendTogether(
+    users: Array<[string, HistoryEvent[]]>,
+    lastOf: (userId: string) => Promise<Found>,
+  ): Promise<Array<[string, HistoryEvent[]]>> {
+    if (users.length === 0) return [];
+    const found = await mapInGroups(users, READ_CONCURRENCY, ([userId]) => lastOf(userId));
+    const planned = users.flatMap((user, k) => {
+      const decided = plan(user[0], found[k], appending(user[0], user[1]));
+      return decided ? [{ user, decided }] : [];
+    });
+    const lost = await this.insertEntries(planned.map((p) => p.decided));
+    await this.landed(planned.filter((_, k) => !lost.has(k)).map((p) => p.decided));
+    return planned.filter((_, k) => lost.has(k)).map((p) => p.user);
   }
 
   /** Whether events stored before histories existed were copied into them. */
@@ -330,7 +361,7 @@ export class EventHistory {
     );
     const moved = planned.filter((p) => p.entry.seq - p.found.head >= HEAD_LAG);
     const headMoved = new Set(moved);
-    for (const p of planned) this.remember(p.userId, p.entry.seq, headMoved.has(p) ? p.entry.seq : p.found.head);
+    for (const p of planned) this.remember(p.entry, headMoved.has(p) ? p.entry.seq : p.found.head);
     await Promise.all(planned.flatMap((p) => p.dropped.map((id) => this.records.deleteOne({ _id: id }))));
     for (let i = 0; i < Math.max(superseded.length, moved.length); i += REPLACE_GROUP)
       await Promise.all([
@@ -353,26 +384,27 @@ export class EventHistory {
     }
   }
 
-  /** Remembers the user's last entry as this process wrote it, forgetting the user written to longest ago. */
-  private remember(userId: string, seq: number, head: number): void {
+  /** Remembers the user's last entry as this process wrote it, forgetting the users written to longest ago. */
+  private remember(entry: Entry, head: number): void {
+    this.forget(entry.userId);
+    this.known.set(entry.userId, { entry, head });
+    this.knownEvents += entry.events.length;
+    while (this.known.size > REMEMBERED_USERS || this.knownEvents > REMEMBERED_EVENTS)
+      this.forget(this.known.keys().next().value!);
+  }
+
+  private forget(userId: string): void {
+    this.knownEvents -= this.known.get(userId)?.entry.events.length ?? 0;
     this.known.delete(userId);
-    this.known.set(userId, { seq, head });
-    if (this.known.size > REMEMBERED_USERS) this.known.delete(this.known.keys().next().value!);
   }
 
   /**
-   * The user's last entry as this process last wrote it, in one read, when it is still
-   * the last as far as that read tells (not superseded); else found(). Should another writer
-   * have added an entry since, the change decided on it loses the insert race and is decided
-   * again on found(): entry numbers have no gaps.
+   * The user's last entry as this process last wrote it, or none for a user it does not
+   * remember: a guess, without a read. A change decided on a wrong guess loses its insert.
    */
-  private async guessed(userId: string): Promise<Found> {
+  private remembered(userId: string): Found {
     const known = this.known.get(userId);
-    if (known) {
-      const entry = await this.byId<Entry>(`${known.seq}:${userId}`);
-      if (entry && !entry.superseded) return { last: entry, head: known.head };
-    }
-    return this.found(userId);
+    return known ? { last: known.entry, head: known.head } : { last: null, head: 0 };
   }
 
   /** Two first upserts of one head race on FerretDB (a duplicate key); the loser's update then finds it. */

@@ -1,7 +1,9 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { HistoryEvent } from '../domain/behaviour';
-import { isDuplicateKey } from './duplicate-key';
-import type { EventHistory } from './event-history';
+import { mapInGroups } from './in-groups';
+import { insertNewOnly } from './insert-new';
+import { userHistoryEvents, type EventHistory } from './event-history';
+import type { HistoryOutbox, PendingHistory } from './history-outbox';
 import { decodeRecord, encodeRecord } from './stored-value';
 
 /**
@@ -61,26 +63,15 @@ const PURGE_CONCURRENCY = 16;
 /** Events copied into users' histories per round of the start-up migration. */
 const MIGRATION_BATCH = 20_000;
 
-async function inGroups<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+/** What insertNew stored; `fold` appends the events to their users' histories (true once done). */
+export interface StoredEvents {
+  inserted: EventRecord[];
+  duplicates: number;
+  fold: () => Promise<boolean>;
 }
 
-/** insertMany that reports which documents were already stored (by index) instead of failing. */
-async function insertReportingDuplicates<T>(model: Model<T>, docs: T[]): Promise<Set<number>> {
-  try {
-    await model.insertMany(docs, { ordered: false, lean: true });
-    return new Set();
-  } catch (err) {
-    const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: { code?: number }; code?: number }> })
-      .writeErrors;
-    if (!writeErrors || writeErrors.length === 0) throw err;
-    const failed = new Set<number>();
-    for (const writeError of writeErrors) {
-      if (!isDuplicateKey(writeError) && !isDuplicateKey(writeError.err)) throw err;
-      failed.add(writeError.index);
-    }
-    return failed;
-  }
+function minReceivedAt(events: EventRecord[]): Date {
+  return new Date(Math.min(...events.map((e) => e.receivedAt.getTime())));
 }
 
 export class EventRepository {
@@ -96,32 +87,52 @@ export class EventRepository {
     connection: Connection,
     /** Each user's events, where everything about one user is read (event-history.ts). */
     private readonly history: EventHistory,
+    /** Where a request's user events wait for their histories (history-outbox.ts). */
+    private readonly histories: HistoryOutbox,
   ) {
     this.model = connection.model<EventRecord>('Event', eventSchema, 'events');
     this.outbox = connection.model<EventRecord>('EventOutbox', outboxSchema, 'event_outbox');
   }
 
-  /** Stores new events; an id stored before is reported as a duplicate and left unchanged. */
-  async insertNew(events: EventRecord[]): Promise<{ inserted: EventRecord[]; duplicates: number }> {
+  /**
+   * Stores new events; an id stored before is reported as a duplicate and left unchanged. Their
+   * users' histories get them through the history outbox: call `fold` once the request is
+   * answered (until then, or if it is never called, the outbox sweep folds them).
+   */
+  async insertNew(events: EventRecord[]): Promise<StoredEvents> {
+    const userEvents = userHistoryEvents(events);
+    return this.store(events, () => this.histories.record(userEvents, minReceivedAt(events)));
+  }
+
+  /**
+   * Writes the events and, beside them, what their users' histories owe (`pendingHistory`).
+   * Their users' histories count each event id once, so a repeat goes there too: a client
+   * retrying a post whose first try stored the events but not the history record is covered.
+   */
+  private async store(events: EventRecord[], pendingHistory: () => Promise<PendingHistory>): Promise<StoredEvents> {
     const owing = events.filter((e) => e.pendingRoutes || e.pendingMatch);
     // The outbox entry goes first: an event stored without one would never be swept.
     const alreadyOwing =
-      owing.length > 0 ? await insertReportingDuplicates(this.outbox, owing.map(encodeRecord)) : new Set<number>();
+      owing.length > 0 ? await insertNewOnly(this.outbox, owing.map(encodeRecord)) : new Set<number>();
     // The stored event itself is never updated afterwards: what it still owes lives in the outbox.
-    // Its user's history counts each event id once, so a repeat may go there too.
-    const [failed] = await Promise.all([
-      insertReportingDuplicates(
+    const [failed, pending] = await Promise.all([
+      insertNewOnly(
         this.model,
         events.map(({ pendingRoutes, pendingMatch, ...stored }) => encodeRecord(stored)),
       ),
-      this.history.append(events),
+      pendingHistory(),
     ]);
     const inserted = events.filter((_, i) => !failed.has(i));
     // A repeated event owes nothing: drop the entries this call added for repeats.
     const repeats = new Set(events.filter((_, i) => failed.has(i)).map((e) => e._id));
     const added = owing.filter((e, i) => !alreadyOwing.has(i) && repeats.has(e._id));
     for (const e of added) await this.outbox.deleteOne({ _id: e._id });
-    return { inserted, duplicates: failed.size };
+    return { inserted, duplicates: failed.size, fold: () => this.histories.fold(pending) };
+  }
+
+  /** Folds history records left behind by a process that stored them (see history-outbox.ts). */
+  async foldStaleHistory(before: Date): Promise<number> {
+    return this.histories.foldStale(before);
   }
 
   async findPendingRoutes(receivedBefore: Date, limit: number): Promise<EventRecord[]> {
@@ -140,9 +151,12 @@ export class EventRepository {
    * outbox for the gateway to match.
    */
   async insertSystemEvent(event: Omit<EventRecord, 'receivedAt' | 'pendingMatch'>, route: boolean): Promise<boolean> {
-    const { inserted } = await this.insertNew([
-      { ...event, receivedAt: new Date(), ...(route && { pendingMatch: true }) },
-    ]);
+    const record = { ...event, receivedAt: new Date(), ...(route && { pendingMatch: true }) };
+    // No outbox record: the activity returns once its event is in the history (its journey's
+    // next audience check sees it), and a worker that dies first runs the activity again.
+    // Folded with the other activities' events of this worker in one append.
+    const { inserted, fold } = await this.store([record], async () => ({ events: userHistoryEvents([record]) }));
+    if (!(await fold())) throw new Error(`event ${event._id} could not be added to its user's history`);
     return inserted.length === 1;
   }
 
@@ -198,8 +212,8 @@ export class EventRepository {
         .lean<Array<Pick<EventRecord, '_id' | 'userId'>>>();
       const users = [...new Set(page.flatMap((e) => (e.userId === undefined ? [] : [e.userId])))];
       // Histories first: an event deleted from `events` is not found by the next run to purge its history.
-      await inGroups(users, PURGE_CONCURRENCY, (userId) => this.history.purge(userId, before));
-      await inGroups(page, PURGE_CONCURRENCY, async (e) => {
+      await mapInGroups(users, PURGE_CONCURRENCY, (userId) => this.history.purge(userId, before));
+      await mapInGroups(page, PURGE_CONCURRENCY, async (e) => {
         const { deletedCount } = await this.model.deleteOne({ _id: e._id });
         deleted += deletedCount;
       });

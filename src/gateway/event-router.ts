@@ -95,7 +95,7 @@ export class EventRouter {
     });
     // Both writes at once (one round trip less per request); journeys start only after both,
     // so the journeys these events start see the new properties.
-    const [, { inserted, duplicates }] = await Promise.all([
+    const [, { inserted, duplicates, fold }] = await Promise.all([
       this.deps.profiles.merge(
         inputs.flatMap((input, i) =>
           input.userId === undefined
@@ -106,7 +106,7 @@ export class EventRouter {
       this.deps.events.insertNew(records),
     ]);
     const toRoute = inserted.filter((r) => r.pendingRoutes);
-    if (toRoute.length > 0) this.track(this.routeAll(toRoute));
+    this.track(this.foldThenRoute(fold, toRoute));
     const stored = new Set(inserted);
     const results = records.map((r, index) => ({
       index,
@@ -114,6 +114,16 @@ export class EventRouter {
       status: stored.has(r) ? ('accepted' as const) : ('duplicate' as const),
     }));
     return { accepted: inserted.length, duplicates, ids: records.map((r) => r._id), results };
+  }
+
+  /**
+   * Once answered: the events join their users' histories (with other requests' in one fold),
+   * then are routed, so a journey's audience check counts the event that started it. When the
+   * fold fails the sweep folds them, then routes them.
+   */
+  private async foldThenRoute(fold: () => Promise<boolean>, toRoute: EventRecord[]): Promise<void> {
+    if (!(await fold())) return;
+    if (toRoute.length > 0) await this.routeAll(toRoute);
   }
 
   private async route(record: EventRecord): Promise<void> {
@@ -181,6 +191,11 @@ export class EventRouter {
 
   /** Routes events whose hand-off did not finish: Temporal was down, or the gateway died. */
   async sweep(): Promise<number> {
+    // Only events old enough that their own fold and hand-off should have finished.
+    const cutoff = new Date(Date.now() - this.deps.sweepIntervalMs);
+    // Histories first, so that an event routed below is counted by the audience check it triggers.
+    const folded = await this.deps.events.foldStaleHistory(cutoff);
+    if (folded > 0) this.deps.logger.info({ records: folded }, 'outbox sweep folded event histories left behind');
     // System events that workers wrote are matched here, where the active campaigns are known.
     const unmatched = await this.deps.events.findPendingMatch(SWEEP_BATCH);
     const matched: EventRecord[] = [];
@@ -189,8 +204,6 @@ export class EventRouter {
       await this.deps.events.setRoutes(record._id, routes);
       if (routes.length > 0) matched.push({ ...record, pendingRoutes: routes });
     }
-    // Only events old enough that their own hand-off should have finished.
-    const cutoff = new Date(Date.now() - this.deps.sweepIntervalMs);
     const pending = await this.deps.events.findPendingRoutes(cutoff, SWEEP_BATCH);
     const fresh = pending.filter((p) => !matched.some((m) => m._id === p._id));
     await this.routeAll([...matched, ...fresh]);

@@ -81,7 +81,7 @@ async function probe(check: () => Promise<unknown>): Promise<'ok' | 'down'> {
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
-  const repositories = await connectRepositories(opts.mongoUri);
+  const repositories = await connectRepositories(opts.mongoUri, opts.logger);
   const temporal = await connectClient(opts.temporalAddress, opts.namespace, opts.codec);
   const active = new ActiveCampaigns(repositories.campaigns);
   await active.refresh();

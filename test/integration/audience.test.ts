@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { Repositories } from '../../src/db/connection';
 import type { Condition } from '../../src/domain/condition';
 import { testRepositories, uniqueId } from '../support/stack';
+import { storeEvents } from '../support/events';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 const DAY = 86_400_000;
@@ -19,7 +20,7 @@ describe('AudienceQuery on FerretDB', function () {
 
   async function did(userId: string, name: string, daysAgo: number, properties: Record<string, unknown> = {}) {
     const timestamp = new Date(NOW - daysAgo * DAY);
-    await repositories.events.insertNew([
+    await storeEvents(repositories.events, [
       { _id: uniqueId('e'), userId, name, properties, timestamp, receivedAt: timestamp },
     ]);
   }

@@ -12,6 +12,7 @@ import { compileProfileFilter, type AudienceContext } from '../../src/domain/con
 import { readPath } from '../../src/domain/paths';
 import { encodeStored } from '../../src/db/stored-value';
 import { testRepositories, uniqueId } from '../support/stack';
+import { storeEvents } from '../support/events';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 const DAY = 86_400_000;
@@ -216,7 +217,7 @@ describe('compiled conditions on FerretDB agree with the in-memory evaluator', f
               receivedAt: new Date(NOW),
             })),
           );
-          if (stored.length > 0) await repositories.events.insertNew(stored);
+          if (stored.length > 0) await storeEvents(repositories.events, stored);
           const { eventName, atLeast, atMost } = behaviourRange(tested);
           const filter = (userId: string) => ({
             $and: [

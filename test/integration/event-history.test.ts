@@ -8,6 +8,7 @@ import type { EventRecord } from '../../src/db/events';
 import type { Condition } from '../../src/domain/condition';
 import { watchedRepositories } from '../support/commands';
 import { testRepositories, uniqueId } from '../support/stack';
+import { storeEvents } from '../support/events';
 
 const NOW = Date.now();
 const DAY = 86_400_000;
@@ -47,7 +48,7 @@ describe('targeting with many events stored (real FerretDB)', function () {
   it("a behavioural user check reads the profile and the user's history by _id, in a few commands", async function () {
     const userId = uniqueId('buyer');
     await repositories.profiles.merge([{ userId, properties: { tier: 'gold' }, seenAt: new Date(NOW - 3 * DAY) }]);
-    await repositories.events.insertNew([
+    await storeEvents(repositories.events, [
       event(userId, 'purchase', NOW - 2 * DAY, { amount: 250 }),
       event(userId, 'purchase', NOW - 40 * DAY, { amount: 20 }),
     ]);
@@ -83,7 +84,7 @@ describe('targeting with many events stored (real FerretDB)', function () {
     const logins = Array.from({ length: 1_000 }, (_, i) =>
       event(userId, 'login', NOW - (999 - i) * (DAY / 10), { n: i }),
     );
-    for (let i = 0; i < logins.length; i += 50) await repositories.events.insertNew(logins.slice(i, i + 50));
+    for (let i = 0; i < logins.length; i += 50) await storeEvents(repositories.events, logins.slice(i, i + 50));
     const { result, commands } = await watched.pointCommands(() =>
       watched.repositories.audience.matches(userId, { performed: 'login', atLeast: 70, within: '7d' }, { now: NOW }),
     );
@@ -102,7 +103,7 @@ describe('targeting with many events stored (real FerretDB)', function () {
     const others = await Promise.all(Array.from({ length: 4 }, () => testRepositories(database)));
     try {
       const posts = Array.from({ length: 40 }, (_, i) => event(userId, 'click', NOW - i * 1_000, { n: i }));
-      await Promise.all(posts.map((p, i) => others[i % others.length].events.insertNew([p])));
+      await Promise.all(posts.map((p, i) => storeEvents(others[i % others.length].events, [p])));
       const seen = await repositories.events.recentForUser(userId, 100);
       assert.deepEqual(
         seen.map((e) => e.properties.n),

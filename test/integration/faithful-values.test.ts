@@ -83,7 +83,11 @@ describe('faithful values on FerretDB (issue #18)', function () {
     };
     const sent = await api(gateway, 'POST', '/v1/events', event);
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
-    const user = await api(gateway, 'GET', `/v1/users/${userId}`);
+    // The user view shows an event once it joined the user's history, just after the answer.
+    const user = await eventually(async () => {
+      const answer = await api(gateway, 'GET', `/v1/users/${userId}`);
+      return answer.body.recentEvents?.length > 0 ? answer : undefined;
+    });
     assert.equal(user.status, 200);
     assert.deepStrictEqual(user.body.properties, { geo: [[126.9, 37.5]] });
     assert.deepStrictEqual(user.body.recentEvents[0].properties, event.properties);

@@ -52,7 +52,11 @@ describe('event posts while the database does not answer', function () {
       return again.status === 202 ? again.body : undefined;
     }, 60_000);
     assert.equal(retried.accepted + retried.duplicates, 1);
-    const { body: user } = await api(gateway, 'GET', `/v1/users/${userId}`);
+    // The user view shows an event once it joined the user's history, just after the answer.
+    const user = await eventually(async () => {
+      const { body } = await api(gateway, 'GET', `/v1/users/${userId}`);
+      return body.recentEvents?.some((e: { id: string }) => e.id === event.id) ? body : undefined;
+    });
     assert.deepEqual(user.recentEvents.filter((e: { id: string }) => e.id === event.id).length, 1, 'stored once');
   });
 });

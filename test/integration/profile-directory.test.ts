@@ -39,6 +39,22 @@ describe('audiences and user views with many profiles stored (real FerretDB)', f
 
   after(async () => Promise.all([repositories.connection.close(), watched.repositories.connection.close()]));
 
+  it('a batch of events naming many known users reads their profiles by _id once a scan would cost more', async function () {
+    const profiles = watched.repositories.profiles;
+    const seen = (first: number, count: number, plan: string) =>
+      Array.from({ length: count }, (_, k) => ({
+        userId: member(first + k),
+        properties: { plan },
+        seenAt: new Date(),
+      }));
+    // Once a minute a process reads how many profiles are stored, for a batch; this merge does it.
+    await profiles.merge(seen(0, 21, 'free'));
+    const batch = await watched.pointCommands(() => profiles.merge(seen(100, 50, 'pro')));
+    // 50 reads by _id, then the changed profiles written 50 to a command.
+    assert.ok(batch.commands <= 52, `the merge took ${batch.commands} commands`);
+    assert.deepEqual((await repositories.profiles.get(member(149)))?.properties, { tier: 'silver', plan: 'pro' });
+  });
+
   it('pages through a fan-out audience reading each page by _id, in commands bounded by the page', async function () {
     const audience = watched.repositories.audience;
     const found: string[] = [];

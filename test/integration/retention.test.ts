@@ -6,6 +6,7 @@ import type { Repositories } from '../../src/db/connection';
 import { connectClient } from '../../src/temporal/connect';
 import { ensureRetentionSchedule, retentionScheduleId } from '../../src/temporal/retention-schedule';
 import { eventually, startWorker, stack, testCodec, testRepositories, uniqueId } from '../support/stack';
+import { storeEvents } from '../support/events';
 
 const DAY = 86_400_000;
 
@@ -43,7 +44,7 @@ describe('event retention', function () {
       timestamp: at(daysAgo),
       receivedAt: at(daysAgo),
     });
-    await repositories.events.insertNew([
+    await storeEvents(repositories.events, [
       event('old-1', 120),
       event('old-2', 91),
       event('recent-1', 89),

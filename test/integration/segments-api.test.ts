@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Repositories } from '../../src/db/connection';
 import type { RunningGateway } from '../../src/gateway/start';
-import { api, startTestGateway, testRepositories, uniqueId } from '../support/stack';
+import { api, eventually, startTestGateway, testRepositories, uniqueId } from '../support/stack';
 
 const campaignWith = (id: string, extra: Record<string, unknown>) => ({
   id,
@@ -48,6 +48,10 @@ describe('segments and users API', function () {
         });
     }
     assert.equal((await api(gateway, 'POST', '/v1/events', { events })).status, 202);
+    // Users' histories get a post's events once it is answered, all of them in one fold.
+    await eventually(async () =>
+      (await api(gateway, 'GET', '/v1/users/shopper-11')).body.recentEvents?.length === 2 ? true : undefined,
+    );
   });
 
   after(async function () {

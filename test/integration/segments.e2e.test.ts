@@ -96,4 +96,33 @@ describe('segments in a running campaign, end to end', function () {
     }
     assert.equal(receiver.requests.length, 2);
   });
+
+  it("a journey's audience check counts the event that started it: routing waits for the user's history", async function () {
+    const firstOrder = uniqueId('first-order');
+    const campaign = {
+      id: firstOrder,
+      name: 'Thanks for a first order',
+      trigger: { event: 'order_placed' },
+      audience: { performed: 'order_placed', atLeast: 1, atMost: 1, within: '1d' },
+      steps: [
+        {
+          id: 'thanks',
+          type: 'webhook',
+          request: { url: `${receiver.url}/first-order`, body: { user: '{{user.id}}' } },
+        },
+      ],
+    };
+    assert.equal((await api(gateway, 'POST', '/v1/campaigns', campaign)).status, 201);
+    assert.equal((await api(gateway, 'POST', `/v1/campaigns/${firstOrder}/activate`)).status, 200);
+    const userId = uniqueId('dora');
+    assert.equal((await api(gateway, 'POST', '/v1/events', { userId, name: 'order_placed' })).status, 202);
+    const thanked = await eventually(async () => {
+      const found = receiver.requests.filter((r) => r.path === '/first-order');
+      return found.length > 0 ? found : undefined;
+    });
+    assert.deepEqual(
+      thanked.map((r) => r.json),
+      [{ user: userId }],
+    );
+  });
 });
