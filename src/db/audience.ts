@@ -53,15 +53,24 @@ function profileScope(context: AudienceContext, profile: StoredProfile): Record<
   };
 }
 
-/** The audience's size from `examined` profiles of `total`, `matched` of them in it, with a 95% margin. */
+const Z_95 = 1.96;
+
+/**
+ * The audience's size from `examined` profiles of `total`, `matched` of them in it, with a 95%
+ * margin: the Wilson score interval (the textbook one shrinks to ± 0 when every or no profile
+ * examined matched, claiming certainty a sample cannot give), narrowed for the finite total and
+ * kept between what the examined profiles prove and what the unexamined ones could add.
+ */
 function estimate(total: number, examined: number, matched: number): Omit<AudiencePreview, 'sample'> {
   const share = matched / examined;
+  const z2n = (Z_95 * Z_95) / examined;
+  const centre = (share + z2n / 2) / (1 + z2n);
   const finite = Math.sqrt(Math.max(0, total - examined) / Math.max(1, total - 1));
-  return {
-    count: Math.round(share * total),
-    exact: false,
-    margin: Math.ceil(1.96 * Math.sqrt((share * (1 - share)) / examined) * finite * total),
-  };
+  const half = (Z_95 / (1 + z2n)) * Math.sqrt((share * (1 - share)) / examined + z2n / (4 * examined)) * finite;
+  const low = Math.max(matched, (centre - half) * total);
+  const high = Math.min(matched + total - examined, (centre + half) * total);
+  const count = Math.round(share * total);
+  return { count, exact: false, margin: Math.ceil(Math.max(count - low, high - count, 0)) };
 }
 
 export class AudienceQuery {
