@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveryKey, DeliveryRecord, DeliveryRepository } from '../src/db/deliveries';
@@ -260,15 +260,27 @@ async function settle(deps: WebhookDeps, sent: SentAttempt, verdict: Verdict): P
   }
 }
 
+/** Whether this call is a journey's first attempt at its delivery, which comes right after its prepareWebhook. */
+function firstAttemptOfJourney(): boolean {
+  try {
+    const { attempt, workflowType } = Context.current().info;
+    return attempt === 1 && workflowType === 'journey';
+  } catch {
+    return false;
+  }
+}
+
 /** One attempt at a stored delivery; Temporal calls it again after the delay it asks for. */
 async function attemptDelivery(
   deps: WebhookDeps,
   input: { deliveryId: string },
   cancelled?: AbortSignal,
 ): Promise<WebhookResponse> {
-  const delivery = await deps.deliveries.get(input.deliveryId);
+  const { deliveries } = deps;
+  const id = input.deliveryId;
+  const delivery = await (firstAttemptOfJourney() ? deliveries.forFirstAttempt(id) : deliveries.get(id));
   if (!delivery?.request)
-    throw ApplicationFailure.nonRetryable(`delivery ${input.deliveryId} has no stored request`, TEMPLATE_FAILED);
+    throw ApplicationFailure.nonRetryable(`delivery ${id} has no stored request`, TEMPLATE_FAILED);
   const last = delivery.attempts.at(-1);
   if (delivery.status === 'succeeded' && last?.status)
     return savedResponse(last.status, {}, last.responseExcerpt ?? '');
