@@ -51,7 +51,7 @@ export interface SendCheck {
 export interface FatigueDeps {
   settings: SettingsRepository;
   sendLog: SendLog;
-  profiles: ProfileRepository;
+  profiles: Pick<ProfileRepository, 'get'>;
   campaigns: CampaignRepository;
   logger: Logger;
 }
@@ -111,7 +111,7 @@ async function reserveSend(deps: FatigueDeps, input: ReserveInput): Promise<CapV
   return deps.sendLog.reserve({ ...request, now: new Date(at) });
 }
 
-async function checkSend(deps: FatigueDeps, input: SendCheckInput): Promise<SendCheck> {
+export async function checkSend(deps: FatigueDeps, input: SendCheckInput): Promise<SendCheck> {
   const { rules, at, key, userId } = input;
   const status = await deps.campaigns.status(rules.id);
   if (campaignGate(status).journey !== 'send') return { status };
@@ -120,6 +120,12 @@ async function checkSend(deps: FatigueDeps, input: SendCheckInput): Promise<Send
   const caps = plan.caps;
   const verdict = await reserveSend(deps, { key, userId, campaignId: rules.id, tags: rules.tags ?? [], caps, at });
   return { status, plan, verdict };
+}
+
+/** Whether the check lets the webhook go out at its `at`: the campaign sends, no rule holds it, a slot is reserved or none is needed. */
+export function goesOutNow(check: SendCheck, input: Pick<SendCheckInput, 'at' | 'capExempt'>): boolean {
+  const sendAt = check.plan?.sendAt;
+  return sendAt !== undefined && sendAt <= input.at && (input.capExempt || check.verdict?.granted === true);
 }
 
 export function createFatigueActivities(deps: FatigueDeps) {

@@ -11,6 +11,7 @@ import { createFanOutActivities, type EnterJourney } from './fan-out';
 import { createFanOutAudienceActivities } from './fan-out-audience';
 import { createJourneyActivities } from './journey';
 import { createRetentionActivities } from './retention';
+import { createSendStepActivities } from './send-step';
 import { SystemEventWriter } from './system-events';
 import { createWebhookActivities } from './webhook';
 
@@ -34,6 +35,25 @@ export function createActivities({
   enterJourney,
 }: ActivityDeps) {
   const systemEvents = new SystemEventWriter({ campaigns: repositories.campaigns, events: repositories.events });
+  const webhook = {
+    profiles: repositories.profiles,
+    deliveries: repositories.deliveries,
+    destinations: repositories.destinations,
+    systemEvents,
+    journeys: repositories.journeys,
+    stats: repositories.statsRecorder,
+    metrics,
+    sender,
+    defaultTimeoutMs: webhookTimeoutMs,
+    logger,
+  };
+  const fatigue = {
+    settings: repositories.settings,
+    sendLog: repositories.sendLog,
+    profiles: repositories.profiles,
+    campaigns: repositories.campaigns,
+    logger,
+  };
   return {
     ...createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience }),
     ...createJourneyActivities({
@@ -53,25 +73,9 @@ export function createActivities({
     }),
     ...createFanOutAudienceActivities({ audience: repositories.audience }),
     ...createRetentionActivities({ events: repositories.events, logger }),
-    ...createWebhookActivities({
-      profiles: repositories.profiles,
-      deliveries: repositories.deliveries,
-      destinations: repositories.destinations,
-      systemEvents,
-      journeys: repositories.journeys,
-      stats: repositories.statsRecorder,
-      metrics,
-      sender,
-      defaultTimeoutMs: webhookTimeoutMs,
-      logger,
-    }),
-    ...createFatigueActivities({
-      settings: repositories.settings,
-      sendLog: repositories.sendLog,
-      profiles: repositories.profiles,
-      campaigns: repositories.campaigns,
-      logger,
-    }),
+    ...createWebhookActivities(webhook),
+    ...createFatigueActivities(fatigue),
+    ...createSendStepActivities({ ...webhook, ...fatigue }),
   };
 }
 

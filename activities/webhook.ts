@@ -41,7 +41,7 @@ export interface PrepareWebhookInput extends JourneyRef {
 }
 
 export interface WebhookDeps {
-  profiles: ProfileRepository;
+  profiles: Pick<ProfileRepository, 'get'>;
   deliveries: DeliveryRepository;
   destinations: DestinationRepository;
   systemEvents: SystemEventWriter;
@@ -304,7 +304,7 @@ function preparationFailure(err: unknown): { reason: string; type: string; error
 }
 
 /** Renders the step's request once and stores it, so every attempt and redelivery sends the same bytes. */
-async function prepareWebhook(deps: WebhookDeps, input: PrepareWebhookInput): Promise<void> {
+export async function prepareWebhook(deps: WebhookDeps, input: PrepareWebhookInput): Promise<void> {
   const { key } = input;
   const version = input.campaignVersion ?? (await deps.journeys.versionOf(key.journeyId));
   const statsKey = { campaignId: key.campaignId, version };

@@ -20,6 +20,7 @@ const JOURNEY_ACTIVITIES = [
   'planSend',
   'reserveSend',
   'checkSend',
+  'checkSendAndPrepare',
   'releaseSend',
   'userTimeZone',
   'countJourneyFact',

@@ -56,3 +56,12 @@ export function marksEndedState(): boolean {
 export function checksSendAtOnce(): boolean {
   return patched('send-check-at-once');
 }
+
+/**
+ * Journeys started before 2026-12-07 (later that day) stored a webhook's delivery in an activity
+ * of its own after the send check; since then the check stores it when it lets the webhook go
+ * out now (checkSendAndPrepare), one activity fewer per webhook.
+ */
+export function preparesWithSendCheck(): boolean {
+  return patched('send-check-prepares');
+}

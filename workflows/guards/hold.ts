@@ -4,6 +4,8 @@
 import { condition } from '@temporalio/workflow';
 import { campaignGate, type CampaignStatus } from '../../src/domain/campaign-gate';
 import type { SendPlan } from '../../activities/fatigue';
+import type { SendStep } from '../../activities/send-step';
+import type { PrepareWebhookInput } from '../../activities/webhook';
 import type { CapVerdict } from '../../src/domain/caps';
 import type { JourneyResult } from '../journey-api';
 import type { JourneyContext } from '../journey-context';
@@ -12,8 +14,11 @@ import { exitResult, waitOrExit } from './exit-and-goal';
 /** A held journey looks at its campaign's status at least this often, in case a resume signal was missed. */
 const PAUSE_RECHECK = '5m';
 
-/** What the rules let a webhook do: go out (with a cap slot reserved or not), or take a path instead. */
-export type SendGate = { reserved: boolean } | { target?: string } | JourneyResult;
+/**
+ * What the rules let a webhook do: go out (with a cap slot reserved or not, and its delivery
+ * `prepared` already when the check stored it), or take a path instead.
+ */
+export type SendGate = { reserved: boolean; prepared?: SendStep['prepared'] } | { target?: string } | JourneyResult;
 
 /**
  * While the campaign is paused, hold here; once it is archived, end, since an archive may have
@@ -117,9 +122,15 @@ export async function passSendRules(ctx: JourneyContext, stepId: string, deliver
 
 /**
  * The same rules with one activity per look (checkSend: status, plan and reservation together),
- * which saves a journey two activities per webhook.
+ * which saves a journey two activities per webhook. Given the `delivery`, the look that lets
+ * the webhook go out also stores it (checkSendAndPrepare), which saves one more.
  */
-export async function checkSendRules(ctx: JourneyContext, stepId: string, deliveryId: string): Promise<SendGate> {
+export async function checkSendRules(
+  ctx: JourneyContext,
+  stepId: string,
+  deliveryId: string,
+  delivery?: PrepareWebhookInput,
+): Promise<SendGate> {
   const { campaign, identity, userId, db } = ctx;
   const rules = rulesOf(campaign);
   const capExempt = campaign.capExempt ?? false;
@@ -127,7 +138,8 @@ export async function checkSendRules(ctx: JourneyContext, stepId: string, delive
     // Cleared before the read, so a resume that arrives during it is not lost.
     ctx.resumed = false;
     const at = Date.now();
-    const check = await db.checkSend({ journeyId: identity.journeyId, userId, rules, at, key: deliveryId, capExempt });
+    const input = { journeyId: identity.journeyId, userId, rules, at, key: deliveryId, capExempt };
+    const check: SendStep = delivery ? await db.checkSendAndPrepare({ ...input, delivery }) : await db.checkSend(input);
     const held = await holdFor(ctx, check.status);
     if (held === 'hold') continue;
     if (held) return held;
@@ -136,6 +148,6 @@ export async function checkSendRules(ctx: JourneyContext, stepId: string, delive
       now: at,
       reserve: async () => check.verdict!,
     });
-    if (decision !== 'again') return decision;
+    if (decision !== 'again') return 'reserved' in decision ? { ...decision, prepared: check.prepared } : decision;
   }
 }
