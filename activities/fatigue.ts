@@ -17,7 +17,8 @@ import type { Logger } from '../src/logger';
 export type FatigueRules = Pick<Campaign, 'id' | 'timeZone' | 'caps' | 'tags' | 'quietHours' | 'sendWindow'>;
 
 export interface SendPlan {
-  zone: string;
+  /** The user's zone, looked up only when quiet hours or a send window apply. */
+  zone?: string;
   /** Set when the profile's zone is not a valid one and a default was used. */
   zoneProblem?: string;
   /** When the webhook may go out: `at` itself, or later when `heldBy` a rule; unset when the rules never allow it. */
@@ -79,9 +80,11 @@ async function planSend(
 ): Promise<SendPlan> {
   const { rules, journeyId } = input;
   const settings = await deps.settings.get();
-  const { zone, problem } = await userZone(deps, { ...input, timeZone: rules.timeZone }, settings);
   const quietHours = [settings.quietHours, rules.quietHours].filter((q) => q !== undefined);
-  const next = nextSendTime(input.at, { quietHours, sendWindow: rules.sendWindow }, zone);
+  // Without local-time rules the zone decides nothing, and its profile read is saved.
+  const local = quietHours.length > 0 || rules.sendWindow !== undefined;
+  const { zone, problem } = local ? await userZone(deps, { ...input, timeZone: rules.timeZone }, settings) : {};
+  const next = nextSendTime(input.at, { quietHours, sendWindow: rules.sendWindow }, zone ?? 'UTC');
   if (!next)
     deps.logger.warn(
       { journeyId, campaignId: rules.id },

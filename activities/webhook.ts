@@ -13,9 +13,9 @@ import type { SendOutcome, WebhookSender } from '../src/delivery/sender';
 import { verdictOf } from '../src/delivery/verdict';
 import { savedResponse, type WebhookResponse } from '../src/domain/journey-state';
 import { COUNTER, stepCounter } from '../src/domain/stats';
-import type { JourneyRef } from '../src/domain/scope';
+import { journeyScope, type JourneyRef } from '../src/domain/scope';
 import { SYSTEM_EVENT } from '../src/domain/system-events';
-import { TemplateError, type RequestTemplate } from '../src/domain/template';
+import { readsUserProperties, TemplateError, type RequestTemplate } from '../src/domain/template';
 import {
   ADDRESS_REFUSED,
   CONNECTION_FAILED,
@@ -310,7 +310,11 @@ export async function prepareWebhook(deps: WebhookDeps, input: PrepareWebhookInp
   const statsKey = { campaignId: key.campaignId, version };
   try {
     const destination = await destinationOf(deps, input.request.destination);
-    const request = composeRequest(input.request, await loadScope(deps.profiles, input), destination);
+    // The profile is read only when the template may read it: a webhook built from the event alone costs no read.
+    const scope = readsUserProperties(input.request)
+      ? await loadScope(deps.profiles, input)
+      : journeyScope(input, undefined);
+    const request = composeRequest(input.request, scope, destination);
     if (await deps.deliveries.prepare(key, version, destination?._id, input.trigger.depth ?? 0, request)) {
       deps.stats.count(statsKey, stepCounter(key.stepId, 'reached'));
     }
