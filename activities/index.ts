@@ -6,6 +6,7 @@ import type { WebhookSender } from '../src/delivery/sender';
 import type { Logger } from '../src/logger';
 import { WorkerMetrics } from '../src/metrics/worker-metrics';
 import { createAudienceActivities } from './audience';
+import { createEntryActivities } from './entry';
 import { createFatigueActivities } from './fatigue';
 import { createFanOutActivities, type EnterJourney } from './fan-out';
 import { createFanOutAudienceActivities } from './fan-out-audience';
@@ -54,16 +55,19 @@ export function createActivities({
     campaigns: repositories.campaigns,
     logger,
   };
+  const audience = createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience });
+  const journey = createJourneyActivities({
+    journeys: repositories.journeys,
+    systemEvents,
+    campaigns: repositories.campaigns,
+    stats: repositories.statsRecorder,
+    claims: repositories.claims,
+    logger,
+  });
   return {
-    ...createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience }),
-    ...createJourneyActivities({
-      journeys: repositories.journeys,
-      systemEvents,
-      campaigns: repositories.campaigns,
-      stats: repositories.statsRecorder,
-      claims: repositories.claims,
-      logger,
-    }),
+    ...audience,
+    ...journey,
+    ...createEntryActivities({ checkAudience: audience.checkAudience, admitJourney: journey.admitJourney }),
     ...createFanOutActivities({
       campaigns: repositories.campaigns,
       entries: repositories.fanOutEntries,

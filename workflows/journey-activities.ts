@@ -11,6 +11,7 @@ const localSteps = proxyLocalActivities<Activities>(SHORT_STEP);
 
 const JOURNEY_ACTIVITIES = [
   'checkAudience',
+  'enterIfInAudience',
   'chooseBranch',
   'loadUserProperties',
   'recordConversion',

@@ -11,7 +11,7 @@ import { exitResult, finish, recordGoal } from './guards/exit-and-goal';
 import { stateQuery, type JourneyInput, type JourneyResult } from './journey-api';
 import { journeySteps, type JourneySteps } from './journey-activities';
 import { JourneyContext, journeyRef } from './journey-context';
-import { hasFatigueControl, usesLocalActivities } from './legacy-paths';
+import { hasFatigueControl, mergesChecks, usesLocalActivities } from './legacy-paths';
 import { runStep } from './steps';
 
 export async function journey(input: JourneyInput): Promise<JourneyResult> {
@@ -56,20 +56,26 @@ async function enter(
   db: JourneySteps,
 ): Promise<JourneyResult | undefined> {
   const { campaign, trigger } = input;
-  if (campaign.audience) {
-    if (!(await db.checkAudience({ ...journeyRef(input, {}), audience: campaign.audience })))
-      return { outcome: 'notInAudience' };
-  }
+  const admission = () => ({
+    ...identity,
+    reentry: campaign.reentry,
+    at: Date.now(),
+    campaignVersion: input.campaignVersion,
+    triggerEventId: trigger.id,
+  });
+  const audience = campaign.audience && { ...journeyRef(input, {}), audience: campaign.audience };
   // Not cancellable: an admitted journey must reach the try in journey(), which records its end.
-  const admission = await CancellationScope.nonCancellable(() =>
-    db.admitJourney({
-      ...identity,
-      reentry: campaign.reentry,
-      at: Date.now(),
-      campaignVersion: input.campaignVersion,
-      triggerEventId: trigger.id,
-    }),
-  );
+  if (audience && mergesChecks()) {
+    const entry = await CancellationScope.nonCancellable(() =>
+      db.enterIfInAudience({ audience, admission: admission() }),
+    );
+    return entry.inAudience ? refusal(entry) : { outcome: 'notInAudience' };
+  }
+  if (audience && !(await db.checkAudience(audience))) return { outcome: 'notInAudience' };
+  return refusal(await CancellationScope.nonCancellable(() => db.admitJourney(admission())));
+}
+
+function refusal(admission: { admitted: boolean; reason?: string }): JourneyResult | undefined {
   return admission.admitted ? undefined : { outcome: 'notAdmitted', reason: admission.reason };
 }
 

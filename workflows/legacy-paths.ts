@@ -58,10 +58,12 @@ export function checksSendAtOnce(): boolean {
 }
 
 /**
- * Journeys started before 2026-12-07 (later that day) stored a webhook's delivery in an activity
- * of its own after the send check; since then the check stores it when it lets the webhook go
- * out now (checkSendAndPrepare), one activity fewer per webhook.
+ * Journeys started before 2026-12-07 (later that day) asked more activities: the audience and
+ * the admission one by one, and a webhook's delivery stored after its send check. Since then
+ * the audience check admits too (enterIfInAudience) and the send check stores the delivery
+ * when it lets the webhook go out now (checkSendAndPrepare). One patch for both, asked at
+ * whichever comes first, so a journey pays for one marker.
  */
-export function preparesWithSendCheck(): boolean {
-  return patched('send-check-prepares');
+export function mergesChecks(): boolean {
+  return patched('merged-checks');
 }

@@ -33,6 +33,7 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
 
   const stubs = {
     checkAudience: async () => true,
+    enterIfInAudience: async () => ({ inAudience: true, admitted: true }),
     admitJourney: async () => ({ admitted: true }),
     journeyEnded: async () => undefined,
     countJourneyFact: async () => undefined,

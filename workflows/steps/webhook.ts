@@ -8,7 +8,7 @@ import type { WebhookResponse } from '../../src/domain/journey-state';
 import { deliver } from '../deliver';
 import { exitResult } from '../guards/exit-and-goal';
 import { checkSendRules, holdWhilePaused, passSendRules, type SendGate } from '../guards/hold';
-import { checksSendAtOnce, preparesWithSendCheck } from '../legacy-paths';
+import { checksSendAtOnce, mergesChecks } from '../legacy-paths';
 import type { JourneyContext } from '../journey-context';
 import type { StepOutcome } from './outcome';
 
@@ -48,7 +48,7 @@ async function sendGate(ctx: JourneyContext, step: WebhookStep, delivery: Prepar
   if (!ctx.fatigue) return (await holdWhilePaused(ctx)) ?? { reserved: false };
   const deliveryId = delivery.key._id;
   if (!checksSendAtOnce()) return passSendRules(ctx, step.id, deliveryId);
-  return checkSendRules(ctx, step.id, deliveryId, preparesWithSendCheck() ? delivery : undefined);
+  return checkSendRules(ctx, step.id, deliveryId, mergesChecks() ? delivery : undefined);
 }
 
 /**
