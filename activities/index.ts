@@ -56,18 +56,18 @@ export function createActivities({
     logger,
   };
   const audience = createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience });
-  const journey = createJourneyActivities({
+  const journey = {
     journeys: repositories.journeys,
     systemEvents,
     campaigns: repositories.campaigns,
     stats: repositories.statsRecorder,
     claims: repositories.claims,
     logger,
-  });
+  };
   return {
     ...audience,
-    ...journey,
-    ...createEntryActivities({ checkAudience: audience.checkAudience, admitJourney: journey.admitJourney }),
+    ...createJourneyActivities(journey),
+    ...createEntryActivities(journey, audience.checkAudience),
     ...createFanOutActivities({
       campaigns: repositories.campaigns,
       entries: repositories.fanOutEntries,
