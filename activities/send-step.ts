@@ -38,8 +38,10 @@ async function checkSendAndPrepare(deps: FatigueDeps & WebhookDeps, input: SendS
     await prepareWebhook(once, delivery);
     return { ...check, prepared: 'stored' };
   } catch (err) {
-    // A template or destination failure; anything else is retried, and the reservation finds its slot again.
+    // A template or destination failure: the workflow gives the slot back.
     if (err instanceof ApplicationFailure && err.nonRetryable) return { ...check, prepared: 'failed' };
+    // Retried from the check, whose answer may then differ (paused, quiet hours): the slot goes back first.
+    if (check.verdict?.granted) await deps.sendLog.release(rules.userId, rules.key).catch(() => undefined);
     throw err;
   }
 }
