@@ -64,10 +64,11 @@ export function createActivities({
     claims: repositories.claims,
     logger,
   };
+  const sendStep = createSendStepActivities({ ...webhook, ...fatigue });
   return {
     ...audience,
     ...createJourneyActivities(journey),
-    ...createEntryActivities(journey, audience.checkAudience),
+    ...createEntryActivities(journey, { checkAudience: audience.checkAudience, ...sendStep }),
     ...createFanOutActivities({
       campaigns: repositories.campaigns,
       entries: repositories.fanOutEntries,
@@ -79,7 +80,7 @@ export function createActivities({
     ...createRetentionActivities({ events: repositories.events, logger }),
     ...createWebhookActivities(webhook),
     ...createFatigueActivities(fatigue),
-    ...createSendStepActivities({ ...webhook, ...fatigue }),
+    ...sendStep,
   };
 }
 

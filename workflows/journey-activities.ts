@@ -11,7 +11,7 @@ const localSteps = proxyLocalActivities<Activities>(SHORT_STEP);
 
 const JOURNEY_ACTIVITIES = [
   'checkAudience',
-  'enterIfInAudience',
+  'enterAndCheck',
   'chooseBranch',
   'loadUserProperties',
   'recordConversion',

@@ -33,7 +33,12 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
 
   const stubs = {
     checkAudience: async () => true,
-    enterIfInAudience: async () => ({ inAudience: true, admitted: true }),
+    // Admitted, with the first webhook's check when the journey asks for it (checkSendAndPrepare's stub).
+    enterAndCheck: async (input: { firstSend?: { at: number; delivery: { key: { stepId: string } } } }) => ({
+      inAudience: true,
+      admitted: true,
+      ...(input.firstSend && { firstSend: await stubs.checkSendAndPrepare(input.firstSend) }),
+    }),
     admitJourney: async () => ({ admitted: true }),
     journeyEnded: async () => undefined,
     countJourneyFact: async () => undefined,

@@ -4,20 +4,23 @@ import { CancellationScope, condition, uuid4 } from '@temporalio/workflow';
 import type { SendStep } from '../../activities/send-step';
 import type { PrepareWebhookInput } from '../../activities/webhook';
 import type { Step } from '../../src/domain/campaign';
+import type { JourneyRef } from '../../src/domain/scope';
 import type { WebhookResponse } from '../../src/domain/journey-state';
 import { deliver } from '../deliver';
 import { exitResult } from '../guards/exit-and-goal';
 import { checkSendRules, holdWhilePaused, passSendRules, type SendGate } from '../guards/hold';
 import { checksSendAtOnce, mergesChecks } from '../legacy-paths';
-import type { JourneyContext } from '../journey-context';
+import type { FirstSend, JourneyContext } from '../journey-context';
 import type { StepOutcome } from './outcome';
 
-type WebhookStep = Extract<Step, { type: 'webhook' }>;
+export type WebhookStep = Extract<Step, { type: 'webhook' }>;
 
 export async function runWebhook(ctx: JourneyContext, step: WebhookStep): Promise<StepOutcome> {
+  // The first step's check may have been made with the admission (workflows/entry.ts).
+  const first = ctx.takeFirstSend(step.id);
   // uuid4 is deterministic across replays, so every attempt of this step carries the same id.
-  const delivery = deliveryOf(ctx, step, `msg_${uuid4()}`);
-  const gate = await sendGate(ctx, step, delivery);
+  const delivery = first?.delivery ?? deliveryOf(ctx.ref(), ctx.input.campaignVersion, step, `msg_${uuid4()}`);
+  const gate = await sendGate(ctx, step, delivery, first);
   if (!('reserved' in gate)) return gate;
   const response = await send(ctx, delivery, gate.prepared);
   // A send that did not succeed gives its slot back.
@@ -30,25 +33,29 @@ export async function runWebhook(ctx: JourneyContext, step: WebhookStep): Promis
   return {};
 }
 
-/** The delivery this step stores: its request rendered against the journey as it is now. */
-function deliveryOf(ctx: JourneyContext, step: WebhookStep, deliveryId: string): PrepareWebhookInput {
-  const current = ctx.ref();
-  const key = {
-    _id: deliveryId,
-    journeyId: current.journeyId,
-    campaignId: ctx.campaign.id,
-    userId: ctx.userId,
-    stepId: step.id,
-  };
-  return { ...current, key, request: step.request, campaignVersion: ctx.input.campaignVersion };
+/** The delivery a webhook step stores: its request rendered against the journey as `current` holds it. */
+export function deliveryOf(
+  current: JourneyRef,
+  campaignVersion: number | undefined,
+  step: WebhookStep,
+  deliveryId: string,
+): PrepareWebhookInput {
+  const { journeyId, userId } = current;
+  const key = { _id: deliveryId, journeyId, campaignId: current.campaign.id, userId, stepId: step.id };
+  return { ...current, key, request: step.request, campaignVersion };
 }
 
 /** The send rules of this journey's vintage (see legacy-paths.ts); newest: one activity that also stores the delivery. */
-async function sendGate(ctx: JourneyContext, step: WebhookStep, delivery: PrepareWebhookInput): Promise<SendGate> {
+async function sendGate(
+  ctx: JourneyContext,
+  step: WebhookStep,
+  delivery: PrepareWebhookInput,
+  first?: FirstSend,
+): Promise<SendGate> {
   if (!ctx.fatigue) return (await holdWhilePaused(ctx)) ?? { reserved: false };
   const deliveryId = delivery.key._id;
   if (!checksSendAtOnce()) return passSendRules(ctx, step.id, deliveryId);
-  return checkSendRules(ctx, step.id, deliveryId, mergesChecks() ? delivery : undefined);
+  return checkSendRules(ctx, step.id, deliveryId, mergesChecks() ? delivery : undefined, first);
 }
 
 /**
