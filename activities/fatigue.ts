@@ -17,7 +17,8 @@ import type { Logger } from '../src/logger';
 export type FatigueRules = Pick<Campaign, 'id' | 'timeZone' | 'caps' | 'tags' | 'quietHours' | 'sendWindow'>;
 
 export interface SendPlan {
-  zone: string;
+  /** The user's zone, looked up only when quiet hours or a send window apply. */
+  zone?: string;
   /** Set when the profile's zone is not a valid one and a default was used. */
   zoneProblem?: string;
   /** When the webhook may go out: `at` itself, or later when `heldBy` a rule; unset when the rules never allow it. */
@@ -51,7 +52,7 @@ export interface SendCheck {
 export interface FatigueDeps {
   settings: SettingsRepository;
   sendLog: SendLog;
-  profiles: ProfileRepository;
+  profiles: Pick<ProfileRepository, 'get'>;
   campaigns: CampaignRepository;
   logger: Logger;
 }
@@ -79,9 +80,11 @@ async function planSend(
 ): Promise<SendPlan> {
   const { rules, journeyId } = input;
   const settings = await deps.settings.get();
-  const { zone, problem } = await userZone(deps, { ...input, timeZone: rules.timeZone }, settings);
   const quietHours = [settings.quietHours, rules.quietHours].filter((q) => q !== undefined);
-  const next = nextSendTime(input.at, { quietHours, sendWindow: rules.sendWindow }, zone);
+  // Without local-time rules the zone decides nothing, and its profile read is saved.
+  const local = quietHours.length > 0 || rules.sendWindow !== undefined;
+  const { zone, problem } = local ? await userZone(deps, { ...input, timeZone: rules.timeZone }, settings) : {};
+  const next = nextSendTime(input.at, { quietHours, sendWindow: rules.sendWindow }, zone ?? 'UTC');
   if (!next)
     deps.logger.warn(
       { journeyId, campaignId: rules.id },
@@ -111,7 +114,7 @@ async function reserveSend(deps: FatigueDeps, input: ReserveInput): Promise<CapV
   return deps.sendLog.reserve({ ...request, now: new Date(at) });
 }
 
-async function checkSend(deps: FatigueDeps, input: SendCheckInput): Promise<SendCheck> {
+export async function checkSend(deps: FatigueDeps, input: SendCheckInput): Promise<SendCheck> {
   const { rules, at, key, userId } = input;
   const status = await deps.campaigns.status(rules.id);
   if (campaignGate(status).journey !== 'send') return { status };
@@ -120,6 +123,12 @@ async function checkSend(deps: FatigueDeps, input: SendCheckInput): Promise<Send
   const caps = plan.caps;
   const verdict = await reserveSend(deps, { key, userId, campaignId: rules.id, tags: rules.tags ?? [], caps, at });
   return { status, plan, verdict };
+}
+
+/** Whether the check lets the webhook go out at its `at`: the campaign sends, no rule holds it, a slot is reserved or none is needed. */
+export function goesOutNow(check: SendCheck, input: Pick<SendCheckInput, 'at' | 'capExempt'>): boolean {
+  const sendAt = check.plan?.sendAt;
+  return sendAt !== undefined && sendAt <= input.at && (input.capExempt || check.verdict?.granted === true);
 }
 
 export function createFatigueActivities(deps: FatigueDeps) {

@@ -6,11 +6,13 @@ import type { WebhookSender } from '../src/delivery/sender';
 import type { Logger } from '../src/logger';
 import { WorkerMetrics } from '../src/metrics/worker-metrics';
 import { createAudienceActivities } from './audience';
+import { createEntryActivities } from './entry';
 import { createFatigueActivities } from './fatigue';
 import { createFanOutActivities, type EnterJourney } from './fan-out';
 import { createFanOutAudienceActivities } from './fan-out-audience';
 import { createJourneyActivities } from './journey';
 import { createRetentionActivities } from './retention';
+import { createSendStepActivities } from './send-step';
 import { SystemEventWriter } from './system-events';
 import { createWebhookActivities } from './webhook';
 
@@ -34,16 +36,39 @@ export function createActivities({
   enterJourney,
 }: ActivityDeps) {
   const systemEvents = new SystemEventWriter({ campaigns: repositories.campaigns, events: repositories.events });
+  const webhook = {
+    profiles: repositories.profiles,
+    deliveries: repositories.deliveries,
+    destinations: repositories.destinations,
+    systemEvents,
+    journeys: repositories.journeys,
+    stats: repositories.statsRecorder,
+    metrics,
+    sender,
+    defaultTimeoutMs: webhookTimeoutMs,
+    logger,
+  };
+  const fatigue = {
+    settings: repositories.settings,
+    sendLog: repositories.sendLog,
+    profiles: repositories.profiles,
+    campaigns: repositories.campaigns,
+    logger,
+  };
+  const audience = createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience });
+  const journey = {
+    journeys: repositories.journeys,
+    systemEvents,
+    campaigns: repositories.campaigns,
+    stats: repositories.statsRecorder,
+    claims: repositories.claims,
+    logger,
+  };
+  const sendStep = createSendStepActivities({ ...webhook, ...fatigue });
   return {
-    ...createAudienceActivities({ profiles: repositories.profiles, audience: repositories.audience }),
-    ...createJourneyActivities({
-      journeys: repositories.journeys,
-      systemEvents,
-      campaigns: repositories.campaigns,
-      stats: repositories.statsRecorder,
-      claims: repositories.claims,
-      logger,
-    }),
+    ...audience,
+    ...createJourneyActivities(journey),
+    ...createEntryActivities(journey, { checkAudience: audience.checkAudience, ...sendStep }),
     ...createFanOutActivities({
       campaigns: repositories.campaigns,
       entries: repositories.fanOutEntries,
@@ -53,25 +78,9 @@ export function createActivities({
     }),
     ...createFanOutAudienceActivities({ audience: repositories.audience }),
     ...createRetentionActivities({ events: repositories.events, logger }),
-    ...createWebhookActivities({
-      profiles: repositories.profiles,
-      deliveries: repositories.deliveries,
-      destinations: repositories.destinations,
-      systemEvents,
-      journeys: repositories.journeys,
-      stats: repositories.statsRecorder,
-      metrics,
-      sender,
-      defaultTimeoutMs: webhookTimeoutMs,
-      logger,
-    }),
-    ...createFatigueActivities({
-      settings: repositories.settings,
-      sendLog: repositories.sendLog,
-      profiles: repositories.profiles,
-      campaigns: repositories.campaigns,
-      logger,
-    }),
+    ...createWebhookActivities(webhook),
+    ...createFatigueActivities(fatigue),
+    ...sendStep,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { CampaignRepository } from '../src/db/campaigns';
 import type { CampaignStatus } from '../src/domain/campaign-gate';
 import type { Claims } from '../src/db/claims';
-import type { JourneyRepository } from '../src/db/journeys';
+import type { Admission, JourneyRepository } from '../src/db/journeys';
 import type { StatsRecorder } from '../src/db/stats-recorder';
 import type { Reentry } from '../src/domain/campaign';
 import { COUNTER, exitCounter } from '../src/domain/stats';
@@ -84,24 +84,18 @@ export type AdmitJourneyInput = JourneyIdentity & {
  * hookway.journey.entered. `triggerEventId` and `campaignVersion` are absent only in runs
  * started before they were passed; such runs count as version 0.
  */
-async function admitJourney(
+export async function admitJourney(
   deps: JourneyActivityDeps,
   input: AdmitJourneyInput,
-): Promise<{ admitted: boolean; reason?: string }> {
+  inAudience?: () => Promise<boolean>,
+): Promise<{ admitted: true } | Extract<Admission, { admitted: false }>> {
   const { journeyId, runId, campaignId, userId, reentry, triggerEventId } = input;
   const version = input.campaignVersion ?? 0;
-  const admission = await deps.journeys.admit({
-    journeyId,
-    runId,
-    campaignId,
-    userId,
-    campaignVersion: version,
-    reentry,
-    now: new Date(input.at),
-    triggerEventId,
-  });
+  const request = { journeyId, runId, campaignId, userId, campaignVersion: version, reentry, triggerEventId };
+  const admission = await deps.journeys.admit({ ...request, now: new Date(input.at) }, inAudience);
   if (!admission.admitted) {
-    deps.logger.info({ ...logFields(input), reason: admission.reason }, 'journey not admitted');
+    if (!admission.outOfAudience)
+      deps.logger.info({ ...logFields(input), reason: admission.reason }, 'journey not admitted');
     return admission;
   }
   // A run that ended without recording it (terminated, or replaced by a restart) is counted as it leaves.

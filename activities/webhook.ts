@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliveryKey, DeliveryRecord, DeliveryRepository } from '../src/db/deliveries';
@@ -13,9 +13,9 @@ import type { SendOutcome, WebhookSender } from '../src/delivery/sender';
 import { verdictOf } from '../src/delivery/verdict';
 import { savedResponse, type WebhookResponse } from '../src/domain/journey-state';
 import { COUNTER, stepCounter } from '../src/domain/stats';
-import type { JourneyRef } from '../src/domain/scope';
+import { journeyScope, type JourneyRef } from '../src/domain/scope';
 import { SYSTEM_EVENT } from '../src/domain/system-events';
-import { TemplateError, type RequestTemplate } from '../src/domain/template';
+import { readsUserProperties, TemplateError, type RequestTemplate } from '../src/domain/template';
 import {
   ADDRESS_REFUSED,
   CONNECTION_FAILED,
@@ -41,7 +41,7 @@ export interface PrepareWebhookInput extends JourneyRef {
 }
 
 export interface WebhookDeps {
-  profiles: ProfileRepository;
+  profiles: Pick<ProfileRepository, 'get'>;
   deliveries: DeliveryRepository;
   destinations: DestinationRepository;
   systemEvents: SystemEventWriter;
@@ -260,15 +260,27 @@ async function settle(deps: WebhookDeps, sent: SentAttempt, verdict: Verdict): P
   }
 }
 
+/** Whether this call is a journey's first attempt at its delivery, which comes right after its prepareWebhook. */
+function firstAttemptOfJourney(): boolean {
+  try {
+    const { attempt, workflowType } = Context.current().info;
+    return attempt === 1 && workflowType === 'journey';
+  } catch {
+    return false;
+  }
+}
+
 /** One attempt at a stored delivery; Temporal calls it again after the delay it asks for. */
 async function attemptDelivery(
   deps: WebhookDeps,
   input: { deliveryId: string },
   cancelled?: AbortSignal,
 ): Promise<WebhookResponse> {
-  const delivery = await deps.deliveries.get(input.deliveryId);
+  const { deliveries } = deps;
+  const id = input.deliveryId;
+  const delivery = await (firstAttemptOfJourney() ? deliveries.forFirstAttempt(id) : deliveries.get(id));
   if (!delivery?.request)
-    throw ApplicationFailure.nonRetryable(`delivery ${input.deliveryId} has no stored request`, TEMPLATE_FAILED);
+    throw ApplicationFailure.nonRetryable(`delivery ${id} has no stored request`, TEMPLATE_FAILED);
   const last = delivery.attempts.at(-1);
   if (delivery.status === 'succeeded' && last?.status)
     return savedResponse(last.status, {}, last.responseExcerpt ?? '');
@@ -292,13 +304,17 @@ function preparationFailure(err: unknown): { reason: string; type: string; error
 }
 
 /** Renders the step's request once and stores it, so every attempt and redelivery sends the same bytes. */
-async function prepareWebhook(deps: WebhookDeps, input: PrepareWebhookInput): Promise<void> {
+export async function prepareWebhook(deps: WebhookDeps, input: PrepareWebhookInput): Promise<void> {
   const { key } = input;
   const version = input.campaignVersion ?? (await deps.journeys.versionOf(key.journeyId));
   const statsKey = { campaignId: key.campaignId, version };
   try {
     const destination = await destinationOf(deps, input.request.destination);
-    const request = composeRequest(input.request, await loadScope(deps.profiles, input), destination);
+    // The profile is read only when the template may read it: a webhook built from the event alone costs no read.
+    const scope = readsUserProperties(input.request)
+      ? await loadScope(deps.profiles, input)
+      : journeyScope(input, undefined);
+    const request = composeRequest(input.request, scope, destination);
     if (await deps.deliveries.prepare(key, version, destination?._id, input.trigger.depth ?? 0, request)) {
       deps.stats.count(statsKey, stepCounter(key.stepId, 'reached'));
     }

@@ -101,9 +101,19 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/**
+ * How old the worker's view of an active campaign's status and of the settings may be: read
+ * about once per this interval instead of once per webhook. A pause (or a settings change)
+ * reaches this worker's next webhooks within it; gateways see other gateways' campaign changes
+ * within HOOKWAY_CAMPAIGN_REFRESH_MS (5 s).
+ */
+export const LIVE_READ_MAX_AGE_MS = 1_000;
+
 export async function startWorker(opts: WorkerStartOptions): Promise<RunningWorker> {
   const { logger } = opts;
   const repositories = await connectRepositories(opts.mongoUri, logger);
+  repositories.campaigns.cacheLiveReads(LIVE_READ_MAX_AGE_MS);
+  repositories.settings.cacheFor(LIVE_READ_MAX_AGE_MS);
   const metrics = new WorkerMetrics(repositories.destinations);
   if (opts.processMetrics) collectDefaultMetrics({ register: metrics.registry });
   countDbCommands(repositories.connection, metrics.registry);

@@ -11,6 +11,7 @@ const localSteps = proxyLocalActivities<Activities>(SHORT_STEP);
 
 const JOURNEY_ACTIVITIES = [
   'checkAudience',
+  'enterAndCheck',
   'chooseBranch',
   'loadUserProperties',
   'recordConversion',
@@ -20,6 +21,7 @@ const JOURNEY_ACTIVITIES = [
   'planSend',
   'reserveSend',
   'checkSend',
+  'checkSendAndPrepare',
   'releaseSend',
   'userTimeZone',
   'countJourneyFact',

@@ -3,6 +3,8 @@
 // and change it; only the workflow's own handlers feed it events.
 import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { JourneyIdentity } from '../activities/journey';
+import type { SendStep } from '../activities/send-step';
+import type { PrepareWebhookInput } from '../activities/webhook';
 import type { Campaign, EventFilter } from '../src/domain/campaign';
 import { evaluateCondition } from '../src/domain/condition';
 import { parseDuration } from '../src/domain/duration';
@@ -21,6 +23,15 @@ export interface InboxEntry {
   /** Numbered in arrival order from 1, per run. */
   seq: number;
   event: JourneyEvent;
+}
+
+/** A first webhook's send check made with the admission (workflows/entry.ts), for that step to use. */
+export interface FirstSend {
+  stepId: string;
+  delivery: PrepareWebhookInput;
+  /** The time the check was made for. */
+  at: number;
+  check: SendStep;
 }
 
 export function matches(filter: Pick<EventFilter, 'event' | 'where'>, event: JourneyEvent): boolean {
@@ -66,6 +77,7 @@ export class JourneyContext {
     readonly db: JourneySteps,
     /** Whether this journey follows fatigue control (see legacy-paths.ts). */
     readonly fatigue: boolean,
+    private firstSend?: FirstSend,
   ) {
     const { resume } = input;
     this.campaign = input.campaign;
@@ -130,6 +142,13 @@ export class JourneyContext {
     this.state.currentStep = stepId;
     upsertSearchAttributes([{ key: JOURNEY_STEP, value: stepId }]);
     [this.previousStepFrom, this.stepFrom] = [this.stepFrom, this.received];
+  }
+
+  /** The send check made with the admission, once, to the step it was made for. */
+  takeFirstSend(stepId: string): FirstSend | undefined {
+    const first = this.firstSend;
+    this.firstSend = undefined;
+    return first?.stepId === stepId ? first : undefined;
   }
 
   ref(): JourneyRef {

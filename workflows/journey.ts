@@ -9,8 +9,9 @@ import { nextStepId } from '../src/domain/step-graph';
 import { continueJourneyIfLong } from './guards/continue-as-new';
 import { exitResult, finish, recordGoal } from './guards/exit-and-goal';
 import { stateQuery, type JourneyInput, type JourneyResult } from './journey-api';
-import { journeySteps, type JourneySteps } from './journey-activities';
-import { JourneyContext, journeyRef } from './journey-context';
+import { journeySteps } from './journey-activities';
+import { enter } from './entry';
+import { JourneyContext, type FirstSend } from './journey-context';
 import { hasFatigueControl, usesLocalActivities } from './legacy-paths';
 import { runStep } from './steps';
 
@@ -28,11 +29,13 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
   // Answers until the journey proper starts and registers its own state.
   setHandler(stateQuery, () => ({ waitingFor: 'entry checks', eventsReceived: 0, steps: {} }));
   const db = journeySteps(usesLocalActivities());
+  let firstSend: FirstSend | undefined;
   if (!resume) {
-    const refused = await enter(input, identity, db);
-    if (refused) return refused;
+    const entered = await enter(input, identity, db);
+    if (entered.refused) return entered.refused;
+    firstSend = entered.firstSend;
   }
-  const ctx = new JourneyContext(input, identity, db, hasFatigueControl());
+  const ctx = new JourneyContext(input, identity, db, hasFatigueControl(), firstSend);
   try {
     const result = await run(ctx);
     ctx.markEnded();
@@ -47,30 +50,6 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
     }
     throw err;
   }
-}
-
-/** The entry checks of a first run: the audience, then the re-entry rule. Returns why it may not enter. */
-async function enter(
-  input: JourneyInput,
-  identity: JourneyIdentity,
-  db: JourneySteps,
-): Promise<JourneyResult | undefined> {
-  const { campaign, trigger } = input;
-  if (campaign.audience) {
-    if (!(await db.checkAudience({ ...journeyRef(input, {}), audience: campaign.audience })))
-      return { outcome: 'notInAudience' };
-  }
-  // Not cancellable: an admitted journey must reach the try in journey(), which records its end.
-  const admission = await CancellationScope.nonCancellable(() =>
-    db.admitJourney({
-      ...identity,
-      reentry: campaign.reentry,
-      at: Date.now(),
-      campaignVersion: input.campaignVersion,
-      triggerEventId: trigger.id,
-    }),
-  );
-  return admission.admitted ? undefined : { outcome: 'notAdmitted', reason: admission.reason };
 }
 
 /** Runs the steps from the first (or where a previous run stopped) until one ends the journey or none is left. */

@@ -56,3 +56,15 @@ export function marksEndedState(): boolean {
 export function checksSendAtOnce(): boolean {
   return patched('send-check-at-once');
 }
+
+/**
+ * Journeys started before 2026-12-07 (later that day) asked more activities: the audience and
+ * the admission one by one, and a webhook's delivery stored after its send check. Since then
+ * the entry is one activity (enterAndCheck: audience, admission and, for a first webhook no
+ * exit or goal can pre-empt, its send check) and the send check stores the delivery when it
+ * lets the webhook go out now (checkSendAndPrepare). One patch for all, asked at whichever
+ * comes first, so a journey pays for one marker.
+ */
+export function mergesChecks(): boolean {
+  return patched('merged-checks');
+}

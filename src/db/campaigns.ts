@@ -2,6 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { Campaign } from '../domain/campaign';
 import { CAMPAIGN_STATUSES, type CampaignStatus } from '../domain/campaign-gate';
 import { isDuplicateKey } from './duplicate-key';
+import { RecentRead } from './recent-read';
 import { decodeStored, encodeStored } from './stored-value';
 
 export interface CampaignVersion {
@@ -56,14 +57,29 @@ export class CampaignRepository {
   private readonly model: Model<CampaignRecord>;
   private readonly revisions: Model<RevisionRecord>;
 
+  private readonly revision = new RecentRead(
+    async () => (await this.revisions.findById(LIVE_REVISION).lean<RevisionRecord>())?.n ?? 0,
+  );
+  /** Statuses read at `revision` (see cacheLiveReads). */
+  private statuses = { revision: -1, byId: new Map<string, CampaignStatus | undefined>() };
+
   constructor(connection: Connection) {
     this.model = connection.model<CampaignRecord>('Campaign', campaignSchema, 'campaigns');
     this.revisions = connection.model<RevisionRecord>('CampaignRevision', revisionSchema, 'campaign_revisions');
   }
 
-  /** Changes with every edit or status change of a campaign; one read by _id. */
+  /**
+   * Lets status() keep a campaign's status while the live revision stays the same, and reuse
+   * the revision for `maxAgeMs` after it was last read: a pause is seen within `maxAgeMs`
+   * instead of costing reads every journey. Set by the worker; 0 (the default) reads every time.
+   */
+  cacheLiveReads(maxAgeMs: number): void {
+    this.revision.maxAgeMs = maxAgeMs;
+  }
+
+  /** Changes with every edit or status change of a campaign; always one read by _id. */
   async liveRevision(): Promise<number> {
-    return (await this.revisions.findById(LIVE_REVISION).lean<RevisionRecord>())?.n ?? 0;
+    return this.revision.readNow();
   }
 
   /** Written after the change it announces, so a reader that sees the new revision reads the change. */
@@ -131,7 +147,23 @@ export class CampaignRepository {
     return this.bumpRevision(readBack(moved));
   }
 
+  /**
+   * The campaign's status. With cacheLiveReads, an active one is kept until the live revision
+   * moves; any other is read every time, so a journey held by a pause sees the resume at once.
+   */
   async status(id: string): Promise<CampaignStatus | undefined> {
-    return (await this.get(id))?.status;
+    if (this.revision.maxAgeMs === 0) return this.readStatus(id);
+    // Read before the status: the revision moves after the change it announces, so the status read is at least as new.
+    const revision = await this.revision.get();
+    if (this.statuses.revision !== revision) this.statuses = { revision, byId: new Map() };
+    const { byId } = this.statuses;
+    if (byId.get(id) === 'active') return 'active';
+    const status = await this.readStatus(id);
+    byId.set(id, status);
+    return status;
+  }
+
+  private async readStatus(id: string): Promise<CampaignStatus | undefined> {
+    return (await this.model.findById(id, { status: 1 }).lean<Pick<CampaignRecord, 'status'>>())?.status;
   }
 }

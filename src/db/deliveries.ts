@@ -93,8 +93,13 @@ function normalized(record: DeliveryRecord): DeliveryRecord {
   return { ...record, attempts: record.attempts ?? [], retryBase: record.retryBase ?? 0 };
 }
 
+/** Deliveries this process stored that no attempt has read yet, at most this many (the oldest go first). */
+const REMEMBERED_PREPARED = 2_000;
+
 export class DeliveryRepository {
   private readonly model: Model<DeliveryRecord>;
+  /** What prepare() stored, kept for the journey's first attempt, which would read it back (see forFirstAttempt). */
+  private readonly prepared = new Map<string, DeliveryRecord>();
 
   constructor(connection: Connection) {
     this.model = connection.model<DeliveryRecord>('Delivery', deliverySchema, 'deliveries');
@@ -109,23 +114,34 @@ export class DeliveryRepository {
     request: RenderedRequest,
   ): Promise<boolean> {
     const { _id, ...identity } = key;
-    const stored = await this.model.updateOne(
-      { _id },
-      {
-        $setOnInsert: {
-          ...identity,
-          campaignVersion,
-          ...(destinationId && { destinationId }),
-          chainDepth,
-          request,
-          status: 'pending',
-          attempts: [],
-          retryBase: 0,
-        },
-      },
-      { upsert: true },
-    );
-    return stored.upsertedCount === 1;
+    const record = {
+      ...identity,
+      campaignVersion,
+      ...(destinationId && { destinationId }),
+      chainDepth,
+      request,
+      status: 'pending' as const,
+      attempts: [],
+      retryBase: 0,
+    };
+    const at = new Date();
+    const stored = await this.model.updateOne({ _id }, { $setOnInsert: record }, { upsert: true });
+    if (stored.upsertedCount !== 1) return false;
+    this.prepared.set(_id, { _id, ...record, createdAt: at, updatedAt: at });
+    if (this.prepared.size > REMEMBERED_PREPARED) this.prepared.delete(this.prepared.keys().next().value!);
+    return true;
+  }
+
+  /**
+   * The delivery for a journey's first attempt at it: as this process stored it, when it did,
+   * without reading it back (nothing else changes a delivery before its first attempt: a
+   * redelivery needs it failed, which only follows an attempt); otherwise read. Taken once.
+   */
+  async forFirstAttempt(id: string): Promise<DeliveryRecord | null> {
+    const stored = this.prepared.get(id);
+    if (!stored) return this.get(id);
+    this.prepared.delete(id);
+    return stored;
   }
 
   /** A request that could not even be prepared (template, destination) fails at once, with the reason as its only attempt. True when stored now. */
@@ -160,6 +176,7 @@ export class DeliveryRepository {
     status: DeliveryStatus,
     error?: string,
   ): Promise<number> {
+    this.prepared.delete(current._id);
     const numbered = { ...attempt, attempt: current.attempts.length + 1 };
     const updated = await this.model
       .findOneAndUpdate(
@@ -181,6 +198,7 @@ export class DeliveryRepository {
    * since reopened it (a newer generation) or it succeeded.
    */
   async markFailed(id: string, retryBase: number, error: string): Promise<DeliveryRecord | null> {
+    this.prepared.delete(id);
     const generation = retryBase === 0 ? { $in: [0, null] } : retryBase;
     const marked = await this.model.updateOne(
       { _id: id, retryBase: generation, status: { $ne: 'succeeded' } },

@@ -71,7 +71,8 @@ const triggerSchema = new Schema<TriggerRecord>({ _id: String, runId: String }, 
 
 /** `replaced`: the run this admission took the record from, which never recorded its end (terminated, or replaced by a restart). */
 export type Admission =
-  { admitted: true; replaced?: { runId: string; campaignVersion: number } } | { admitted: false; reason: string };
+  | { admitted: true; replaced?: { runId: string; campaignVersion: number } }
+  | { admitted: false; reason: string; outOfAudience?: true };
 
 /** Marks that journeys stored before the user index existed were indexed (see migrateUserIndex). */
 const INDEX_MIGRATION_MARK = 'migrated:journeys';
@@ -104,19 +105,26 @@ export class JourneyRepository {
    * retries a hand-off whose outcome it could not record), and by then the first journey may
    * have ended, so Temporal would start a second run for the same event.
    */
-  async admit(request: {
-    journeyId: string;
-    runId: string;
-    campaignId: string;
-    userId: string;
-    campaignVersion: number;
-    reentry: Reentry;
-    now: Date;
-    triggerEventId?: string;
-  }): Promise<Admission> {
+  async admit(
+    request: {
+      journeyId: string;
+      runId: string;
+      campaignId: string;
+      userId: string;
+      campaignVersion: number;
+      reentry: Reentry;
+      now: Date;
+      triggerEventId?: string;
+    },
+    /** The campaign's audience check, asked before anything is written. */
+    inAudience?: () => Promise<boolean>,
+  ): Promise<Admission> {
     const { journeyId, runId, campaignId, userId, campaignVersion, reentry, now, triggerEventId } = request;
     const previous = await this.journeys.findById(journeyId).lean<JourneyRecord>();
     if (previous?.runId === runId) return { admitted: true };
+    // Asked after that read: a retried admission of a run already admitted stays admitted, whatever the audience says now.
+    if (inAudience && !(await inAudience()))
+      return { admitted: false, reason: 'not in the audience', outOfAudience: true };
     if (triggerEventId && !(await this.claimTrigger(`${journeyId}:${triggerEventId}`, runId))) {
       return { admitted: false, reason: `event ${triggerEventId} already started this journey` };
     }

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { DEFAULT_SETTINGS, settingsSchema, type Settings } from '../domain/settings';
+import { RecentRead } from './recent-read';
 
 /** The one settings document: fatigue rules for every campaign. */
 interface SettingsRecord {
@@ -18,15 +19,24 @@ const settingsRecordSchema = new Schema<SettingsRecord>(
 export class SettingsRepository {
   private readonly model: Model<SettingsRecord>;
 
+  private readonly saved = new RecentRead(async () => {
+    const record = await this.model.findById(SETTINGS_ID).lean<SettingsRecord>();
+    // Parsed again so that a field added later gets its default.
+    return record ? settingsSchema.parse(record.settings) : DEFAULT_SETTINGS;
+  });
+
   constructor(connection: Connection) {
     this.model = connection.model<SettingsRecord>('Settings', settingsRecordSchema, 'settings');
   }
 
+  /** Lets this process reuse the settings for `maxAgeMs` after reading them (the worker sets it; 0 reads every time). */
+  cacheFor(maxAgeMs: number): void {
+    this.saved.maxAgeMs = maxAgeMs;
+  }
+
   /** The saved settings, or the defaults before any were saved. */
   async get(): Promise<Settings> {
-    const record = await this.model.findById(SETTINGS_ID).lean<SettingsRecord>();
-    // Parsed again so that a field added later gets its default.
-    return record ? settingsSchema.parse(record.settings) : DEFAULT_SETTINGS;
+    return this.saved.get();
   }
 
   /** Replaces the settings as a whole (the last writer wins, as with any admin form). */

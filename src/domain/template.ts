@@ -272,3 +272,47 @@ export function templateLeaves(template: RequestTemplate): Array<[path: string, 
   walk(template.body, 'body');
   return leaves;
 }
+
+/** What a template may read without the user's profile: every root of the scope but `user`, and `user.id`. */
+const ROOTS_WITHOUT_PROFILE = new Set(['event', 'campaign', 'journey', 'steps']);
+
+/** Finds a path that may read the user's profile properties; see readsUserProperties. */
+class ProfileReads extends Handlebars.Visitor {
+  reads = false;
+
+  PathExpression(path: hbs.AST.PathExpression): void {
+    const [head, next] = path.parts;
+    if (path.data) this.reads ||= head === 'root';
+    else if (path.depth > 0 || head === undefined) this.reads = true;
+    else if (path.parts.length === 1 && Object.hasOwn(handlebars.helpers, head)) return;
+    else if (head === 'user') this.reads ||= next !== 'id';
+    else this.reads ||= !ROOTS_WITHOUT_PROFILE.has(head);
+  }
+}
+
+/**
+ * Whether rendering the request may read the user's profile properties, so that a webhook
+ * built from the event alone costs no profile read. Errs towards yes: a path relative to a
+ * block's item, a parent (`../`), `this`, `@root` or a template that does not parse counts.
+ */
+export function readsUserProperties(template: RequestTemplate): boolean {
+  return templateLeaves(template).some(([, source]) => leafReadsProfile(source));
+}
+
+const profileReads = new Map<string, boolean>();
+
+function leafReadsProfile(source: string): boolean {
+  let reads = profileReads.get(source);
+  if (reads === undefined) {
+    const visitor = new ProfileReads();
+    try {
+      visitor.accept(handlebars.parse(withIndexSegments(source)));
+      reads = visitor.reads;
+    } catch {
+      reads = true;
+    }
+    if (profileReads.size >= COMPILED_CACHE_LIMIT) profileReads.clear();
+    profileReads.set(source, reads);
+  }
+  return reads;
+}

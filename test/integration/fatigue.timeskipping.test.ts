@@ -160,6 +160,27 @@ describe('frequency caps, quiet hours and send windows in journeys (time-skippin
     assert.deepEqual(paths(), ['/rejected', '/promo']);
   });
 
+  it('a webhook whose template fails when the check stores it gives its slot back', async function () {
+    await useSettings(ONE_PER_DAY);
+    const userId = uniqueId('user');
+    const broken = {
+      id: 'broken',
+      type: 'webhook',
+      request: { url: `${suite.receiver.url}/broken`, body: { phone: '{{user.properties.phone}}' } },
+    };
+    const outcomes = await suite.ts.run(async () => {
+      const failed = await suite.ts.startJourney(define({ steps: [broken] }), userId);
+      await finished(failed);
+      return [
+        (await failed.result()).outcome,
+        (await (await suite.ts.startJourney(define({ onCapped: 'exit', steps: [webhook('promo')] }), userId)).result())
+          .outcome,
+      ];
+    });
+    assert.deepEqual(outcomes, ['webhookFailed', 'completed'], 'the profile has no phone: nothing was sent');
+    assert.deepEqual(paths(), ['/promo']);
+  });
+
   it('50 journeys of one user released at the same moment against a cap of 3: exactly 3 webhooks arrive', async function () {
     await useSettings({ caps: [{ max: 3, window: '24h' }] });
     const userId = uniqueId('user');

@@ -48,6 +48,21 @@ describe('journey admission', function () {
     assert.equal(await entries(journeyId), 2, 'a new run is a new entry');
   });
 
+  it('checks the audience before writing anything, and a retried admission of an admitted run skips it', async function () {
+    const journeyId = uniqueId('audience');
+    const left = await repositories.journeys.admit(request(journeyId, 'run-1', 'evt-1'), async () => false);
+    assert.deepEqual(left, { admitted: false, reason: 'not in the audience', outOfAudience: true });
+    assert.equal(
+      (await repositories.journeys.listForUser('u-1', 100)).find((j) => j._id === journeyId),
+      undefined,
+    );
+    const first = request(journeyId, 'run-2', 'evt-2');
+    assert.equal((await repositories.journeys.admit(first, async () => true)).admitted, true);
+    // An attempt retried after the admission was written: the user has left the audience meanwhile.
+    assert.equal((await repositories.journeys.admit(first, async () => false)).admitted, true);
+    assert.equal(await entries(journeyId), 1);
+  });
+
   it('admits a run whose retried admissions race to create its record, which the run holds', async function () {
     // Local-activity attempts overlap when the database is slow: one attempt's upsert can
     // find no record and then fail to insert it, because another attempt of the same run

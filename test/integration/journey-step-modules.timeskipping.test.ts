@@ -33,6 +33,12 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
 
   const stubs = {
     checkAudience: async () => true,
+    // Admitted, with the first webhook's check when the journey asks for it (checkSendAndPrepare's stub).
+    enterAndCheck: async (input: { firstSend?: { at: number; delivery: { key: { stepId: string } } } }) => ({
+      inAudience: true,
+      admitted: true,
+      ...(input.firstSend && { firstSend: await stubs.checkSendAndPrepare(input.firstSend) }),
+    }),
     admitJourney: async () => ({ admitted: true }),
     journeyEnded: async () => undefined,
     countJourneyFact: async () => undefined,
@@ -46,6 +52,17 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
       plan: { zone: 'UTC', sendAt: input.at, caps: [] },
       verdict: { granted: true },
     }),
+    // The same check storing the delivery (prepareWebhook's stub) when it lets the webhook go out.
+    checkSendAndPrepare: async (input: { at: number; delivery: { key: { stepId: string } } }) => {
+      if (answers.status !== 'active') return { status: answers.status };
+      prepared.push(input.delivery.key.stepId);
+      return {
+        status: answers.status,
+        plan: { zone: 'UTC', sendAt: input.at, caps: [] },
+        verdict: { granted: true },
+        prepared: 'stored',
+      };
+    },
     releaseSend: async () => undefined,
     userTimeZone: async () => ({ zone: 'UTC' }),
     loadUserProperties: async () => answers.properties,

@@ -113,6 +113,18 @@ describe('reserving a send against frequency caps (real FerretDB)', function () 
     assert.equal((await workers[3].sendLog.reserve({ ...request, key: 'msg_other' })).granted, false);
   });
 
+  it('a send no cap can count is granted without a read or write; a tagged one is still logged', async function () {
+    const userId = uniqueId('user');
+    const now = new Date();
+    const reserve = (key: string, tags: string[]) => () =>
+      watched.sendLog.reserve({ userId, key, campaignId: 'uncapped', tags, caps: [], now });
+    const untagged = await watched.pointCommands(reserve('msg_plain', []));
+    assert.deepEqual(untagged, { result: { granted: true }, commands: 0 });
+    // Another campaign's cap on the tag counts this send, so it must be in the log.
+    assert.deepEqual(await reserve('msg_tagged', ['channel:sms'])(), { granted: true });
+    assert.deepEqual(await heldKeys(userId), ['msg_tagged']);
+  });
+
   it('caps of different users and windows do not touch each other', async function () {
     const [alice, bob] = [uniqueId('user'), uniqueId('user')];
     const caps = applicableCaps([{ max: 1, window: '1h' }], { id: 'promo' });

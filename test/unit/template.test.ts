@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  readsUserProperties,
   renderRequest,
   templateLeaves,
   templateProblem,
@@ -349,5 +350,44 @@ describe('templateLeaves', () => {
       ['body.list.1', 's'],
       ['body.deep.x', 'y'],
     ]);
+  });
+});
+
+describe('readsUserProperties', () => {
+  const body = (leaf: Json): RequestTemplate => ({
+    method: 'POST',
+    url: 'https://example.com/hook',
+    body: { v: leaf },
+  });
+  const cases: Array<[source: string, reads: boolean]> = [
+    ['{{event.id}} {{campaign.name}} {{journey.id}} {{steps.a.response.status}}', false],
+    ['{{user.id}}', false],
+    ['{{event.properties.items.0.sku}}', false],
+    ['{{#each event.properties.items}}{{@index}}{{/each}}', false],
+    ['{{lookup event.properties "sku"}}', false],
+    ['{{user.properties.phone}}', true],
+    ['{{user}}', true],
+    ['{{#if user.properties.vip}}vip{{/if}}', true],
+    ['{{#with user}}{{id}}{{/with}}', true],
+    ['{{#each event.properties.items}}{{sku}}{{/each}}', true],
+    ['{{#each event.properties.items}}{{../user.id}}{{/each}}', true],
+    ['{{this}}', true],
+    ['{{lookup this "user"}}', true],
+    ['{{@root.user.properties.phone}}', true],
+    ['{{json (lookup user "properties")}}', true],
+    ['{{unclosed', true],
+  ];
+  for (const [source, reads] of cases) {
+    it(`${reads ? 'may read' : 'does not read'} the profile: ${source}`, () =>
+      assert.equal(readsUserProperties(body(source)), reads));
+  }
+
+  it('looks at every leaf: url, headers and query too', () => {
+    assert.equal(readsUserProperties({ method: 'GET', url: 'https://x.test/{{user.properties.id}}' }), true);
+    assert.equal(
+      readsUserProperties({ method: 'GET', url: 'https://x.test/', headers: { A: '{{user.properties.a}}' } }),
+      true,
+    );
+    assert.equal(readsUserProperties({ method: 'GET', url: 'https://x.test/', query: { q: '{{event.id}}' } }), false);
   });
 });

@@ -3,17 +3,23 @@
 // webhook goes out now, later, never, or whether the journey ends instead.
 import { condition } from '@temporalio/workflow';
 import { campaignGate, type CampaignStatus } from '../../src/domain/campaign-gate';
-import type { SendPlan } from '../../activities/fatigue';
+import type { SendCheckInput, SendPlan } from '../../activities/fatigue';
+import type { SendStep } from '../../activities/send-step';
+import type { PrepareWebhookInput } from '../../activities/webhook';
+import type { Campaign } from '../../src/domain/campaign';
 import type { CapVerdict } from '../../src/domain/caps';
 import type { JourneyResult } from '../journey-api';
-import type { JourneyContext } from '../journey-context';
+import type { FirstSend, JourneyContext } from '../journey-context';
 import { exitResult, waitOrExit } from './exit-and-goal';
 
 /** A held journey looks at its campaign's status at least this often, in case a resume signal was missed. */
 const PAUSE_RECHECK = '5m';
 
-/** What the rules let a webhook do: go out (with a cap slot reserved or not), or take a path instead. */
-export type SendGate = { reserved: boolean } | { target?: string } | JourneyResult;
+/**
+ * What the rules let a webhook do: go out (with a cap slot reserved or not, and its delivery
+ * `prepared` already when the check stored it), or take a path instead.
+ */
+export type SendGate = { reserved: boolean; prepared?: SendStep['prepared'] } | { target?: string } | JourneyResult;
 
 /**
  * While the campaign is paused, hold here; once it is archived, end, since an archive may have
@@ -48,9 +54,20 @@ async function holdFor(
   return ctx.exited() ? exitResult(ctx) : 'hold';
 }
 
-function rulesOf(campaign: JourneyContext['campaign']) {
+function rulesOf(campaign: Campaign) {
   const { id, timeZone, caps, tags, quietHours, sendWindow } = campaign;
   return { id, timeZone, caps, tags, quietHours, sendWindow };
+}
+
+/** What a look at the send rules asks of checkSend for the delivery `key`, at `at`. */
+export function sendCheckInput(
+  campaign: Campaign,
+  journey: { journeyId: string; userId: string },
+  key: string,
+  at: number,
+): SendCheckInput {
+  const { journeyId, userId } = journey;
+  return { journeyId, userId, rules: rulesOf(campaign), at, key, capExempt: campaign.capExempt ?? false };
 }
 
 /**
@@ -117,17 +134,26 @@ export async function passSendRules(ctx: JourneyContext, stepId: string, deliver
 
 /**
  * The same rules with one activity per look (checkSend: status, plan and reservation together),
- * which saves a journey two activities per webhook.
+ * which saves a journey two activities per webhook. Given the `delivery`, the look that lets
+ * the webhook go out also stores it (checkSendAndPrepare), which saves one more.
  */
-export async function checkSendRules(ctx: JourneyContext, stepId: string, deliveryId: string): Promise<SendGate> {
-  const { campaign, identity, userId, db } = ctx;
-  const rules = rulesOf(campaign);
-  const capExempt = campaign.capExempt ?? false;
+export async function checkSendRules(
+  ctx: JourneyContext,
+  stepId: string,
+  deliveryId: string,
+  delivery?: PrepareWebhookInput,
+  /** The first look, made already with the admission. */
+  first?: FirstSend,
+): Promise<SendGate> {
+  const { campaign, identity, db } = ctx;
   for (;;) {
     // Cleared before the read, so a resume that arrives during it is not lost.
     ctx.resumed = false;
-    const at = Date.now();
-    const check = await db.checkSend({ journeyId: identity.journeyId, userId, rules, at, key: deliveryId, capExempt });
+    const at = first?.at ?? Date.now();
+    const input = sendCheckInput(campaign, identity, deliveryId, at);
+    const check: SendStep =
+      first?.check ?? (delivery ? await db.checkSendAndPrepare({ ...input, delivery }) : await db.checkSend(input));
+    first = undefined;
     const held = await holdFor(ctx, check.status);
     if (held === 'hold') continue;
     if (held) return held;
@@ -136,6 +162,6 @@ export async function checkSendRules(ctx: JourneyContext, stepId: string, delive
       now: at,
       reserve: async () => check.verdict!,
     });
-    if (decision !== 'again') return decision;
+    if (decision !== 'again') return 'reserved' in decision ? { ...decision, prepared: check.prepared } : decision;
   }
 }

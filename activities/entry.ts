@@ -1,0 +1,48 @@
+// A journey's entry as one local activity: the admission, with the campaign's audience checked
+// inside it before anything is written, and, for a first step that is a webhook, that step's
+// send check (which stores the delivery when it lets it go out). One SDK round trip, one marker
+// in the journey's history and one payload through the codec instead of two or three.
+import type { CheckAudienceInput } from './audience';
+import { admitJourney, type AdmitJourneyInput, type JourneyActivityDeps } from './journey';
+import type { SendStep, SendStepInput } from './send-step';
+
+export interface EntryInput {
+  audience?: CheckAudienceInput;
+  admission: AdmitJourneyInput;
+  /** The first webhook's send check, made once the journey is admitted. */
+  firstSend?: SendStepInput;
+}
+
+/** Out of the audience (nothing admitted), or in it with the admission's answer and the first send check. */
+export type Entry =
+  { inAudience: false } | { inAudience: true; admitted: boolean; reason?: string; firstSend?: SendStep };
+
+interface EntrySteps {
+  checkAudience(input: CheckAudienceInput): Promise<boolean>;
+  checkSendAndPrepare(input: SendStepInput): Promise<SendStep>;
+}
+
+/**
+ * The audience is asked after the admission's first read, so a retried call for a run an
+ * earlier attempt admitted stays admitted, even if the user has left the audience since; the
+ * send check is asked again on a retry, and finds its reserved slot by the delivery's key.
+ */
+async function enterAndCheck(deps: JourneyActivityDeps, steps: EntrySteps, input: EntryInput): Promise<Entry> {
+  const { audience, firstSend } = input;
+  const admission = await admitJourney(deps, input.admission, audience && (() => steps.checkAudience(audience)));
+  if (!admission.admitted)
+    return admission.outOfAudience
+      ? { inAudience: false }
+      : { inAudience: true, admitted: false, reason: admission.reason };
+  return {
+    inAudience: true,
+    admitted: true,
+    ...(firstSend && { firstSend: await steps.checkSendAndPrepare(firstSend) }),
+  };
+}
+
+export function createEntryActivities(deps: JourneyActivityDeps, steps: EntrySteps) {
+  return {
+    enterAndCheck: (input: EntryInput) => enterAndCheck(deps, steps, input),
+  };
+}
