@@ -6,22 +6,35 @@
 //   item, so condition queries on items keep working.
 // - Both refuse or mangle keys starting with "$" or holding "."; FerretDB refuses them anywhere.
 //   Those characters and the escape character "~" itself are stored as "~24", "~2E" and "~7E".
+// - FerretDB refuses an update path whose field name starts or ends with white space ("contains
+//   an empty field name"), so a profile property named " a" could not be set. White space at
+//   either end of a key is escaped too: "~20" for a space, "~u3000" beyond Latin-1.
 //   Plain names, the only keys conditions address ([A-Za-z0-9_-]), are stored unchanged; an
-//   escaped key always has "~" before two hex digits, so "~array" can only be the marker.
+//   escaped key always has "~" before two hex digits or "u" and four, so "~array" can only be
+//   the marker.
 // What else FerretDB changes and what Hookway does about it: docs/ferretdb-differences.md. Pure.
 
 import { STORED_ARRAY_MARKER } from '../domain/paths';
 
 const MARKER = STORED_ARRAY_MARKER;
 const ESCAPED = /[~.$]/g;
-const ESCAPE = /~([0-9A-F]{2})/g;
+/** White space as JavaScript knows it, and U+0085, which Go's unicode.IsSpace (FerretDB's) adds. */
+const EDGE_SPACE = /^[\s\u0085]+|[\s\u0085]+$/g;
+const ESCAPE = /~(?:u([0-9A-F]{4})|([0-9A-F]{2}))/g;
+
+function escapeChar(c: string): string {
+  const hex = c.charCodeAt(0).toString(16).toUpperCase();
+  return hex.length <= 2 ? `~${hex.padStart(2, '0')}` : `~u${hex.padStart(4, '0')}`;
+}
 
 function escapeKey(key: string): string {
-  return key.replace(ESCAPED, (c) => `~${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return key.replace(ESCAPED, escapeChar).replace(EDGE_SPACE, (run) => [...run].map(escapeChar).join(''));
 }
 
 function unescapeKey(key: string): string {
-  return key.replace(ESCAPE, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return key.replace(ESCAPE, (_, wide: string | undefined, narrow: string | undefined) =>
+    String.fromCharCode(parseInt(wide ?? narrow!, 16)),
+  );
 }
 
 function mapObject(

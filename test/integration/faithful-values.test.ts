@@ -72,6 +72,18 @@ describe('faithful values on FerretDB (issue #18)', function () {
     await receiver?.close();
   });
 
+  it('keeps profile properties whose names start or end with white space, on a new profile and on an update', async function () {
+    const userId = uniqueId('u');
+    const first = { ' a': 1, 'b ': [2], '\t': { ' c ': 3 }, 'd e': 'four' };
+    const later = { ' a': 'one', '\u3000x': true };
+    for (const userProperties of [first, later]) {
+      const sent = await api(gateway, 'POST', '/v1/events', { userId, name: 'visit', userProperties });
+      assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    }
+    const user = await api(gateway, 'GET', `/v1/users/${userId}`);
+    assert.deepStrictEqual(user.body.properties, { ...first, ...later });
+  });
+
   it("stores the issue's event with nested arrays and reads it back identically through the user API", async function () {
     const userId = uniqueId('u');
     const event = {

@@ -6,7 +6,8 @@ import { readPath } from '../../src/domain/paths';
 /** Keys users send, with extra weight on the marker's and the escapes' look-alikes. */
 const key = fc.oneof(
   fc.string({ maxLength: 8 }),
-  fc.constantFrom('~array', '~~array', '~', '~7E', '~2E', '$set', 'a.b', '.', '$', 'array', '0', '1'),
+  fc.constantFrom('~array', '~~array', '~', '~7E', '~2E', '~u3000', '$set', 'a.b', '.', '$', 'array', '0', '1'),
+  fc.constantFrom(' ', ' a', 'a ', 'a b', '\t', '\n x', '\u3000', 'x\u00a0', '\u0085', ' ~20 '),
 );
 const { value: json } = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
@@ -46,12 +47,14 @@ describe('stored values (property-based)', () => {
     );
   });
 
-  it('never hold an array directly inside an array, nor a key with "." or a leading "$" (FerretDB 1.x refuses them)', () => {
+  it('never hold an array directly inside an array, nor a key with ".", a leading "$" or white space at an end (FerretDB 1.x refuses them)', () => {
     fc.assert(
       fc.property(properties, (sent) => {
         const stored = encodeStored(sent);
         assert.ok(!hasArrayInArray(stored));
-        assert.ok(!keysOf(stored).some((k) => k.includes('.') || k.startsWith('$')));
+        assert.ok(
+          !keysOf(stored).some((k) => k.includes('.') || k.startsWith('$') || /^[\s\u0085]|[\s\u0085]$/.test(k)),
+        );
       }),
       { numRuns: 2000 },
     );
@@ -79,6 +82,7 @@ describe('stored values (property-based)', () => {
       ],
       '~array': 1,
       $ref: 'a.b',
+      ' first name\u3000': 'Ann',
     });
     assert.deepStrictEqual(stored, {
       path: [
@@ -87,6 +91,7 @@ describe('stored values (property-based)', () => {
       ],
       '~7Earray': 1,
       '~24ref': 'a.b',
+      '~20first name~u3000': 'Ann',
     });
   });
 });
