@@ -13,14 +13,27 @@ export interface TemporalLoad {
 export interface RunCost {
   cpuMs: Record<string, number>;
   dbCommands?: number;
+  /** The database commands by command and collection ("find profiles"). */
+  dbCommandsBy?: Record<string, number>;
 }
 
+const perRun = (total: number, runs: number) => Math.round((total / runs) * 10) / 10;
+
 /** A phase's CPU shares and database commands spread over the runs it made. */
-export function runCost(share: CpuShare, seconds: number, runs: number, dbCommands?: number): RunCost {
+export function runCost(share: CpuShare, seconds: number, runs: number, commands?: Record<string, number>): RunCost {
   const cpuMs = Object.fromEntries(
-    Object.entries(share).map(([name, pct]) => [name, Math.round(((pct / 100) * seconds * 1000 * 10) / runs) / 10]),
+    Object.entries(share).map(([name, pct]) => [name, perRun((pct / 100) * seconds * 1000, runs)]),
   );
-  return { cpuMs, ...(dbCommands !== undefined && { dbCommands: Math.round((dbCommands / runs) * 10) / 10 }) };
+  if (commands === undefined) return { cpuMs };
+  const dbCommandsBy = Object.fromEntries(Object.entries(commands).map(([key, n]) => [key, perRun(n, runs)]));
+  return {
+    cpuMs,
+    dbCommands: perRun(
+      Object.values(commands).reduce((a, b) => a + b, 0),
+      runs,
+    ),
+    dbCommandsBy,
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import { connectClient } from '../temporal/connect';
 import { EncryptionCodec } from '../temporal/payload-codec';
 import type { BenchContext, BenchOptions } from './context';
 import { cpuMeter, runCost, type TemporalLoad } from './cpu';
-import { readDbCommands } from './db-commands';
+import { commandsBetween, readDbCommands } from './db-commands';
 import { readTemporalCounters, type TemporalCounters } from './temporal-metrics';
 import { runFloor, runJourneys } from './flows';
 import { GatewayClient } from './gateway-client';
@@ -236,7 +236,9 @@ function phaseRunner(ctx: BenchContext, results: BenchResults) {
       results.temporal[name] = temporalLoad(before, after, runs);
     if (runs) {
       const commands =
-        commandsBefore !== undefined && commandsAfter !== undefined ? commandsAfter - commandsBefore : undefined;
+        commandsBefore !== undefined && commandsAfter !== undefined
+          ? commandsBetween(commandsBefore, commandsAfter)
+          : undefined;
       results.perRun[name] = runCost(results.cpu[name], seconds, runs, commands);
     }
     log(`${name}: ${JSON.stringify(result)}`);

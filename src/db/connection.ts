@@ -17,6 +17,7 @@ import { HistoryOutbox } from './history-outbox';
 import { JourneyRepository } from './journeys';
 import { ProfileDirectory } from './profile-directory';
 import { ProfileRepository } from './profiles';
+import { PropertyCatalog } from './property-catalog';
 import { StatsStore } from './stats';
 import { StatsRecorder } from './stats-recorder';
 import { SendLog } from './send-log';
@@ -70,12 +71,13 @@ export async function connectRepositories(
   const segments = new SegmentRepository(connection);
   const history = new EventHistory(connection);
   const directory = new ProfileDirectory(connection);
+  const catalog = new PropertyCatalog(connection);
   const repositories = {
     connection,
     claims,
     campaigns: new CampaignRepository(connection),
-    events: new EventRepository(connection, history, new HistoryOutbox(connection, history, logger)),
-    profiles: new ProfileRepository(connection, directory),
+    events: new EventRepository(connection, history, new HistoryOutbox(connection, history, logger), catalog),
+    profiles: new ProfileRepository(connection, directory, catalog),
     deliveries: new DeliveryRepository(connection),
     destinations: new DestinationRepository(connection, claims),
     journeys: new JourneyRepository(connection),
@@ -89,7 +91,7 @@ export async function connectRepositories(
     accessKeys: new AccessKeyRepository(connection),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.createIndexes()));
-  await Promise.all([directory.migrate(), repositories.journeys.migrateUserIndex()]);
+  await Promise.all([directory.migrate(), catalog.migrate(), repositories.journeys.migrateUserIndex()]);
   const migrated = await repositories.events.migrateToHistory();
   if (migrated > 0) logger.info({ events: migrated }, 'copied events stored before per-user histories into them');
   return repositories;

@@ -4,6 +4,7 @@ import { mapInGroups } from './in-groups';
 import { insertNewOnly } from './insert-new';
 import { userHistoryEvents, type EventHistory } from './event-history';
 import type { HistoryOutbox, PendingHistory } from './history-outbox';
+import type { PropertyCatalog } from './property-catalog';
 import { decodeRecord, encodeRecord } from './stored-value';
 
 /**
@@ -89,6 +90,8 @@ export class EventRepository {
     private readonly history: EventHistory,
     /** Where a request's user events wait for their histories (history-outbox.ts). */
     private readonly histories: HistoryOutbox,
+    /** Where the studio finds the property names each event name carries. */
+    private readonly catalog: PropertyCatalog,
   ) {
     this.model = connection.model<EventRecord>('Event', eventSchema, 'events');
     this.outbox = connection.model<EventRecord>('EventOutbox', outboxSchema, 'event_outbox');
@@ -121,6 +124,7 @@ export class EventRepository {
         events.map(({ pendingRoutes, pendingMatch, ...stored }) => encodeRecord(stored)),
       ),
       pendingHistory(),
+      this.catalog.noteEvents(events),
     ]);
     const inserted = events.filter((_, i) => !failed.has(i));
     // A repeated event owes nothing: drop the entries this call added for repeats.
@@ -250,13 +254,8 @@ export class EventRepository {
     return decodeRecord(await this.model.findById(id).lean<EventRecord>());
   }
 
-  /** The property names the latest events of one name carry, sorted, for listing what templates can use. */
-  async propertyNames(name: string, sampled: number): Promise<string[]> {
-    const docs = await this.model
-      .find({ name: { $eq: name } }, { properties: 1 })
-      .sort({ timestamp: -1 })
-      .limit(sampled)
-      .lean<EventRecord[]>();
-    return [...new Set(docs.flatMap((d) => Object.keys(d.properties ?? {})))].sort();
+  /** The property names events of one name carry, sorted, for listing what templates can use. */
+  propertyNames(name: string): Promise<string[]> {
+    return this.catalog.eventNames(name);
   }
 }

@@ -1,8 +1,8 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isTimeZone } from '../domain/local-time';
 import { isDuplicateKey } from './duplicate-key';
 import { mapInGroups } from './in-groups';
 import type { ProfileDirectory } from './profile-directory';
+import type { PropertyCatalog } from './property-catalog';
 import { decodeRecord, encodeRecord } from './stored-value';
 
 export interface ProfileRecord {
@@ -100,6 +100,8 @@ export class ProfileRepository {
     connection: Connection,
     /** Where fan-out and preview find every profile; a profile is registered there before it is created. */
     private readonly directory: ProfileDirectory,
+    /** Where the studio's listings and local-time fan-outs find the names and zones profiles hold. */
+    private readonly catalog: PropertyCatalog,
   ) {
     this.model = connection.model<ProfileRecord>('Profile', profileSchema, 'profiles');
   }
@@ -113,7 +115,8 @@ export class ProfileRepository {
   async merge(updates: ProfileUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     const merged = mergeByUser(updates.map(encodeRecord));
-    const known = new Map((await this.read(merged.map((u) => u.userId))).map((p) => [p._id, p]));
+    const [stored] = await Promise.all([this.read(merged.map((u) => u.userId)), this.catalog.noteProfiles(updates)]);
+    const known = new Map(stored.map((p) => [p._id, p]));
     const fresh = merged.filter((u) => !known.has(u.userId));
     const raced = await this.insertNew(fresh);
     const changes = [
@@ -174,18 +177,12 @@ export class ProfileRepository {
   }
 
   /** The valid IANA zones held in a profile property, for grouping users by local time. */
-  async timeZonesIn(property: string): Promise<string[]> {
-    const values: unknown[] = await this.model.distinct(`properties.${property}`);
-    return values.filter((v): v is string => typeof v === 'string' && isTimeZone(v));
+  timeZonesIn(property: string): Promise<string[]> {
+    return this.catalog.zones(property);
   }
 
-  /** The property names the latest profiles hold, sorted, for listing what templates can use. */
-  async propertyNames(sampled: number): Promise<string[]> {
-    const docs = await this.model
-      .find({}, { properties: 1 })
-      .sort({ lastSeen: -1 })
-      .limit(sampled)
-      .lean<ProfileRecord[]>();
-    return [...new Set(docs.flatMap((d) => Object.keys(d.properties ?? {})))].sort();
+  /** The property names profiles hold, sorted, for listing what templates can use. */
+  propertyNames(): Promise<string[]> {
+    return this.catalog.profileNames();
   }
 }

@@ -21,8 +21,6 @@ export interface StudioDraftDeps {
   segments: SegmentReferenceDeps;
 }
 
-/** How many recent profiles and events are read to list the property names templates can use. */
-const SAMPLED = 200;
 const SEGMENT_SAMPLE = 10;
 
 const stepTrySchema = z.strictObject({
@@ -69,8 +67,8 @@ export function studioDraftRoutes(deps: StudioDraftDeps): Router {
   router.get('/studio/variables', async (req, res) => {
     const { event } = parseInput(z.strictObject({ event: eventNameSchema.optional() }), req.query, 'query');
     const [user, eventProperties] = await Promise.all([
-      deps.profiles.propertyNames(SAMPLED),
-      event ? deps.events.propertyNames(event, SAMPLED) : Promise.resolve([]),
+      deps.profiles.propertyNames(),
+      event ? deps.events.propertyNames(event) : Promise.resolve([]),
     ]);
     res.json({
       user: user.map((k) => `user.properties.${k}`),
