@@ -4,7 +4,9 @@
 // (the evaluator and the compiled profile filter agree; see the property tests). A page of
 // matching users walks the profile directory (profile-directory.ts) a chunk of ids at a time
 // and checks each of those users the same way.
+import { randomInt } from 'node:crypto';
 import type { Connection } from 'mongoose';
+import { estimateAudience, type ChunkSample } from '../domain/audience-estimate';
 import { behaviourOutcome, earliestLookedAt } from '../domain/behaviour';
 import { evaluateCondition, type Condition } from '../domain/condition';
 import { behaviourTerms, outsideScope, type AudienceContext } from '../domain/condition-query';
@@ -53,24 +55,21 @@ function profileScope(context: AudienceContext, profile: StoredProfile): Record<
   };
 }
 
-const Z_95 = 1.96;
-
 /**
- * The audience's size from `examined` profiles of `total`, `matched` of them in it, with a 95%
- * margin: the Wilson score interval (the textbook one shrinks to ± 0 when every or no profile
- * examined matched, claiming certainty a sample cannot give), narrowed for the finite total and
- * kept between what the examined profiles prove and what the unexamined ones could add.
+ * Profiles taken from each chunk of the directory when the preview estimates: at least this
+ * many, and more when there are too few chunks to reach the bound otherwise.
  */
-function estimate(total: number, examined: number, matched: number): Omit<AudiencePreview, 'sample'> {
-  const share = matched / examined;
-  const z2n = (Z_95 * Z_95) / examined;
-  const centre = (share + z2n / 2) / (1 + z2n);
-  const finite = Math.sqrt(Math.max(0, total - examined) / Math.max(1, total - 1));
-  const half = (Z_95 / (1 + z2n)) * Math.sqrt((share * (1 - share)) / examined + z2n / (4 * examined)) * finite;
-  const low = Math.max(matched, (centre - half) * total);
-  const high = Math.min(matched + total - examined, (centre + half) * total);
-  const count = Math.round(share * total);
-  return { count, exact: false, margin: Math.ceil(Math.max(count - low, high - count, 0)) };
+const PER_CHUNK = 5;
+
+/** `count` ids of a chunk, chosen at random (all of it if it holds no more). */
+function pick(ids: string[], count: number): string[] {
+  if (ids.length <= count) return ids;
+  const chosen = [...ids];
+  for (let i = 0; i < count; i++) {
+    const j = i + randomInt(chosen.length - i);
+    [chosen[i], chosen[j]] = [chosen[j], chosen[i]];
+  }
+  return chosen.slice(0, count);
 }
 
 export class AudienceQuery {
@@ -166,9 +165,9 @@ export class AudienceQuery {
 
   /**
    * How many users match now, and the first of those it found by id. Exact when the directory
-   * holds at most `bound` profiles; past that, chunks of the directory are examined in random
-   * order until `bound` profiles were, and the share matching among them is extrapolated to all
-   * profiles, with a 95% margin that treats the examined profiles as a random sample.
+   * holds at most `bound` profiles; past that, a few profiles from each of many chunks of the
+   * directory (in random order) are examined until `bound` were, and the share matching among
+   * them is extrapolated to all profiles, with a 95% margin (audience-estimate.ts).
    */
   async preview(
     condition: Condition,
@@ -178,17 +177,21 @@ export class AudienceQuery {
   ): Promise<AudiencePreview> {
     const expanded = await this.expand(condition);
     const survey = await this.directory.survey();
-    let [examined, read] = [0, 0];
-    const matching: string[] = [];
+    const perChunk =
+      survey.total <= bound ? Infinity : Math.max(Math.ceil(bound / survey.chunks), Math.min(PER_CHUNK, bound));
+    const [chunks, matching]: [ChunkSample[], string[]] = [[], []];
+    let [examined, whole] = [0, true];
     for await (const chunk of survey.entries) {
-      const found = await this.admitted(expanded, chunk, context);
+      const picked = pick(chunk, perChunk);
+      const found = await this.admitted(expanded, picked, context);
       matching.push(...found.ids);
-      [examined, read] = [examined + found.examined, read + 1];
+      chunks.push({ examined: found.examined, matched: found.ids.length });
+      [examined, whole] = [examined + found.examined, whole && picked.length === chunk.length];
       if (examined >= bound) break;
     }
-    const [matched, sample] = [matching.length, matching.sort().slice(0, sampleSize)];
-    return read < survey.chunks
-      ? { ...estimate(survey.total, examined, matched), sample }
-      : { count: matched, exact: true, sample };
+    const sample = matching.sort().slice(0, sampleSize);
+    return whole && chunks.length === survey.chunks
+      ? { count: matching.length, exact: true, sample }
+      : { ...estimateAudience(survey.total, chunks, survey.chunks), sample };
   }
 }

@@ -93,6 +93,25 @@ describe('audiences and user views with many profiles stored (real FerretDB)', f
     assert.ok(commands <= 700, `the preview took ${commands} commands`);
   });
 
+  it('a preview past its bound estimates within its margin when users alike were created together', async function () {
+    // An import: 1,000 users created at once fill whole chunks of the directory, which a
+    // sample of a few whole chunks would count as none or as several times too many.
+    for (let first = 0; first < 1_000; first += 500)
+      await repositories.profiles.merge(
+        Array.from({ length: 500 }, (_, k) => ({
+          userId: `imported-${first + k}`,
+          properties: { source: 'import' },
+          seenAt: new Date(NOW),
+        })),
+      );
+    const imported: Condition = { field: 'user.properties.source', op: 'eq', value: 'import' };
+    const { result } = await watched.pointCommands(() =>
+      watched.repositories.audience.preview(imported, { now: NOW }, 5),
+    );
+    assert.equal(result.exact, false);
+    assert.ok(Math.abs(result.count - 1_000) <= result.margin!, JSON.stringify(result));
+  });
+
   it('profiles stored before the directory existed are registered on start, and found', async function () {
     const legacy = uniqueId('legacy-profiles');
     const before = await testRepositories(legacy);
