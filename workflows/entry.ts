@@ -27,7 +27,12 @@ function refusal(admission: { admitted: boolean; reason?: string }): Entered {
 }
 
 /** The entry checks of a first run: the audience, then the re-entry rule. Says why it may not enter. */
-export async function enter(input: JourneyInput, identity: JourneyIdentity, db: JourneySteps): Promise<Entered> {
+export async function enter(
+  input: JourneyInput,
+  identity: JourneyIdentity,
+  db: JourneySteps,
+  current: boolean,
+): Promise<Entered> {
   const { campaign, trigger } = input;
   const admission = () => ({
     ...identity,
@@ -39,7 +44,7 @@ export async function enter(input: JourneyInput, identity: JourneyIdentity, db: 
   const audience = campaign.audience && { ...journeyRef(input, {}), audience: campaign.audience };
   const step = firstSendAtEntry(campaign);
   // Not cancellable: an admitted journey must reach the try in journey(), which records its end.
-  if ((audience || step) && mergesChecks()) {
+  if ((audience || step) && mergesChecks(current)) {
     const delivery = step && deliveryOf(journeyRef(input, {}), input.campaignVersion, step, `msg_${uuid4()}`);
     const at = Date.now();
     const firstSend = delivery && { ...sendCheckInput(campaign, identity, delivery.key._id, at), delivery };

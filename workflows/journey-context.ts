@@ -34,6 +34,14 @@ export interface FirstSend {
   check: SendStep;
 }
 
+/** Which paths of legacy-paths.ts a journey takes for the whole run. */
+export interface JourneyPaths {
+  /** Whether this journey follows fatigue control. */
+  fatigue: boolean;
+  /** Whether it started on the current paths (then every helper's newest path, without asking). */
+  current: boolean;
+}
+
 export function matches(filter: Pick<EventFilter, 'event' | 'where'>, event: JourneyEvent): boolean {
   return event.name === filter.event && (!filter.where || evaluateCondition(filter.where, { event: eventView(event) }));
 }
@@ -70,13 +78,14 @@ export class JourneyContext {
   /** Set by the resume signal; a held journey clears it before it looks at its campaign. */
   resumed = false;
   private phase?: JourneyPhase;
+  /** The phase a current journey shows with its next step, in the same upsert. */
+  private unshownPhase?: JourneyPhase;
 
   constructor(
     readonly input: JourneyInput,
     readonly identity: JourneyIdentity,
     readonly db: JourneySteps,
-    /** Whether this journey follows fatigue control (see legacy-paths.ts). */
-    readonly fatigue: boolean,
+    readonly paths: JourneyPaths,
     private firstSend?: FirstSend,
   ) {
     const { resume } = input;
@@ -92,7 +101,8 @@ export class JourneyContext {
 
   /** Shows the journey running and starts taking events, the ones a previous run carried first. */
   listen(): void {
-    this.enterPhase('running');
+    if (this.paths.current) [this.phase, this.unshownPhase] = ['running', 'running'];
+    else this.enterPhase('running');
     setHandler(stateQuery, () => this.state);
     setHandler(resumeSignal, () => {
       this.resumed = true;
@@ -127,20 +137,22 @@ export class JourneyContext {
 
   /** Shown in the Web UI as the search attribute JourneyState. */
   enterPhase(next: JourneyPhase): void {
-    if (!this.fatigue || next === this.phase) return;
-    this.phase = next;
+    if (!this.paths.fatigue || next === this.phase) return;
+    [this.phase, this.unshownPhase] = [next, undefined];
     upsertSearchAttributes([{ key: JOURNEY_STATE, value: next }]);
   }
 
   /** Shows the journey ended, so that JourneyState="running" no longer finds it. */
   markEnded(): void {
-    if (this.fatigue && marksEndedState()) this.enterPhase('ended');
+    if (this.paths.fatigue && marksEndedState(this.paths.current)) this.enterPhase('ended');
   }
 
   /** Marks `stepId` as the current step; events from now on arrived during it. */
   beginStep(stepId: string): void {
     this.state.currentStep = stepId;
-    upsertSearchAttributes([{ key: JOURNEY_STEP, value: stepId }]);
+    const phase = this.unshownPhase && [{ key: JOURNEY_STATE, value: this.unshownPhase }];
+    this.unshownPhase = undefined;
+    upsertSearchAttributes([...(phase ?? []), { key: JOURNEY_STEP, value: stepId }]);
     [this.previousStepFrom, this.stepFrom] = [this.stepFrom, this.received];
   }
 

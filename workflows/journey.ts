@@ -12,11 +12,13 @@ import { stateQuery, type JourneyInput, type JourneyResult } from './journey-api
 import { journeySteps } from './journey-activities';
 import { enter } from './entry';
 import { JourneyContext, type FirstSend } from './journey-context';
-import { hasFatigueControl, usesLocalActivities } from './legacy-paths';
+import { hasFatigueControl, startsOnCurrentPaths, usesLocalActivities } from './legacy-paths';
 import { runStep } from './steps';
 
 export async function journey(input: JourneyInput): Promise<JourneyResult> {
   const { campaign, trigger, resume } = input;
+  // First, before any other command: whether this journey started on the current paths.
+  const current = startsOnCurrentPaths();
   const { workflowId, runId } = workflowInfo();
   // A continued journey keeps the identity of its first run, under which it was admitted.
   const identity: JourneyIdentity = {
@@ -28,14 +30,14 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
   };
   // Answers until the journey proper starts and registers its own state.
   setHandler(stateQuery, () => ({ waitingFor: 'entry checks', eventsReceived: 0, steps: {} }));
-  const db = journeySteps(usesLocalActivities());
+  const db = journeySteps(usesLocalActivities(current));
   let firstSend: FirstSend | undefined;
   if (!resume) {
-    const entered = await enter(input, identity, db);
+    const entered = await enter(input, identity, db, current);
     if (entered.refused) return entered.refused;
     firstSend = entered.firstSend;
   }
-  const ctx = new JourneyContext(input, identity, db, hasFatigueControl(), firstSend);
+  const ctx = new JourneyContext(input, identity, db, { fatigue: hasFatigueControl(current), current }, firstSend);
   try {
     const result = await run(ctx);
     ctx.markEnded();

@@ -1,6 +1,7 @@
 // Every path kept only so that journeys started by older code replay with the commands they
 // recorded. Each helper names one patch; patched() is asked where the old code differed, never
-// earlier, because the marker it writes sits among the journey's other commands.
+// earlier, because the marker it writes sits among the journey's other commands. A journey on
+// the current paths (startsOnCurrentPaths) asks none of them: `current` answers for all.
 //
 // Retiring one: once no journey started before the patch can still be running (a journey lives
 // at most its delays and waits, each capped at MAX_DURATION_MS, plus its goal window), replace
@@ -10,51 +11,63 @@
 import { patched } from '@temporalio/workflow';
 
 /**
+ * Journeys started since 2026-12-07 (evening) take the newest path of every helper below without
+ * asking it: this one patch, asked first thing, stands for all of them. Each patch a journey asks
+ * costs a marker in its history and, from the SDK, an upsert of the TemporalChangeVersion search
+ * attribute (a visibility write in Temporal): five of each for a one-webhook journey, now one.
+ * A journey started before asks each patch where it always did (this one is false for it: its
+ * history has no marker at its start).
+ */
+export function startsOnCurrentPaths(): boolean {
+  return patched('current-paths');
+}
+
+/**
  * Journeys started before 2026-11-28 called their short MongoDB steps as activities on the task
  * queue; since then they run as local activities. Can go with the fixtures recorded before it.
  */
-export function usesLocalActivities(): boolean {
-  return patched('local-activities');
+export function usesLocalActivities(current: boolean): boolean {
+  return current || patched('local-activities');
 }
 
 /**
  * Journeys started before fatigue control (2026-11-28) neither plan sends (quiet hours, send
  * windows, caps) nor set the JourneyState search attribute, and read the user's zone themselves.
  */
-export function hasFatigueControl(): boolean {
-  return patched('fatigue-control');
+export function hasFatigueControl(current: boolean): boolean {
+  return current || patched('fatigue-control');
 }
 
 /**
  * An untilField delay without an offset: runs before 2026-11-28 read the missing offset as NaN
  * and did not wait at all; since then it means no offset.
  */
-export function missingOffsetMs(): number {
-  return patched('until-field-without-offset') ? 0 : Number.NaN;
+export function missingOffsetMs(current: boolean): number {
+  return current || patched('until-field-without-offset') ? 0 : Number.NaN;
 }
 
 /**
  * Branches on events, segments or profile timestamps choose through an activity since
  * 2026-11-28; before, every branch read the profile and evaluated its cases in the workflow.
  */
-export function branchesQueryDatabase(): boolean {
-  return patched('branch-audience-query');
+export function branchesQueryDatabase(current: boolean): boolean {
+  return current || patched('branch-audience-query');
 }
 
 /**
  * Journeys started before 2026-12-06 kept JourneyState="running" after they ended; since then
  * an ended journey shows `ended`.
  */
-export function marksEndedState(): boolean {
-  return patched('journey-ended-state');
+export function marksEndedState(current: boolean): boolean {
+  return current || patched('journey-ended-state');
 }
 
 /**
  * Journeys started before 2026-12-07 asked a webhook's send rules in three activities (campaign
  * status, plan, reservation); since then in one, checkSend.
  */
-export function checksSendAtOnce(): boolean {
-  return patched('send-check-at-once');
+export function checksSendAtOnce(current: boolean): boolean {
+  return current || patched('send-check-at-once');
 }
 
 /**
@@ -65,6 +78,6 @@ export function checksSendAtOnce(): boolean {
  * lets the webhook go out now (checkSendAndPrepare). One patch for all, asked at whichever
  * comes first, so a journey pays for one marker.
  */
-export function mergesChecks(): boolean {
-  return patched('merged-checks');
+export function mergesChecks(current: boolean): boolean {
+  return current || patched('merged-checks');
 }

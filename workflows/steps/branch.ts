@@ -8,7 +8,7 @@ import type { StepOutcome } from './outcome';
 
 export async function runBranch(ctx: JourneyContext, step: Extract<Step, { type: 'branch' }>): Promise<StepOutcome> {
   // Conditions on events, segments or the profile's timestamps are evaluated by an activity.
-  if (step.cases.some((c) => needsDatabase(c.when)) && branchesQueryDatabase()) {
+  if (step.cases.some((c) => needsDatabase(c.when)) && branchesQueryDatabase(ctx.paths.current)) {
     const index = await ctx.db.chooseBranch({ ...ctx.ref(), conditions: step.cases.map((c) => c.when) });
     return { target: index >= 0 ? step.cases[index].next : step.default };
   }

@@ -24,7 +24,7 @@ async function delayMs(ctx: JourneyContext, step: DelayStep): Promise<number> {
   const properties = await db.loadUserProperties({ userId });
   const now = Date.now();
   if (step.until) {
-    const zone = ctx.fatigue
+    const zone = ctx.paths.fatigue
       ? (await db.userTimeZone({ journeyId: identity.journeyId, userId, timeZone: campaign.timeZone })).zone
       : zoneOr(properties[campaign.timeZone.property], campaign.timeZone.default ?? 'UTC');
     return nextLocalTime(now, step.until, step.weekdays, zone) - now;
@@ -33,6 +33,6 @@ async function delayMs(ctx: JourneyContext, step: DelayStep): Promise<number> {
   const at = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
   // A missing or unreadable date does not hold the journey up.
   if (Number.isNaN(at)) return 0;
-  const offset = step.offset !== undefined ? parseOffset(step.offset)! : missingOffsetMs();
+  const offset = step.offset !== undefined ? parseOffset(step.offset)! : missingOffsetMs(ctx.paths.current);
   return Math.min(Math.max(0, at + offset - now), MAX_DURATION_MS);
 }

@@ -52,10 +52,10 @@ async function sendGate(
   delivery: PrepareWebhookInput,
   first?: FirstSend,
 ): Promise<SendGate> {
-  if (!ctx.fatigue) return (await holdWhilePaused(ctx)) ?? { reserved: false };
+  if (!ctx.paths.fatigue) return (await holdWhilePaused(ctx)) ?? { reserved: false };
   const deliveryId = delivery.key._id;
-  if (!checksSendAtOnce()) return passSendRules(ctx, step.id, deliveryId);
-  return checkSendRules(ctx, step.id, deliveryId, mergesChecks() ? delivery : undefined, first);
+  if (!checksSendAtOnce(ctx.paths.current)) return passSendRules(ctx, step.id, deliveryId);
+  return checkSendRules(ctx, step.id, deliveryId, mergesChecks(ctx.paths.current) ? delivery : undefined, first);
 }
 
 /**
