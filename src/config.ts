@@ -40,6 +40,10 @@ const envSchema = z.object({
     .string()
     .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 90d')
     .default('90d'),
+  HOOKWAY_FERRETDB_RESTART_AFTER: z
+    .string()
+    .refine((text) => (parseDuration(text) ?? Infinity) <= 3_600_000, 'must be a duration from 1s to 1h, such as 30s')
+    .default('30s'),
   HOOKWAY_INGEST_RATE: rateSchema.default('100/s'),
   HOOKWAY_CODEC_KEYS: codecKeysSchema.optional(),
   HOOKWAY_CODEC_CORS_ORIGINS: z.string().optional(),
@@ -63,7 +67,13 @@ export interface Config {
   host: string;
   /** Where a worker serves Prometheus /metrics (on `host`); 0 turns it off. */
   workerMetricsPort: number;
-  embedded: { temporalPort: number; temporalUiPort: number; ferretdbPort: number };
+  embedded: {
+    temporalPort: number;
+    temporalUiPort: number;
+    ferretdbPort: number;
+    /** `npm start` restarts its FerretDB once a read by _id has failed or hung for this long. */
+    ferretdbRestartAfterMs: number;
+  };
   /** Where the Temporal Web UI answers, for the studio's links; unset: no links. */
   temporalUiUrl?: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -109,7 +119,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     workerMetricsPort: e.WORKER_METRICS_PORT,
-    embedded: { temporalPort: e.TEMPORAL_PORT, temporalUiPort: e.TEMPORAL_UI_PORT, ferretdbPort: e.FERRETDB_PORT },
+    embedded: {
+      temporalPort: e.TEMPORAL_PORT,
+      temporalUiPort: e.TEMPORAL_UI_PORT,
+      ferretdbPort: e.FERRETDB_PORT,
+      ferretdbRestartAfterMs: parseDuration(e.HOOKWAY_FERRETDB_RESTART_AFTER)!,
+    },
     temporalUiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
     webhookTimeoutMs: e.HOOKWAY_WEBHOOK_TIMEOUT_MS,
