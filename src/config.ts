@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { rateSchema } from './domain/access-key';
 import { codecKeysSchema, formatCodecKeys, generateCodecKey, type CodecKey } from './domain/codec-keys';
 import { parseDuration } from './domain/duration';
+import { ferretDbUri } from './embedded/ferretdb-uri';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -184,10 +185,7 @@ export function resolveCodecKeys(config: Config): CodecKey[] {
 
 /** MONGODB_URI, else the embedded FerretDB that `npm start` runs. */
 export function mongoUri(config: Config): string {
-  return (
-    config.mongoUri ??
-    `mongodb://127.0.0.1:${config.embedded.ferretdbPort}/hookway?directConnection=true&retryWrites=false`
-  );
+  return config.mongoUri ?? ferretDbUri(config.embedded.ferretdbPort);
 }
 
 /** TEMPORAL_ADDRESS, else the embedded dev server that `npm start` runs. */

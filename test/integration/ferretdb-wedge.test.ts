@@ -12,6 +12,7 @@ import { freePort } from '../../src/embedded/free-port';
 import { startNpmStart } from '../support/npm-start';
 import { Receiver } from '../support/receiver';
 import { API_KEY, api, eventually, stack, uniqueId } from '../support/stack';
+import { ferretDbUri } from '../../src/embedded/ferretdb-uri';
 
 /** FerretDB's SQLite pool holds at most this many connections per database. */
 const SQLITE_POOL = 100;
@@ -74,7 +75,7 @@ describe('a wedged embedded FerretDB', function () {
         JSON.stringify(created.map((r) => r.body)),
       );
 
-      holder = await wedge(`mongodb://127.0.0.1:${ferretdbPort}/hookway?directConnection=true&retryWrites=false`);
+      holder = await wedge(ferretDbUri(ferretdbPort));
       const down = await eventually(async () => {
         const body = await health();
         return body.services?.mongodb === 'down' ? body : undefined;

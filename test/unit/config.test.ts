@@ -37,7 +37,10 @@ describe('loadConfig', () => {
   it('falls back to the embedded Temporal and FerretDB', () => {
     const config = loadConfig({});
     assert.equal(temporalAddress(config), '127.0.0.1:7233');
-    assert.equal(mongoUri(config), 'mongodb://127.0.0.1:27017/hookway?directConnection=true&retryWrites=false');
+    assert.equal(
+      mongoUri(config),
+      'mongodb://127.0.0.1:27017/hookway?directConnection=true&retryWrites=false&maxPoolSize=30',
+    );
   });
 
   it('reads values from the environment', () => {
