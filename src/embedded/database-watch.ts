@@ -14,6 +14,11 @@ const PROBE_INTERVAL_MS = 2_000;
 /** The longest a watch waits before restarting again a database that never answered since. */
 const MAX_WAIT_MS = 10 * 60_000;
 
+/** How long reads must fail before a restart, after `unanswered` restarts with no good read since. */
+export function restartWaitMs(restartAfterMs: number, unanswered: number): number {
+  return Math.min(MAX_WAIT_MS, restartAfterMs * 2 ** unanswered);
+}
+
 export interface DatabaseWatchOptions {
   supervisor: Supervisor;
   /** The supervisor's name for the FerretDB part. */
@@ -69,7 +74,7 @@ export class DatabaseWatch {
   private async failed(reason: string): Promise<void> {
     const now = Date.now();
     this.failingSince ??= now;
-    const waitMs = Math.min(MAX_WAIT_MS, this.opts.restartAfterMs * 2 ** this.unanswered);
+    const waitMs = restartWaitMs(this.opts.restartAfterMs, this.unanswered);
     if (now - this.failingSince < waitMs || this.stopped) return;
     const cause = `reads failed or hung for ${Math.round((now - this.failingSince) / 1000)} s; last: ${reason}`;
     this.opts.logger.error(
