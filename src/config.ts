@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { rateSchema } from './domain/access-key';
 import { codecKeysSchema, formatCodecKeys, generateCodecKey, type CodecKey } from './domain/codec-keys';
 import { parseDuration } from './domain/duration';
+import { ferretDbUri } from './embedded/ferretdb-uri';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -40,6 +41,10 @@ const envSchema = z.object({
     .string()
     .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 90d')
     .default('90d'),
+  HOOKWAY_FERRETDB_RESTART_AFTER: z
+    .string()
+    .refine((text) => (parseDuration(text) ?? Infinity) <= 3_600_000, 'must be a duration from 1s to 1h, such as 30s')
+    .default('30s'),
   HOOKWAY_INGEST_RATE: rateSchema.default('100/s'),
   HOOKWAY_CODEC_KEYS: codecKeysSchema.optional(),
   HOOKWAY_CODEC_CORS_ORIGINS: z.string().optional(),
@@ -63,7 +68,13 @@ export interface Config {
   host: string;
   /** Where a worker serves Prometheus /metrics (on `host`); 0 turns it off. */
   workerMetricsPort: number;
-  embedded: { temporalPort: number; temporalUiPort: number; ferretdbPort: number };
+  embedded: {
+    temporalPort: number;
+    temporalUiPort: number;
+    ferretdbPort: number;
+    /** `npm start` restarts its FerretDB once a read by _id has failed or hung for this long. */
+    ferretdbRestartAfterMs: number;
+  };
   /** Where the Temporal Web UI answers, for the studio's links; unset: no links. */
   temporalUiUrl?: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -109,7 +120,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     workerMetricsPort: e.WORKER_METRICS_PORT,
-    embedded: { temporalPort: e.TEMPORAL_PORT, temporalUiPort: e.TEMPORAL_UI_PORT, ferretdbPort: e.FERRETDB_PORT },
+    embedded: {
+      temporalPort: e.TEMPORAL_PORT,
+      temporalUiPort: e.TEMPORAL_UI_PORT,
+      ferretdbPort: e.FERRETDB_PORT,
+      ferretdbRestartAfterMs: parseDuration(e.HOOKWAY_FERRETDB_RESTART_AFTER)!,
+    },
     temporalUiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
     webhookTimeoutMs: e.HOOKWAY_WEBHOOK_TIMEOUT_MS,
@@ -169,10 +185,7 @@ export function resolveCodecKeys(config: Config): CodecKey[] {
 
 /** MONGODB_URI, else the embedded FerretDB that `npm start` runs. */
 export function mongoUri(config: Config): string {
-  return (
-    config.mongoUri ??
-    `mongodb://127.0.0.1:${config.embedded.ferretdbPort}/hookway?directConnection=true&retryWrites=false`
-  );
+  return config.mongoUri ?? ferretDbUri(config.embedded.ferretdbPort);
 }
 
 /** TEMPORAL_ADDRESS, else the embedded dev server that `npm start` runs. */

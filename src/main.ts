@@ -1,7 +1,8 @@
 // `npm start`: everything on one machine. Starts the embedded Temporal dev server (with the
 // Web UI) and FerretDB unless TEMPORAL_ADDRESS / MONGODB_URI point at real ones, then the
 // worker and the gateway as separate processes, and prints where to find things. It keeps
-// them running: a process that exits is started again (see src/embedded/supervisor.ts).
+// them running: a process that exits is started again (see src/embedded/supervisor.ts), and so
+// is a FerretDB that stops answering reads (src/embedded/database-watch.ts).
 // Ctrl-C stops it all.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -10,8 +11,9 @@ import { formatCodecKeys } from './domain/codec-keys';
 import { secureDataDir } from './embedded/data-dir';
 import { startNodeProcess } from './embedded/node-process';
 import { startFerretDb, startTemporalDevServer } from './embedded/services';
+import { DatabaseWatch } from './embedded/database-watch';
 import { Supervisor } from './embedded/supervisor';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { stopOnSignal } from './shutdown';
 
 function printWelcome(config: Config, apiKey: string): void {
@@ -34,14 +36,24 @@ function printWelcome(config: Config, apiKey: string): void {
   );
 }
 
+/** Starts the embedded FerretDB, and the watch that restarts it when it hangs. */
+async function startFerretDbWatched(supervisor: Supervisor, config: Config, logger: Logger): Promise<DatabaseWatch> {
+  const dataDir = path.join(config.dataDir, 'ferretdb');
+  const logFile = path.join(config.dataDir, 'logs', 'ferretdb.log');
+  await supervisor.start('ferretdb', () => startFerretDb({ dataDir, port: config.embedded.ferretdbPort, logFile }));
+  const watch = new DatabaseWatch({
+    supervisor,
+    part: 'ferretdb',
+    uri: mongoUri(config),
+    restartAfterMs: config.embedded.ferretdbRestartAfterMs,
+    logger,
+  });
+  watch.start();
+  return watch;
+}
+
 async function startAll(supervisor: Supervisor, config: Config): Promise<string> {
   const logs = path.join(config.dataDir, 'logs');
-  if (!config.mongoUri) {
-    const dataDir = path.join(config.dataDir, 'ferretdb');
-    await supervisor.start('ferretdb', () =>
-      startFerretDb({ dataDir, port: config.embedded.ferretdbPort, logFile: path.join(logs, 'ferretdb.log') }),
-    );
-  }
   // The Web UI decodes payloads in the browser and cannot send an admin key, so it gets a codec
   // path holding a secret made for this start (never logged); the gateway serves it only to the UI's origin.
   const codecUiSecret = config.temporalAddress ? config.codecUiSecret : randomBytes(32).toString('base64url');
@@ -77,17 +89,23 @@ async function startAll(supervisor: Supervisor, config: Config): Promise<string>
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'hookway');
+  let watch: DatabaseWatch | undefined;
+  const stopAll = async () => {
+    await watch?.stop();
+    await supervisor.stopAll();
+  };
   const supervisor = new Supervisor({
     logger,
-    onGiveUp: () => void supervisor.stopAll().finally(() => process.exit(1)),
+    onGiveUp: () => void stopAll().finally(() => process.exit(1)),
   });
-  stopOnSignal(logger, () => supervisor.stopAll());
+  stopOnSignal(logger, stopAll);
   try {
     secureDataDir(config.dataDir);
+    if (!config.mongoUri) watch = await startFerretDbWatched(supervisor, config, logger);
     printWelcome(config, await startAll(supervisor, config));
   } catch (err) {
     logger.error({ err: err instanceof Error ? err.message : String(err) }, 'start-up failed');
-    await supervisor.stopAll();
+    await stopAll();
     process.exit(1);
   }
 }

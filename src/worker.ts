@@ -11,6 +11,7 @@ import { WebhookSender } from './delivery/sender';
 import type { Logger } from './logger';
 import { countDbCommands } from './metrics/db-commands';
 import { serveMetrics } from './metrics/serve';
+import { databaseState } from './db/health';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { enterJourney } from './temporal/journeys';
 import { loadWorkflowBundle } from './workflow-bundle';
@@ -120,7 +121,9 @@ export async function startWorker(opts: WorkerStartOptions): Promise<RunningWork
   // Metrics are worth a warning, not a worker: a taken port leaves the worker running without them.
   const metricsServer =
     opts.metricsAt &&
-    (await serveMetrics(metrics.registry, opts.metricsAt.host, opts.metricsAt.port).catch((err: Error) => {
+    (await serveMetrics(metrics.registry, opts.metricsAt.host, opts.metricsAt.port, async () => ({
+      mongodb: await databaseState(repositories.connection.db!),
+    })).catch((err: Error) => {
       logger.warn(
         { err: err.message, port: opts.metricsAt?.port },
         'worker metrics not served; set WORKER_METRICS_PORT to a free port (0: off)',

@@ -6,6 +6,7 @@ import { startFerretDb, startTemporalDevServer } from '../embedded/services';
 import { startTemporalServer } from '../embedded/temporal-server';
 import type { ServiceProcess } from '../embedded/service-process';
 import { freePort } from '../embedded/free-port';
+import { ferretDbUri } from '../embedded/ferretdb-uri';
 
 /** Resident memory of a process in MiB, from /proc (Linux). */
 export function rssMiB(pid: number | undefined): number | undefined {
@@ -105,7 +106,7 @@ export async function startBenchStack(dir: string, kind: TemporalKind = 'dev'): 
     services.push(
       await startFerretDb({ dataDir: path.join(dir, 'ferretdb'), port, logFile: path.join(logs, 'ferretdb.log') }),
     );
-    mongoUri = `mongodb://127.0.0.1:${port}/hookway?directConnection=true&retryWrites=false`;
+    mongoUri = ferretDbUri(port);
   }
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
   let metricsUrl: string | undefined;

@@ -96,7 +96,3 @@ export async function connectRepositories(
   if (migrated > 0) logger.info({ events: migrated }, 'copied events stored before per-user histories into them');
   return repositories;
 }
-
-export async function pingMongo(connection: Connection): Promise<void> {
-  await connection.db!.admin().ping();
-}

@@ -9,7 +9,9 @@ interface SettingsRecord {
   updatedAt: Date;
 }
 
-const SETTINGS_ID = 'global';
+export const SETTINGS_ID = 'global';
+/** Also read by the health probe (health.ts): one small document every deployment has, or its empty collection. */
+export const SETTINGS_COLLECTION = 'settings';
 
 const settingsRecordSchema = new Schema<SettingsRecord>(
   { _id: { type: String, required: true }, settings: { type: Schema.Types.Mixed, required: true }, updatedAt: Date },
@@ -26,7 +28,7 @@ export class SettingsRepository {
   });
 
   constructor(connection: Connection) {
-    this.model = connection.model<SettingsRecord>('Settings', settingsRecordSchema, 'settings');
+    this.model = connection.model<SettingsRecord>('Settings', settingsRecordSchema, SETTINGS_COLLECTION);
   }
 
   /** Lets this process reuse the settings for `maxAgeMs` after reading them (the worker sets it; 0 reads every time). */

@@ -1,5 +1,5 @@
-// Keeps the processes of `npm start` running: a part that exits without being asked to is
-// started again after a growing pause, and the supervisor gives up (and says why) only when a
+// Keeps the processes of `npm start` running: a part that exits without being asked to, or
+// that a health watch finds hung (database-watch.ts), is started again after a growing pause, and the supervisor gives up (and says why) only when a
 // part keeps exiting within a short window. Used by `npm start` and by the chaos harness.
 import type { Logger } from '../logger';
 import type { ServiceProcess } from './service-process';
@@ -97,6 +97,23 @@ export class Supervisor {
     part.state = 'stopped';
     part.stopping = false;
     this.broadcast();
+  }
+
+  /**
+   * Restarts a part that runs but no longer does its work (its health probe says so): SIGKILL,
+   * since a hung server may not finish a graceful stop, then the same counted, backed-off
+   * restart as after a crash.
+   */
+  async restartHung(name: string, cause: string): Promise<void> {
+    const part = this.part(name);
+    const running = part.process;
+    if (!running || this.closing || part.stopping) return;
+    part.stopping = true;
+    running.child.kill('SIGKILL');
+    await running.exited;
+    part.process = undefined;
+    part.stopping = false;
+    await this.restart(part, cause);
   }
 
   /** Stops every part, the last started first; nothing is restarted after this. */

@@ -28,6 +28,7 @@ import { fanOutRoutes } from './routes/fan-outs';
 import { segmentRoutes } from './routes/segments';
 import { userRoutes } from './routes/users';
 import { keyRoutes } from './routes/keys';
+import { allOk, type ServiceHealth } from '../health-check';
 import { studioDraftRoutes } from './routes/studio';
 import { studioJourneyRoutes } from './routes/studio-journeys';
 
@@ -55,7 +56,7 @@ export interface GatewayDeps {
   /** The Temporal Web UI, for the studio's links to journeys. */
   temporalUiUrl?: string;
   /** Resolves when every service the gateway needs answers; rejects naming the one that does not. */
-  checkHealth: () => Promise<Record<string, 'ok' | 'down'>>;
+  checkHealth: () => Promise<ServiceHealth>;
   /** What `npm start`'s supervisor says of the processes it runs; absent when the gateway runs on its own. */
   supervision?: SupervisionReport;
 }
@@ -82,7 +83,7 @@ function mountOpenRoutes(app: Express, deps: GatewayDeps, metrics: GatewayMetric
 
   app.get('/healthz', async (_req, res) => {
     const services = await deps.checkHealth();
-    const healthy = Object.values(services).every((s) => s === 'ok');
+    const healthy = allOk(services);
     // A process being restarted leaves event intake working: degraded, still 200.
     const restarting = deps.supervision?.notRunning() ?? [];
     const status = !healthy ? 'unavailable' : restarting.length > 0 ? 'degraded' : 'ok';

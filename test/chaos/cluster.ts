@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger';
 import { freePort } from '../../src/embedded/free-port';
 import { TEST_CODEC_KEYS } from '../support/stack';
 import type { SmallDisk } from './small-disk';
+import { ferretDbUri } from '../../src/embedded/ferretdb-uri';
 
 export type Part = 'ferretdb' | 'temporal' | 'worker' | 'gateway';
 
@@ -58,7 +59,7 @@ export class ChaosCluster {
   }
 
   get mongoUri(): string {
-    return `mongodb://127.0.0.1:${this.ports.ferretdb}/hookway?directConnection=true&retryWrites=false`;
+    return ferretDbUri(this.ports.ferretdb);
   }
 
   get temporalAddress(): string {

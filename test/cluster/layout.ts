@@ -10,6 +10,7 @@ import { freePort } from '../../src/embedded/free-port';
 import { API_KEY, TEST_CODEC_KEYS } from '../support/stack';
 import { startPostgres } from '../../src/embedded/postgres';
 import { startTemporalServer, type TemporalServer } from '../../src/embedded/temporal-server';
+import { ferretDbUri } from '../../src/embedded/ferretdb-uri';
 
 const DIST_SRC = path.join(__dirname, '..', '..', 'src');
 export const TASK_QUEUE = 'hookway';
@@ -45,7 +46,7 @@ export class ProductionLayout {
     });
     await this.startDatabase();
     this.postgres = await postgres;
-    this.mongoUri = `mongodb://127.0.0.1:${this.ferretdbPort}/hookway?directConnection=true&retryWrites=false`;
+    this.mongoUri = ferretDbUri(this.ferretdbPort);
     this.temporal = await startTemporalServer({ dir: this.dir, postgresPort, logFile: this.log('temporal-server') });
     this.temporalProcess = this.temporal.process;
     for (let i = 0; i < REPLICAS; i++) this.gatewayPorts.push(await freePort());

@@ -9,6 +9,7 @@ import { startFerretDb } from '../../src/embedded/services';
 import type { RunningGateway } from '../../src/gateway/start';
 import { freePort } from '../../src/embedded/free-port';
 import { api, eventually, stack, startTestGateway, uniqueId } from '../support/stack';
+import { ferretDbUri } from '../../src/embedded/ferretdb-uri';
 
 describe('event posts while the database does not answer', function () {
   this.timeout(120_000);
@@ -21,7 +22,7 @@ describe('event posts while the database does not answer', function () {
     const dir = path.join(stack().dir, taskQueue);
     ferretdb = await startFerretDb({ dataDir: dir, port, logFile: `${dir}.log` });
     gateway = await startTestGateway(taskQueue, {
-      mongoUri: `mongodb://127.0.0.1:${port}/hookway?directConnection=true&retryWrites=false`,
+      mongoUri: ferretDbUri(port),
     });
   });
 

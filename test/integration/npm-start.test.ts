@@ -2,14 +2,12 @@
 // FerretDB: a worker killed with SIGKILL is started again by the supervisor, /healthz says so
 // while it happens, /metrics counts the restart, and Ctrl-C still stops everything.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/embedded/free-port';
+import { startNpmStart } from '../support/npm-start';
 import { API_KEY, eventually, mongoUriFor, stack, uniqueId } from '../support/stack';
-
-const MAIN = path.join(__dirname, '../../src/main.js');
 
 /** The pid of the child of `pid` whose command line names `script`. */
 function childRunning(pid: number, script: string): number | undefined {
@@ -55,32 +53,11 @@ describe('npm start under supervision', function () {
       WORKER_METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
     };
-    const main = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    main.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    main.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => main.once('exit', resolve));
-    const url = `http://127.0.0.1:${port}`;
-    type Health = {
-      status: string;
-      restarting?: string[];
-      processes?: { parts: { name: string; state: string; restarts: number; lastExit?: string }[] };
-    };
-    // While the gateway itself is not up, no answer: ask again.
-    const health = async (): Promise<Partial<Health>> =>
-      fetch(`${url}/healthz`).then(
-        (r) => r.json() as Promise<Health>,
-        () => ({}),
-      );
+    const { main, url, output, exited, health, partWhen } = await startNpmStart(env, port);
     try {
-      await eventually(async () => (output.includes('Hookway is running.') ? true : undefined), 180_000);
       const worker = childRunning(main.pid!, 'worker-main.js')!;
       const gateway = childRunning(main.pid!, 'gateway-main.js')!;
-      assert.ok(worker && gateway, output);
-      await eventually(
-        async () => ((await health()).processes?.parts.every((p) => p.state === 'running') ? true : undefined),
-        20_000,
-      );
+      assert.ok(worker && gateway, output());
 
       process.kill(worker, 'SIGKILL');
       const during = await eventually(async () => {
@@ -88,11 +65,7 @@ describe('npm start under supervision', function () {
         return body.restarting?.includes('worker') ? body : undefined;
       }, 30_000);
       assert.equal(during.status, 'degraded');
-      const after = await eventually(async () => {
-        const body = await health();
-        const part = body.processes?.parts.find((p) => p.name === 'worker');
-        return part?.state === 'running' && part.restarts === 1 ? part : undefined;
-      }, 180_000);
+      const after = await partWhen('worker', (p) => p.state === 'running' && p.restarts === 1, 180_000);
       assert.match(after.lastExit ?? '', /signal SIGKILL/);
       const metrics = await (await fetch(`${url}/metrics`)).text();
       assert.match(metrics, /hookway_process_restarts_total\{process="worker"\} 1/);
@@ -101,7 +74,7 @@ describe('npm start under supervision', function () {
       assert.ok(restarted && restarted !== worker);
 
       main.kill('SIGINT');
-      assert.equal(await exited, 0, output);
+      assert.equal(await exited, 0, output());
       assert.ok(!alive(restarted) && !alive(gateway), 'a child outlived npm start');
     } finally {
       if (main.exitCode === null) main.kill('SIGKILL');

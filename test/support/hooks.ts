@@ -8,6 +8,7 @@ import { startFerretDb, startTemporalDevServer } from '../../src/embedded/servic
 import { freePort } from '../../src/embedded/free-port';
 import { loadWorkflowBundle } from '../../src/workflow-bundle';
 import { setStack, stack } from './stack';
+import { ferretDbUri } from '../../src/embedded/ferretdb-uri';
 
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
@@ -31,7 +32,7 @@ export const mochaHooks = {
     ]);
     setStack({
       dir,
-      mongoUri: `mongodb://127.0.0.1:${ferretdbPort}/hookway?directConnection=true&retryWrites=false`,
+      mongoUri: ferretDbUri(ferretdbPort),
       temporalAddress: `127.0.0.1:${temporalPort}`,
       workflowBundle: bundle,
       services: [ferretdb, temporal],

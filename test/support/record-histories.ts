@@ -15,6 +15,7 @@ import { freePort } from '../../src/embedded/free-port';
 import { Receiver } from './receiver';
 import { setStack } from './stack';
 import { campaign, event, startTimeSkipping } from './time-skipping';
+import { ferretDbUri } from '../../src/embedded/ferretdb-uri';
 
 /** Proto3 JSON, as `temporal workflow show -o json` writes it; historyFromJSON reads it back. */
 const PROTO_JSON = { longs: String, enums: String, bytes: String, defaults: false };
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   const workflowBundle = await loadWorkflowBundle();
   setStack({
     dir,
-    mongoUri: `mongodb://127.0.0.1:${port}/hookway?directConnection=true&retryWrites=false`,
+    mongoUri: ferretDbUri(port),
     temporalAddress: '',
     workflowBundle,
     services: [ferretdb],

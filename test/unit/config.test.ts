@@ -18,7 +18,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: '127.0.0.1',
       workerMetricsPort: 9464,
-      embedded: { temporalPort: 7233, temporalUiPort: 8233, ferretdbPort: 27017 },
+      embedded: { temporalPort: 7233, temporalUiPort: 8233, ferretdbPort: 27017, ferretdbRestartAfterMs: 30_000 },
       logLevel: 'info',
       webhookTimeoutMs: 15_000,
       campaignRefreshMs: 5_000,
@@ -37,7 +37,10 @@ describe('loadConfig', () => {
   it('falls back to the embedded Temporal and FerretDB', () => {
     const config = loadConfig({});
     assert.equal(temporalAddress(config), '127.0.0.1:7233');
-    assert.equal(mongoUri(config), 'mongodb://127.0.0.1:27017/hookway?directConnection=true&retryWrites=false');
+    assert.equal(
+      mongoUri(config),
+      'mongodb://127.0.0.1:27017/hookway?directConnection=true&retryWrites=false&maxPoolSize=30',
+    );
   });
 
   it('reads values from the environment', () => {
@@ -121,6 +124,15 @@ describe('loadConfig', () => {
       () => loadConfig({ HOOKWAY_EVENT_RETENTION: '90 days' }),
       /HOOKWAY_EVENT_RETENTION: must be a duration/,
     );
+  });
+
+  it('reads how long a hung FerretDB is left before npm start restarts it, refusing more than an hour', () => {
+    assert.equal(loadConfig({ HOOKWAY_FERRETDB_RESTART_AFTER: '5s' }).embedded.ferretdbRestartAfterMs, 5_000);
+    for (const value of ['2h', '30', 'soon'])
+      assert.throws(
+        () => loadConfig({ HOOKWAY_FERRETDB_RESTART_AFTER: value }),
+        /HOOKWAY_FERRETDB_RESTART_AFTER: must be a duration from 1s to 1h/,
+      );
   });
 
   it('reads the default ingestion rate per key, and rejects one that is not a rate', () => {

@@ -59,4 +59,22 @@ describe('serveMetrics', () => {
       server.close();
     }
   });
+
+  it('answers GET /healthz 200 while every service is ok and 503 naming the one that is not', async () => {
+    let mongodb: 'ok' | 'down' = 'ok';
+    const { url, server } = await serveMetrics(new Registry(), '127.0.0.1', 0, async () => ({ mongodb }));
+    const health = url.replace('/metrics', '/healthz');
+    try {
+      const ok = await fetch(health);
+      assert.deepEqual([ok.status, await ok.json()], [200, { status: 'ok', services: { mongodb: 'ok' } }]);
+      mongodb = 'down';
+      const down = await fetch(health);
+      assert.deepEqual(
+        [down.status, await down.json()],
+        [503, { status: 'unavailable', services: { mongodb: 'down' } }],
+      );
+    } finally {
+      server.close();
+    }
+  });
 });
