@@ -241,11 +241,14 @@ export class EventRepository {
     const now = new Date();
     const logged = new Set<string>();
     const count = await this.eachBatch({ userId: 1, timestamp: 1 }, async (batch) => {
-      const items = batch.map((e) => ({
-        id: e._id,
-        at: e.timestamp,
-        ...(e.userId !== undefined && { userId: e.userId }),
-      }));
+      // A document without a valid timestamp (not Hookway's) is left alone, as the search by timestamp did.
+      const items = batch
+        .filter((e) => e.timestamp instanceof Date && !isNaN(e.timestamp.getTime()))
+        .map((e) => ({
+          id: e._id,
+          at: e.timestamp,
+          ...(typeof e.userId === 'string' && { userId: e.userId }),
+        }));
       for (const day of await this.days.recordByTimestamp(items)) logged.add(day);
     });
     await this.retention.begin([...logged], now);
