@@ -6,14 +6,15 @@ import { isDuplicateKey } from './duplicate-key';
  * index for a filter of exactly { _id } and scans the whole collection for any other). Entry n
  * of log L is "<L>#<n>", written once with its ids and the running count of ids logged up to
  * it; only one insert of an _id succeeds, so of two concurrent appends one takes entry n and the
- * other n+1. Entries are never deleted: a missing entry n means the log has n entries. The head
- * "<L>#head" is a hint at or before the last entry, moved when a reader walked far past it.
+ * other n+1. Entries are never deleted while the log may be appended to: a missing entry n means
+ * the log has n entries. The head "<L>#head" is a hint at or before the last entry, moved when a
+ * reader walked far past it. The ids are strings, or records for logs that need more per item.
  */
 
-export interface LogEntry {
+export interface LogEntry<T = string> {
   _id: string;
   seq: number;
-  ids: string[];
+  ids: T[];
   /** Ids logged up to and including this entry (before any were taken back by `retract`). */
   upTo: number;
 }
@@ -23,31 +24,34 @@ interface Head {
   seq: number;
 }
 
+/** What a log's collection holds. */
+export type LogDocument<T = string> = LogEntry<T> | Head;
+
 /** A reader that walked this many entries past the head moves it. */
 const HEAD_LAG = 4;
 /** Each lost race means another append landed on the same log. */
 const MAX_TRIES = 200;
 
-export class AppendLog {
+export class AppendLog<T = string> {
   /** The last entry this process saw of each log: its next append tries the entry after it first. */
-  private readonly hints = new Map<string, LogEntry>();
+  private readonly hints = new Map<string, LogEntry<T>>();
 
   /** `remember`: keep a hint per log, for a few logs appended to often (not one per user). */
   constructor(
-    private readonly records: Collection<LogEntry | Head>,
+    private readonly records: Collection<LogEntry<T> | Head>,
     private readonly remember: boolean,
   ) {}
 
-  private hint(log: string, entry: LogEntry): void {
+  private hint(log: string, entry: LogEntry<T>): void {
     if (this.remember) this.hints.set(log, entry);
   }
 
-  entry(log: string, seq: number): Promise<LogEntry | null> {
-    return this.records.findOne({ _id: `${log}#${seq}` }) as Promise<LogEntry | null>;
+  entry(log: string, seq: number): Promise<LogEntry<T> | null> {
+    return this.records.findOne({ _id: `${log}#${seq}` }) as Promise<LogEntry<T> | null>;
   }
 
   /** The log's last entry, or null while it is empty. */
-  async last(log: string): Promise<LogEntry | null> {
+  async last(log: string): Promise<LogEntry<T> | null> {
     const head = (await this.records.findOne({ _id: `${log}#head` })) as Head | null;
     const from = head?.seq ?? 0;
     let [found, next] = await Promise.all([this.entry(log, from), this.entry(log, from + 1)]);
@@ -64,11 +68,11 @@ export class AppendLog {
    * Appends an entry holding `ids`; returns it. Tries the entry after the last one this process
    * saw, and reads the log's end again only when another writer took it.
    */
-  async append(log: string, ids: string[]): Promise<LogEntry> {
+  async append(log: string, ids: T[]): Promise<LogEntry<T>> {
     let last = this.hints.get(log) ?? (await this.last(log));
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       const seq = last ? last.seq + 1 : 0;
-      const entry: LogEntry = { _id: `${log}#${seq}`, seq, ids, upTo: (last?.upTo ?? 0) + ids.length };
+      const entry: LogEntry<T> = { _id: `${log}#${seq}`, seq, ids, upTo: (last?.upTo ?? 0) + ids.length };
       try {
         await this.records.insertOne(entry);
         this.hint(log, entry);
@@ -82,17 +86,30 @@ export class AppendLog {
   }
 
   /** The log's last `count` entries at most, latest first. */
-  async latest(log: string, count: number): Promise<LogEntry[]> {
+  async latest(log: string, count: number): Promise<LogEntry<T>[]> {
     const last = await this.last(log);
     if (!last) return [];
     const earlier = Array.from({ length: Math.min(count, last.seq + 1) - 1 }, (_, k) => last.seq - 1 - k);
     const found = await Promise.all(earlier.map((seq) => this.entry(log, seq)));
-    return [last, ...found.filter((e): e is LogEntry => e !== null)];
+    return [last, ...found.filter((e): e is LogEntry<T> => e !== null)];
   }
 
   /** Takes ids back out of an entry its writer appended; no other writer changes an entry. */
-  async retract(entry: LogEntry, ids: Set<string>): Promise<void> {
+  async retract(entry: LogEntry<T>, ids: Set<T>): Promise<void> {
     await this.records.updateOne({ _id: entry._id }, { $set: { ids: entry.ids.filter((id) => !ids.has(id)) } });
+  }
+
+  /**
+   * Deletes a log's first `count` entries and its head, last first: a deletion cut short leaves
+   * a shorter log, which a reader still walks from entry 0. Only for a log no writer appends to
+   * any more (a writer's stale hint would insert a deleted entry again, behind a gap).
+   */
+  async drop(log: string, count: number, concurrency: number): Promise<void> {
+    await this.records.deleteOne({ _id: `${log}#head` });
+    for (let end = count; end > 0; end -= concurrency) {
+      const seqs = Array.from({ length: Math.min(concurrency, end) }, (_, k) => end - 1 - k);
+      await Promise.all(seqs.map((seq) => this.records.deleteOne({ _id: `${log}#${seq}` })));
+    }
   }
 
   /** $max: a head moved further by another reader stays there (not atomic on FerretDB, which only makes it staler). */

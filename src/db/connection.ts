@@ -10,6 +10,7 @@ import { CampaignRepository } from './campaigns';
 import { Claims } from './claims';
 import { DeliveryRepository } from './deliveries';
 import { DestinationRepository } from './destinations';
+import { EventDays } from './event-days';
 import { EventHistory } from './event-history';
 import { EventRepository } from './events';
 import { FanOutEntryRepository } from './fan-out-entries';
@@ -70,13 +71,20 @@ export async function connectRepositories(
   connection.on('close', () => statsRecorder.stop());
   const segments = new SegmentRepository(connection);
   const history = new EventHistory(connection);
+  const days = new EventDays(connection);
   const directory = new ProfileDirectory(connection);
   const catalog = new PropertyCatalog(connection);
   const repositories = {
     connection,
     claims,
     campaigns: new CampaignRepository(connection),
-    events: new EventRepository(connection, history, new HistoryOutbox(connection, history, logger), catalog),
+    events: new EventRepository(
+      connection,
+      history,
+      new HistoryOutbox(connection, history, days, logger),
+      catalog,
+      days,
+    ),
     profiles: new ProfileRepository(connection, directory, catalog),
     deliveries: new DeliveryRepository(connection),
     destinations: new DestinationRepository(connection, claims),
@@ -94,5 +102,8 @@ export async function connectRepositories(
   await Promise.all([directory.migrate(), catalog.migrate(), repositories.journeys.migrateUserIndex()]);
   const migrated = await repositories.events.migrateToHistory();
   if (migrated > 0) logger.info({ events: migrated }, 'copied events stored before per-user histories into them');
+  await repositories.events.dropTimestampIndex();
+  const logged = await repositories.events.migrateToDays();
+  if (logged > 0) logger.info({ events: logged }, 'logged events stored before the day logs by day, for retention');
   return repositories;
 }

@@ -1,9 +1,10 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { HistoryEvent } from '../domain/behaviour';
-import { mapInGroups } from './in-groups';
 import { insertNewOnly } from './insert-new';
-import { userHistoryEvents, type EventHistory } from './event-history';
-import type { HistoryOutbox, PendingHistory } from './history-outbox';
+import type { EventDays } from './event-days';
+import type { EventHistory } from './event-history';
+import { EventRetention } from './event-retention';
+import { pendingOf, type HistoryOutbox, type PendingHistory } from './history-outbox';
 import type { PropertyCatalog } from './property-catalog';
 import { decodeRecord, encodeRecord } from './stored-value';
 
@@ -54,14 +55,12 @@ const eventSchema = new Schema<EventRecord>(
 const outboxSchema = eventSchema.clone();
 outboxSchema.index({ pendingRoutes: 1, receivedAt: 1 });
 outboxSchema.index({ pendingMatch: 1, receivedAt: 1 });
-// The retention purge by age, on MongoDB; what concerns one user is read from its history.
-eventSchema.index({ timestamp: 1 });
+// No index but _id: what concerns one user is read from its history, the retention purge reads
+// the day logs (event-days.ts), and the studio's listings the property catalog.
 
-/** Old events the purge finds and deletes per round; FerretDB stops scanning once it has found them. */
-const PURGE_PAGE = 500;
-/** Deletes (and users' histories purged) at once. */
-const PURGE_CONCURRENCY = 16;
-/** Events copied into users' histories per round of the start-up migration. */
+const INDEX_NOT_FOUND = 27;
+const NAMESPACE_NOT_FOUND = 26;
+/** Events handled per round of the start-up migrations. */
 const MIGRATION_BATCH = 20_000;
 
 /** What insertNew stored; `fold` appends the events to their users' histories (true once done). */
@@ -83,18 +82,27 @@ export class EventRepository {
    * scanning the collection (7 s for 6,000 events in the benchmark, every sweep).
    */
   private readonly outbox: Model<EventRecord>;
+  private readonly retention: EventRetention;
 
   constructor(
     connection: Connection,
     /** Each user's events, where everything about one user is read (event-history.ts). */
     private readonly history: EventHistory,
-    /** Where a request's user events wait for their histories (history-outbox.ts). */
+    /** Where a request's events wait for their histories and day logs (history-outbox.ts). */
     private readonly histories: HistoryOutbox,
     /** Where the studio finds the property names each event name carries. */
     private readonly catalog: PropertyCatalog,
+    /** Which events exist per day, for the retention purge (event-days.ts). */
+    private readonly days: EventDays,
   ) {
     this.model = connection.model<EventRecord>('Event', eventSchema, 'events');
     this.outbox = connection.model<EventRecord>('EventOutbox', outboxSchema, 'event_outbox');
+    this.retention = new EventRetention(
+      connection,
+      days,
+      history,
+      async (id) => (await this.model.deleteOne({ _id: id })).deletedCount,
+    );
   }
 
   /**
@@ -103,8 +111,7 @@ export class EventRepository {
    * answered (until then, or if it is never called, the outbox sweep folds them).
    */
   async insertNew(events: EventRecord[]): Promise<StoredEvents> {
-    const userEvents = userHistoryEvents(events);
-    return this.store(events, () => this.histories.record(userEvents, minReceivedAt(events)));
+    return this.store(events, () => this.histories.record(pendingOf(events), minReceivedAt(events)));
   }
 
   /**
@@ -159,7 +166,7 @@ export class EventRepository {
     // No outbox record: the activity returns once its event is in the history (its journey's
     // next audience check sees it), and a worker that dies first runs the activity again.
     // Folded with the other activities' events of this worker in one append.
-    const { inserted, fold } = await this.store([record], async () => ({ events: userHistoryEvents([record]) }));
+    const { inserted, fold } = await this.store([record], async () => pendingOf([record]));
     if (!(await fold())) throw new Error(`event ${event._id} could not be added to its user's history`);
     return inserted.length === 1;
   }
@@ -204,25 +211,11 @@ export class EventRepository {
 
   /**
    * Deletes events that happened before `before`, from their users' histories too; returns how
-   * many. In rounds of a page found and deleted by _id, so no one command holds the database
-   * for the whole collection; the last round's search reads the rest of it once.
+   * many. Reads the day logs, never `events` (event-retention.ts). `now` decides which days
+   * are over.
    */
-  async purgeOlderThan(before: Date): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const page = await this.model
-        .find({ timestamp: { $lt: before } }, { _id: 1, userId: 1 })
-        .limit(PURGE_PAGE)
-        .lean<Array<Pick<EventRecord, '_id' | 'userId'>>>();
-      const users = [...new Set(page.flatMap((e) => (e.userId === undefined ? [] : [e.userId])))];
-      // Histories first: an event deleted from `events` is not found by the next run to purge its history.
-      await mapInGroups(users, PURGE_CONCURRENCY, (userId) => this.history.purge(userId, before));
-      await mapInGroups(page, PURGE_CONCURRENCY, async (e) => {
-        const { deletedCount } = await this.model.deleteOne({ _id: e._id });
-        deleted += deletedCount;
-      });
-      if (page.length < PURGE_PAGE) return deleted;
-    }
+  async purgeOlderThan(before: Date, now = new Date()): Promise<number> {
+    return this.retention.purge(before, now);
   }
 
   /**
@@ -231,23 +224,67 @@ export class EventRepository {
    */
   async migrateToHistory(): Promise<number> {
     if (await this.history.migrated()) return 0;
-    let copied = 0;
+    const copied = await this.eachBatch({ pendingRoutes: 0, pendingMatch: 0 }, (batch) =>
+      this.history.append(batch.map((e) => decodeRecord(e))),
+    );
+    await this.history.markMigrated();
+    return copied;
+  }
+
+  /**
+   * Logs events stored before the day logs existed on the days of their timestamps, once (a
+   * marker records it), and starts the purge's list of days with those days; every process may
+   * run it on start, as the purge counts an event logged twice once. Reads the collection once.
+   */
+  async migrateToDays(): Promise<number> {
+    if (await this.days.migrated()) return 0;
+    const now = new Date();
+    const logged = new Set<string>();
+    const count = await this.eachBatch({ userId: 1, timestamp: 1 }, async (batch) => {
+      // A document without a valid timestamp (not Hookway's) is left alone, as the search by timestamp did.
+      const items = batch
+        .filter((e) => e.timestamp instanceof Date && !isNaN(e.timestamp.getTime()))
+        .map((e) => ({
+          id: e._id,
+          at: e.timestamp,
+          ...(typeof e.userId === 'string' && { userId: e.userId }),
+        }));
+      for (const day of await this.days.recordByTimestamp(items)) logged.add(day);
+    });
+    await this.retention.begin([...logged], now);
+    await this.days.markMigrated();
+    return count;
+  }
+
+  /**
+   * Drops the `{ timestamp: 1 }` index of earlier versions, which served the purge's search on
+   * MongoDB: nothing reads by timestamp any more, and every insert paid for it.
+   */
+  async dropTimestampIndex(): Promise<void> {
+    await this.model.collection.dropIndex('timestamp_1').catch((err: { code?: number }) => {
+      // Dropped already (by another process too), or no collection yet.
+      if (err.code !== INDEX_NOT_FOUND && err.code !== NAMESPACE_NOT_FOUND) throw err;
+    });
+  }
+
+  /** Reads every stored event once, handing them over in rounds; returns how many. */
+  private async eachBatch(
+    projection: Record<string, 0 | 1>,
+    work: (batch: EventRecord[]) => Promise<void>,
+  ): Promise<number> {
+    let count = 0;
     let batch: EventRecord[] = [];
     const flush = async () => {
-      await this.history.append(batch);
-      copied += batch.length;
+      await work(batch);
+      count += batch.length;
       batch = [];
     };
-    for await (const event of this.model
-      .find({}, { pendingRoutes: 0, pendingMatch: 0 })
-      .lean<EventRecord>()
-      .cursor({ batchSize: 1_000 })) {
-      batch.push(decodeRecord(event as EventRecord));
+    for await (const event of this.model.find({}, projection).lean<EventRecord>().cursor({ batchSize: 1_000 })) {
+      batch.push(event as EventRecord);
       if (batch.length >= MIGRATION_BATCH) await flush();
     }
     await flush();
-    await this.history.markMigrated();
-    return copied;
+    return count;
   }
 
   async get(id: string): Promise<EventRecord | null> {

@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { Logger } from '../logger';
-import type { EventHistory, UserHistoryEvent } from './event-history';
+import type { DayItem, EventDays } from './event-days';
+import { userHistoryEvents, type EventHistory, type UserHistoryEvent } from './event-history';
 
 /**
- * Users' histories (event-history.ts) are appended off the request path. Appending reads each
+ * Users' histories (event-history.ts) and the day logs the retention purge reads
+ * (event-days.ts) are appended off the request path. Appending reads each
  * user's last entry and writes a new one; done inside an event post it made single posts 3 ×
  * slower and batches of new users miss the gateway's database deadline. So a post writes its
  * user events as ONE record here (one insert, no reads) and, once answered, hands them to this
  * process's folder, which appends everything handed to it since its last fold at once (a group
  * commit: a user posting in many requests costs one append per fold, not per request), then
- * deletes the folded records. Records a process left behind (it died after answering, or a
+ * deletes the folded records; entity events (no user) are kept there for their day log only.
+ * Records a process left behind (it died after answering, or a
  * fold failed) are folded by the gateway's outbox sweep. Folding a record twice is harmless:
- * history readers count each event id once.
+ * history readers count each event id once, and the purge each deleted event.
  *
  * The collection holds only records not yet folded (normally those of the last fraction of a
  * second), so the sweep's query on `receivedAt` and the deletion by a list of ids, which
@@ -23,13 +26,31 @@ interface OutboxRecord {
   _id: string;
   receivedAt: Date;
   events: UserHistoryEvent[];
+  /** Absent on records written before entity events were logged by day. */
+  entityEvents?: DayItem[];
 }
 
 /** Events waiting for their fold: with the outbox record that holds them, if any. */
 export interface PendingHistory {
   recordId?: string;
+  /** User events, for their histories and day logs. */
   events: UserHistoryEvent[];
+  /** Entity events, for their day logs. */
+  entityEvents: DayItem[];
 }
+
+/** What a fold of these stored events has to write. */
+export function pendingOf(
+  events: Array<Parameters<typeof userHistoryEvents>[0][number]>,
+): Omit<PendingHistory, 'recordId'> {
+  return {
+    events: userHistoryEvents(events),
+    entityEvents: events.flatMap((e) => (e.userId === undefined ? [{ id: e._id, at: e.timestamp }] : [])),
+  };
+}
+
+const isEmpty = (pending: Omit<PendingHistory, 'recordId'>) =>
+  pending.events.length === 0 && pending.entityEvents.length === 0;
 
 interface Queued {
   pending: PendingHistory;
@@ -51,6 +72,7 @@ export class HistoryOutbox {
   constructor(
     private readonly connection: Connection,
     private readonly history: EventHistory,
+    private readonly days: EventDays,
     private readonly logger: Logger,
   ) {}
 
@@ -58,12 +80,12 @@ export class HistoryOutbox {
     return this.connection.collection<OutboxRecord>('history_outbox');
   }
 
-  /** Stores the user events of one request as one record; nothing when there are none. */
-  async record(events: UserHistoryEvent[], receivedAt: Date): Promise<PendingHistory> {
-    if (events.length === 0) return { events };
+  /** Stores what one request's events owe as one record; nothing when there are none. */
+  async record(pending: Omit<PendingHistory, 'recordId'>, receivedAt: Date): Promise<PendingHistory> {
+    if (isEmpty(pending)) return pending;
     const recordId = randomUUID();
-    await this.records.insertOne({ _id: recordId, receivedAt, events });
-    return { recordId, events };
+    await this.records.insertOne({ _id: recordId, receivedAt, ...pending });
+    return { recordId, ...pending };
   }
 
   /**
@@ -72,7 +94,7 @@ export class HistoryOutbox {
    * this process is folding already is not queued again: its fold is returned.
    */
   fold(pending: PendingHistory): Promise<boolean> {
-    if (pending.events.length === 0) return Promise.resolve(true);
+    if (isEmpty(pending)) return Promise.resolve(true);
     const { recordId } = pending;
     const held = recordId === undefined ? undefined : this.held.get(recordId);
     if (held) return held;
@@ -103,7 +125,9 @@ export class HistoryOutbox {
         .limit(SWEEP_PAGE)
         .toArray();
       if (stale.length === 0) return folded;
-      const results = await Promise.all(stale.map((r) => this.fold({ recordId: r._id, events: r.events })));
+      const results = await Promise.all(
+        stale.map((r) => this.fold({ recordId: r._id, events: r.events, entityEvents: r.entityEvents ?? [] })),
+      );
       if (results.includes(false)) throw new Error('folding the event history outbox failed');
       folded += stale.length;
       if (stale.length < SWEEP_PAGE) return folded;
@@ -112,10 +136,13 @@ export class HistoryOutbox {
 
   private async drain(): Promise<void> {
     for (let taken = this.queue.splice(0); taken.length > 0; taken = this.queue.splice(0)) {
-      const folded = await this.history.appendAll(taken.flatMap((q) => q.pending.events)).then(
+      const folded = await this.append(taken.map((q) => q.pending)).then(
         () => true,
         (err) => {
-          this.logger.warn({ err, requests: taken.length }, 'appending to event histories failed; the sweep retries');
+          this.logger.warn(
+            { err, requests: taken.length },
+            'appending to event histories or day logs failed; the sweep retries',
+          );
           return false;
         },
       );
@@ -124,6 +151,16 @@ export class HistoryOutbox {
     }
     // Set in the same turn as the empty queue was seen, so a later fold() starts a new drain.
     this.folding = false;
+  }
+
+  /** Into users' histories and today's day log at once: one append each for everything taken. */
+  private async append(pending: PendingHistory[]): Promise<void> {
+    const events = pending.flatMap((p) => p.events);
+    const logged = events.map(({ id, userId, timestamp }): DayItem => ({ id, userId, at: timestamp }));
+    await Promise.all([
+      this.history.appendAll(events),
+      this.days.record([...logged, ...pending.flatMap((p) => p.entityEvents)]),
+    ]);
   }
 
   private async forget(recordIds: string[]): Promise<void> {
