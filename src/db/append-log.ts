@@ -69,20 +69,30 @@ export class AppendLog<T = string> {
    * saw, and reads the log's end again only when another writer took it.
    */
   async append(log: string, ids: T[]): Promise<LogEntry<T>> {
-    let last = this.hints.get(log) ?? (await this.last(log));
     for (let tries = 0; tries < MAX_TRIES; tries++) {
-      const seq = last ? last.seq + 1 : 0;
-      const entry: LogEntry<T> = { _id: `${log}#${seq}`, seq, ids, upTo: (last?.upTo ?? 0) + ids.length };
-      try {
-        await this.records.insertOne(entry);
-        this.hint(log, entry);
-        return entry;
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-      }
-      last = await this.last(log);
+      const entry = await this.tryAppend(log, ids);
+      if (entry) return entry;
     }
     throw new Error(`could not append to ${log}: ${MAX_TRIES} concurrent appends won the race`);
+  }
+
+  /**
+   * One try at appending after the last entry this process saw (read when it saw none); undefined
+   * when another writer took that entry, and the next try reads the log's end.
+   */
+  async tryAppend(log: string, ids: T[]): Promise<LogEntry<T> | undefined> {
+    const last = this.hints.get(log) ?? (await this.last(log));
+    const seq = last ? last.seq + 1 : 0;
+    const entry: LogEntry<T> = { _id: `${log}#${seq}`, seq, ids, upTo: (last?.upTo ?? 0) + ids.length };
+    try {
+      await this.records.insertOne(entry);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      this.hints.delete(log);
+      return undefined;
+    }
+    this.hint(log, entry);
+    return entry;
   }
 
   /** The log's last `count` entries at most, latest first. */

@@ -14,7 +14,10 @@ import { isDuplicateKey } from './duplicate-key';
  * is over, and the purge can delete them when their events are gone without racing a writer. The
  * start-up migration is the exception: it logs the events stored before these logs existed on
  * the days of their timestamps, once, before the purge knows those days (event-retention.ts).
- * Each process appends to one lane picked at random, so processes seldom race for an entry.
+ * Each process appends to one lane picked at random and moves to another when a writer took the
+ * entry it tried (both were on one lane), so writers settle on lanes of their own: a lost race
+ * costs an insert and a read of the lane's end, and two writers sharing a lane would pay it on
+ * nearly every append.
  */
 
 /** An event as its day's log lists it. */
@@ -33,6 +36,8 @@ const ENTRY_ITEMS = 1_000;
 const READ_AHEAD = 16;
 /** Marks that the events stored before the day logs existed were logged (EventRepository.migrateToDays). */
 const MIGRATION_MARK = 'migrated:events';
+/** Lanes tried for one entry before giving up: each lost race moves to another. */
+const MAX_TRIES = 200;
 
 const DAY_MS = 86_400_000;
 
@@ -49,12 +54,17 @@ export function dayEnd(day: string): Date {
 const dayLog = (day: string, lane: number) => `day:${day}:${lane}`;
 
 export class EventDays {
-  private readonly lane = randomInt(LANES);
+  private lane: number;
   /** Today's writer: a new one each day, so the hints it keeps of past days' logs are dropped. */
   private today?: { day: string; log: AppendLog<DayItem> };
   private readonly reader: AppendLog<DayItem>;
 
-  constructor(private readonly connection: Connection) {
+  /** `lane`: where this writer starts (random unless a test places it). */
+  constructor(
+    private readonly connection: Connection,
+    lane = randomInt(LANES),
+  ) {
+    this.lane = lane;
     this.reader = new AppendLog<DayItem>(this.records, false);
   }
 
@@ -86,7 +96,15 @@ export class EventDays {
 
   private async append(log: AppendLog<DayItem>, day: string, items: DayItem[]): Promise<void> {
     for (let i = 0; i < items.length; i += ENTRY_ITEMS)
-      await log.append(dayLog(day, this.lane), items.slice(i, i + ENTRY_ITEMS));
+      await this.appendEntry(log, day, items.slice(i, i + ENTRY_ITEMS));
+  }
+
+  private async appendEntry(log: AppendLog<DayItem>, day: string, items: DayItem[]): Promise<void> {
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      if (await log.tryAppend(dayLog(day, this.lane), items)) return;
+      this.lane = (this.lane + 1 + randomInt(LANES - 1)) % LANES;
+    }
+    throw new Error(`could not append to the day log of ${day}: ${MAX_TRIES} concurrent appends won the race`);
   }
 
   /**

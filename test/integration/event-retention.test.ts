@@ -3,6 +3,7 @@
 // search by reading the whole collection; at a million events the purge's last round did).
 import assert from 'node:assert/strict';
 import type { Repositories } from '../../src/db/connection';
+import { dayOf, EventDays, LANES, type DayItem } from '../../src/db/event-days';
 import type { EventRecord } from '../../src/db/events';
 import { watchedRepositories } from '../support/commands';
 import { storeEvents } from '../support/events';
@@ -118,6 +119,31 @@ describe('event retention by day logs (real FerretDB, commands watched)', functi
       assert.deepEqual(await storedIds(repositories), []);
       assert.equal(await logEntries(), 0, "the day's logs are deleted");
       assert.equal((await pointCommands(() => repositories.events.purgeOlderThan(later, later))).result, 0);
+    } finally {
+      await repositories.connection.close();
+    }
+  });
+
+  it('two writers that start on one lane settle on lanes of their own: an append is one insert', async () => {
+    const { repositories, pointCommands } = await watchedRepositories(uniqueId('day-lanes'));
+    try {
+      const [gateway, worker] = [new EventDays(repositories.connection, 3), new EventDays(repositories.connection, 3)];
+      const item = (n: number): DayItem => ({ id: `e-${n}`, userId: 'ana', at: new Date(NOW) });
+      const { commands } = await pointCommands(async () => {
+        for (let n = 0; n < 40; n += 2) {
+          await gateway.record([item(n)]);
+          await worker.record([item(n + 1)]);
+        }
+      });
+      // 40 inserts; each writer reads its lane's end once (3 reads), and one race is lost (an
+      // insert, then 3 reads of the next lane) before they part: 50. Sharing the lane, every
+      // append after the other writer's would lose its insert and read the end again (~200).
+      assert.ok(commands <= 52, `40 appends took ${commands} commands`);
+      const logged = new Set<string>();
+      for (let lane = 0; lane < LANES; lane++)
+        for await (const entry of gateway.entries(dayOf(new Date(NOW)), lane, 0))
+          entry.ids.forEach((i) => logged.add(i.id));
+      assert.equal(logged.size, 40);
     } finally {
       await repositories.connection.close();
     }
