@@ -13,6 +13,11 @@ export interface JourneyInput {
   campaignVersion?: number;
   /** Set when a long journey continued as a new run: where it was and what it knew. */
   resume?: ResumeState;
+  /**
+   * The generation of journey code its starter knew (JOURNEY_GENERATION in legacy-paths.ts);
+   * absent in journeys started before generations, which ask patched() instead.
+   */
+  generation?: number;
 }
 
 /** What a journey carries into its next run when its history grows long. */

@@ -1,6 +1,7 @@
 // What one run of a journey knows while it runs: who it is, the events it has received, whether
 // an exit or goal event has come, and the phase it shows as JourneyState. Steps and guards read
 // and change it; only the workflow's own handlers feed it events.
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { JourneyIdentity } from '../activities/journey';
 import type { SendStep } from '../activities/send-step';
@@ -40,6 +41,11 @@ export interface JourneyPaths {
   fatigue: boolean;
   /** Whether it started on the current paths (then every helper's newest path, without asking). */
   current: boolean;
+  /**
+   * Its starter's generation (0 before generations): from 1, the journey was started showing
+   * JourneyState running on its first step, and upserts only attributes whose value changes.
+   */
+  generation: number;
 }
 
 export function matches(filter: Pick<EventFilter, 'event' | 'where'>, event: JourneyEvent): boolean {
@@ -139,7 +145,7 @@ export class JourneyContext {
   enterPhase(next: JourneyPhase): void {
     if (!this.paths.fatigue || next === this.phase) return;
     [this.phase, this.unshownPhase] = [next, undefined];
-    upsertSearchAttributes([{ key: JOURNEY_STATE, value: next }]);
+    this.show([{ key: JOURNEY_STATE, value: next }]);
   }
 
   /** Shows the journey ended, so that JourneyState="running" no longer finds it. */
@@ -152,8 +158,19 @@ export class JourneyContext {
     this.state.currentStep = stepId;
     const phase = this.unshownPhase && [{ key: JOURNEY_STATE, value: this.unshownPhase }];
     this.unshownPhase = undefined;
-    upsertSearchAttributes([...(phase ?? []), { key: JOURNEY_STEP, value: stepId }]);
+    this.show([...(phase ?? []), { key: JOURNEY_STEP, value: stepId }]);
     [this.previousStepFrom, this.stepFrom] = [this.stepFrom, this.received];
+  }
+
+  /**
+   * Upserts search attributes. Each upsert is a visibility write in Temporal; a journey started
+   * with its first step's attributes (generation 1 on) skips those already showing their value.
+   * Older journeys upsert as they always did: their histories hold every upsert.
+   */
+  private show(pairs: SearchAttributeUpdatePair[]): void {
+    const shown = workflowInfo().typedSearchAttributes;
+    const changed = this.paths.generation >= 1 ? pairs.filter((p) => shown.get(p.key) !== p.value) : pairs;
+    if (changed.length > 0) upsertSearchAttributes(changed);
   }
 
   /** The send check made with the admission, once, to the step it was made for. */

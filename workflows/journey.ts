@@ -3,12 +3,19 @@
 // the entry checks, then one step at a time (workflows/steps/, one module per step type) with
 // the guards that cut across steps (workflows/guards/), then the end, recorded once.
 // Deterministic: only @temporalio/workflow and pure domain code.
-import { CancellationScope, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  isCancellation,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { JourneyIdentity } from '../activities/journey';
 import { nextStepId } from '../src/domain/step-graph';
 import { continueJourneyIfLong } from './guards/continue-as-new';
 import { exitResult, finish, recordGoal } from './guards/exit-and-goal';
 import { stateQuery, type JourneyInput, type JourneyResult } from './journey-api';
+import { JOURNEY_STATE, JOURNEY_STEP } from './search-attributes';
 import { journeySteps } from './journey-activities';
 import { enter } from './entry';
 import { JourneyContext, type FirstSend } from './journey-context';
@@ -18,7 +25,7 @@ import { runStep } from './steps';
 export async function journey(input: JourneyInput): Promise<JourneyResult> {
   const { campaign, trigger, resume } = input;
   // First, before any other command: whether this journey started on the current paths.
-  const current = startsOnCurrentPaths();
+  const current = startsOnCurrentPaths(input.generation);
   const { workflowId, runId } = workflowInfo();
   // A continued journey keeps the identity of its first run, under which it was admitted.
   const identity: JourneyIdentity = {
@@ -34,10 +41,11 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
   let firstSend: FirstSend | undefined;
   if (!resume) {
     const entered = await enter(input, identity, db, current);
-    if (entered.refused) return entered.refused;
+    if (entered.refused) return refused(input, entered.refused);
     firstSend = entered.firstSend;
   }
-  const ctx = new JourneyContext(input, identity, db, { fatigue: hasFatigueControl(current), current }, firstSend);
+  const paths = { fatigue: hasFatigueControl(current), current, generation: input.generation ?? 0 };
+  const ctx = new JourneyContext(input, identity, db, paths, firstSend);
   try {
     const result = await run(ctx);
     ctx.markEnded();
@@ -52,6 +60,19 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
     }
     throw err;
   }
+}
+
+/**
+ * A journey refused at entry. One started showing its first step (journeyStart) shows ended,
+ * on no step; older ones never showed either.
+ */
+function refused(input: JourneyInput, result: JourneyResult): JourneyResult {
+  if ((input.generation ?? 0) >= 1)
+    upsertSearchAttributes([
+      { key: JOURNEY_STATE, value: 'ended' },
+      { key: JOURNEY_STEP, value: null },
+    ]);
+  return result;
 }
 
 /** Runs the steps from the first (or where a previous run stopped) until one ends the journey or none is left. */

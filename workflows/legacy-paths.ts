@@ -11,15 +11,23 @@
 import { patched } from '@temporalio/workflow';
 
 /**
- * Journeys started since 2026-12-07 (evening) take the newest path of every helper below without
- * asking it: this one patch, asked first thing, stands for all of them. Each patch a journey asks
- * costs a marker in its history and, from the SDK, an upsert of the TemporalChangeVersion search
- * attribute (a visibility write in Temporal): five of each for a one-webhook journey, now one.
- * A journey started before asks each patch where it always did (this one is false for it: its
- * history has no marker at its start).
+ * The newest generation of journey code, which the starter writes into a journey's input. A
+ * journey of generation 1 or later takes the newest path of every helper below without asking
+ * anything: its input, part of its history, says which code started it, so it needs no marker.
+ * Folding a future patch the same way: take its newest path from generation 2 on, and bump this.
  */
-export function startsOnCurrentPaths(): boolean {
-  return patched('current-paths');
+export const JOURNEY_GENERATION = 1;
+
+/**
+ * Whether the journey takes the current paths. Each patch a journey asks costs a marker in its
+ * history and, from the SDK, an upsert of the TemporalChangeVersion search attribute (a
+ * visibility write in Temporal). Journeys started on 2026-12-07 before generations ask one patch,
+ * `current-paths`, first thing, which stands for all the helpers below; journeys started before
+ * that ask each patch where they always did (`current-paths` is false for them: their history
+ * has no marker at its start).
+ */
+export function startsOnCurrentPaths(generation: number | undefined): boolean {
+  return (generation ?? 0) >= 1 || patched('current-paths');
 }
 
 /**

@@ -1,10 +1,39 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { Campaign } from '../domain/campaign';
 import type { JourneyEvent } from '../domain/event';
 import { journeyWorkflowId } from '../domain/journey-id';
 import { journeyIdFor, manyRunsPerUser, triggerHandOff } from '../domain/reentry';
-import { eventSignal, journey } from '../../workflows';
-import { CAMPAIGN_ID, CAMPAIGN_VERSION, USER_ID } from '../../workflows/search-attributes';
+import { eventSignal, journey, type JourneyInput } from '../../workflows';
+import { JOURNEY_GENERATION } from '../../workflows/legacy-paths';
+import { CAMPAIGN_ID, CAMPAIGN_VERSION, JOURNEY_STATE, JOURNEY_STEP, USER_ID } from '../../workflows/search-attributes';
+
+/**
+ * What every journey is started with: its input, of the current generation of journey code,
+ * and its search attributes, JourneyState and JourneyStep already showing the first step, so
+ * the journey upserts nothing until something changes (each upsert is a visibility write).
+ */
+export function journeyStart(campaign: Campaign, event: JourneyEvent, version?: number) {
+  const input: JourneyInput = {
+    campaign,
+    userId: event.userId,
+    trigger: event,
+    campaignVersion: version,
+    generation: JOURNEY_GENERATION,
+  };
+  const first = campaign.steps[0]?.id;
+  return {
+    args: [input] as [JourneyInput],
+    typedSearchAttributes: [
+      { key: CAMPAIGN_ID, value: campaign.id },
+      { key: USER_ID, value: event.userId },
+      ...(version === undefined ? [] : [{ key: CAMPAIGN_VERSION, value: String(version) }]),
+      { key: JOURNEY_STATE, value: 'running' },
+      ...(first === undefined ? [] : [{ key: JOURNEY_STEP, value: first }]),
+    ] as SearchAttributePair[],
+    memo: { campaignName: campaign.name, triggerEvent: event.name, triggerEventId: event.id },
+  };
+}
 
 /**
  * Hands a trigger event to the (campaign, user) journey, by the campaign's re-entry rule
@@ -17,19 +46,7 @@ export async function enterJourney(
   version: number,
   event: JourneyEvent,
 ): Promise<void> {
-  const options = {
-    workflowId: journeyIdFor(campaign, event),
-    taskQueue,
-    args: [{ campaign, userId: event.userId, trigger: event, campaignVersion: version }] as [
-      Parameters<typeof journey>[0],
-    ],
-    typedSearchAttributes: [
-      { key: CAMPAIGN_ID, value: campaign.id },
-      { key: USER_ID, value: event.userId },
-      { key: CAMPAIGN_VERSION, value: String(version) },
-    ],
-    memo: { campaignName: campaign.name, triggerEvent: event.name, triggerEventId: event.id },
-  };
+  const options = { workflowId: journeyIdFor(campaign, event), taskQueue, ...journeyStart(campaign, event, version) };
   if (triggerHandOff(campaign.reentry) === 'replace') {
     // An event handed off again (an outbox retry) must not replace the journey it started itself.
     if (await runningFromEvent(client, options.workflowId, event.id)) return;

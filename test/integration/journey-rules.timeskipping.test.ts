@@ -3,6 +3,7 @@
 import { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { eventSignal, journey, stateQuery } from '../../workflows';
+import { journeyStart } from '../../src/temporal/journeys';
 import { uniqueId } from '../support/stack';
 import { campaign, event, timeSkippingSuite } from '../support/time-skipping';
 
@@ -155,7 +156,7 @@ describe('journey rules (time-skipping server)', function () {
     const handle = await new Client({ connection: suite.ts.env.connection }).workflow.start(journey, {
       taskQueue: suite.ts.taskQueue,
       workflowId,
-      args: [{ campaign: definition, userId, trigger: event(userId, 'signed_up') }],
+      ...journeyStart(definition, event(userId, 'signed_up')),
     });
     return handle.result();
   }

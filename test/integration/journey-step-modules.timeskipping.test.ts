@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { Activities } from '../../activities';
 import { TOOL_PATHS } from '../../src/embedded/tools';
 import { addSearchAttributes } from '../../src/temporal/connect';
+import { journeyStart } from '../../src/temporal/journeys';
 import { eventSignal, journey, resumeSignal, type JourneyResult } from '../../workflows';
 import { stack, uniqueId } from '../support/stack';
 import { campaign, event } from '../support/time-skipping';
@@ -111,7 +112,7 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
       env.client.workflow.start(journey, {
         taskQueue,
         workflowId: uniqueId('journey'),
-        args: [{ campaign: definition, userId, trigger: event(userId, 'go') }],
+        ...journeyStart(definition, event(userId, 'go')),
       });
     const worker = await Worker.create({
       connection: env.nativeConnection,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eventSignal, stateQuery } from '../../workflows';
-import { JOURNEY_STATE } from '../../workflows/search-attributes';
+import { JOURNEY_STATE, JOURNEY_STEP } from '../../workflows/search-attributes';
 import { uniqueId } from '../support/stack';
 import { campaign, event, timeSkippingSuite } from '../support/time-skipping';
 
@@ -218,5 +218,48 @@ describe('journey steps (time-skipping server)', function () {
       return { completed: await state(done), whileWaiting, cancelled: await state(cancelled) };
     });
     assert.deepEqual(states, { completed: 'ended', whileWaiting: 'waiting', cancelled: 'ended' });
+  });
+
+  it('a journey shows its first step from its start, and asks Temporal for one search-attribute change (its end) and no patch', async function () {
+    const definition = campaign({
+      id: uniqueId('shown'),
+      name: 'Shown',
+      trigger: { event: 'signup' },
+      steps: [webhook('hello')],
+    });
+    const history = await suite.ts.run(async () => {
+      const handle = await suite.ts.startJourney(definition, uniqueId('user'));
+      const atStart = (await handle.describe()).typedSearchAttributes;
+      await handle.result();
+      return { atStart, events: (await handle.fetchHistory()).events ?? [] };
+    });
+    assert.equal(history.atStart.get(JOURNEY_STATE), 'running');
+    assert.equal(history.atStart.get(JOURNEY_STEP), 'hello');
+    const upserts = history.events.flatMap((e) => {
+      const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+      return fields ? [Object.keys(fields)] : [];
+    });
+    assert.deepEqual(upserts, [['JourneyState']]);
+    const markers = history.events.flatMap((e) => e.markerRecordedEventAttributes?.markerName ?? []);
+    assert.ok(!markers.includes('core_patch'), `no patch marker, got ${markers.join(', ')}`);
+    assert.equal(suite.receiver.requests.length, 1);
+  });
+
+  it('a journey refused at entry shows JourneyState "ended" on no step', async function () {
+    const definition = campaign({
+      id: uniqueId('refused'),
+      name: 'Refused',
+      trigger: { event: 'signup' },
+      audience: { field: 'user.properties.never', op: 'eq', value: true },
+      steps: [webhook('hello')],
+    });
+    const shown = await suite.ts.run(async () => {
+      const handle = await suite.ts.startJourney(definition, uniqueId('user'));
+      assert.equal((await handle.result()).outcome, 'notInAudience');
+      return (await handle.describe()).typedSearchAttributes;
+    });
+    assert.equal(shown.get(JOURNEY_STATE), 'ended');
+    assert.equal(shown.get(JOURNEY_STEP), undefined);
+    assert.equal(suite.receiver.requests.length, 0);
   });
 });

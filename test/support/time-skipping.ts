@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { enterJourney } from '../../src/temporal/journeys';
+import { enterJourney, journeyStart } from '../../src/temporal/journeys';
 import type { Repositories } from '../../src/db/connection';
 import { AddressPolicy } from '../../src/delivery/address-guard';
 import { WebhookSender } from '../../src/delivery/sender';
@@ -68,10 +68,11 @@ export async function startTimeSkipping(): Promise<TimeSkipping> {
       return worker.runUntil(fn);
     },
     startJourney(definition, userId, trigger = {}) {
+      const started = { ...event(userId, definition.trigger.event), ...trigger };
       return env.client.workflow.start(journey, {
         taskQueue,
         workflowId: uniqueId('journey'),
-        args: [{ campaign: definition, userId, trigger: { ...event(userId, definition.trigger.event), ...trigger } }],
+        ...journeyStart(definition, started),
       });
     },
     async teardown() {

@@ -19,12 +19,13 @@ export function historyIsLong(): boolean {
 export async function continueJourneyIfLong(ctx: JourneyContext, stepId: string): Promise<void> {
   if (!historyIsLong()) return;
   await condition(allHandlersFinished);
-  const { campaign, userId, trigger, campaignVersion } = ctx.input;
+  const { campaign, userId, trigger, campaignVersion, generation } = ctx.input;
   await continueAsNew<(input: JourneyInput) => Promise<JourneyResult>>({
     campaign,
     userId,
     trigger,
     campaignVersion,
+    generation,
     resume: {
       stepId,
       firstRunId: ctx.identity.runId,
