@@ -9,6 +9,10 @@
 # pool's 100 connections while it waits for another to write; a few bulk updates at once
 # exhausted the pool and every query then waited forever while ping still answered
 # (docs/reliability.md). The patch releases each statement's read when it is done.
+#
+# patches/id-filter-pushdown.patch: FerretDB 1.24 narrows a query to one row by _id only when
+# its filter is exactly { _id: value }; { _id, runId } or { _id: { $in: [...] } } read the whole
+# table. The patch narrows every filter naming _id (a string or ObjectID, or an $in of them).
 set -euo pipefail
 out=$(realpath -m "$1")
 cd "$(dirname "$0")"
