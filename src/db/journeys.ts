@@ -174,17 +174,15 @@ export class JourneyRepository {
 
   /**
    * Records the end of this run and returns the campaign version it followed; undefined when
-   * the record already belongs to another run. Read, then written by _id alone: FerretDB
-   * scans the whole collection for any other filter. No other run can take the record in
-   * between, since Temporal starts the next run of a journey only once this one has closed.
+   * the record already belongs to another run. One command: the filter names the run beside
+   * the _id, which FerretDB reads by index too (tools/ferretdb/patches), and the record as it
+   * was tells the version.
    */
   async ended(journeyId: string, runId: string, outcome: string, now: Date): Promise<{ version: number } | undefined> {
-    const current = await this.journeys
-      .findById(journeyId, { runId: 1, campaignVersion: 1 })
-      .lean<Pick<JourneyRecord, 'runId' | 'campaignVersion'>>();
-    if (current?.runId !== runId) return undefined;
-    await this.journeys.updateOne({ _id: journeyId }, { $set: { status: 'ended', endedAt: now, outcome } });
-    return { version: current.campaignVersion ?? 0 };
+    const before = await this.journeys
+      .findOneAndUpdate({ _id: journeyId, runId }, { $set: { status: 'ended', endedAt: now, outcome } })
+      .lean<Pick<JourneyRecord, 'campaignVersion'>>();
+    return before ? { version: before.campaignVersion ?? 0 } : undefined;
   }
 
   /** Counts a conversion once per journey run; false when it was counted already. */

@@ -48,6 +48,19 @@ describe('journey admission', function () {
     assert.equal(await entries(journeyId), 2, 'a new run is a new entry');
   });
 
+  it("records a run's end with the version it followed, and leaves a record another run holds alone", async function () {
+    const journeyId = uniqueId('ended');
+    assert.equal((await repositories.journeys.admit(request(journeyId, 'run-1', 'evt-1'))).admitted, true);
+    assert.equal(await repositories.journeys.ended(journeyId, 'run-0', 'completed', new Date()), undefined);
+    const record = async () => (await repositories.journeys.listForUser('u-1', 100)).find((j) => j._id === journeyId);
+    assert.equal((await record())?.status, 'running');
+    assert.deepEqual(await repositories.journeys.ended(journeyId, 'run-1', 'exited', new Date()), { version: 1 });
+    assert.deepEqual(
+      { status: (await record())?.status, outcome: (await record())?.outcome },
+      { status: 'ended', outcome: 'exited' },
+    );
+  });
+
   it('checks the audience before writing anything, and a retried admission of an admitted run skips it', async function () {
     const journeyId = uniqueId('audience');
     const left = await repositories.journeys.admit(request(journeyId, 'run-1', 'evt-1'), async () => false);
