@@ -42,6 +42,8 @@ const APPEND_GROUP = 500;
 const REPLACE_GROUP = 50;
 /** A change moves the head once the last entry is this far past it (a reader walks at most this far). */
 const HEAD_LAG = 2;
+/** Entries a reader reads at once from where the head points: the last is normally among them. */
+const READ_AHEAD = HEAD_LAG + 2;
 /** Users whose last entry this process remembers (those it appended to latest)... */
 const REMEMBERED_USERS = 20_000;
 /** ...and the events those entries may hold together, which bounds the memory they take (tens of MB). */
@@ -437,19 +439,37 @@ export class EventHistory {
   /**
    * The user's last entry and where its head pointed. The head points at or before it (it is
    * written after its entry), so the reader walks forward from there while a next entry exists;
-   * a superseded entry always has one, even if it was not there when first looked at.
+   * a superseded entry always has one, even if it was not there when first looked at. Entries
+   * are read READ_AHEAD at a time, and the first read takes the head with the entries from 0:
+   * a short history (no head yet) costs one command, a longer one two.
    */
   private async found(userId: string): Promise<Found> {
-    const head = (await this.byId<Head>(`head:${userId}`))?.seq ?? 0;
-    const entry = (seq: number) => this.byId<Entry>(`${seq}:${userId}`);
-    let [found, next] = await Promise.all([entry(head), entry(head + 1)]);
+    const headId = `head:${userId}`;
+    const first = await this.window(userId, 0, [headId]);
+    const head = (first.docs.get(headId) as Head | undefined)?.seq ?? 0;
+    let window = head === 0 ? first : await this.window(userId, head);
+    let found = window.entry(head);
     if (!found) return { last: null, head };
-    for (let walked = 0; next || found.superseded; walked++) {
+    for (let walked = 0; ; walked++) {
       if (walked === MAX_WALK)
         throw new Error(`the event history of user ${userId} ends more than ${MAX_WALK} entries after its head`);
-      if (next) found = next;
-      next = await entry(found.seq + 1);
+      for (let next = window.entry(found.seq + 1); next; next = window.entry(found.seq + 1)) found = next;
+      // The last once the entry after it was looked for and is not there, unless it is superseded.
+      if (found.seq + 1 < window.end && !found.superseded) return { last: found, head };
+      window = await this.window(userId, found.seq + 1);
     }
-    return { last: found, head };
+  }
+
+  /** READ_AHEAD entries from `from` on, and the `others` named, by _id in one command. */
+  private async window(userId: string, from: number, others: string[] = []) {
+    const ids = Array.from({ length: READ_AHEAD }, (_, k) => `${from + k}:${userId}`);
+    const docs = new Map(
+      (await this.records.find({ _id: { $in: [...others, ...ids] } }).toArray()).map((d) => [d._id, d]),
+    );
+    return {
+      docs,
+      end: from + READ_AHEAD,
+      entry: (seq: number) => docs.get(`${seq}:${userId}`) as Entry | undefined,
+    };
   }
 }

@@ -1,7 +1,8 @@
 // Watching the data commands a piece of code sends, through the driver's command monitoring:
-// on FerretDB (SQLite) a filter of exactly { _id } is served by an index and any other filter
-// reads the whole collection, so tests of reads that must not grow with the data check that
-// each command selects one _id and that there are few of them.
+// on the embedded FerretDB (SQLite) a filter naming _id (one id, maybe beside other conditions,
+// or an $in of ids; tools/ferretdb/patches) is served by an index and any other filter reads the
+// whole collection, so tests of reads that must not grow with the data check that each command
+// selects by _id and that there are few of them.
 import type { CommandStartedEvent, Document } from 'mongodb';
 import type { Connection } from 'mongoose';
 import assert from 'node:assert/strict';
@@ -29,15 +30,20 @@ function filtersOf(event: CommandStartedEvent): unknown[] {
   return [event.command];
 }
 
-const isPointRead = (filter: unknown) =>
-  typeof filter === 'object' &&
-  filter !== null &&
-  Object.keys(filter).length === 1 &&
-  typeof (filter as Document)._id === 'string';
+const isId = (id: unknown) => typeof id === 'string';
+
+/** Selects documents by _id: one, or an $in of them (at most the 1,000 the patch narrows to). */
+const isPointRead = (filter: unknown) => {
+  if (typeof filter !== 'object' || filter === null) return false;
+  const id = (filter as Document)._id;
+  if (isId(id)) return true;
+  const ids = (id as Document | undefined)?.$in;
+  return Object.keys(id ?? {}).length === 1 && Array.isArray(ids) && ids.length <= 1_000 && ids.every(isId);
+};
 
 /**
  * Records the data commands sent on `connection` (opened with monitorCommands). `pointCommands(run)`
- * runs `run`, checks that each data command it sent selects a single _id (except those `allowed`
+ * runs `run`, checks that each data command it sent selects by _id (except those `allowed`
  * accepts) and returns its result with the number of commands.
  */
 export function watchCommands(connection: Connection) {
