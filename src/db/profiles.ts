@@ -1,6 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKey } from './duplicate-key';
-import { mapInGroups } from './in-groups';
 import type { ProfileDirectory } from './profile-directory';
 import type { PropertyCatalog } from './property-catalog';
 import { decodeRecord, encodeRecord } from './stored-value';
@@ -37,18 +36,8 @@ type MergedUpdate = ProfileUpdate & { firstSeen: Date };
 
 /** Update statements per command; FerretDB 1.24 takes minutes over a few hundred in one. */
 const UPDATE_GROUP = 50;
-/** Up to this many profiles are read by their ids one by one rather than by one scan (see read). */
-const POINT_READS_UP_TO = 20;
-/**
- * On FerretDB a point read costs about as much as scanning 30 profiles (≈ 1.6 ms of its CPU
- * against ≈ 5 s per 100,000 profiles scanned): a batch's profiles are scanned for only while
- * there are fewer than this many stored per profile wanted.
- */
-const SCANNED_PER_POINT_READ = 30;
-/** Point reads in flight at once. */
-const READ_CONCURRENCY = 32;
-/** How long the number of profiles stored is taken as known. */
-const PROFILE_COUNT_MS = 60_000;
+/** Profiles read per command: the embedded FerretDB narrows an $in of up to 1,000 ids by index. */
+const READ_GROUP = 500;
 /** lastSeen is kept to this resolution, so a user's every event does not rewrite the profile. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
@@ -94,7 +83,6 @@ function upsertOf(u: MergedUpdate) {
 
 export class ProfileRepository {
   private readonly model: Model<ProfileRecord>;
-  private profileCount?: { total: number; at: number };
 
   constructor(
     connection: Connection,
@@ -133,23 +121,22 @@ export class ProfileRepository {
   }
 
   /**
-   * FerretDB uses its index only for a filter that is exactly one `_id`; `$in` scans every
-   * profile. A scan costs about the same for one id as for hundreds, so a batch's many ids are
-   * read in one scan while few profiles are stored, and by _id, a few dozen at once, once the
-   * scan would cost more than the point reads (SCANNED_PER_POINT_READ).
+   * The stored profiles among these users, READ_GROUP by _id in each command (a batch one
+   * larger than the group, so the first reply holds them all and no getMore follows).
    */
   private async read(ids: string[]): Promise<ProfileRecord[]> {
-    if (ids.length > POINT_READS_UP_TO && (await this.storedAbout()) < SCANNED_PER_POINT_READ * ids.length)
-      return this.model.find({ _id: { $in: ids } }).lean<ProfileRecord[]>();
-    const found = await mapInGroups(ids, READ_CONCURRENCY, (id) => this.model.findById(id).lean<ProfileRecord>());
-    return found.filter((p): p is ProfileRecord => p !== null);
-  }
-
-  /** About how many profiles are stored: the directory's count, read again at most once a minute. */
-  private async storedAbout(): Promise<number> {
-    if (!this.profileCount || Date.now() - this.profileCount.at > PROFILE_COUNT_MS)
-      this.profileCount = { total: (await this.directory.survey()).total, at: Date.now() };
-    return this.profileCount.total;
+    const groups = Array.from({ length: Math.ceil(ids.length / READ_GROUP) }, (_, k) =>
+      ids.slice(k * READ_GROUP, (k + 1) * READ_GROUP),
+    );
+    const found = await Promise.all(
+      groups.map((group) =>
+        this.model
+          .find({ _id: { $in: group } })
+          .batchSize(READ_GROUP + 1)
+          .lean<ProfileRecord[]>(),
+      ),
+    );
+    return found.flat();
   }
 
   /** Inserts profiles of users seen for the first time; returns those another writer created meanwhile. */

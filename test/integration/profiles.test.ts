@@ -1,6 +1,7 @@
 // Profiles are merged from every event's userProperties, in batches of up to 1,000 events.
 import assert from 'node:assert/strict';
 import type { Repositories } from '../../src/db/connection';
+import { watchedRepositories } from '../support/commands';
 import { testRepositories, uniqueId } from '../support/stack';
 
 describe('profile merges', function () {
@@ -24,6 +25,24 @@ describe('profile merges', function () {
     );
     for (const i of [0, 150, 299])
       assert.deepEqual((await repositories.profiles.get(users[i]))?.properties, { plan: 'pro', rank: i });
+  });
+
+  it("reads a batch's 500 known users in one command by _id, and writes nothing when nothing changed", async function () {
+    const database = uniqueId('profile-reads');
+    const writer = await testRepositories(database);
+    const watched = await watchedRepositories(database);
+    try {
+      const users = Array.from({ length: 500 }, (_, i) => `${uniqueId('known')}-${i}`);
+      const updates = users.map((userId) => ({ userId, properties: { plan: 'free' }, seenAt: new Date() }));
+      await writer.profiles.merge(updates);
+      // The first merge of a process notes the property names it has not seen (property-catalog.ts).
+      await watched.repositories.profiles.merge([updates[0]]);
+      const again = await watched.pointCommands(() => watched.repositories.profiles.merge(updates));
+      assert.equal(again.commands, 1);
+      assert.deepEqual((await writer.profiles.get(users[499]))?.properties, { plan: 'free' });
+    } finally {
+      await Promise.all([writer.connection.close(), watched.repositories.connection.close()]);
+    }
   });
 
   it('keeps properties an event does not mention, the first time seen, and the last time seen to the minute', async function () {
