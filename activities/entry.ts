@@ -3,7 +3,7 @@
 // send check (which stores the delivery when it lets it go out). One SDK round trip, one marker
 // in the journey's history and one payload through the codec instead of two or three.
 import type { CheckAudienceInput } from './audience';
-import { admitJourney, type AdmitJourneyInput, type JourneyActivityDeps } from './journey';
+import { announceEntry, decideAdmission, type AdmitJourneyInput, type JourneyActivityDeps } from './journey';
 import type { SendStep, SendStepInput } from './send-step';
 
 export interface EntryInput {
@@ -26,19 +26,21 @@ interface EntrySteps {
  * The audience is asked after the admission's first read, so a retried call for a run an
  * earlier attempt admitted stays admitted, even if the user has left the audience since; the
  * send check is asked again on a retry, and finds its reserved slot by the delivery's key.
+ * The entry is announced (a system event) while the send check runs: neither needs the other,
+ * and the first webhook waits for this activity.
  */
 async function enterAndCheck(deps: JourneyActivityDeps, steps: EntrySteps, input: EntryInput): Promise<Entry> {
   const { audience, firstSend } = input;
-  const admission = await admitJourney(deps, input.admission, audience && (() => steps.checkAudience(audience)));
+  const admission = await decideAdmission(deps, input.admission, audience && (() => steps.checkAudience(audience)));
   if (!admission.admitted)
     return admission.outOfAudience
       ? { inAudience: false }
       : { inAudience: true, admitted: false, reason: admission.reason };
-  return {
-    inAudience: true,
-    admitted: true,
-    ...(firstSend && { firstSend: await steps.checkSendAndPrepare(firstSend) }),
-  };
+  const [, check] = await Promise.all([
+    announceEntry(deps, input.admission, admission),
+    firstSend && steps.checkSendAndPrepare(firstSend),
+  ]);
+  return { inAudience: true, admitted: true, ...(check && { firstSend: check }) };
 }
 
 export function createEntryActivities(deps: JourneyActivityDeps, steps: EntrySteps) {

@@ -89,16 +89,36 @@ export async function admitJourney(
   input: AdmitJourneyInput,
   inAudience?: () => Promise<boolean>,
 ): Promise<{ admitted: true } | Extract<Admission, { admitted: false }>> {
+  const admission = await decideAdmission(deps, input, inAudience);
+  if (admission.admitted) await announceEntry(deps, input, admission);
+  return admission.admitted ? { admitted: true } : admission;
+}
+
+/** The re-entry rule's answer for this run; nothing is announced yet (announceEntry). */
+export async function decideAdmission(
+  deps: JourneyActivityDeps,
+  input: AdmitJourneyInput,
+  inAudience?: () => Promise<boolean>,
+): Promise<Admission> {
   const { journeyId, runId, campaignId, userId, reentry, triggerEventId } = input;
+  const request = { journeyId, runId, campaignId, userId, campaignVersion: input.campaignVersion ?? 0, reentry };
+  const admission = await deps.journeys.admit({ ...request, triggerEventId, now: new Date(input.at) }, inAudience);
+  if (!admission.admitted && !admission.outOfAudience)
+    deps.logger.info({ ...logFields(input), reason: admission.reason }, 'journey not admitted');
+  return admission;
+}
+
+/**
+ * Announces an admitted run: hookway.journey.entered, counted once, and the exit of a run it
+ * replaced (terminated, or replaced by a restart, without recording its end).
+ */
+export async function announceEntry(
+  deps: JourneyActivityDeps,
+  input: AdmitJourneyInput,
+  admission: Extract<Admission, { admitted: true }>,
+): Promise<void> {
+  const { campaignId, reentry } = input;
   const version = input.campaignVersion ?? 0;
-  const request = { journeyId, runId, campaignId, userId, campaignVersion: version, reentry, triggerEventId };
-  const admission = await deps.journeys.admit({ ...request, now: new Date(input.at) }, inAudience);
-  if (!admission.admitted) {
-    if (!admission.outOfAudience)
-      deps.logger.info({ ...logFields(input), reason: admission.reason }, 'journey not admitted');
-    return admission;
-  }
-  // A run that ended without recording it (terminated, or replaced by a restart) is counted as it leaves.
   if (admission.replaced)
     await countExit(
       deps,
@@ -110,7 +130,6 @@ export async function admitJourney(
     deps.stats.count({ campaignId, version }, COUNTER.entered);
     deps.logger.info({ ...logFields(input), campaignVersion: version }, 'journey entered');
   }
-  return { admitted: true };
 }
 
 /**
