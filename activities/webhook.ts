@@ -211,14 +211,20 @@ async function recordSuccess(deps: WebhookDeps, sent: SentAttempt): Promise<Webh
   const { delivery, destination, outcome } = sent;
   if (outcome.kind !== 'response') throw new Error('a success is always a response');
   await deps.deliveries.recordAttempt(delivery, sent.attempt, 'succeeded');
-  if (destination) await deps.destinations.recordSuccess(destination._id);
-  if (await emit(deps, delivery, SYSTEM_EVENT.webhookSucceeded, { status: String(outcome.status) })) {
-    const statsKey = statsKeyOf(delivery);
-    deps.stats.count(statsKey, COUNTER.succeeded);
-    deps.stats.count(statsKey, stepCounter(delivery.stepId, 'sent'));
-    deps.metrics.delivered('succeeded');
-  }
+  await Promise.all([
+    destination && deps.destinations.recordSuccess(destination._id),
+    announceSuccess(deps, delivery, outcome.status),
+  ]);
   return savedResponse(outcome.status, outcome.headers, outcome.body);
+}
+
+/** hookway.webhook.succeeded, counted once however often a retried attempt announces it. */
+async function announceSuccess(deps: WebhookDeps, delivery: DeliveryRecord, status: number): Promise<void> {
+  if (!(await emit(deps, delivery, SYSTEM_EVENT.webhookSucceeded, { status: String(status) }))) return;
+  const statsKey = statsKeyOf(delivery);
+  deps.stats.count(statsKey, COUNTER.succeeded);
+  deps.stats.count(statsKey, stepCounter(delivery.stepId, 'sent'));
+  deps.metrics.delivered('succeeded');
 }
 
 /** Records a retryable failure and asks Temporal to call again after the schedule's delay, or gives up. */
@@ -282,8 +288,11 @@ async function attemptDelivery(
   if (!delivery?.request)
     throw ApplicationFailure.nonRetryable(`delivery ${id} has no stored request`, TEMPLATE_FAILED);
   const last = delivery.attempts.at(-1);
-  if (delivery.status === 'succeeded' && last?.status)
+  if (delivery.status === 'succeeded' && last?.status) {
+    // An attempt that recorded its success but failed before announcing it is retried here.
+    await announceSuccess(deps, delivery, last.status);
     return savedResponse(last.status, {}, last.responseExcerpt ?? '');
+  }
 
   const destination = await destinationOf(deps, delivery.destinationId);
   const { context, retryDelays } = deliveryPolicy(destination, deps.defaultTimeoutMs, delivery._id, new Date());

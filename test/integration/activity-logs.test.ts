@@ -2,14 +2,11 @@
 // never carry a secret or a payload: checked on the log lines of real activities that send
 // real webhooks to a local receiver.
 import assert from 'node:assert/strict';
-import { createActivities } from '../../activities';
-import { enterJourney } from '../../src/temporal/journeys';
+import { testActivities } from '../support/activities';
 import type { Repositories } from '../../src/db/connection';
-import { AddressPolicy } from '../../src/delivery/address-guard';
-import { WebhookSender } from '../../src/delivery/sender';
 import { createLogger } from '../../src/logger';
 import { Receiver } from '../support/receiver';
-import { TEST_NETWORK, testRepositories, uniqueId } from '../support/stack';
+import { testRepositories, uniqueId } from '../support/stack';
 
 describe('activity logs', function () {
   let repositories: Repositories;
@@ -28,13 +25,7 @@ describe('activity logs', function () {
   it('carry the journey, campaign and webhook ids, and no secret, request body or response', async function () {
     const lines: Array<Record<string, unknown>> = [];
     const logger = createLogger('info', 'worker', { write: (line: string) => void lines.push(JSON.parse(line)) });
-    const activities = createActivities({
-      repositories,
-      sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)),
-      webhookTimeoutMs: 5_000,
-      logger,
-      enterJourney,
-    });
+    const activities = testActivities(repositories, logger);
     receiver.answerWith(
       { status: 200, body: '{"balance":"RESPONSE-SECRET"}' },
       { status: 400, body: '{"error":"RESPONSE-SECRET"}' },

@@ -2,11 +2,8 @@
 // processes counting and compacting at once must still add up exactly, and an activity that
 // runs twice (a Temporal retry) must count its fact once.
 import assert from 'node:assert/strict';
-import { createActivities } from '../../activities';
-import { enterJourney } from '../../src/temporal/journeys';
+import { testActivities } from '../support/activities';
 import type { Repositories } from '../../src/db/connection';
-import { AddressPolicy } from '../../src/delivery/address-guard';
-import { WebhookSender } from '../../src/delivery/sender';
 import {
   COUNTER,
   exitCounter,
@@ -16,7 +13,7 @@ import {
   addHistogram,
   emptyHistogram,
 } from '../../src/domain/stats';
-import { logger, TEST_NETWORK, testRepositories, uniqueId } from '../support/stack';
+import { testRepositories, uniqueId } from '../support/stack';
 
 async function totalsOf(repositories: Repositories, campaignId: string, from: Date, to: Date) {
   const rows = await repositories.stats.rows(from, to, campaignId);
@@ -99,13 +96,7 @@ describe('campaign stats counters', function () {
 
   it('counts an entry, a hold, a cap, an exit and a conversion once when their activities run twice', async function () {
     const repositories = processes[3];
-    const activities = createActivities({
-      repositories,
-      sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)),
-      webhookTimeoutMs: 5_000,
-      logger,
-      enterJourney,
-    });
+    const activities = testActivities(repositories);
     const campaignId = uniqueId('retried');
     const identity = { journeyId: `journey/${campaignId}/u1`, runId: 'run-1', campaignId, userId: 'u1', depth: 0 };
     const from = new Date(Date.now() - HOUR_MS);

@@ -1,17 +1,15 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { testActivities } from './activities';
 import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { enterJourney, journeyStart } from '../../src/temporal/journeys';
+import { journeyStart } from '../../src/temporal/journeys';
 import type { Repositories } from '../../src/db/connection';
-import { AddressPolicy } from '../../src/delivery/address-guard';
-import { WebhookSender } from '../../src/delivery/sender';
 import { campaignSchema, type Campaign } from '../../src/domain/campaign';
 import type { JourneyEvent } from '../../src/domain/event';
 import { TOOL_PATHS } from '../../src/embedded/tools';
 import { addSearchAttributes } from '../../src/temporal/connect';
 import { journey } from '../../workflows';
 import { Receiver } from './receiver';
-import { logger, stack, TEST_NETWORK, testRepositories, uniqueId } from './stack';
+import { stack, testRepositories, uniqueId } from './stack';
 import { WORKFLOW_SANDBOX_OPTIONS } from '../../src/worker';
 
 /** Temporal's time-skipping test server with a journey worker whose activities use the real FerretDB. */
@@ -46,13 +44,7 @@ export async function startTimeSkipping(): Promise<TimeSkipping> {
   await addSearchAttributes(env.client, 'default');
   const taskQueue = uniqueId('skip');
   const repositories = await testRepositories(taskQueue);
-  const activities = createActivities({
-    repositories,
-    sender: new WebhookSender(new AddressPolicy(TEST_NETWORK)),
-    webhookTimeoutMs: 5_000,
-    logger,
-    enterJourney,
-  });
+  const activities = testActivities(repositories);
   return {
     env,
     repositories,
