@@ -77,9 +77,12 @@ export class CampaignRepository {
     this.revision.maxAgeMs = maxAgeMs;
   }
 
-  /** Changes with every edit or status change of a campaign; always one read by _id. */
+  /**
+   * Changes with every edit or status change of a campaign. Read by _id by a command sent after
+   * this call began, so a change made before the call is seen; callers at once share the read.
+   */
   async liveRevision(): Promise<number> {
-    return this.revision.readNow();
+    return this.revision.fresh();
   }
 
   /** Written after the change it announces, so a reader that sees the new revision reads the change. */

@@ -48,6 +48,8 @@ const READ_AHEAD = HEAD_LAG + 2;
 const REMEMBERED_USERS = 20_000;
 /** ...and the events those entries may hold together, which bounds the memory they take (tens of MB). */
 const REMEMBERED_EVENTS = 100_000;
+/** Recent first appends to users not remembered whose outcome decides whether to guess (GuessOutcomes). */
+const GUESSES_KEPT = 50;
 
 interface ChunkRef {
   id: string;
@@ -191,11 +193,36 @@ function plan(userId: string, found: Found, decide: Change): Planned | undefined
   };
 }
 
+/**
+ * Whether guessing an empty history for users this process does not remember has paid lately.
+ * It depends on the process: the gateway mostly appends a new user's first event, so a guess
+ * lands and saves the reads; a worker appends to users whose trigger event the gateway wrote
+ * first, so a guess almost always loses, costing an insert for nothing before the reads. The
+ * last GUESSES_KEPT outcomes decide, those of reads included (whether a guess would have
+ * landed), so a process whose traffic changes turns back.
+ */
+class GuessOutcomes {
+  private readonly lost: boolean[] = [];
+  private lostCount = 0;
+
+  record(lost: boolean): void {
+    this.lost.push(lost);
+    if (lost) this.lostCount++;
+    if (this.lost.length > GUESSES_KEPT && this.lost.shift()) this.lostCount--;
+  }
+
+  /** Unless most recent guesses lost (a process that has not guessed yet guesses). */
+  worthGuessing(): boolean {
+    return this.lostCount * 2 <= this.lost.length;
+  }
+}
+
 export class EventHistory {
   /** Each remembered user's last entry and where its head points, as this process wrote them. */
   private readonly known = new Map<string, { entry: Entry; head: number }>();
   /** Events held by the remembered entries. */
   private knownEvents = 0;
+  private readonly guesses = new GuessOutcomes();
 
   constructor(private readonly connection: Connection) {}
 
@@ -212,10 +239,11 @@ export class EventHistory {
    * changes are written together: their new entries inserted in one command and the entries
    * they supersede emptied in bulk. Each is first decided without a read, on the last entry
    * this process wrote for the user, or for a user it does not remember on an empty history
-   * (entry 0). Entry numbers have no gaps and an _id is inserted once, so a wrong guess (another
-   * writer appended meanwhile, or the history existed) loses its insert: those users' last
-   * entries are then read and their changes written together again; a user losing once more
-   * is changed on its own.
+   * (entry 0) unless such guesses mostly lost lately, when that user's last entry is read
+   * first (GuessOutcomes). Entry numbers have no gaps and an _id is inserted once, so a wrong
+   * guess (another writer appended meanwhile, or the history existed) loses its insert: those
+   * users' last entries are then read and their changes written together again; a user losing
+   * once more is changed on its own.
    */
   async append(events: Array<Parameters<typeof historyEventOf>[0] & { userId?: string }>): Promise<void> {
     await this.appendAll(userHistoryEvents(events));
@@ -231,12 +259,33 @@ export class EventHistory {
     }
     const users = [...byUser];
     for (let i = 0; i < users.length; i += APPEND_GROUP) {
-      const guessedWrong = await this.appendTogether(users.slice(i, i + APPEND_GROUP), (userId) =>
-        Promise.resolve(this.remembered(userId)),
-      );
+      const guessedWrong = await this.appendFirst(users.slice(i, i + APPEND_GROUP));
       const lostAgain = await this.appendTogether(guessedWrong, (userId) => this.found(userId));
       await Promise.all(lostAgain.map(([userId, added]) => this.change(userId, appending(userId, added))));
     }
+  }
+
+  /**
+   * The first try of an append: each user's change decided on the entry remembered, or for a
+   * user not remembered on a guessed empty history while such guesses mostly land here, else on
+   * its last entry read. Returns the users whose inserts lost.
+   */
+  private async appendFirst(users: Array<[string, HistoryEvent[]]>): Promise<Array<[string, HistoryEvent[]]>> {
+    const guessing = this.guesses.worthGuessing();
+    const guessed = users.map(([userId]) => userId).filter((userId) => guessing && !this.known.has(userId));
+    const guessedWrong = await this.appendTogether(users, (userId) =>
+      this.known.has(userId) || guessing ? Promise.resolve(this.remembered(userId)) : this.readFirst(userId),
+    );
+    const lost = new Set(guessedWrong.map(([userId]) => userId));
+    for (const userId of guessed) this.guesses.record(lost.has(userId));
+    return guessedWrong;
+  }
+
+  /** The last entry of a user not remembered, read instead of guessed; noting how a guess would have fared. */
+  private async readFirst(userId: string): Promise<Found> {
+    const found = await this.found(userId);
+    this.guesses.record(found.last !== null);
+    return found;
   }
 
   /**

@@ -4,6 +4,7 @@
 // commands are watched through the driver's command monitoring, as in send-log.test.ts.
 import assert from 'node:assert/strict';
 import type { Repositories } from '../../src/db/connection';
+import { EventHistory, userHistoryEvents } from '../../src/db/event-history';
 import type { EventRecord } from '../../src/db/events';
 import type { Condition } from '../../src/domain/condition';
 import { watchedRepositories } from '../support/commands';
@@ -139,6 +140,32 @@ describe('targeting with many events stored (real FerretDB)', function () {
       );
     } finally {
       await restarted.connection.close();
+    }
+  });
+
+  it('a writer appending to users another writer began reads their last entries instead of losing inserts, yet guesses for new users', async function () {
+    // The gateway writes each user's trigger event; the worker's appends follow, as in a journey.
+    const gateway = new EventHistory(repositories.connection);
+    const worker = new EventHistory(watched.repositories.connection);
+    const one = (userId: string, name: string) => userHistoryEvents([event(userId, name, NOW)]);
+    const insertsOf = (sent: string[]) => sent.filter((c) => c === 'insert event_history').length;
+    const users = Array.from({ length: 30 }, () => uniqueId('journey-user'));
+    for (const userId of users) await gateway.appendAll(one(userId, 'signed_up'));
+    // A guess or two lose before the worker learns that users it does not remember have histories here.
+    for (const userId of users.slice(0, 3)) await worker.appendAll(one(userId, 'entered'));
+    const { sent } = await watched.pointCommands(async () => {
+      for (const userId of users.slice(3)) await worker.appendAll(one(userId, 'entered'));
+    });
+    assert.equal(insertsOf(sent), users.length - 3, 'one insert an append: none lost');
+    for (const userId of users)
+      assert.deepEqual((await gateway.recent(userId, 10)).map((e) => e.name).sort(), ['entered', 'signed_up']);
+
+    // New users: the reads show a guess would land, so the worker turns back to guessing.
+    const newcomers = Array.from({ length: 60 }, () => uniqueId('new-user'));
+    for (const userId of newcomers.slice(0, 50)) await worker.appendAll(one(userId, 'signed_up'));
+    for (const userId of newcomers.slice(50)) {
+      const guessed = await watched.pointCommands(() => worker.appendAll(one(userId, 'signed_up')));
+      assert.deepEqual(guessed.sent, ['insert event_history'], 'one insert, no read');
     }
   });
 });

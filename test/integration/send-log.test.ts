@@ -119,7 +119,7 @@ describe('reserving a send against frequency caps (real FerretDB)', function () 
     const reserve = (key: string, tags: string[]) => () =>
       watched.sendLog.reserve({ userId, key, campaignId: 'uncapped', tags, caps: [], now });
     const untagged = await watched.pointCommands(reserve('msg_plain', []));
-    assert.deepEqual(untagged, { result: { granted: true }, commands: 0 });
+    assert.deepEqual(untagged, { result: { granted: true }, commands: 0, sent: [] });
     // Another campaign's cap on the tag counts this send, so it must be in the log.
     assert.deepEqual(await reserve('msg_tagged', ['channel:sms'])(), { granted: true });
     assert.deepEqual(await heldKeys(userId), ['msg_tagged']);

@@ -5,14 +5,16 @@ import { SystemEventWriter } from '../../activities/system-events';
 import type { Repositories } from '../../src/db/connection';
 import { campaignSchema } from '../../src/domain/campaign';
 import { SYSTEM_EVENT } from '../../src/domain/system-events';
+import { watchedRepositories } from '../support/commands';
 import { testRepositories, uniqueId } from '../support/stack';
 
 describe('system events', function () {
+  const database = uniqueId('system-events');
   let repositories: Repositories;
   let writer: SystemEventWriter;
 
   before(async function () {
-    repositories = await testRepositories(uniqueId('system-events'));
+    repositories = await testRepositories(database);
     writer = new SystemEventWriter({ campaigns: repositories.campaigns, events: repositories.events });
   });
 
@@ -28,6 +30,17 @@ describe('system events', function () {
     timestamp: new Date(),
     depth: 1,
   });
+  /** A draft campaign of one delay that the event triggers. */
+  const createCampaign = async (trigger: string) => {
+    const campaign = campaignSchema.parse({
+      id: uniqueId('campaign'),
+      name: `After ${trigger}`,
+      trigger: { event: trigger },
+      steps: [{ id: 'wait', type: 'delay', duration: '1d' }],
+    });
+    await repositories.campaigns.create(campaign);
+    return campaign;
+  };
   const waitingForMatch = async (id: string) =>
     (await repositories.events.findPendingMatch(1_000)).some((e) => e._id === id);
 
@@ -37,13 +50,7 @@ describe('system events', function () {
     assert.equal((await repositories.events.recentForUser(unheard.userId, 10)).length, 1, 'stored for the user');
     assert.equal(await waitingForMatch(unheard._id), false, 'nobody listens: nothing to match');
 
-    const followUp = campaignSchema.parse({
-      id: uniqueId('follow-up'),
-      name: 'After onboarding',
-      trigger: { event: SYSTEM_EVENT.journeyExited },
-      steps: [{ id: 'wait', type: 'delay', duration: '1d' }],
-    });
-    await repositories.campaigns.create(followUp);
+    const followUp = await createCampaign(SYSTEM_EVENT.journeyExited);
     const heard = exited(uniqueId('user'));
     assert.equal(await writer.write(heard), true);
     assert.equal(await waitingForMatch(heard._id), false, 'a draft campaign hears nothing');
@@ -58,5 +65,25 @@ describe('system events', function () {
     const afterArchive = exited(uniqueId('user'));
     await writer.write(afterArchive);
     assert.equal(await waitingForMatch(afterArchive._id), false, 'an archived campaign hears nothing');
+  });
+
+  it('concurrent writers share live-revision reads, yet each sees a campaign changed before its call', async function () {
+    const watched = await watchedRepositories(database);
+    const campaign = await createCampaign('signed_up');
+    await repositories.campaigns.transition(campaign.id, ['draft'], 'active');
+    const calls: Array<{ changed: number; seen: Promise<number> }> = [];
+    const { commands } = await watched.pointCommands(async () => {
+      // Five changes, each followed at once by four reads while earlier reads may be in flight.
+      for (let round = 0; round < 5; round++) {
+        const [from, to] = round % 2 === 0 ? (['active', 'paused'] as const) : (['paused', 'active'] as const);
+        assert.ok(await repositories.campaigns.transition(campaign.id, [from], to));
+        const changed = await repositories.campaigns.liveRevision();
+        for (let i = 0; i < 4; i++) calls.push({ changed, seen: watched.repositories.campaigns.liveRevision() });
+      }
+      await Promise.all(calls.map((c) => c.seen));
+    });
+    for (const { changed, seen } of calls) assert.ok((await seen) >= changed, 'a change before the call is seen');
+    assert.ok(commands <= 10, `20 concurrent reads sent ${commands} commands`);
+    await watched.repositories.connection.close();
   });
 });

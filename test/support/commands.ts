@@ -44,7 +44,8 @@ const isPointRead = (filter: unknown) => {
 /**
  * Records the data commands sent on `connection` (opened with monitorCommands). `pointCommands(run)`
  * runs `run`, checks that each data command it sent selects by _id (except those `allowed`
- * accepts) and returns its result with the number of commands.
+ * accepts) and returns its result with the number of commands and each one's name and
+ * collection ("insert event_history").
  */
 export function watchCommands(connection: Connection) {
   const commands: CommandStartedEvent[] = [];
@@ -52,7 +53,7 @@ export function watchCommands(connection: Connection) {
   return async <T>(
     run: () => Promise<T>,
     allowed: (e: CommandStartedEvent) => boolean = () => false,
-  ): Promise<{ result: T; commands: number }> => {
+  ): Promise<{ result: T; commands: number; sent: string[] }> => {
     commands.length = 0;
     const result = await run();
     for (const e of commands) {
@@ -63,7 +64,8 @@ export function watchCommands(connection: Connection) {
           `${e.commandName} on ${e.command[e.commandName]} does not select one _id: ${JSON.stringify(filter)}`,
         );
     }
-    return { result, commands: commands.length };
+    const sent = commands.map((e) => `${e.commandName} ${e.command[e.commandName]}`);
+    return { result, commands: commands.length, sent };
   };
 }
 
