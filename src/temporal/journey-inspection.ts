@@ -27,16 +27,23 @@ export interface JourneyInspection {
 const decode = (payload: Payload | null | undefined): unknown =>
   payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
 
-/** What the search attributes the journey upserts, its timers and its signals say about it. */
+/**
+ * What the search attributes the journey was started with or upserts, its timers and its
+ * signals say about it. A journey is started showing its first step (journeyStart), and a
+ * refused one removes it again.
+ */
 async function momentOf(
   event: temporal.api.history.v1.IHistoryEvent,
   converter: LoadedDataConverter,
 ): Promise<JourneyMoment | undefined> {
   const at = new Date(tsToMs(event.eventTime));
-  const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
-  if (fields?.[JOURNEY_STEP.name]) return { at, kind: 'step', detail: String(decode(fields[JOURNEY_STEP.name])) };
-  if (fields?.[JOURNEY_STATE.name])
-    return { at, kind: String(decode(fields[JOURNEY_STATE.name])) as JourneyMoment['kind'] };
+  const shown =
+    event.upsertWorkflowSearchAttributesEventAttributes ?? event.workflowExecutionStartedEventAttributes ?? undefined;
+  const fields = shown?.searchAttributes?.indexedFields;
+  const step = decode(fields?.[JOURNEY_STEP.name]);
+  if (typeof step === 'string' && step !== '') return { at, kind: 'step', detail: step };
+  const state = decode(fields?.[JOURNEY_STATE.name]);
+  if (typeof state === 'string' && state !== '') return { at, kind: state as JourneyMoment['kind'] };
   const timer = event.timerStartedEventAttributes;
   if (timer)
     return {
