@@ -44,7 +44,8 @@ export async function runParked(ctx: BenchContext): Promise<ParkedResult> {
   while (performance.now() < deadline) {
     parked = (
       await ctx.temporal.workflow.count(
-        `CampaignId="${PARKED_CAMPAIGN}" AND JourneyStep="wait" AND ExecutionStatus="Running"`,
+        // JourneyStep shows the first step from the start; a journey is parked once it waits there.
+        `CampaignId="${PARKED_CAMPAIGN}" AND JourneyStep="wait" AND JourneyState="waiting" AND ExecutionStatus="Running"`,
       )
     ).count;
     if (parked >= requested) break;
