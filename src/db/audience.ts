@@ -125,9 +125,16 @@ export class AudienceQuery {
   }
 
   /** The profiles of these users that exist, each read by _id. */
+  /**
+   * These users' stored profiles, in their order, in one command: a directory chunk holds at
+   * most 100 ids, and the embedded FerretDB narrows an $in of ids by index (tools/ferretdb/patches).
+   * The batch is one larger than the ids, so the first reply holds them all.
+   */
   private async read(userIds: string[]): Promise<StoredProfile[]> {
-    const found = await Promise.all(userIds.map((id) => this.profiles.findOne({ _id: id })));
-    return found.filter((p): p is StoredProfile => p !== null);
+    if (userIds.length === 0) return [];
+    const found = await this.profiles.find({ _id: { $in: userIds } }, { batchSize: userIds.length + 1 }).toArray();
+    const byId = new Map(found.map((p) => [p._id, p]));
+    return userIds.flatMap((id) => byId.get(id) ?? []);
   }
 
   /** Which of these users' profiles are in the expanded audience, in their order, and how many profiles there were. */
