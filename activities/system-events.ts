@@ -1,21 +1,61 @@
 // hookway.* events feed connected campaigns. Each one is stored (a segment may count it), but
 // only one that some live campaign reacts to goes through the outbox for the gateway to match:
 // for the others that would be three writes and a sweep for nothing, several times a journey.
+//
+// A journey announces three or more of them, each from its own activity, and every write costs
+// a read of the campaigns' live revision, an `events` insert and a fold into the user's history.
+// So the events handed over while a write is under way are written together afterwards (a group
+// commit): one revision read and one insert for them all, their folds joined in one append.
 import type { CampaignRepository } from '../src/db/campaigns';
 import type { EventRecord, EventRepository } from '../src/db/events';
 import { heardEvents } from '../src/domain/heard-events';
 
 export type SystemEvent = Omit<EventRecord, 'receivedAt' | 'pendingMatch'>;
 
+interface Waiting {
+  event: SystemEvent;
+  resolve: (fresh: boolean) => void;
+  reject: (err: unknown) => void;
+}
+
+function settle(taken: Waiting[], fresh: boolean[], folded: boolean): void {
+  taken.forEach((w, i) =>
+    folded ? w.resolve(fresh[i]) : w.reject(new Error(`event ${w.event._id} could not be added to its user's history`)),
+  );
+}
+
 export class SystemEventWriter {
   private heard = new Set<string>();
   private heardAtRevision = -1;
+  private queue: Waiting[] = [];
+  private writing = false;
 
   constructor(private readonly deps: { campaigns: CampaignRepository; events: EventRepository }) {}
 
-  /** Stores the event once; true when it was new. */
-  async write(event: SystemEvent): Promise<boolean> {
-    return this.deps.events.insertSystemEvent(event, (await this.heardNames()).has(event.name));
+  /** Stores the event once; true when it was new. Resolves once it is in its user's history. */
+  write(event: SystemEvent): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      if (this.writing) return;
+      this.writing = true;
+      // A tick later, so that what the same turn of the event loop hands over joins this write.
+      setImmediate(() => void this.drain());
+    });
+  }
+
+  private async drain(): Promise<void> {
+    for (let taken = this.queue.splice(0); taken.length > 0; taken = this.queue.splice(0)) {
+      try {
+        const events = taken.map((w) => w.event);
+        const { fresh, fold } = await this.deps.events.storeSystemEvents(events, await this.heardNames());
+        // The next group's insert need not wait for this one's fold: folds join on their own.
+        void fold().then((folded) => settle(taken, fresh, folded));
+      } catch (err) {
+        for (const w of taken) w.reject(err);
+      }
+    }
+    // Set in the same turn as the empty queue was seen, so a later write() starts a new drain.
+    this.writing = false;
   }
 
   /**

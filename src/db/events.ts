@@ -157,18 +157,21 @@ export class EventRepository {
   }
 
   /**
-   * A system event from a worker; its id is deterministic, so a retried activity stores it
-   * once. True when it was new. `route`: some campaign may react to it, so it goes through the
-   * outbox for the gateway to match.
+   * System events from a worker, written together; their ids are deterministic, so a retried
+   * activity stores each once. `fresh`: per event, true when it was new. `heard`: the names some
+   * campaign may react to; those go through the outbox for the gateway to match. `fold` resolves
+   * once they are in their users' histories.
    */
-  async insertSystemEvent(event: Omit<EventRecord, 'receivedAt' | 'pendingMatch'>, route: boolean): Promise<boolean> {
-    const record = { ...event, receivedAt: new Date(), ...(route && { pendingMatch: true }) };
-    // No outbox record: the activity returns once its event is in the history (its journey's
-    // next audience check sees it), and a worker that dies first runs the activity again.
-    // Folded with the other activities' events of this worker in one append.
-    const { inserted, fold } = await this.store([record], async () => pendingOf([record]));
-    if (!(await fold())) throw new Error(`event ${event._id} could not be added to its user's history`);
-    return inserted.length === 1;
+  async storeSystemEvents(
+    events: Array<Omit<EventRecord, 'receivedAt' | 'pendingMatch'>>,
+    heard: ReadonlySet<string>,
+  ): Promise<{ fresh: boolean[]; fold: () => Promise<boolean> }> {
+    const receivedAt = new Date();
+    const records = events.map((e) => ({ ...e, receivedAt, ...(heard.has(e.name) && { pendingMatch: true }) }));
+    // No history outbox record: a worker that dies before the fold runs the activity again.
+    const { inserted, fold } = await this.store(records, async () => pendingOf(records));
+    const stored = new Set(inserted);
+    return { fresh: records.map((r) => stored.has(r)), fold };
   }
 
   async findPendingMatch(limit: number): Promise<EventRecord[]> {

@@ -86,4 +86,37 @@ describe('system events', function () {
     assert.ok(commands <= 10, `20 concurrent reads sent ${commands} commands`);
     await watched.repositories.connection.close();
   });
+
+  it("announced at once by many journeys are written together, each still stored once and in its user's history", async function () {
+    const watched = await watchedRepositories(database);
+    const together = new SystemEventWriter({
+      campaigns: watched.repositories.campaigns,
+      events: watched.repositories.events,
+    });
+    // Its first write reads the live campaigns (by status, not by _id).
+    await together.write(exited(uniqueId('user')));
+    const events = Array.from({ length: 20 }, () => exited(uniqueId('user')));
+    const first = await watched.pointCommands(() => Promise.all(events.map((e) => together.write(e))));
+    assert.deepEqual(
+      first.result,
+      events.map(() => true),
+      'each event is new',
+    );
+    const count = (name: string) => first.sent.filter((c) => c === name).length;
+    assert.equal(count('insert events'), 1, `20 events took ${count('insert events')} inserts`);
+    assert.ok(count('find campaign_revisions') <= 1, `${count('find campaign_revisions')} live-revision reads`);
+    for (const e of events)
+      assert.deepEqual(
+        (await repositories.events.recentForUser(e.userId, 10)).map((h) => h.id),
+        [e._id],
+        "in its user's history once written",
+      );
+    const retried = await Promise.all(events.map((e) => together.write(e)));
+    assert.deepEqual(
+      retried,
+      events.map(() => false),
+      'retried writes store nothing new',
+    );
+    await watched.repositories.connection.close();
+  });
 });
