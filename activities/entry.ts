@@ -23,7 +23,7 @@ interface EntrySteps {
 }
 
 /**
- * The audience is asked after the admission's first read, so a retried call for a run an
+ * The audience is heeded only after the admission's first read, so a retried call for a run an
  * earlier attempt admitted stays admitted, even if the user has left the audience since; the
  * send check is asked again on a retry, and finds its reserved slot by the delivery's key.
  * The entry is announced (a system event) while the send check runs: neither needs the other,

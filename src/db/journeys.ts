@@ -120,11 +120,14 @@ export class JourneyRepository {
     inAudience?: () => Promise<boolean>,
   ): Promise<Admission> {
     const { journeyId, runId, campaignId, userId, campaignVersion, reentry, now, triggerEventId } = request;
+    // Asked beside the first read (one round trip less before the first webhook), but only
+    // heeded after it: a retried admission of a run already admitted stays admitted, whatever
+    // the audience says now.
+    const audience = inAudience?.();
+    audience?.catch(() => undefined);
     const previous = await this.journeys.findById(journeyId).lean<JourneyRecord>();
     if (previous?.runId === runId) return { admitted: true };
-    // Asked after that read: a retried admission of a run already admitted stays admitted, whatever the audience says now.
-    if (inAudience && !(await inAudience()))
-      return { admitted: false, reason: 'not in the audience', outOfAudience: true };
+    if (audience && !(await audience)) return { admitted: false, reason: 'not in the audience', outOfAudience: true };
     if (triggerEventId && !(await this.claimTrigger(`${journeyId}:${triggerEventId}`, runId))) {
       return { admitted: false, reason: `event ${triggerEventId} already started this journey` };
     }
