@@ -12,6 +12,13 @@ import { heardEvents } from '../src/domain/heard-events';
 
 export type SystemEvent = Omit<EventRecord, 'receivedAt' | 'pendingMatch'>;
 
+/**
+ * How long the first event of a group waits for others. Every command costs the worker and the
+ * database CPU, which bounds how many journeys a machine runs; most announcements come after
+ * their webhooks, and an entry's is made while the first send check runs.
+ */
+const GROUP_WINDOW_MS = 20;
+
 interface Waiting {
   event: SystemEvent;
   resolve: (fresh: boolean) => void;
@@ -38,8 +45,8 @@ export class SystemEventWriter {
       this.queue.push({ event, resolve, reject });
       if (this.writing) return;
       this.writing = true;
-      // A tick later, so that what the same turn of the event loop hands over joins this write.
-      setImmediate(() => void this.drain());
+      // A moment later, so that what other journeys announce meanwhile joins this write.
+      setTimeout(() => void this.drain(), GROUP_WINDOW_MS);
     });
   }
 
