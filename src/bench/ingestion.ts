@@ -106,7 +106,8 @@ async function timedLoop(
  * Waits until the gateway folded every event it answered into its user's history: histories
  * are appended after the answer (src/db/history-outbox.ts), so a rate of answers alone could
  * hide a backlog growing without bound. The outbox holds only unfolded records, so counting it
- * reads a few documents.
+ * reads a few documents. (No campaign is active here, so no event's fold waits in its
+ * event_outbox entry instead.)
  */
 async function withHistories(ctx: BenchContext, run: RateResult): Promise<HookwayRate> {
   const outbox = ctx.mongo.collection('history_outbox');

@@ -32,6 +32,8 @@ export interface EventRecord {
    * removed once every route was handed to Temporal.
    */
   pendingRoutes?: PendingRoute[];
+  /** On an outbox copy the sweep folded into its user's history: it is not folded again. */
+  folded?: boolean;
   /** Set on system events written by workers: the gateway's sweep matches them against campaigns. */
   pendingMatch?: boolean;
   depth?: number;
@@ -53,6 +55,7 @@ const eventSchema = new Schema<EventRecord>(
 );
 // The outbox holds copies of owing events; the sweep's queries are served there.
 const outboxSchema = eventSchema.clone();
+outboxSchema.add({ folded: Boolean });
 outboxSchema.index({ pendingRoutes: 1, receivedAt: 1 });
 outboxSchema.index({ pendingMatch: 1, receivedAt: 1 });
 // No index but _id: what concerns one user is read from its history, the retention purge reads
@@ -79,7 +82,9 @@ export class EventRepository {
   /**
    * Copies of the events that still owe routes or a match, so the outbox sweep reads a few
    * documents instead of every event: FerretDB answers a query on any field but _id by
-   * scanning the collection (7 s for 6,000 events in the benchmark, every sweep).
+   * scanning the collection (7 s for 6,000 events in the benchmark, every sweep). A copy owing
+   * routes also stands for its event's fold into its user's history (history-outbox.ts): the
+   * event is folded, then routed, then its copy deleted.
    */
   private readonly outbox: Model<EventRecord>;
   private readonly retention: EventRetention;
@@ -108,42 +113,72 @@ export class EventRepository {
   /**
    * Stores new events; an id stored before is reported as a duplicate and left unchanged. Their
    * users' histories get them through the history outbox: call `fold` once the request is
-   * answered (until then, or if it is never called, the outbox sweep folds them).
+   * answered (until then, or if it is never called, the outbox sweep folds them). An event
+   * owing routes needs no history record: its outbox entry stands for its fold.
    */
   async insertNew(events: EventRecord[]): Promise<StoredEvents> {
-    return this.store(events, () => this.histories.record(pendingOf(events), minReceivedAt(events)));
+    const unrouted = events.filter((e) => !e.pendingRoutes);
+    return this.store(events, () => this.histories.record(pendingOf(unrouted), minReceivedAt(events)));
   }
 
   /**
-   * Writes the events and, beside them, what their users' histories owe (`pendingHistory`).
-   * Their users' histories count each event id once, so a repeat goes there too: a client
-   * retrying a post whose first try stored the events but not the history record is covered.
+   * Writes the events and, beside them, the history record of those their outbox entries do
+   * not stand for (`recordHistory`). Their users' histories count each event id once, so a
+   * repeat is folded too: a client retrying a post whose first try stored the events but not
+   * the history record is covered.
    */
-  private async store(events: EventRecord[], pendingHistory: () => Promise<PendingHistory>): Promise<StoredEvents> {
+  private async store(events: EventRecord[], recordHistory: () => Promise<string | undefined>): Promise<StoredEvents> {
     const owing = events.filter((e) => e.pendingRoutes || e.pendingMatch);
     // The outbox entry goes first: an event stored without one would never be swept.
     const alreadyOwing =
       owing.length > 0 ? await insertNewOnly(this.outbox, owing.map(encodeRecord)) : new Set<number>();
     // The stored event itself is never updated afterwards: what it still owes lives in the outbox.
-    const [failed, pending] = await Promise.all([
+    const [failed, recordId] = await Promise.all([
       insertNewOnly(
         this.model,
         events.map(({ pendingRoutes, pendingMatch, ...stored }) => encodeRecord(stored)),
       ),
-      pendingHistory(),
+      recordHistory(),
       this.catalog.noteEvents(events),
     ]);
     const inserted = events.filter((_, i) => !failed.has(i));
-    // A repeated event owes nothing: drop the entries this call added for repeats.
     const repeats = new Set(events.filter((_, i) => failed.has(i)).map((e) => e._id));
-    const added = owing.filter((e, i) => !alreadyOwing.has(i) && repeats.has(e._id));
-    for (const e of added) await this.outbox.deleteOne({ _id: e._id });
+    const dropped = await this.dropRepeats(owing.filter((e, i) => !alreadyOwing.has(i) && repeats.has(e._id)));
+    const pending: PendingHistory = {
+      recordIds: [recordId, dropped].flatMap((id) => id ?? []),
+      outboxed: events.flatMap((e) => (e.pendingRoutes ? [e._id] : [])),
+      ...pendingOf(events),
+    };
     return { inserted, duplicates: failed.size, fold: () => this.histories.fold(pending) };
+  }
+
+  /**
+   * A repeated event owes nothing: drops the outbox entries this call added for repeats. Each
+   * stood for its event's fold, which an earlier try may not have made durable, so a history
+   * record takes over first; returns its id.
+   */
+  private async dropRepeats(added: EventRecord[]): Promise<string | undefined> {
+    if (added.length === 0) return undefined;
+    const recordId = await this.histories.record(pendingOf(added), minReceivedAt(added));
+    for (const e of added) await this.outbox.deleteOne({ _id: e._id });
+    return recordId;
   }
 
   /** Folds history records left behind by a process that stored them (see history-outbox.ts). */
   async foldStaleHistory(before: Date): Promise<number> {
     return this.histories.foldStale(before);
+  }
+
+  /**
+   * Folds outbox entries the sweep is about to route into their users' histories, once: their
+   * gateway died before its fold, or the fold or the routing failed. The entries are marked,
+   * so routes retried through a long Temporal outage do not append their events at every sweep.
+   */
+  async foldLeftInOutbox(records: EventRecord[]): Promise<void> {
+    const unfolded = records.filter((r) => !r.folded);
+    if (unfolded.length === 0) return;
+    if (!(await this.histories.foldOutboxed(unfolded))) throw new Error('folding events left in the outbox failed');
+    await this.outbox.updateMany({ _id: { $in: unfolded.map((r) => r._id) } }, { $set: { folded: true } });
   }
 
   async findPendingRoutes(receivedBefore: Date, limit: number): Promise<EventRecord[]> {
@@ -169,7 +204,7 @@ export class EventRepository {
     const receivedAt = new Date();
     const records = events.map((e) => ({ ...e, receivedAt, ...(heard.has(e.name) && { pendingMatch: true }) }));
     // No history outbox record: a worker that dies before the fold runs the activity again.
-    const { inserted, fold } = await this.store(records, async () => pendingOf(records));
+    const { inserted, fold } = await this.store(records, async () => undefined);
     const stored = new Set(inserted);
     return { fresh: records.map((r) => stored.has(r)), fold };
   }

@@ -8,14 +8,20 @@ import { userHistoryEvents, type EventHistory, type UserHistoryEvent } from './e
  * Users' histories (event-history.ts) and the day logs the retention purge reads
  * (event-days.ts) are appended off the request path. Appending reads each
  * user's last entry and writes a new one; done inside an event post it made single posts 3 ×
- * slower and batches of new users miss the gateway's database deadline. So a post writes its
- * user events as ONE record here (one insert, no reads) and, once answered, hands them to this
- * process's folder, which appends everything handed to it since its last fold at once (a group
- * commit: a user posting in many requests costs one append per fold, not per request), then
- * deletes the folded records; entity events (no user) are kept there for their day log only.
- * Records a process left behind (it died after answering, or a
- * fold failed) are folded by the gateway's outbox sweep. Folding a record twice is harmless:
- * history readers count each event id once, and the purge each deleted event.
+ * slower and batches of new users miss the gateway's database deadline. So a post hands its
+ * events, once answered, to this process's folder, which appends everything handed to it since
+ * its last fold at once (a group commit: a user posting in many requests costs one append per
+ * fold, not per request).
+ *
+ * What a fold owes is kept in the database until it is done, in one of two places. An event
+ * that owes routes has its copy in `event_outbox` already (events.ts), which means "fold this
+ * event, then route it": that copy stands for its fold, and goes once it is routed. The
+ * request's other events (user events for their histories and day logs, entity events for their
+ * day log) go into ONE record here (one insert, no reads; none when there are no such events),
+ * deleted once folded.
+ * Records and copies a process left behind (it died after answering, or a fold failed) are
+ * folded by the gateway's outbox sweep, the copies just before it routes them. Folding an event
+ * twice is harmless: history readers count each event id once, and the purge each deleted event.
  *
  * The collection holds only records not yet folded (normally those of the last fraction of a
  * second), so the sweep's query on `receivedAt` and the deletion by a list of ids, which
@@ -30,27 +36,31 @@ interface OutboxRecord {
   entityEvents?: DayItem[];
 }
 
-/** Events waiting for their fold: with the outbox record that holds them, if any. */
-export interface PendingHistory {
-  recordId?: string;
-  /** User events, for their histories and day logs. */
+/** What a fold writes: user events into their histories and day logs, entity events into their day log. */
+export interface HistoryItems {
   events: UserHistoryEvent[];
-  /** Entity events, for their day logs. */
   entityEvents: DayItem[];
 }
 
+/** Events waiting for their fold, with where the database keeps them until it is done. */
+export interface PendingHistory extends HistoryItems {
+  /** Records here holding (some of) them, deleted once folded. */
+  recordIds: string[];
+  /** Those whose `event_outbox` copies stand for their fold (events.ts), deleted once routed. */
+  outboxed: string[];
+}
+
+type FoldableEvent = Parameters<typeof userHistoryEvents>[0][number];
+
 /** What a fold of these stored events has to write. */
-export function pendingOf(
-  events: Array<Parameters<typeof userHistoryEvents>[0][number]>,
-): Omit<PendingHistory, 'recordId'> {
+export function pendingOf(events: FoldableEvent[]): HistoryItems {
   return {
     events: userHistoryEvents(events),
     entityEvents: events.flatMap((e) => (e.userId === undefined ? [{ id: e._id, at: e.timestamp }] : [])),
   };
 }
 
-const isEmpty = (pending: Omit<PendingHistory, 'recordId'>) =>
-  pending.events.length === 0 && pending.entityEvents.length === 0;
+const isEmpty = (items: HistoryItems) => items.events.length === 0 && items.entityEvents.length === 0;
 
 interface Queued {
   pending: PendingHistory;
@@ -64,10 +74,12 @@ export class HistoryOutbox {
   private queue: Queued[] = [];
   private folding = false;
   /**
-   * The folds of the records this process holds, by id: when folds lag behind the sweep's
-   * interval (a loaded database), the sweep waits for them instead of folding them again.
+   * The folds of the records and outboxed events this process holds, by id: when folds lag
+   * behind the sweep's interval (a loaded database), the sweep waits for them instead of
+   * folding them again.
    */
-  private readonly held = new Map<string, Promise<boolean>>();
+  private readonly heldRecords = new Map<string, Promise<boolean>>();
+  private readonly heldEvents = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly connection: Connection,
@@ -80,24 +92,20 @@ export class HistoryOutbox {
     return this.connection.collection<OutboxRecord>('history_outbox');
   }
 
-  /** Stores what one request's events owe as one record; nothing when there are none. */
-  async record(pending: Omit<PendingHistory, 'recordId'>, receivedAt: Date): Promise<PendingHistory> {
-    if (isEmpty(pending)) return pending;
+  /** Stores what events owe as one record and returns its id; nothing when they owe nothing. */
+  async record(items: HistoryItems, receivedAt: Date): Promise<string | undefined> {
+    if (isEmpty(items)) return undefined;
     const recordId = randomUUID();
-    await this.records.insertOne({ _id: recordId, receivedAt, ...pending });
-    return { recordId, ...pending };
+    await this.records.insertOne({ _id: recordId, receivedAt, ...items });
+    return recordId;
   }
 
   /**
    * Queues events for the next fold; true once they are in their users' histories, false when
-   * the fold failed (an outbox record is then folded by the sweep). Never rejects. A record
-   * this process is folding already is not queued again: its fold is returned.
+   * the fold failed (what the database keeps for them is then folded by the sweep). Never rejects.
    */
   fold(pending: PendingHistory): Promise<boolean> {
     if (isEmpty(pending)) return Promise.resolve(true);
-    const { recordId } = pending;
-    const held = recordId === undefined ? undefined : this.held.get(recordId);
-    if (held) return held;
     const folded = new Promise<boolean>((done) => {
       this.queue.push({ pending, done });
       if (this.folding) return;
@@ -105,10 +113,8 @@ export class HistoryOutbox {
       // A tick later, so that what the same turn of the event loop hands over joins this fold.
       setImmediate(() => void this.drain());
     });
-    if (recordId !== undefined) {
-      this.held.set(recordId, folded);
-      void folded.then(() => this.held.delete(recordId));
-    }
+    hold(this.heldRecords, pending.recordIds, folded);
+    hold(this.heldEvents, pending.outboxed, folded);
     return folded;
   }
 
@@ -126,12 +132,29 @@ export class HistoryOutbox {
         .toArray();
       if (stale.length === 0) return folded;
       const results = await Promise.all(
-        stale.map((r) => this.fold({ recordId: r._id, events: r.events, entityEvents: r.entityEvents ?? [] })),
+        stale.map(
+          (r) =>
+            this.heldRecords.get(r._id) ??
+            this.fold({ recordIds: [r._id], outboxed: [], events: r.events, entityEvents: r.entityEvents ?? [] }),
+        ),
       );
       if (results.includes(false)) throw new Error('folding the event history outbox failed');
       folded += stale.length;
       if (stale.length < SWEEP_PAGE) return folded;
     }
+  }
+
+  /**
+   * Folds events whose `event_outbox` copies outlived the fold meant for them (their process
+   * died, or the fold or their routing failed); true once done. Those this process is folding
+   * still are waited for instead.
+   */
+  async foldOutboxed(events: FoldableEvent[]): Promise<boolean> {
+    const held = events.flatMap((e) => this.heldEvents.get(e._id) ?? []);
+    const rest = events.filter((e) => !this.heldEvents.has(e._id));
+    const pending = { recordIds: [], outboxed: rest.map((e) => e._id), ...pendingOf(rest) };
+    const results = await Promise.all([...held, this.fold(pending)]);
+    return !results.includes(false);
   }
 
   private async drain(): Promise<void> {
@@ -146,7 +169,7 @@ export class HistoryOutbox {
           return false;
         },
       );
-      if (folded) await this.forget(taken.flatMap((q) => q.pending.recordId ?? []));
+      if (folded) await this.forget(taken.flatMap((q) => q.pending.recordIds));
       for (const q of taken) q.done(folded);
     }
     // Set in the same turn as the empty queue was seen, so a later fold() starts a new drain.
@@ -169,4 +192,12 @@ export class HistoryOutbox {
       this.logger.warn({ err }, 'folded event history records were not deleted; the sweep folds them again');
     });
   }
+}
+
+/** Keeps `folded` under each id until it settles (a later fold of the same id may take over). */
+function hold(held: Map<string, Promise<boolean>>, ids: string[], folded: Promise<boolean>): void {
+  for (const id of ids) held.set(id, folded);
+  void folded.then(() => {
+    for (const id of ids) if (held.get(id) === folded) held.delete(id);
+  });
 }

@@ -206,6 +206,9 @@ export class EventRouter {
     }
     const pending = await this.deps.events.findPendingRoutes(cutoff, SWEEP_BATCH);
     const fresh = pending.filter((p) => !matched.some((m) => m._id === p._id));
+    // An outbox entry means "fold, then route": its gateway may have died before the fold, or
+    // the fold failed. (`matched` are workers' system events, folded before their activities return.)
+    await this.deps.events.foldLeftInOutbox(fresh);
     await this.routeAll([...matched, ...fresh]);
     return matched.length + fresh.length;
   }

@@ -1,12 +1,16 @@
 // Users' histories are appended off the request path (src/db/history-outbox.ts): a post costs
 // a bounded number of database commands however many users it names, its events reach their
 // users' histories just after the answer, and what a gateway left unfolded is folded by the
-// sweep. Commands are watched through the driver's command monitoring, as in event-history.test.ts.
+// sweep. An event that starts a journey is folded from its event_outbox entry, with no history
+// record. Commands are watched through the driver's command monitoring, as in event-history.test.ts.
 import type { Client } from '@temporalio/client';
+import type { CommandStartedEvent } from 'mongodb';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { Repositories } from '../../src/db/connection';
 import type { EventRecord } from '../../src/db/events';
+import { campaignSchema } from '../../src/domain/campaign';
+import { journeyWorkflowId } from '../../src/domain/journey-id';
 import { ActiveCampaigns } from '../../src/gateway/active-campaigns';
 import { EventRouter } from '../../src/gateway/event-router';
 import { connectClient } from '../../src/temporal/connect';
@@ -27,29 +31,58 @@ describe('event histories appended off the request path (real FerretDB)', functi
   let repositories: Repositories;
   let watched: Awaited<ReturnType<typeof watchedRepositories>>;
   let temporal: Client;
+  let campaigns: ActiveCampaigns;
   let router: EventRouter;
+  /** Journeys started here, never run (no worker): terminated at the end. */
+  const journeys: string[] = [];
 
-  before(async function () {
-    repositories = await testRepositories(database);
-    watched = await watchedRepositories(database);
-    temporal = await connectClient(stack().temporalAddress, 'default', testCodec());
-    const campaigns = new ActiveCampaigns(watched.repositories.campaigns);
-    await campaigns.refresh();
-    router = new EventRouter({
+  /** A gateway's router on this database, handing off through `client`. */
+  const routerOn = (client: Client) =>
+    new EventRouter({
       events: watched.repositories.events,
       claims: watched.repositories.claims,
       profiles: watched.repositories.profiles,
       campaigns,
-      temporal,
+      temporal: client,
       taskQueue: database,
       logger: pino({ level: 'silent' }),
       sweepIntervalMs: 60_000,
       fanOutEntriesPerSecond: 100,
     });
+
+  /** An active campaign `signed_up` starts; returns its id. */
+  async function welcomeCampaign(): Promise<string> {
+    const campaign = campaignSchema.parse({
+      id: uniqueId('welcome'),
+      name: 'Welcome',
+      trigger: { event: 'signed_up' },
+      steps: [{ id: 'wait', type: 'delay', duration: '1d' }],
+    });
+    await repositories.campaigns.create(campaign);
+    await repositories.campaigns.transition(campaign.id, ['draft'], 'active');
+    await campaigns.refresh();
+    return campaign.id;
+  }
+
+  /** Whether the campaign's journey of the user was started in Temporal. */
+  async function journeyStarted(campaignId: string, userId: string): Promise<boolean> {
+    const workflowId = journeyWorkflowId(campaignId, userId);
+    journeys.push(workflowId);
+    return (await temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  }
+
+  before(async function () {
+    repositories = await testRepositories(database);
+    watched = await watchedRepositories(database);
+    temporal = await connectClient(stack().temporalAddress, 'default', testCodec());
+    campaigns = new ActiveCampaigns(watched.repositories.campaigns);
+    await campaigns.refresh();
+    router = routerOn(temporal);
   });
 
   after(async () => {
     await router?.stop();
+    await Promise.allSettled(journeys.map((id) => temporal.workflow.getHandle(id).terminate('test over')));
     await temporal?.connection.close();
     await Promise.all([repositories?.connection.close(), watched?.repositories.connection.close()]);
   });
@@ -142,6 +175,131 @@ describe('event histories appended off the request path (real FerretDB)', functi
       );
       const exactly = (n: number) => ({ performed: 'login', atLeast: n, atMost: n, within: '1d' });
       assert.equal(await alone.audience.matches(userId, exactly(150), { now: Date.now() }), true);
+    } finally {
+      await alone.connection.close();
+    }
+  });
+
+  it('an event that starts a journey is folded from its event_outbox entry: its post writes no history record, and one beside it holds only the events that start nothing', async function () {
+    const campaignId = await welcomeCampaign();
+    const run = uniqueId('routed');
+    const [first, second] = [`${run}-first`, `${run}-second`];
+    const histories = repositories.connection.collection('history_outbox');
+    const outbox = repositories.connection.collection<{ _id: string }>('event_outbox');
+    await eventually(async () => ((await histories.countDocuments()) === 0 ? true : undefined));
+    const recorded: Array<{ id: string }> = [];
+    const noteRecords = (e: CommandStartedEvent) => {
+      if (e.commandName === 'insert' && e.command.insert === 'history_outbox')
+        recorded.push(...e.command.documents.flatMap((d: { events: Array<{ id: string }> }) => d.events));
+      return true;
+    };
+    // Everything the gateway sends for the post, until its journeys are started (their entries deleted).
+    const postUntilRouted = (inputs: Parameters<EventRouter['ingest']>[0]) =>
+      watched.pointCommands(async () => {
+        const { ids } = await router.ingest(inputs);
+        await eventually(async () => ((await outbox.countDocuments({ _id: { $in: ids } })) === 0 ? true : undefined));
+        return ids;
+      }, noteRecords);
+    const onHistoryOutbox = (sent: string[]) => sent.filter((c) => c.endsWith(' history_outbox'));
+
+    const alone = await postUntilRouted([{ id: `${run}-a`, userId: first, name: 'signed_up' }]);
+    assert.deepEqual(onHistoryOutbox(alone.sent), []);
+    assert.equal(await journeyStarted(campaignId, first), true);
+
+    const mixed = await postUntilRouted([
+      { id: `${run}-b`, userId: second, name: 'signed_up' },
+      { id: `${run}-c`, userId: second, name: 'page_viewed' },
+    ]);
+    assert.deepEqual(onHistoryOutbox(mixed.sent), ['insert history_outbox', 'delete history_outbox']);
+    assert.deepEqual(
+      recorded.map((e) => e.id),
+      [`${run}-c`],
+    );
+    assert.equal(await journeyStarted(campaignId, second), true);
+    for (const [userId, ids] of [
+      [first, [`${run}-a`]],
+      [second, [`${run}-c`, `${run}-b`]],
+    ] as const)
+      assert.deepEqual((await repositories.events.recentForUser(userId, 10)).map((e) => e.id).sort(), [...ids].sort());
+  });
+
+  it("an event_outbox entry a dead gateway left is folded into its user's history once, then routed by the sweep, also while Temporal is unreachable", async function () {
+    const campaignId = await welcomeCampaign();
+    const userId = uniqueId('left-in-outbox');
+    const id = `${userId}-signed-up`;
+    // As a gateway leaves it that died after answering: the entry and the event stored, no fold.
+    const receivedAt = new Date(Date.now() - 120_000);
+    const event = {
+      _id: id,
+      userId,
+      name: 'signed_up',
+      properties: { plan: 'pro' },
+      timestamp: receivedAt,
+      receivedAt,
+    };
+    await repositories.connection.collection<EventRecord>('event_outbox').insertOne({
+      ...event,
+      pendingRoutes: [{ campaignId, kind: 'start' }],
+    });
+    await repositories.connection.collection<EventRecord>('events').insertOne(event);
+
+    const unreachable = await connectClient(stack().temporalAddress, 'default', testCodec());
+    await unreachable.connection.close();
+    const stranded = routerOn(unreachable);
+    const historyWrites = (sent: string[]) => sent.filter((c) => / (event_history|event_days)$/.test(c));
+    const firstSweep = await watched.pointCommands(
+      () => stranded.sweep(),
+      () => true,
+    );
+    assert.notDeepEqual(historyWrites(firstSweep.sent), [], 'the sweep folded it');
+    assert.deepEqual(
+      (await repositories.events.recentForUser(userId, 10)).map((e) => [e.id, e.properties.plan]),
+      [[id, 'pro']],
+    );
+    // Routes retried through an outage do not append the event again at every sweep.
+    const secondSweep = await watched.pointCommands(
+      () => stranded.sweep(),
+      () => true,
+    );
+    assert.ok(secondSweep.sent.includes('insert claims'), 'the sweep tried to route it again');
+    assert.deepEqual(historyWrites(secondSweep.sent), []);
+
+    assert.equal(await router.sweep(), 1);
+    assert.equal(await journeyStarted(campaignId, userId), true);
+    assert.equal(
+      await repositories.connection.collection<{ _id: string }>('event_outbox').countDocuments({ _id: id }),
+      0,
+    );
+    assert.deepEqual(
+      (await repositories.events.recentForUser(userId, 10)).map((e) => e.id),
+      [id],
+    );
+    await stranded.stop();
+  });
+
+  it('a retried post whose event now owes routes but was stored before without its history record leaves a record for it, not a route', async function () {
+    const userId = uniqueId('retried');
+    const id = `${userId}-signed-up`;
+    const event = { _id: id, userId, name: 'signed_up', properties: {}, timestamp: new Date(), receivedAt: new Date() };
+    const alone = await testRepositories(uniqueId('retried'));
+    try {
+      // The first try, when no campaign listened, stored the event and died before its history record.
+      await alone.connection.collection<EventRecord>('events').insertOne(event);
+      const retry = await alone.events.insertNew([
+        { ...event, pendingRoutes: [{ campaignId: 'welcome', kind: 'start' }] },
+      ]);
+      assert.equal(retry.duplicates, 1);
+      // The retry's gateway dies too, before its fold: the sweep folds what it left.
+      assert.equal(await alone.events.foldStaleHistory(new Date(Date.now() + 1_000)), 1);
+      assert.deepEqual(
+        (await alone.events.recentForUser(userId, 10)).map((e) => e.id),
+        [id],
+      );
+      assert.deepEqual(
+        await alone.events.findPendingRoutes(new Date(Date.now() + 1_000), 10),
+        [],
+        'a repeat owes no route',
+      );
     } finally {
       await alone.connection.close();
     }
