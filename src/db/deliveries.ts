@@ -1,3 +1,4 @@
+import type { Collection } from 'mongodb';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { RenderedRequest } from '../domain/template';
 
@@ -96,13 +97,23 @@ function normalized(record: DeliveryRecord): DeliveryRecord {
 /** Deliveries this process stored that no attempt has read yet, at most this many (the oldest go first). */
 const REMEMBERED_PREPARED = 2_000;
 
+const DELIVERIES = 'deliveries';
+
 export class DeliveryRepository {
   private readonly model: Model<DeliveryRecord>;
+  /**
+   * The same collection through the driver, for the commands of every delivery (journeys.ts
+   * says why). What the schema did for those implicitly is done here by hand: the timestamps,
+   * and an attempt's undefined fields left out (its subschema dropped them), where those of the
+   * request, which the schema left alone (Mixed), are still stored as null.
+   */
+  private readonly records: Collection<DeliveryRecord>;
   /** What prepare() stored, kept for the journey's first attempt, which would read it back (see forFirstAttempt). */
   private readonly prepared = new Map<string, DeliveryRecord>();
 
   constructor(connection: Connection) {
-    this.model = connection.model<DeliveryRecord>('Delivery', deliverySchema, 'deliveries');
+    this.model = connection.model<DeliveryRecord>('Delivery', deliverySchema, DELIVERIES);
+    this.records = connection.collection<DeliveryRecord>(DELIVERIES);
   }
 
   /** Stores the rendered request once; a repeated call (an activity retry) changes nothing. True when it was stored now. */
@@ -125,7 +136,11 @@ export class DeliveryRepository {
       retryBase: 0,
     };
     const at = new Date();
-    const stored = await this.model.updateOne({ _id }, { $setOnInsert: record }, { upsert: true });
+    const stored = await this.records.updateOne(
+      { _id },
+      { $setOnInsert: { ...record, createdAt: at, updatedAt: at } },
+      { upsert: true },
+    );
     if (stored.upsertedCount !== 1) return false;
     this.prepared.set(_id, { _id, ...record, createdAt: at, updatedAt: at });
     if (this.prepared.size > REMEMBERED_PREPARED) this.prepared.delete(this.prepared.keys().next().value!);
@@ -162,7 +177,7 @@ export class DeliveryRepository {
   }
 
   async get(id: string): Promise<DeliveryRecord | null> {
-    const record = await this.model.findById(id).lean<DeliveryRecord>();
+    const record = await this.records.findOne({ _id: id });
     return record && normalized(record);
   }
 
@@ -177,18 +192,16 @@ export class DeliveryRepository {
     error?: string,
   ): Promise<number> {
     this.prepared.delete(current._id);
-    const numbered = { ...attempt, attempt: current.attempts.length + 1 };
-    const updated = await this.model
-      .findOneAndUpdate(
-        { _id: current._id },
-        {
-          $set: { status, ...(error && { error }) },
-          $push: { attempts: numbered },
-          ...(error ? {} : { $unset: { error: 1 } }),
-        },
-        { new: true },
-      )
-      .lean<DeliveryRecord>();
+    const numbered = { attempt: current.attempts.length + 1, ...attempt };
+    const updated = await this.records.findOneAndUpdate(
+      { _id: current._id },
+      {
+        $set: { status, ...(error && { error }), updatedAt: new Date() },
+        $push: { attempts: numbered },
+        ...(error ? {} : { $unset: { error: 1 as const } }),
+      },
+      { returnDocument: 'after', ignoreUndefined: true },
+    );
     if (!updated) throw new Error(`delivery ${current._id} does not exist`);
     return updated.attempts.length - (updated.retryBase ?? 0);
   }
