@@ -1,26 +1,32 @@
 import net from 'node:net';
 
-/** A TCP port that was free a moment ago, for servers that need a fixed port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports are picked below 32768: Linux hands out 32768–60999 to outgoing connections, so a free
+ * port from there may be taken by any client connecting somewhere between this check and the
+ * server's bind (a busy test run met "address already in use" that way). Below 32768 also suits
+ * Temporal's membership table, which keeps a port in a 16-bit signed column.
+ */
+const LOWEST = 10_000;
+const RANGE = 22_000;
+/** Ports handed out by this process, never handed out twice before their servers bind. */
+const given = new Set<number>();
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
-/** Free ports below 32768, for servers that keep a port in a 16-bit signed column (Temporal's membership table). */
-export async function freeLowPort(): Promise<number> {
+/** A TCP port that was free a moment ago, for servers that need a fixed port. */
+export async function freePort(): Promise<number> {
   for (;;) {
-    const port = 10_000 + Math.floor(Math.random() * 22_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
+    const port = LOWEST + Math.floor(Math.random() * RANGE);
+    if (given.has(port)) continue;
+    if (await isFree(port)) {
+      given.add(port);
+      return port;
+    }
   }
 }

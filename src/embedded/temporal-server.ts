@@ -11,7 +11,7 @@ import { startServiceProcess, type ServiceProcess } from './service-process';
 import { SEARCH_ATTRIBUTE_TYPE } from './services';
 import { requireTool } from './tools';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import { freeLowPort, freePort } from './free-port';
+import { freePort } from './free-port';
 
 const run = promisify(execFile);
 const SQL_USER = 'temporal';
@@ -54,7 +54,7 @@ async function serverConfig(postgresPort: number, frontendPort: number, metricsP
   for (const name of ['frontend', 'history', 'matching', 'worker'] satisfies ServiceName[]) {
     const rpc = {
       grpcPort: name === 'frontend' ? frontendPort : await freePort(),
-      membershipPort: await freeLowPort(),
+      membershipPort: await freePort(),
       bindOnLocalHost: true,
     };
     services[name] = { rpc: name === 'frontend' ? { ...rpc, httpPort: await freePort() } : rpc };
