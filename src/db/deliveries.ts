@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { RenderedRequest } from '../domain/template';
+import { insertOnce } from './insert-new';
 
 export const DELIVERY_STATUSES = ['pending', 'retrying', 'succeeded', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -135,14 +136,10 @@ export class DeliveryRepository {
       attempts: [],
       retryBase: 0,
     };
-    const at = new Date();
-    const stored = await this.records.updateOne(
-      { _id },
-      { $setOnInsert: { ...record, createdAt: at, updatedAt: at } },
-      { upsert: true },
-    );
-    if (stored.upsertedCount !== 1) return false;
-    this.prepared.set(_id, { _id, ...record, createdAt: at, updatedAt: at });
+    const stored = { _id, ...record, createdAt: new Date(), updatedAt: new Date() };
+    // An insert, not an upsert with $setOnInsert: the same outcome, and FerretDB's slowest write avoided.
+    if (!(await insertOnce(this.records, stored))) return false;
+    this.prepared.set(_id, stored);
     if (this.prepared.size > REMEMBERED_PREPARED) this.prepared.delete(this.prepared.keys().next().value!);
     return true;
   }

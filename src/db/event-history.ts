@@ -3,7 +3,7 @@ import type { Connection } from 'mongoose';
 import type { HistoryEvent } from '../domain/behaviour';
 import { isDuplicateKey } from './duplicate-key';
 import { mapInGroups } from './in-groups';
-import { duplicateIndexes } from './insert-new';
+import { duplicateIndexes, insertOnce } from './insert-new';
 import { decodeStored, encodeStored } from './stored-value';
 
 /**
@@ -314,7 +314,7 @@ export class EventHistory {
 
   /** Several processes may finish the migration at once: the first mark stands. */
   async markMigrated(): Promise<void> {
-    await this.insertOnce({ _id: MIGRATION_MARK, seq: 0 });
+    await insertOnce(this.records, { _id: MIGRATION_MARK, seq: 0 });
   }
 
   /** Forgets a user's events that happened before `before`. */
@@ -466,17 +466,6 @@ export class EventHistory {
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       await move();
-    }
-  }
-
-  /** False when a document with its _id exists already. */
-  private async insertOnce(record: Stored): Promise<boolean> {
-    try {
-      await this.records.insertOne(record);
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
     }
   }
 

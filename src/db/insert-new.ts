@@ -1,3 +1,4 @@
+import type { Collection, Document, OptionalUnlessRequiredId } from 'mongodb';
 import type { Model } from 'mongoose';
 import { isDuplicateKey } from './duplicate-key';
 
@@ -22,5 +23,19 @@ export async function insertNewOnly<T>(model: Model<T>, documents: T[]): Promise
     return new Set();
   } catch (err) {
     return duplicateIndexes(err);
+  }
+}
+
+/** Inserts one document; false when a document with its _id exists already (left unchanged). */
+export async function insertOnce<T extends Document>(
+  collection: Collection<T>,
+  document: OptionalUnlessRequiredId<T>,
+): Promise<boolean> {
+  try {
+    await collection.insertOne(document);
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
   }
 }

@@ -5,6 +5,7 @@ import { journeyWorkflowId } from '../domain/journey-id';
 import { entryRefusal } from '../domain/reentry';
 import { AppendLog } from './append-log';
 import { isDuplicateKey } from './duplicate-key';
+import { insertOnce } from './insert-new';
 
 /** One record per journey workflow id: who entered, when it last ended, for the re-entry rules. */
 export interface JourneyRecord {
@@ -150,16 +151,16 @@ export class JourneyRepository {
     // Indexed before the record exists, so the user view lists every record (a repeat is read once).
     if (!previous && journeyId !== journeyWorkflowId(campaignId, userId))
       await this.userIndex.append(userLog(userId), [journeyId]);
-    try {
-      await this.records.updateOne(
-        { _id: journeyId },
-        { $set: entry, $unset: { endedAt: 1, outcome: 1 }, $addToSet: { runIds: runId } },
-        { upsert: true },
-      );
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      // Two attempts of this same run's admission (local-activity attempts overlap when the
-      // database is slow) may both find no record and race to create it; the loser is admitted.
+    // A first entry inserts the record (an upsert is FerretDB's slowest write); two attempts
+    // of this same run's admission (local-activity attempts overlap when the database is slow)
+    // may both find no record and race to create it: the loser is admitted.
+    const created = previous
+      ? await this.records.updateOne(
+          { _id: journeyId },
+          { $set: entry, $unset: { endedAt: 1, outcome: 1 }, $addToSet: { runIds: runId } },
+        )
+      : await insertOnce(this.records, { _id: journeyId, ...entry, runIds: [runId] });
+    if (created === false) {
       const holder = await this.records.findOne({ _id: journeyId }, { projection: { runId: 1 } });
       return holder?.runId === runId ? { admitted: true } : { admitted: false, reason: 'entered by a concurrent run' };
     }
@@ -177,14 +178,9 @@ export class JourneyRepository {
 
   /** True when this run holds the trigger (a unique insert, atomic on FerretDB too), also on a retried call. */
   private async claimTrigger(id: string, runId: string): Promise<boolean> {
-    try {
-      await this.triggers.insertOne({ _id: id, runId });
-      return true;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      const holder = await this.triggers.findOne({ _id: id });
-      return holder?.runId === runId;
-    }
+    if (await insertOnce(this.triggers, { _id: id, runId })) return true;
+    const holder = await this.triggers.findOne({ _id: id });
+    return holder?.runId === runId;
   }
 
   /**
@@ -257,11 +253,7 @@ export class JourneyRepository {
       if (batch.length >= INDEX_CONCURRENCY) await index();
     }
     await index();
-    try {
-      await marks.insertOne({ _id: INDEX_MIGRATION_MARK });
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
+    await insertOnce(marks, { _id: INDEX_MIGRATION_MARK });
   }
 
   async countConversions(campaignId: string): Promise<number> {
