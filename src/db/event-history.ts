@@ -41,7 +41,7 @@ const APPEND_GROUP = 500;
 /** Replacements per command; FerretDB stalls on commands with many statements. */
 const REPLACE_GROUP = 50;
 /** A change moves the head once the last entry is this far past it (a reader walks at most this far). */
-const HEAD_LAG = 2;
+const HEAD_LAG = 4;
 /** Entries a reader reads at once from where the head points: the last is normally among them. */
 const READ_AHEAD = HEAD_LAG + 2;
 /** Users whose last entry this process remembers (those it appended to latest)... */
