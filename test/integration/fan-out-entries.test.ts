@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
 import { createFanOutActivities } from '../../activities/fan-out';
 import type { Repositories } from '../../src/db/connection';
-import { campaignSchema } from '../../src/domain/campaign';
 import { entryEventId } from '../../src/domain/fan-out';
 import { journeyWorkflowId } from '../../src/domain/journey-id';
 import { connectClient } from '../../src/temporal/connect';
 import { enterJourney } from '../../src/temporal/journeys';
 import { stack, testRepositories, uniqueId, testCodec } from '../support/stack';
+import { storeCampaign } from '../support/campaigns';
 
 describe('a fan-out batch retried after a crash', function () {
   let repositories: Repositories;
@@ -29,14 +29,7 @@ describe('a fan-out batch retried after a crash', function () {
   });
 
   it('skips a user whose journey an earlier attempt started, and enters one it only claimed', async function () {
-    const campaign = campaignSchema.parse({
-      id: uniqueId('batch'),
-      name: 'Batch',
-      trigger: { event: 'granted' },
-      steps: [{ id: 'wait', type: 'delay', duration: '1d' }],
-    });
-    await repositories.campaigns.create(campaign);
-    await repositories.campaigns.transition(campaign.id, ['draft'], 'active');
+    const campaign = await storeCampaign(repositories.campaigns, { trigger: { event: 'granted' } });
     const activities = createFanOutActivities({
       campaigns: repositories.campaigns,
       entries: repositories.fanOutEntries,

@@ -2,22 +2,19 @@
 // receiver: users enter at a local time in their own zone, and a long fan-out continues as new
 // without losing its place or its counts.
 import assert from 'node:assert/strict';
-import { campaign, timeSkippingSuite } from '../support/time-skipping';
+import { timeSkippingSuite } from '../support/time-skipping';
 import { fanOut, fanOutProgressQuery } from '../../workflows';
 import { CAMPAIGN_ID } from '../../workflows/search-attributes';
 import type { FanOutInput } from '../../src/domain/fan-out';
 import { uniqueId } from '../support/stack';
+import { storeCampaign } from '../support/campaigns';
 
 describe('fan-outs over days (time-skipping server)', function () {
   this.timeout(300_000);
   const suite = timeSkippingSuite();
 
   async function activeCampaign(definition: Record<string, unknown>) {
-    const id = uniqueId('campaign');
-    const parsed = campaign({ id, name: `Campaign ${id}`, trigger: { event: 'scheduled' }, ...definition });
-    await suite.ts.repositories.campaigns.create(parsed);
-    await suite.ts.repositories.campaigns.transition(id, ['draft'], 'active');
-    return parsed;
+    return storeCampaign(suite.ts.repositories.campaigns, { trigger: { event: 'scheduled' }, ...definition });
   }
 
   function start(input: FanOutInput) {

@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { Repositories } from '../../src/db/connection';
 import type { EventRecord } from '../../src/db/events';
-import { campaignSchema } from '../../src/domain/campaign';
 import { journeyWorkflowId } from '../../src/domain/journey-id';
 import { ActiveCampaigns } from '../../src/gateway/active-campaigns';
 import { EventRouter } from '../../src/gateway/event-router';
 import { connectClient } from '../../src/temporal/connect';
 import { watchedRepositories } from '../support/commands';
 import { eventually, stack, testCodec, testRepositories, uniqueId } from '../support/stack';
+import { storeCampaign } from '../support/campaigns';
 
 /** Users named by one post: on the request path, their histories must cost nothing per user. */
 const USERS = 300;
@@ -52,14 +52,7 @@ describe('event histories appended off the request path (real FerretDB)', functi
 
   /** An active campaign `signed_up` starts; returns its id. */
   async function welcomeCampaign(): Promise<string> {
-    const campaign = campaignSchema.parse({
-      id: uniqueId('welcome'),
-      name: 'Welcome',
-      trigger: { event: 'signed_up' },
-      steps: [{ id: 'wait', type: 'delay', duration: '1d' }],
-    });
-    await repositories.campaigns.create(campaign);
-    await repositories.campaigns.transition(campaign.id, ['draft'], 'active');
+    const campaign = await storeCampaign(repositories.campaigns, { trigger: { event: 'signed_up' } });
     await campaigns.refresh();
     return campaign.id;
   }

@@ -7,11 +7,12 @@ import type { SendStepInput } from '../../activities/send-step';
 import type { Repositories } from '../../src/db/connection';
 import { AddressPolicy } from '../../src/delivery/address-guard';
 import { WebhookSender } from '../../src/delivery/sender';
-import { campaignSchema, type Campaign } from '../../src/domain/campaign';
+import type { Campaign } from '../../src/domain/campaign';
 import { enterJourney } from '../../src/temporal/journeys';
 import { watchedRepositories } from '../support/commands';
 import { logger, TEST_NETWORK, uniqueId } from '../support/stack';
 import { event } from '../support/time-skipping';
+import { storeCampaign } from '../support/campaigns';
 
 describe('the send check that stores the delivery (real FerretDB)', function () {
   let repositories: Repositories;
@@ -38,16 +39,11 @@ describe('the send check that stores the delivery (real FerretDB)', function () 
   });
 
   async function activeCampaign(body: Record<string, string>, extra: object = {}): Promise<Campaign> {
-    const campaign = campaignSchema.parse({
-      id: uniqueId('send-step'),
-      name: 'Send step',
+    return storeCampaign(repositories.campaigns, {
       trigger: { event: 'ordered' },
       steps: [{ id: 'hook', type: 'webhook', request: { url: 'https://example.com/hook', body } }],
       ...extra,
     });
-    await repositories.campaigns.create(campaign);
-    await repositories.campaigns.transition(campaign.id, ['draft'], 'active');
-    return campaign;
   }
 
   /** Runs the check for a new user with this phone number; the stored delivery's body and the profile reads it made. */

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { SystemEventWriter } from '../../activities/system-events';
 import type { Repositories } from '../../src/db/connection';
-import { campaignSchema } from '../../src/domain/campaign';
 import { SYSTEM_EVENT } from '../../src/domain/system-events';
 import { watchedRepositories } from '../support/commands';
 import { testRepositories, uniqueId } from '../support/stack';
+import { storeCampaign } from '../support/campaigns';
 
 describe('system events', function () {
   const database = uniqueId('system-events');
@@ -31,16 +31,8 @@ describe('system events', function () {
     depth: 1,
   });
   /** A draft campaign of one delay that the event triggers. */
-  const createCampaign = async (trigger: string) => {
-    const campaign = campaignSchema.parse({
-      id: uniqueId('campaign'),
-      name: `After ${trigger}`,
-      trigger: { event: trigger },
-      steps: [{ id: 'wait', type: 'delay', duration: '1d' }],
-    });
-    await repositories.campaigns.create(campaign);
-    return campaign;
-  };
+  const createCampaign = (trigger: string) =>
+    storeCampaign(repositories.campaigns, { trigger: { event: trigger } }, 'draft');
   const waitingForMatch = async (id: string) =>
     (await repositories.events.findPendingMatch(1_000)).some((e) => e._id === id);
 
