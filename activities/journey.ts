@@ -6,7 +6,7 @@ import type { StatsRecorder } from '../src/db/stats-recorder';
 import type { Reentry } from '../src/domain/campaign';
 import { COUNTER, exitCounter } from '../src/domain/stats';
 import type { Logger } from '../src/logger';
-import type { SystemEventWriter } from './system-events';
+import type { Patience, SystemEventWriter } from './system-events';
 import { SYSTEM_EVENT } from '../src/domain/system-events';
 
 /** Times (`at`) come from the workflow's clock, so cooldowns follow workflow time, also when a test skips it. */
@@ -48,15 +48,19 @@ async function emit(
   name: string,
   suffix: string,
   properties: Record<string, string>,
+  patience?: Patience,
 ): Promise<boolean> {
-  return deps.systemEvents.write({
-    _id: `sys:${identity.journeyId}:${identity.runId}:${suffix}`,
-    userId: identity.userId,
-    name,
-    properties: { campaignId: identity.campaignId, journeyId: identity.journeyId, ...properties },
-    timestamp: new Date(),
-    depth: identity.depth + 1,
-  });
+  return deps.systemEvents.write(
+    {
+      _id: `sys:${identity.journeyId}:${identity.runId}:${suffix}`,
+      userId: identity.userId,
+      name,
+      properties: { campaignId: identity.campaignId, journeyId: identity.journeyId, ...properties },
+      timestamp: new Date(),
+      depth: identity.depth + 1,
+    },
+    patience,
+  );
 }
 
 /** Announces and counts a run's exit once (the system event's id decides). */
@@ -64,10 +68,11 @@ async function countExit(
   deps: JourneyActivityDeps,
   identity: JourneyIdentity,
   version: number,
-  outcome: string,
-  reason = outcome,
+  exit: { outcome: string; reason?: string },
+  patience: Patience,
 ): Promise<void> {
-  if (!(await emit(deps, identity, SYSTEM_EVENT.journeyExited, 'exited', { outcome, reason }))) return;
+  const { outcome, reason = outcome } = exit;
+  if (!(await emit(deps, identity, SYSTEM_EVENT.journeyExited, 'exited', { outcome, reason }, patience))) return;
   deps.stats.count({ campaignId: identity.campaignId, version }, exitCounter(outcome));
   deps.logger.info({ ...logFields(identity), outcome, reason }, 'journey ended');
 }
@@ -124,7 +129,8 @@ export async function announceEntry(
       deps,
       { ...input, runId: admission.replaced.runId },
       admission.replaced.campaignVersion,
-      reentry.mode === 'restart' ? 'replaced' : 'terminated',
+      { outcome: reentry.mode === 'restart' ? 'replaced' : 'terminated' },
+      'beforeSend',
     );
   if (await emit(deps, input, SYSTEM_EVENT.journeyEntered, 'entered', {})) {
     deps.stats.count({ campaignId, version }, COUNTER.entered);
@@ -177,7 +183,8 @@ export function createJourneyActivities(deps: JourneyActivityDeps) {
       // The version is known before the write that decides the counting, so a failed read cannot lose the count.
       const version =
         (await deps.journeys.ended(input.journeyId, input.runId, input.outcome, new Date(input.at)))?.version ?? 0;
-      await countExit(deps, input, version, input.outcome, input.reason);
+      // Nothing waits for a journey's end but its workflow's completion.
+      await countExit(deps, input, version, input, 'afterSend');
     },
     countJourneyFact: (input: Parameters<typeof countJourneyFact>[1]) => countJourneyFact(deps, input),
     recordConversion: (input: JourneyIdentity & { eventId: string }) => recordConversion(deps, input),

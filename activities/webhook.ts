@@ -127,20 +127,23 @@ async function emit(
   name: string,
   properties: Record<string, string>,
 ): Promise<boolean> {
-  return deps.systemEvents.write({
-    _id: `sys:${delivery._id}:${delivery.retryBase}:${name}`,
-    userId: delivery.userId,
-    name,
-    properties: {
-      campaignId: delivery.campaignId,
-      journeyId: delivery.journeyId,
-      stepId: delivery.stepId,
-      webhookId: delivery._id,
-      ...properties,
+  return deps.systemEvents.write(
+    {
+      _id: `sys:${delivery._id}:${delivery.retryBase}:${name}`,
+      userId: delivery.userId,
+      name,
+      properties: {
+        campaignId: delivery.campaignId,
+        journeyId: delivery.journeyId,
+        stepId: delivery.stepId,
+        webhookId: delivery._id,
+        ...properties,
+      },
+      timestamp: new Date(),
+      depth: (delivery.chainDepth ?? 0) + 1,
     },
-    timestamp: new Date(),
-    depth: (delivery.chainDepth ?? 0) + 1,
-  });
+    'afterSend',
+  );
 }
 
 type Attempt = ReturnType<typeof attemptOf>;

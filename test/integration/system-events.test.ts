@@ -1,7 +1,8 @@
 // A hookway.* event is always stored, but goes through the outbox to be matched only when some
 // live campaign reacts to it; a campaign activated a moment ago hears the very next one.
 import assert from 'node:assert/strict';
-import { SystemEventWriter } from '../../activities/system-events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GROUP_PATIENCE_MS, SystemEventWriter } from '../../activities/system-events';
 import type { Repositories } from '../../src/db/connection';
 import { SYSTEM_EVENT } from '../../src/domain/system-events';
 import { watchedRepositories } from '../support/commands';
@@ -108,6 +109,33 @@ describe('system events', function () {
       retried,
       events.map(() => false),
       'retried writes store nothing new',
+    );
+    await watched.repositories.connection.close();
+  });
+
+  it("announced after a send wait for the next entry's write, and are written alone when none comes", async function () {
+    const watched = await watchedRepositories(database);
+    const patient = new SystemEventWriter({
+      campaigns: watched.repositories.campaigns,
+      events: watched.repositories.events,
+    });
+    await patient.write(exited(uniqueId('user')));
+    const ended = exited(uniqueId('user'));
+    const entered = { ...exited(uniqueId('user')), name: SYSTEM_EVENT.journeyEntered };
+    const together = await watched.pointCommands(async () => {
+      const endWritten = patient.write(ended, 'afterSend');
+      // Announced well after the end, yet due before it: the end rides along with the entry.
+      await sleep(2 * GROUP_PATIENCE_MS.beforeSend);
+      return Promise.all([endWritten, patient.write(entered)]);
+    });
+    assert.deepEqual(together.result, [true, true], 'both are new');
+    assert.equal(together.sent.filter((c) => c === 'insert events').length, 1, 'one insert for both');
+    const alone = exited(uniqueId('user'));
+    assert.equal(await patient.write(alone, 'afterSend'), true, 'written with nothing else announced');
+    assert.deepEqual(
+      (await repositories.events.recentForUser(alone.userId, 10)).map((h) => h.id),
+      [alone._id],
+      "in its user's history once written",
     );
     await watched.repositories.connection.close();
   });
