@@ -6,7 +6,7 @@ import { timeSkippingSuite } from '../support/time-skipping';
 import { fanOut, fanOutProgressQuery } from '../../workflows';
 import { CAMPAIGN_ID } from '../../workflows/search-attributes';
 import type { FanOutInput } from '../../src/domain/fan-out';
-import { uniqueId } from '../support/stack';
+import { eventually, uniqueId } from '../support/stack';
 import { storeCampaign } from '../support/campaigns';
 
 describe('fan-outs over days (time-skipping server)', function () {
@@ -57,10 +57,19 @@ describe('fan-outs over days (time-skipping server)', function () {
       event: { properties: {} },
       entriesPerSecond: 10,
     });
-    // The worker runs only inside ts.run: the last zone's journey must send before it stops.
+    const ended = async (userId: string) =>
+      (await ts.repositories.journeys.listForUser(userId, 5)).some(
+        (j) => j.campaignId === definition.id && j.status === 'ended',
+      );
+    // The worker runs only inside ts.run: the last zone's journey must end before it stops (a
+    // journey cut off mid-step would hold this server's clock until its activity timed out).
     const progress = await ts.run(async () => {
       await handle.result();
       await receiver.waitFor(4);
+      await eventually(
+        async () =>
+          (await Promise.all(Object.keys(zones).map((z) => ended(`${tag}-${z}`)))).every(Boolean) || undefined,
+      );
       return handle.query(fanOutProgressQuery);
     });
     assert.equal(progress.entered, 4);
