@@ -25,9 +25,11 @@ export async function loadCampaignList() {
     }),
   );
   $('campaigns-empty').hidden = campaigns.length > 0;
+  // The list reloads whenever the view is shown; a choice made meanwhile must survive it.
   const select = $('example');
+  const chosen = select.value;
   select.replaceChildren(
     el('option', { value: '' }, 'a blank campaign'),
-    ...examples.map((name) => el('option', { value: name }, `the example ${name}`)),
+    ...examples.map((name) => el('option', { value: name, selected: name === chosen }, `the example ${name}`)),
   );
 }

@@ -175,6 +175,18 @@ describe('the campaign studio in headless Chromium', function () {
     this.timeout(60_000);
     await page.goto(`${gateway.url}/dashboard/studio.html#campaigns`);
     await page.selectOption('#example', 'reengagement.json');
+    // The list reloads each time its view is shown; the example chosen before stays chosen.
+    const shown = async (view: string) => {
+      const before = (await page.evaluate(() => document.body.dataset.loaded)) ?? '';
+      await page.evaluate((hash) => (location.hash = hash), view);
+      await page.waitForFunction(
+        ([id, loaded]) => !document.getElementById(id)!.hidden && document.body.dataset.loaded !== loaded,
+        [view, before],
+      );
+    };
+    await shown('segments');
+    await shown('campaigns');
+    assert.equal(await page.inputValue('#example'), 'reengagement.json');
     await page.click('#new-campaign');
     await page.waitForSelector('#editor:not([hidden]) #step-graph g.node[data-step="email"]');
     const edges = await page
