@@ -192,3 +192,12 @@ export function mongoUri(config: Config): string {
 export function temporalAddress(config: Config): string {
   return config.temporalAddress ?? `127.0.0.1:${config.embedded.temporalPort}`;
 }
+
+/**
+ * How long a stopping worker waits for its activities: a webhook in flight gets its answer and
+ * is recorded rather than cut off and sent again by the worker that takes over (the Temporal
+ * SDK's default, 0, cancels running activities at once). Whatever stops a worker waits longer.
+ */
+export function workerStopGraceMs(webhookTimeoutMs: number): number {
+  return webhookTimeoutMs + 5_000;
+}

@@ -6,7 +6,15 @@
 // Ctrl-C stops it all.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { loadConfig, mongoUri, resolveApiKey, resolveCodecKeys, temporalAddress, type Config } from './config';
+import {
+  loadConfig,
+  mongoUri,
+  resolveApiKey,
+  resolveCodecKeys,
+  temporalAddress,
+  workerStopGraceMs,
+  type Config,
+} from './config';
 import { formatCodecKeys } from './domain/codec-keys';
 import { secureDataDir } from './embedded/data-dir';
 import { startNodeProcess } from './embedded/node-process';
@@ -80,9 +88,14 @@ async function startAll(supervisor: Supervisor, config: Config): Promise<string>
     HOOKWAY_CODEC_KEYS: formatCodecKeys(resolveCodecKeys(config)),
     HOOKWAY_CODEC_UI_SECRET: codecUiSecret ?? '',
   };
-  const node = (name: string) => () =>
-    startNodeProcess({ name, script: path.join(__dirname, `${name}-main.js`), env, ipc: true });
-  await Promise.all([supervisor.start('worker', node('worker')), supervisor.start('gateway', node('gateway'))]);
+  const node = (name: string, stopTimeoutMs?: number) => () =>
+    startNodeProcess({ name, script: path.join(__dirname, `${name}-main.js`), env, ipc: true, stopTimeoutMs });
+  // A stopping worker waits for the webhooks in flight; it is not killed before.
+  const workerStopMs = workerStopGraceMs(config.webhookTimeoutMs) + 5_000;
+  await Promise.all([
+    supervisor.start('worker', node('worker', workerStopMs)),
+    supervisor.start('gateway', node('gateway')),
+  ]);
   return apiKey;
 }
 

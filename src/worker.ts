@@ -4,7 +4,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { collectDefaultMetrics } from 'prom-client';
 import { createActivities } from '../activities';
-import type { Config } from './config';
+import { workerStopGraceMs, type Config } from './config';
 import { connectRepositories, type Repositories } from './db/connection';
 import { AddressPolicy } from './delivery/address-guard';
 import { WebhookSender } from './delivery/sender';
@@ -82,6 +82,7 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<W
     maxCachedWorkflows: CACHED_JOURNEYS,
     maxConcurrentWorkflowTaskExecutions: WORKFLOW_TASK_SLOTS,
     nonStickyToStickyPollRatio: NEW_JOURNEY_POLL_SHARE,
+    shutdownGraceTime: workerStopGraceMs(opts.webhookTimeoutMs),
     ...WORKFLOW_SANDBOX_OPTIONS,
     dataConverter: { payloadCodecs: [opts.codec] },
     workflowBundle: opts.workflowBundle ?? (await loadWorkflowBundle()),

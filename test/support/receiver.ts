@@ -14,6 +14,8 @@ export interface ScriptedAnswer {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Answers this long after the request arrived, as a slow endpoint does. */
+  afterMs?: number;
 }
 
 /** Instead of answering: 'hang' never answers, 'reset' destroys the connection. */
@@ -43,8 +45,12 @@ export class Receiver {
       const answer = this.script.length > 1 ? this.script.shift()! : (this.script[0] ?? { status: 200 });
       if (answer === 'hang') return void res.on('close', () => this.hungUp++);
       if (answer === 'reset') return void req.socket.destroy();
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body ?? '{"ok":true}');
+      const reply = () => {
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(answer.body ?? '{"ok":true}');
+      };
+      if (answer.afterMs) setTimeout(reply, answer.afterMs);
+      else reply();
     });
   });
 
