@@ -20,6 +20,11 @@ export interface JourneyRecord {
   entries?: number;
   /** Every run admitted into this journey; a set, so a retried admission adds nothing. */
   runIds?: string[];
+  /**
+   * The event that started the run whose admission created this record (since 7 Dec 2026); the
+   * events of later runs are claims of their own (`journeyTriggers`), as all were before.
+   */
+  firstTriggerEventId?: string;
   enteredAt: Date;
   endedAt?: Date;
   outcome?: string;
@@ -35,6 +40,7 @@ const journeySchema = new Schema<JourneyRecord>(
     status: { type: String, required: true },
     entries: Number,
     runIds: { type: [String], default: undefined },
+    firstTriggerEventId: String,
     enteredAt: Date,
     endedAt: Date,
     outcome: String,
@@ -63,7 +69,7 @@ const conversionSchema = new Schema<ConversionRecord>(
 );
 conversionSchema.index({ campaignId: 1, at: -1 });
 
-/** Which run a trigger event started: an event handed off again (an outbox retry) starts nothing more. */
+/** Which run a trigger event of a re-entry started: an event handed off again (an outbox retry) starts nothing more. */
 interface TriggerRecord {
   _id: string;
   runId: string;
@@ -142,9 +148,12 @@ export class JourneyRepository {
     const previous = await this.records.findOne({ _id: journeyId });
     if (previous?.runId === runId) return { admitted: true };
     if (audience && !(await audience)) return { admitted: false, reason: 'not in the audience', outOfAudience: true };
-    if (triggerEventId && !(await this.claimTrigger(`${journeyId}:${triggerEventId}`, runId))) {
-      return { admitted: false, reason: `event ${triggerEventId} already started this journey` };
-    }
+    const alreadyStarted = { admitted: false, reason: `event ${triggerEventId} already started this journey` } as const;
+    // A first entry's event is kept in the record its insert creates; a re-entry's is claimed
+    // apart (FerretDB applies a conditional update without holding the document, so only a
+    // unique insert decides between two runs at once).
+    if (triggerEventId && previous && !(await this.claimTrigger(previous, triggerEventId, runId)))
+      return alreadyStarted;
     const refusal = entryRefusal(reentry, previous, now);
     if (refusal) return { admitted: false, reason: refusal };
     const entry = { campaignId, userId, runId, campaignVersion, status: 'running' as const, enteredAt: now };
@@ -159,10 +168,21 @@ export class JourneyRepository {
           { _id: journeyId },
           { $set: entry, $unset: { endedAt: 1, outcome: 1 }, $addToSet: { runIds: runId } },
         )
-      : await insertOnce(this.records, { _id: journeyId, ...entry, runIds: [runId] });
+      : await insertOnce(this.records, {
+          _id: journeyId,
+          ...entry,
+          runIds: [runId],
+          ...(triggerEventId && { firstTriggerEventId: triggerEventId }),
+        });
     if (created === false) {
-      const holder = await this.records.findOne({ _id: journeyId }, { projection: { runId: 1 } });
-      return holder?.runId === runId ? { admitted: true } : { admitted: false, reason: 'entered by a concurrent run' };
+      const holder = await this.records.findOne(
+        { _id: journeyId },
+        { projection: { runId: 1, firstTriggerEventId: 1 } },
+      );
+      if (holder?.runId === runId) return { admitted: true };
+      return triggerEventId && holder?.firstTriggerEventId === triggerEventId
+        ? alreadyStarted
+        : { admitted: false, reason: 'entered by a concurrent run' };
     }
     if (previous?.status === 'running')
       return { admitted: true, replaced: { runId: previous.runId, campaignVersion: previous.campaignVersion ?? 0 } };
@@ -177,7 +197,9 @@ export class JourneyRepository {
   }
 
   /** True when this run holds the trigger (a unique insert, atomic on FerretDB too), also on a retried call. */
-  private async claimTrigger(id: string, runId: string): Promise<boolean> {
+  private async claimTrigger(previous: JourneyRecord, triggerEventId: string, runId: string): Promise<boolean> {
+    if (previous.firstTriggerEventId === triggerEventId) return false;
+    const id = `${previous._id}:${triggerEventId}`;
     if (await insertOnce(this.triggers, { _id: id, runId })) return true;
     const holder = await this.triggers.findOne({ _id: id });
     return holder?.runId === runId;

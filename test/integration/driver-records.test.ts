@@ -82,6 +82,7 @@ describe('records written per journey', function () {
       campaignVersion: 4,
       status: 'ended',
       runIds: ['run-1'],
+      firstTriggerEventId: 'evt-1',
       enteredAt,
       endedAt,
       outcome: 'completed',

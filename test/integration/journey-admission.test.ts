@@ -3,7 +3,7 @@
 // retried admission counted the same run a second time (entries: 2).
 import assert from 'node:assert/strict';
 import type { Repositories } from '../../src/db/connection';
-import { entryCount } from '../../src/db/journeys';
+import { entryCount, type JourneyRecord } from '../../src/db/journeys';
 import { testRepositories, uniqueId } from '../support/stack';
 
 describe('journey admission', function () {
@@ -91,5 +91,62 @@ describe('journey admission', function () {
       );
       assert.equal(await entries(journeyId), 1);
     }
+  });
+
+  it('lets one event start one run: two runs handed the same event at once, and the event again after its run ended', async function () {
+    const journeyId = uniqueId('one-event');
+    const [a, b] = await Promise.all([
+      repositories.journeys.admit(request(journeyId, 'run-a', 'evt-1')),
+      repositories.journeys.admit(request(journeyId, 'run-b', 'evt-1')),
+    ]);
+    assert.equal([a, b].filter((x) => x.admitted).length, 1, JSON.stringify([a, b]));
+    const winner = a.admitted ? 'run-a' : 'run-b';
+    await repositories.journeys.ended(journeyId, winner, 'completed', new Date());
+    assert.deepEqual(await repositories.journeys.admit(request(journeyId, 'run-c', 'evt-1')), {
+      admitted: false,
+      reason: 'event evt-1 already started this journey',
+    });
+    assert.equal((await repositories.journeys.admit(request(journeyId, 'run-d', 'evt-2'))).admitted, true);
+    await repositories.journeys.ended(journeyId, 'run-d', 'completed', new Date());
+    assert.deepEqual(await repositories.journeys.admit(request(journeyId, 'run-e', 'evt-1')), {
+      admitted: false,
+      reason: 'event evt-1 already started this journey',
+    });
+    await repositories.journeys.ended(journeyId, 'run-e', 'completed', new Date());
+    const again = await Promise.all(
+      ['run-f', 'run-g', 'run-h'].map((run) => repositories.journeys.admit(request(journeyId, run, 'evt-3'))),
+    );
+    assert.equal(again.filter((x) => x.admitted).length, 1, JSON.stringify(again));
+    assert.equal(await entries(journeyId), 3);
+  });
+
+  it('still knows the events that started journeys recorded before records listed them', async function () {
+    // As the previous release stored a run: its record without triggerEventIds, its event as a claim.
+    const journeyId = uniqueId('legacy');
+    const db = repositories.connection.db!;
+    await db.collection<JourneyRecord>('journeys').insertOne({
+      _id: journeyId,
+      campaignId: 'welcome',
+      userId: 'u-1',
+      runId: 'run-1',
+      campaignVersion: 1,
+      status: 'ended',
+      runIds: ['run-1'],
+      enteredAt: new Date(),
+      endedAt: new Date(),
+      outcome: 'completed',
+    });
+    await db
+      .collection<{ _id: string; runId: string }>('journeyTriggers')
+      .insertOne({ _id: `${journeyId}:evt-old`, runId: 'run-1' });
+    const refused = { admitted: false, reason: 'event evt-old already started this journey' };
+    assert.deepEqual(await repositories.journeys.admit(request(journeyId, 'run-2', 'evt-old')), refused);
+    assert.equal((await repositories.journeys.admit(request(journeyId, 'run-3', 'evt-new'))).admitted, true);
+    await repositories.journeys.ended(journeyId, 'run-3', 'completed', new Date());
+    assert.deepEqual(await repositories.journeys.admit(request(journeyId, 'run-4', 'evt-old')), refused);
+    assert.deepEqual(await repositories.journeys.admit(request(journeyId, 'run-5', 'evt-new')), {
+      admitted: false,
+      reason: 'event evt-new already started this journey',
+    });
   });
 });
