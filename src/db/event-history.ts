@@ -3,6 +3,7 @@ import type { Connection } from 'mongoose';
 import type { HistoryEvent } from '../domain/behaviour';
 import { isDuplicateKey } from './duplicate-key';
 import { mapInGroups } from './in-groups';
+import { GuessOutcomes } from './guess-outcomes';
 import { duplicateIndexes, insertOnce } from './insert-new';
 import { decodeStored, encodeStored } from './stored-value';
 
@@ -48,8 +49,6 @@ const READ_AHEAD = HEAD_LAG + 2;
 const REMEMBERED_USERS = 20_000;
 /** ...and the events those entries may hold together, which bounds the memory they take (tens of MB). */
 const REMEMBERED_EVENTS = 100_000;
-/** Recent first appends to users not remembered whose outcome decides whether to guess (GuessOutcomes). */
-const GUESSES_KEPT = 50;
 
 interface ChunkRef {
   id: string;
@@ -193,35 +192,16 @@ function plan(userId: string, found: Found, decide: Change): Planned | undefined
   };
 }
 
-/**
- * Whether guessing an empty history for users this process does not remember has paid lately.
- * It depends on the process: the gateway mostly appends a new user's first event, so a guess
- * lands and saves the reads; a worker appends to users whose trigger event the gateway wrote
- * first, so a guess almost always loses, costing an insert for nothing before the reads. The
- * last GUESSES_KEPT outcomes decide, those of reads included (whether a guess would have
- * landed), so a process whose traffic changes turns back.
- */
-class GuessOutcomes {
-  private readonly lost: boolean[] = [];
-  private lostCount = 0;
-
-  record(lost: boolean): void {
-    this.lost.push(lost);
-    if (lost) this.lostCount++;
-    if (this.lost.length > GUESSES_KEPT && this.lost.shift()) this.lostCount--;
-  }
-
-  /** Unless most recent guesses lost (a process that has not guessed yet guesses). */
-  worthGuessing(): boolean {
-    return this.lostCount * 2 <= this.lost.length;
-  }
-}
-
 export class EventHistory {
   /** Each remembered user's last entry and where its head points, as this process wrote them. */
   private readonly known = new Map<string, { entry: Entry; head: number }>();
   /** Events held by the remembered entries. */
   private knownEvents = 0;
+  /**
+   * Whether to guess an empty history for users this process does not remember: the gateway
+   * mostly appends a new user's first event, so a guess lands and saves the reads; a worker
+   * appends to users whose trigger event the gateway wrote first, so its guesses lose.
+   */
   private readonly guesses = new GuessOutcomes();
 
   constructor(private readonly connection: Connection) {}

@@ -5,6 +5,7 @@ import { journeyWorkflowId } from '../domain/journey-id';
 import { entryRefusal } from '../domain/reentry';
 import { AppendLog } from './append-log';
 import { isDuplicateKey } from './duplicate-key';
+import { GuessOutcomes } from './guess-outcomes';
 import { insertOnce } from './insert-new';
 
 /** One record per journey workflow id: who entered, when it last ended, for the re-entry rules. */
@@ -82,6 +83,22 @@ export type Admission =
   | { admitted: true; replaced?: { runId: string; campaignVersion: number } }
   | { admitted: false; reason: string; outOfAudience?: true };
 
+export interface AdmissionRequest {
+  journeyId: string;
+  runId: string;
+  campaignId: string;
+  userId: string;
+  campaignVersion: number;
+  reentry: Reentry;
+  now: Date;
+  triggerEventId?: string;
+}
+
+/** What a record says of the run an admission lets in. */
+function entryOf({ campaignId, userId, runId, campaignVersion, now }: AdmissionRequest) {
+  return { campaignId, userId, runId, campaignVersion, status: 'running' as const, enteredAt: now };
+}
+
 /** Marks that journeys stored before the user index existed were indexed (see migrateUserIndex). */
 const INDEX_MIGRATION_MARK = 'migrated:journeys';
 /** Journeys indexed at once by the start-up migration. */
@@ -108,6 +125,7 @@ export class JourneyRepository {
    * found by _id from the campaign ids, so the hot path of ordinary journeys writes nothing more.
    */
   private readonly userIndex: AppendLog;
+  private readonly guesses = new Map<string, GuessOutcomes>();
 
   constructor(private readonly connection: Connection) {
     this.userIndex = new AppendLog(connection.collection('journey_index'), false);
@@ -123,29 +141,27 @@ export class JourneyRepository {
    * Applies the campaign's re-entry rule to a new run; repeated calls for the same run agree.
    * A trigger event admits one run only: the gateway may hand an event off again (its outbox
    * retries a hand-off whose outcome it could not record), and by then the first journey may
-   * have ended, so Temporal would start a second run for the same event.
+   * have ended, so Temporal would start a second run for the same event. `inAudience`, the
+   * campaign's audience check, is asked before anything is written.
    */
-  async admit(
-    request: {
-      journeyId: string;
-      runId: string;
-      campaignId: string;
-      userId: string;
-      campaignVersion: number;
-      reentry: Reentry;
-      now: Date;
-      triggerEventId?: string;
-    },
-    /** The campaign's audience check, asked before anything is written. */
-    inAudience?: () => Promise<boolean>,
-  ): Promise<Admission> {
-    const { journeyId, runId, campaignId, userId, campaignVersion, reentry, now, triggerEventId } = request;
+  async admit(request: AdmissionRequest, inAudience?: () => Promise<boolean>): Promise<Admission> {
+    const { journeyId, runId, campaignId, reentry, now, triggerEventId } = request;
     // Asked beside the first read (one round trip less before the first webhook), but only
     // heeded after it: a retried admission of a run already admitted stays admitted, whatever
     // the audience says now.
     const audience = inAudience?.();
     audience?.catch(() => undefined);
+    const guesses = this.firstEntryGuesses(campaignId);
+    const guessing = guesses.worthGuessing();
+    // A first entry is guessed: its record inserted without a read, once the audience agrees
+    // (a user outside it is read first, in case this run was admitted before it left).
+    if (guessing && (!audience || (await audience))) {
+      const created = await this.create(request);
+      guesses.record(!created);
+      if (created) return { admitted: true };
+    }
     const previous = await this.records.findOne({ _id: journeyId });
+    if (!guessing) guesses.record(previous !== null);
     if (previous?.runId === runId) return { admitted: true };
     if (audience && !(await audience)) return { admitted: false, reason: 'not in the audience', outOfAudience: true };
     const alreadyStarted = { admitted: false, reason: `event ${triggerEventId} already started this journey` } as const;
@@ -156,24 +172,14 @@ export class JourneyRepository {
       return alreadyStarted;
     const refusal = entryRefusal(reentry, previous, now);
     if (refusal) return { admitted: false, reason: refusal };
-    const entry = { campaignId, userId, runId, campaignVersion, status: 'running' as const, enteredAt: now };
-    // Indexed before the record exists, so the user view lists every record (a repeat is read once).
-    if (!previous && journeyId !== journeyWorkflowId(campaignId, userId))
-      await this.userIndex.append(userLog(userId), [journeyId]);
-    // A first entry inserts the record (an upsert is FerretDB's slowest write); two attempts
-    // of this same run's admission (local-activity attempts overlap when the database is slow)
-    // may both find no record and race to create it: the loser is admitted.
+    // Two attempts of this same run's admission (local-activity attempts overlap when the
+    // database is slow) may both find no record and race to create it: the loser is admitted.
     const created = previous
       ? await this.records.updateOne(
           { _id: journeyId },
-          { $set: entry, $unset: { endedAt: 1, outcome: 1 }, $addToSet: { runIds: runId } },
+          { $set: entryOf(request), $unset: { endedAt: 1, outcome: 1 }, $addToSet: { runIds: runId } },
         )
-      : await insertOnce(this.records, {
-          _id: journeyId,
-          ...entry,
-          runIds: [runId],
-          ...(triggerEventId && { firstTriggerEventId: triggerEventId }),
-        });
+      : await this.create(request);
     if (created === false) {
       const holder = await this.records.findOne(
         { _id: journeyId },
@@ -187,6 +193,29 @@ export class JourneyRepository {
     if (previous?.status === 'running')
       return { admitted: true, replaced: { runId: previous.runId, campaignVersion: previous.campaignVersion ?? 0 } };
     return { admitted: true };
+  }
+
+  /** Creates a journey's record for its first run (an insert: an upsert is FerretDB's slowest write); false when it exists. */
+  private async create(request: AdmissionRequest): Promise<boolean> {
+    const { journeyId, campaignId, userId, runId, triggerEventId } = request;
+    // Indexed before the record exists, so the user view lists every record (a repeat is read once).
+    if (journeyId !== journeyWorkflowId(campaignId, userId)) await this.userIndex.append(userLog(userId), [journeyId]);
+    return insertOnce(this.records, {
+      _id: journeyId,
+      ...entryOf(request),
+      runIds: [runId],
+      ...(triggerEventId && { firstTriggerEventId: triggerEventId }),
+    });
+  }
+
+  /**
+   * Per campaign: its journeys' first entries mostly create their records (a welcome flow) or
+   * mostly find them (re-entries on a recurring event), so each campaign's recent outcomes decide.
+   */
+  private firstEntryGuesses(campaignId: string): GuessOutcomes {
+    let guesses = this.guesses.get(campaignId);
+    if (!guesses) this.guesses.set(campaignId, (guesses = new GuessOutcomes()));
+    return guesses;
   }
 
   /** The campaign version a journey's current run follows; 0 when unknown. */
