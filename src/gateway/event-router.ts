@@ -4,6 +4,7 @@ import type { Claims } from '../db/claims';
 import type { EventRecord, EventRepository, PendingRoute } from '../db/events';
 import type { ProfileRepository } from '../db/profiles';
 import { campaignGate } from '../domain/campaign-gate';
+import { triggerHandOff } from '../domain/reentry';
 import type { EventInput, JourneyEvent, Properties } from '../domain/event';
 import type { Logger } from '../logger';
 import { enterJourney, signalJourney } from '../temporal/journeys';
@@ -127,8 +128,11 @@ export class EventRouter {
   }
 
   private async route(record: EventRecord): Promise<void> {
-    // One hand-off per event at a time, across this gateway's sweep and every other gateway:
-    // a second would restart a `restart` journey.
+    if (!this.handedOffAlone(record)) {
+      await this.handOff(record);
+      await this.deps.events.markRouted(record._id);
+      return;
+    }
     const claim = `route:${record._id}`;
     if (this.stranded.has(claim)) {
       await this.deps.claims.release(claim, this.holder);
@@ -147,6 +151,21 @@ export class EventRouter {
       await this.deps.claims.release(claim, this.holder).catch(() => this.stranded.add(claim));
       throw err;
     }
+  }
+
+  /**
+   * Whether an event's hand-off must be the only one at a time, across this gateway's sweep and
+   * every other gateway (a claim, one insert more). A `restart` campaign's start replaces the
+   * running journey, so a second hand-off at once would end the run the first one started for
+   * this very event; an entity event starts fan-outs. Any other hand-off may run twice: a
+   * journey takes an event it has seen once and admits a trigger event once.
+   */
+  private handedOffAlone(record: EventRecord): boolean {
+    if (!isUserEvent(record)) return true;
+    return (record.pendingRoutes ?? []).some(({ campaignId, kind }) => {
+      const live = this.deps.campaigns.get(campaignId);
+      return kind === 'start' && live !== undefined && triggerHandOff(live.definition.reentry) === 'replace';
+    });
   }
 
   private async handOff(record: EventRecord): Promise<void> {

@@ -254,7 +254,7 @@ describe('event histories appended off the request path (real FerretDB)', functi
       () => stranded.sweep(),
       () => true,
     );
-    assert.ok(secondSweep.sent.includes('insert claims'), 'the sweep tried to route it again');
+    assert.equal(secondSweep.result, 1, 'the sweep tried to route it again');
     assert.deepEqual(historyWrites(secondSweep.sent), []);
 
     assert.equal(await router.sweep(), 1);

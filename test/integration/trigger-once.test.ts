@@ -61,4 +61,27 @@ describe('a trigger event handed off again after its journey ended', function ()
     assert.equal((await handle.result()).outcome, 'completed');
     assert.equal(receiver.requests.length, 2);
   });
+
+  it('starts one journey and sends one webhook when two gateways hand the same event off at once', async function () {
+    // What the gateway relies on to hand most events off without a claim (src/gateway/event-router.ts).
+    const campaign = campaignSchema.parse({
+      id: uniqueId('at-once'),
+      name: 'At once',
+      trigger: { event: 'signed_up' },
+      steps: [{ id: 'hello', type: 'webhook', request: { url: `${receiver.url}/at-once` } }],
+    });
+    const userId = uniqueId('user');
+    const event = {
+      id: uniqueId('evt'),
+      name: 'signed_up',
+      userId,
+      timestamp: new Date().toISOString(),
+      properties: {},
+    };
+    await Promise.all([1, 2, 3].map(() => enterJourney(client, taskQueue, campaign, 1, event)));
+    const handle = client.workflow.getHandle(journeyWorkflowId(campaign.id, userId));
+    // A second run would be the latest, and not admitted.
+    assert.equal((await handle.result()).outcome, 'completed');
+    assert.equal(receiver.requests.filter((r) => r.path === '/at-once').length, 1);
+  });
 });
