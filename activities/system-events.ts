@@ -8,6 +8,7 @@
 // revision read and one insert for them all, their folds joined in one append.
 import type { CampaignRepository } from '../src/db/campaigns';
 import type { EventRecord, EventRepository } from '../src/db/events';
+import { GroupCommit, type GroupWritten } from '../src/db/group-commit';
 import { heardEvents } from '../src/domain/heard-events';
 
 export type SystemEvent = Omit<EventRecord, 'receivedAt' | 'pendingMatch'>;
@@ -23,25 +24,10 @@ export type SystemEvent = Omit<EventRecord, 'receivedAt' | 'pendingMatch'>;
 export const GROUP_PATIENCE_MS = { beforeSend: 20, afterSend: 150 } as const;
 export type Patience = keyof typeof GROUP_PATIENCE_MS;
 
-interface Waiting {
-  event: SystemEvent;
-  due: number;
-  resolve: (fresh: boolean) => void;
-  reject: (err: unknown) => void;
-}
-
-function settle(taken: Waiting[], fresh: boolean[], folded: boolean): void {
-  taken.forEach((w, i) =>
-    folded ? w.resolve(fresh[i]) : w.reject(new Error(`event ${w.event._id} could not be added to its user's history`)),
-  );
-}
-
 export class SystemEventWriter {
   private heard = new Set<string>();
   private heardAtRevision = -1;
-  private queue: Waiting[] = [];
-  private writing = false;
-  private timer?: { at: number; handle: NodeJS.Timeout };
+  private readonly groups = new GroupCommit<SystemEvent, boolean>((events) => this.writeGroup(events));
 
   constructor(private readonly deps: { campaigns: CampaignRepository; events: EventRepository }) {}
 
@@ -50,35 +36,18 @@ export class SystemEventWriter {
    * written with what else was announced before the first of them was due (`patience`).
    */
   write(event: SystemEvent, patience: Patience = 'beforeSend'): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ event, due: Date.now() + GROUP_PATIENCE_MS[patience], resolve, reject });
-      this.schedule();
+    return this.groups.add(event, GROUP_PATIENCE_MS[patience]);
+  }
+
+  /** The next group's insert need not wait for this one's fold: folds join on their own. */
+  private async writeGroup(events: SystemEvent[]): Promise<GroupWritten<boolean>> {
+    const { fresh, fold } = await this.deps.events.storeSystemEvents(events, await this.heardNames());
+    const results = fold().then((folded) => {
+      if (!folded)
+        throw new Error(`events ${events.map((e) => e._id).join(', ')} could not be added to their users' histories`);
+      return fresh;
     });
-  }
-
-  /** Writes the queue when its first event is due; one group at a time. */
-  private schedule(): void {
-    if (this.writing || this.queue.length === 0) return;
-    const due = this.queue.reduce((first, w) => Math.min(first, w.due), Infinity);
-    if (this.timer && this.timer.at <= due) return;
-    if (this.timer) clearTimeout(this.timer.handle);
-    this.timer = { at: due, handle: setTimeout(() => void this.writeGroup(), Math.max(0, due - Date.now())) };
-  }
-
-  private async writeGroup(): Promise<void> {
-    this.timer = undefined;
-    this.writing = true;
-    const taken = this.queue.splice(0);
-    try {
-      const events = taken.map((w) => w.event);
-      const { fresh, fold } = await this.deps.events.storeSystemEvents(events, await this.heardNames());
-      // The next group's insert need not wait for this one's fold: folds join on their own.
-      void fold().then((folded) => settle(taken, fresh, folded));
-    } catch (err) {
-      for (const w of taken) w.reject(err);
-    }
-    this.writing = false;
-    this.schedule();
+    return { results };
   }
 
   /**

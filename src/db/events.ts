@@ -222,8 +222,9 @@ export class EventRepository {
     else await this.outbox.deleteOne({ _id: id });
   }
 
-  async markRouted(id: string): Promise<void> {
-    await this.outbox.deleteOne({ _id: id });
+  /** Drops the outbox entries of routed events. */
+  async markRouted(ids: string[]): Promise<void> {
+    await this.outbox.deleteMany({ _id: { $in: ids } });
   }
 
   /** When the oldest event still waiting in the outbox (to be matched or routed) arrived. */

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Claims } from '../db/claims';
 import type { EventRecord, EventRepository, PendingRoute } from '../db/events';
+import { GroupCommit } from '../db/group-commit';
 import type { ProfileRepository } from '../db/profiles';
 import { campaignGate } from '../domain/campaign-gate';
 import { triggerHandOff } from '../domain/reentry';
@@ -43,6 +44,12 @@ const ROUTE_CONCURRENCY = 16;
  */
 const ROUTE_LEASE_MARGIN_MS = 5_000;
 const SWEEP_BATCH = 200;
+/**
+ * How long a routed event's outbox entry may wait to be deleted with others (one command for
+ * them all instead of one each), at most a quarter of the sweep's interval, so the sweep seldom
+ * meets an entry whose deletion is under way; routing one again would be harmless anyway.
+ */
+const ROUTED_PATIENCE_MS = 500;
 
 function journeyEvent(record: UserEventRecord): JourneyEvent {
   return {
@@ -77,8 +84,16 @@ export class EventRouter {
   private readonly holder = randomUUID();
   /** Claims this gateway could not release (the database was down): released before the next try. */
   private readonly stranded = new Set<string>();
+  /** Routed events whose outbox entries are deleted together (group-commit.ts). */
+  private readonly routed = new GroupCommit<string, void>(async (ids) => {
+    await this.deps.events.markRouted(ids);
+    return { results: Promise.resolve(ids.map(() => undefined)) };
+  });
+  private readonly routedPatienceMs: number;
 
-  constructor(private readonly deps: EventRouterDeps) {}
+  constructor(private readonly deps: EventRouterDeps) {
+    this.routedPatienceMs = Math.min(ROUTED_PATIENCE_MS, deps.sweepIntervalMs / 4);
+  }
 
   async ingest(inputs: EventInput[]): Promise<IngestResult> {
     const receivedAt = new Date();
@@ -130,7 +145,13 @@ export class EventRouter {
   private async route(record: EventRecord): Promise<void> {
     if (!this.handedOffAlone(record)) {
       await this.handOff(record);
-      await this.deps.events.markRouted(record._id);
+      // Not awaited: the next hand-offs need not wait for the group. An entry left by a failed
+      // deletion is routed again by the sweep, which such a hand-off allows.
+      this.track(
+        this.routed
+          .add(record._id, this.routedPatienceMs)
+          .catch((err: unknown) => this.deps.logger.warn({ err }, 'routed outbox entries not deleted; the sweep will')),
+      );
       return;
     }
     const claim = `route:${record._id}`;
@@ -143,7 +164,7 @@ export class EventRouter {
     if (!(await this.deps.claims.claimOrTakeOver(claim, 'route', new Date(), lease, this.holder))) return;
     try {
       await this.handOff(record);
-      await this.deps.events.markRouted(record._id);
+      await this.deps.events.markRouted([record._id]);
     } catch (err) {
       // Let the next sweep retry at once rather than after the lease. If the hand-off went
       // through but its record did not, handing off again is harmless: a journey ignores an
@@ -224,7 +245,8 @@ export class EventRouter {
       if (routes.length > 0) matched.push({ ...record, pendingRoutes: routes });
     }
     const pending = await this.deps.events.findPendingRoutes(cutoff, SWEEP_BATCH);
-    const fresh = pending.filter((p) => !matched.some((m) => m._id === p._id));
+    const routed = new Set(this.routed.waiting());
+    const fresh = pending.filter((p) => !matched.some((m) => m._id === p._id) && !routed.has(p._id));
     // An outbox entry means "fold, then route": its gateway may have died before the fold, or
     // the fold failed. (`matched` are workers' system events, folded before their activities return.)
     await this.deps.events.foldLeftInOutbox(fresh);

@@ -216,6 +216,24 @@ describe('event histories appended off the request path (real FerretDB)', functi
       assert.deepEqual((await repositories.events.recentForUser(userId, 10)).map((e) => e.id).sort(), [...ids].sort());
   });
 
+  it('the event_outbox entries of events routed together are deleted in one command', async function () {
+    const campaignId = await welcomeCampaign();
+    const run = uniqueId('together');
+    const users = Array.from({ length: 5 }, (_, i) => `${run}-user-${i}`);
+    const outbox = repositories.connection.collection<{ _id: string }>('event_outbox');
+    const { result: ids, sent } = await watched.pointCommands(async () => {
+      const { ids } = await router.ingest(users.map((userId) => ({ userId, name: 'signed_up' })));
+      await eventually(async () => ((await outbox.countDocuments({ _id: { $in: ids } })) === 0 ? true : undefined));
+      return ids;
+    });
+    assert.equal(ids.length, users.length);
+    assert.deepEqual(
+      sent.filter((c) => c.endsWith(' event_outbox')),
+      ['insert event_outbox', 'delete event_outbox'],
+    );
+    for (const userId of users) assert.equal(await journeyStarted(campaignId, userId), true);
+  });
+
   it("an event_outbox entry a dead gateway left is folded into its user's history once, then routed by the sweep, also while Temporal is unreachable", async function () {
     const campaignId = await welcomeCampaign();
     const userId = uniqueId('left-in-outbox');
@@ -259,10 +277,9 @@ describe('event histories appended off the request path (real FerretDB)', functi
 
     assert.equal(await router.sweep(), 1);
     assert.equal(await journeyStarted(campaignId, userId), true);
-    assert.equal(
-      await repositories.connection.collection<{ _id: string }>('event_outbox').countDocuments({ _id: id }),
-      0,
-    );
+    // Routed entries are deleted together, a moment after their hand-off.
+    const outbox = repositories.connection.collection<{ _id: string }>('event_outbox');
+    await eventually(async () => ((await outbox.countDocuments({ _id: id })) === 0 ? true : undefined));
     assert.deepEqual(
       (await repositories.events.recentForUser(userId, 10)).map((e) => e.id),
       [id],
