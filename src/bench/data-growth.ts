@@ -68,13 +68,14 @@ async function load(ctx: BenchContext, from: number, to: number): Promise<number
   for (let first = from; first < to; first += LOAD_USERS) {
     const users = Array.from({ length: Math.min(LOAD_USERS, to - first) }, (_, i) => first + i);
     const events = users.flatMap((u) => eventsOf(u, now));
+    const registered = await directory.add(users.map(userId));
     const profiles = users.map((u) => ({
       _id: userId(u),
       properties: { tier: u % 3 === 0 ? 'gold' : 'silver' },
       firstSeen: new Date(now - 40 * DAY),
       lastSeen: new Date(now),
+      directory: registered.placeOf(userId(u)),
     }));
-    await directory.add(profiles.map((p) => p._id));
     await Promise.all([
       db.collection<{ _id: string }>('events').insertMany(events, { ordered: false }),
       db.collection<{ _id: string }>('profiles').insertMany(profiles, { ordered: false }),

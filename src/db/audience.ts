@@ -12,7 +12,7 @@ import { evaluateCondition, type Condition } from '../domain/condition';
 import { behaviourTerms, outsideScope, type AudienceContext } from '../domain/condition-query';
 import { MAX_SEGMENT_DEPTH } from '../domain/segment';
 import type { EventHistory } from './event-history';
-import type { ProfileDirectory } from './profile-directory';
+import { listedAt, type DirectoryChunk, type DirectoryPlace, type ProfileDirectory } from './profile-directory';
 import { decodeStored } from './stored-value';
 
 export type { AudienceContext };
@@ -29,6 +29,7 @@ interface StoredProfile {
   properties?: Record<string, unknown>;
   firstSeen?: Date;
   lastSeen?: Date;
+  directory?: DirectoryPlace;
 }
 
 /** Profiles a preview examines before it estimates (each costs a read of it, and of its history for behavioural terms). */
@@ -137,13 +138,16 @@ export class AudienceQuery {
     return userIds.flatMap((id) => byId.get(id) ?? []);
   }
 
-  /** Which of these users' profiles are in the expanded audience, in their order, and how many profiles there were. */
+  /**
+   * Which of the chunk's users' profiles are in the expanded audience, in their order, and how
+   * many profiles there were (those listed in another chunk are that chunk's).
+   */
   private async admitted(
     expanded: Condition,
-    userIds: string[],
+    chunk: DirectoryChunk,
     context: AudienceContext,
   ): Promise<{ ids: string[]; examined: number }> {
-    const profiles = await this.read(userIds);
+    const profiles = (await this.read(chunk.ids)).filter((profile) => listedAt(chunk, profile));
     const verdicts = await Promise.all(profiles.map((profile) => this.admits(expanded, profile, context)));
     return { ids: profiles.filter((_, i) => verdicts[i]).map((p) => p._id), examined: profiles.length };
   }
@@ -189,11 +193,11 @@ export class AudienceQuery {
     const [chunks, matching]: [ChunkSample[], string[]] = [[], []];
     let [examined, whole] = [0, true];
     for await (const chunk of survey.entries) {
-      const picked = pick(chunk, perChunk);
-      const found = await this.admitted(expanded, picked, context);
+      const picked = pick(chunk.ids, perChunk);
+      const found = await this.admitted(expanded, { ...chunk, ids: picked }, context);
       matching.push(...found.ids);
       chunks.push({ examined: found.examined, matched: found.ids.length });
-      [examined, whole] = [examined + found.examined, whole && picked.length === chunk.length];
+      [examined, whole] = [examined + found.examined, whole && picked.length === chunk.ids.length];
       if (examined >= bound) break;
     }
     const sample = matching.sort().slice(0, sampleSize);

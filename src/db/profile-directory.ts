@@ -2,7 +2,6 @@ import { randomInt } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { AppendLog, type LogEntry } from './append-log';
 import { isDuplicateKey } from './duplicate-key';
-import { duplicateIndexes } from './insert-new';
 
 /**
  * Every profile's user id, in chunks read by _id, so that fan-out and segment preview page
@@ -10,12 +9,16 @@ import { duplicateIndexes } from './insert-new';
  * sort on `profiles` but an exact { _id } by reading the whole collection.
  *
  * The ids are kept in LANES append logs (append-log.ts), "lane:<k>#<n>" holding up to CHUNK_IDS
- * ids each; a placement "at:<userId>" records which chunk holds a user, so a page resumes after
- * a given user. A user is registered before its profile is created (a chunk naming a user
- * without a profile yet is skipped by readers), so every profile is listed; a placement is
- * inserted once, so a user two writers registered at once keeps the first chunk and the other
- * writer takes it back out of its own. Each process appends to one lane picked at random, so
- * processes seldom race for the same chunk number, and its hint of the lane's end stays right.
+ * ids each. A user is registered before its profile is created (a chunk naming a user without a
+ * profile yet is skipped by readers), so every profile is listed, and the profile records where
+ * (`directory`: its lane and chunk): a page resumes after a given user from there, and a reader
+ * takes a user only from the chunk its profile names, so a user two writers registered at once,
+ * or registered again after a writer died before creating its profile, is listed once. The
+ * writer whose profile insert lost takes the user back out of its chunk, so counts stay right.
+ * Users registered before profiles recorded their place have a placement "at:<userId>" instead,
+ * which was inserted once, so each of them is in one chunk. Each process appends to one lane
+ * picked at random, so processes seldom race for the same chunk number, and its hint of the
+ * lane's end stays right.
  */
 
 const LANES = 16;
@@ -24,10 +27,31 @@ const CHUNK_IDS = 100;
 /** Marks that the profiles stored before the directory existed were registered (see `migrate`). */
 const MIGRATION_MARK = 'migrated:profiles';
 
-interface Placement {
-  _id: string;
+/** Where the directory lists a user: entry `seq` of lane `lane`. */
+export interface DirectoryPlace {
   lane: number;
   seq: number;
+}
+
+/** A chunk of the directory as readers get it: its ids, and where it is. */
+export interface DirectoryChunk extends DirectoryPlace {
+  ids: string[];
+}
+
+/** A user registered before profiles recorded their place. */
+type Placement = DirectoryPlace & { _id: string };
+
+/** Where users just registered are listed (to store on their profiles), and how to take some back. */
+export interface Registration {
+  placeOf(userId: string): DirectoryPlace;
+  /** Takes back users whose profiles another writer created meanwhile (listed where that one put them). */
+  release(userIds: string[]): Promise<void>;
+}
+
+/** Whether a reader of the chunk at `place` takes this profile: a profile naming another chunk is listed there. */
+export function listedAt(place: DirectoryPlace, profile: { directory?: DirectoryPlace }): boolean {
+  const own = profile.directory;
+  return own === undefined || (own.lane === place.lane && own.seq === place.seq);
 }
 
 const laneLog = (lane: number) => `lane:${lane}`;
@@ -37,14 +61,14 @@ export interface Survey {
   /** Ids registered (an upper bound on the profiles: a few may not be created yet). */
   total: number;
   chunks: number;
-  /** The ids of each chunk, chunks in random order. */
-  entries: AsyncGenerator<string[]>;
+  /** Each chunk, in random order. */
+  entries: AsyncGenerator<DirectoryChunk>;
 }
 
 export class ProfileDirectory {
   private readonly log: AppendLog;
   private readonly lane = randomInt(LANES);
-  private readonly queue: Array<{ ids: string[]; done: (err?: unknown) => void }> = [];
+  private readonly queue: Array<{ ids: string[]; done: (written: Map<string, LogEntry> | Error) => void }> = [];
   private draining = false;
 
   constructor(private readonly connection: Connection) {
@@ -55,17 +79,36 @@ export class ProfileDirectory {
     return this.connection.collection<Placement | { _id: string }>('profile_directory');
   }
 
+  private get profiles() {
+    return this.connection.collection<{ _id: string; directory?: DirectoryPlace }>('profiles');
+  }
+
   /**
-   * Registers users whose profiles are about to be created; a user registered before stays
-   * where it is. Registrations made at once in this process are written together, one chunk at
-   * a time: concurrent appends to the lane would race for the same entry.
+   * Registers users whose profiles are about to be created. Registrations made at once in this
+   * process are written together, one chunk at a time: concurrent appends to the lane would race
+   * for the same entry.
    */
-  add(userIds: string[]): Promise<void> {
-    if (userIds.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.queue.push({ ids: userIds, done: (err) => (err === undefined ? resolve() : reject(err)) });
-      if (!this.draining) void this.drain();
-    });
+  async add(userIds: string[]): Promise<Registration> {
+    const written =
+      userIds.length === 0
+        ? new Map<string, LogEntry>()
+        : await new Promise<Map<string, LogEntry>>((resolve, reject) => {
+            this.queue.push({ ids: userIds, done: (w) => (w instanceof Error ? reject(w) : resolve(w)) });
+            if (!this.draining) void this.drain();
+          });
+    const entryOf = (userId: string) => {
+      const entry = written.get(userId);
+      if (!entry) throw new Error(`${userId} was not registered here`);
+      return entry;
+    };
+    return {
+      placeOf: (userId) => ({ lane: this.lane, seq: entryOf(userId).seq }),
+      release: async (released) => {
+        const entries = new Set(released.map(entryOf));
+        for (const entry of entries)
+          await this.log.retract(entry, new Set(released.filter((id) => entryOf(id) === entry)));
+      },
+    };
   }
 
   private async drain(): Promise<void> {
@@ -77,42 +120,41 @@ export class ProfileDirectory {
         count += this.queue[0].ids.length;
         taken.push(this.queue.shift()!);
       }
-      const written = this.write([...new Set(taken.flatMap((r) => r.ids))]).then(
-        () => undefined,
-        (err: unknown) => err ?? new Error('registering profiles failed'),
+      const outcome = await this.write([...new Set(taken.flatMap((r) => r.ids))]).catch((err: unknown) =>
+        err instanceof Error ? err : new Error('registering profiles failed'),
       );
-      const outcome = await written;
       for (const r of taken) r.done(outcome);
     }
     this.draining = false;
   }
 
-  private async write(userIds: string[]): Promise<void> {
+  /** Appends the ids, CHUNK_IDS to an entry; returns each id's entry. */
+  private async write(userIds: string[]): Promise<Map<string, LogEntry>> {
+    const written = new Map<string, LogEntry>();
     for (let i = 0; i < userIds.length; i += CHUNK_IDS) {
-      const ids = userIds.slice(i, i + CHUNK_IDS);
-      const entry = await this.log.append(laneLog(this.lane), ids);
-      const placed = ids.map((id): Placement => ({ _id: `at:${id}`, lane: this.lane, seq: entry.seq }));
-      try {
-        await this.placements.insertMany(placed, { ordered: false });
-      } catch (err) {
-        const registered = duplicateIndexes(err);
-        await this.log.retract(entry, new Set(ids.filter((_, k) => registered.has(k))));
-      }
+      const entry = await this.log.append(laneLog(this.lane), userIds.slice(i, i + CHUNK_IDS));
+      for (const id of entry.ids) written.set(id, entry);
     }
+    return written;
   }
 
-  /** The ids of each chunk in order, from the chunk holding `afterUserId` (just after it), else from the start. */
-  async *idsAfter(afterUserId: string | undefined): AsyncGenerator<string[]> {
-    const at =
-      afterUserId === undefined ? null : ((await this.placements.findOne({ _id: `at:${afterUserId}` })) as Placement);
-    // A user without a placement (a cursor of a fan-out begun before the directory) starts over:
+  /** Where the directory lists a user: its profile says, or (registered before profiles did) its placement. */
+  private async placeOf(userId: string): Promise<DirectoryPlace | null> {
+    const profile = await this.profiles.findOne({ _id: userId }, { projection: { directory: 1 } });
+    return profile?.directory ?? (await this.placements.findOne<Placement>({ _id: `at:${userId}` }));
+  }
+
+  /** Each chunk in order, from the chunk holding `afterUserId` (just after it), else from the start. */
+  async *idsAfter(afterUserId: string | undefined): AsyncGenerator<DirectoryChunk> {
+    const at = afterUserId === undefined ? null : await this.placeOf(afterUserId);
+    // A user without a place (a cursor of a fan-out begun before the directory) starts over:
     // fan-out entries are claimed, so nobody is entered twice.
     for (let lane = at?.lane ?? 0; lane < LANES; lane++) {
       for (let seq = lane === at?.lane ? at.seq : 0; ; seq++) {
         const entry = await this.log.entry(laneLog(lane), seq);
         if (!entry) break;
         const skip = lane === at?.lane && seq === at.seq ? entry.ids.indexOf(afterUserId!) + 1 : 0;
-        if (entry.ids.length > skip) yield entry.ids.slice(skip);
+        if (entry.ids.length > skip) yield { lane, seq, ids: entry.ids.slice(skip) };
       }
     }
   }
@@ -120,43 +162,54 @@ export class ProfileDirectory {
   /** How many ids and chunks the directory holds, and its chunks in random order (each once). */
   async survey(): Promise<Survey> {
     const ends = await Promise.all(Array.from({ length: LANES }, (_, lane) => this.log.last(laneLog(lane))));
-    const counts = ends.map((e) => (e ? e.seq + 1 : 0));
-    const chunks = counts.reduce((a, b) => a + b, 0);
-    const log = this.log;
-    async function* entries(): AsyncGenerator<string[]> {
-      const seen = new Set<number>();
-      while (seen.size < chunks) {
-        let pick = randomInt(chunks);
-        while (seen.has(pick)) pick = (pick + 1) % chunks;
-        seen.add(pick);
-        let lane = 0;
-        for (; pick >= counts[lane]; lane++) pick -= counts[lane];
-        yield ((await log.entry(laneLog(lane), pick)) as LogEntry).ids;
-      }
+    const places = ends.flatMap((end, lane) =>
+      Array.from({ length: end ? end.seq + 1 : 0 }, (_, seq) => ({ lane, seq })),
+    );
+    // Fisher–Yates: every order equally likely, so a sample cut short is a random one.
+    for (let i = places.length - 1; i > 0; i--) {
+      const j = randomInt(i + 1);
+      [places[i], places[j]] = [places[j], places[i]];
     }
-    return { total: ends.reduce((sum, e) => sum + (e?.upTo ?? 0), 0), chunks, entries: entries() };
+    const log = this.log;
+    async function* entries(): AsyncGenerator<DirectoryChunk> {
+      for (const place of places)
+        yield { ...place, ids: ((await log.entry(laneLog(place.lane), place.seq)) as LogEntry).ids };
+    }
+    return { total: ends.reduce((sum, e) => sum + (e?.upTo ?? 0), 0), chunks: places.length, entries: entries() };
   }
 
   /**
    * Registers the profiles stored before the directory existed, once (a mark records it); each
-   * process may run it on start, as a user registered already is skipped. Reads `profiles` once.
+   * process may run it on start. Reads `profiles` once; a profile that knows its place is
+   * registered already. Two processes migrating at once list a user twice, and readers take it
+   * from the chunk its profile names last.
    */
   async migrate(): Promise<void> {
     if (await this.placements.findOne({ _id: MIGRATION_MARK })) return;
     let batch: string[] = [];
-    for await (const profile of this.connection
-      .collection<{ _id: string }>('profiles')
-      .find({}, { projection: { _id: 1 }, batchSize: 1_000 })) {
-      batch.push(profile._id);
+    for await (const profile of this.profiles.find({}, { projection: { directory: 1 }, batchSize: 1_000 })) {
+      if (!profile.directory) batch.push(profile._id);
       if (batch.length < CHUNK_IDS) continue;
-      await this.add(batch);
+      await this.register(batch);
       batch = [];
     }
-    await this.add(batch);
+    await this.register(batch);
     try {
       await this.placements.insertOne({ _id: MIGRATION_MARK });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
+  }
+
+  /** Registers users whose profiles exist, and records each one's place on its profile. */
+  private async register(userIds: string[]): Promise<void> {
+    const registration = await this.add(userIds);
+    const bySeq = new Map<number, string[]>();
+    for (const id of userIds) {
+      const { seq } = registration.placeOf(id);
+      bySeq.set(seq, [...(bySeq.get(seq) ?? []), id]);
+    }
+    for (const [seq, ids] of bySeq)
+      await this.profiles.updateMany({ _id: { $in: ids } }, { $set: { directory: { lane: this.lane, seq } } });
   }
 }

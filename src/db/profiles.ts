@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKey } from './duplicate-key';
-import type { ProfileDirectory } from './profile-directory';
+import type { DirectoryPlace, ProfileDirectory } from './profile-directory';
 import type { PropertyCatalog } from './property-catalog';
 import { decodeRecord, encodeRecord } from './stored-value';
 
@@ -10,6 +10,8 @@ export interface ProfileRecord {
   properties: Record<string, unknown>;
   firstSeen: Date;
   lastSeen: Date;
+  /** Where the profile directory lists the user (absent on profiles registered before it was kept here). */
+  directory?: DirectoryPlace;
 }
 
 export interface ProfileUpdate {
@@ -25,6 +27,7 @@ const profileSchema = new Schema<ProfileRecord>(
     properties: { type: Schema.Types.Mixed, default: {} },
     firstSeen: { type: Date, required: true },
     lastSeen: { type: Date, required: true },
+    directory: { type: { lane: Number, seq: Number, _id: false }, default: undefined },
   },
   { versionKey: false, minimize: false },
 );
@@ -142,20 +145,23 @@ export class ProfileRepository {
   /** Inserts profiles of users seen for the first time; returns those another writer created meanwhile. */
   private async insertNew(fresh: MergedUpdate[]): Promise<MergedUpdate[]> {
     if (fresh.length === 0) return [];
+    const registered = await this.directory.add(fresh.map((u) => u.userId));
     const docs = fresh.map((u): ProfileRecord => ({
       _id: u.userId,
       properties: u.properties,
       firstSeen: u.firstSeen,
       lastSeen: u.seenAt,
+      directory: registered.placeOf(u.userId),
     }));
-    await this.directory.add(docs.map((d) => d._id));
     try {
       await this.model.insertMany(docs, { ordered: false, lean: true });
       return [];
     } catch (err) {
       const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: unknown }> }).writeErrors;
       if (!writeErrors?.length || !writeErrors.every((e) => isDuplicateKey(e) || isDuplicateKey(e.err))) throw err;
-      return writeErrors.map((e) => fresh[e.index]);
+      const raced = writeErrors.map((e) => fresh[e.index]);
+      await registered.release(raced.map((u) => u.userId));
+      return raced;
     }
   }
 
