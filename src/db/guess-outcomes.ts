@@ -12,14 +12,17 @@ export class GuessOutcomes {
   private readonly lost: boolean[] = [];
   private lostCount = 0;
 
+  /** `bearable`: the share of recent guesses that may have lost, as a wrong guess costs more than a right one saves. */
+  constructor(private readonly bearable = 0.5) {}
+
   record(lost: boolean): void {
     this.lost.push(lost);
     if (lost) this.lostCount++;
     if (this.lost.length > GUESSES_KEPT && this.lost.shift()) this.lostCount--;
   }
 
-  /** Unless most recent guesses lost (a process that has not guessed yet guesses). */
+  /** Unless more recent guesses lost than is bearable (a process that has not guessed yet guesses). */
   worthGuessing(): boolean {
-    return this.lostCount * 2 <= this.lost.length;
+    return this.lostCount <= this.bearable * this.lost.length;
   }
 }

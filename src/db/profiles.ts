@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKey } from './duplicate-key';
+import { GuessOutcomes } from './guess-outcomes';
 import type { DirectoryPlace, ProfileDirectory } from './profile-directory';
 import type { PropertyCatalog } from './property-catalog';
 import { decodeRecord, encodeRecord } from './stored-value';
@@ -41,6 +42,14 @@ type MergedUpdate = ProfileUpdate & { firstSeen: Date };
 const UPDATE_GROUP = 50;
 /** Profiles read per command: the embedded FerretDB narrows an $in of up to 1,000 ids by index. */
 const READ_GROUP = 500;
+/** Merges of at most this many users may guess them new; a batch's one read costs little per user. */
+const GUESS_AT_MOST = 10;
+/**
+ * A guess that a user is new saves the read; a wrong one costs a directory entry taken back, an
+ * insert that fails and the read after all (about three commands more): it pays while at most
+ * a fifth of recent guesses lose.
+ */
+const BEARABLE_LOST_GUESSES = 0.2;
 /** lastSeen is kept to this resolution, so a user's every event does not rewrite the profile. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
@@ -87,6 +96,9 @@ function upsertOf(u: MergedUpdate) {
 export class ProfileRepository {
   private readonly model: Model<ProfileRecord>;
 
+  /** Whether guessing a few users new has paid lately (see merge). */
+  private readonly guesses = new GuessOutcomes(BEARABLE_LOST_GUESSES);
+
   constructor(
     connection: Connection,
     /** Where fan-out and preview find every profile; a profile is registered there before it is created. */
@@ -101,26 +113,43 @@ export class ProfileRepository {
    * Merges properties into each user's profile (creating it), keeping first and last seen
    * times. Profiles are read first, so new users are inserted in one batch and a user whose
    * profile this changes nothing in costs no write: upserts are by far the slowest write on
-   * FerretDB (about 10 ms each), and most events repeat what the profile already holds.
+   * FerretDB (about 10 ms each), and most events repeat what the profile already holds. A merge
+   * of a few users is tried as new profiles without the read while such guesses land here (a
+   * burst of sign-ups); those that existed are then read and merged as usual.
    */
   async merge(updates: ProfileUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     const merged = mergeByUser(updates.map(encodeRecord));
-    const [stored] = await Promise.all([this.read(merged.map((u) => u.userId)), this.catalog.noteProfiles(updates)]);
-    const known = new Map(stored.map((p) => [p._id, p]));
-    const fresh = merged.filter((u) => !known.has(u.userId));
-    const raced = await this.insertNew(fresh);
-    const changes = [
-      ...raced,
-      ...merged.filter((u) => {
-        const p = known.get(u.userId);
-        return p !== undefined && changesProfile(p, u);
-      }),
-    ];
+    const few = merged.length <= GUESS_AT_MOST;
+    const guessing = few && this.guesses.worthGuessing();
+    const [{ changes, existed }] = await Promise.all([
+      guessing ? this.createGuessed(merged) : this.changesAfterRead(merged),
+      this.catalog.noteProfiles(updates),
+    ]);
+    // `existed` of these users lost their guess, or would have (a read tells that too).
+    if (few) for (let k = 0; k < merged.length; k++) this.guesses.record(k < existed);
     // FerretDB stalls on update commands with many statements, so they go in small groups.
     for (let i = 0; i < changes.length; i += UPDATE_GROUP) {
       await this.model.bulkWrite(changes.slice(i, i + UPDATE_GROUP).map(upsertOf), { ordered: false });
     }
+  }
+
+  /** Reads the users' profiles and creates the missing ones: the updates that change a stored profile, and how many existed. */
+  private async changesAfterRead(merged: MergedUpdate[]): Promise<{ changes: MergedUpdate[]; existed: number }> {
+    const known = new Map((await this.read(merged.map((u) => u.userId))).map((p) => [p._id, p]));
+    const raced = await this.insertNew(merged.filter((u) => !known.has(u.userId)));
+    const changed = merged.filter((u) => {
+      const p = known.get(u.userId);
+      return p !== undefined && changesProfile(p, u);
+    });
+    return { changes: [...raced, ...changed], existed: known.size };
+  }
+
+  /** Creates the users' profiles without reading first; those that existed are read and merged as usual. */
+  private async createGuessed(merged: MergedUpdate[]): Promise<{ changes: MergedUpdate[]; existed: number }> {
+    const existed = await this.insertNew(merged);
+    if (existed.length === 0) return { changes: [], existed: 0 };
+    return { changes: (await this.changesAfterRead(existed)).changes, existed: existed.length };
   }
 
   /**
@@ -142,7 +171,7 @@ export class ProfileRepository {
     return found.flat();
   }
 
-  /** Inserts profiles of users seen for the first time; returns those another writer created meanwhile. */
+  /** Inserts profiles of users taken for new; returns those that existed (another writer created them meanwhile). */
   private async insertNew(fresh: MergedUpdate[]): Promise<MergedUpdate[]> {
     if (fresh.length === 0) return [];
     const registered = await this.directory.add(fresh.map((u) => u.userId));

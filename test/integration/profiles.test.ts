@@ -67,6 +67,42 @@ describe('profile merges', function () {
     assert.equal(profile?.lastSeen.getTime(), later.getTime());
   });
 
+  it('creates a new user without reading first while such guesses land, and reads first once they mostly lose', async function () {
+    const database = uniqueId('profile-guesses');
+    const watched = await watchedRepositories(database);
+    const profiles = watched.repositories.profiles;
+    const seen = (userId: string, plan: string) =>
+      profiles.merge([{ userId, properties: { plan }, seenAt: new Date() }]);
+    const onProfiles = async (merge: () => Promise<void>) =>
+      (await watched.pointCommands(merge)).sent.filter((c) => / profile(s|_directory)$/.test(c));
+    try {
+      const [known, other] = [uniqueId('known'), uniqueId('other')];
+      await seen(known, 'free');
+      assert.deepEqual(await onProfiles(() => seen(other, 'free')), ['insert profile_directory', 'insert profiles']);
+      // A guess that loses: the user existed, so its profile is read and merged after all.
+      assert.deepEqual(await onProfiles(() => seen(known, 'pro')), [
+        'insert profile_directory',
+        'insert profiles',
+        'update profile_directory',
+        'find profiles',
+        'update profiles',
+      ]);
+      assert.deepEqual((await profiles.get(known))?.properties, { plan: 'pro' });
+      // One of three lost: more than guessing bears, so the next merge reads first.
+      assert.deepEqual(await onProfiles(() => seen(other, 'team')), ['find profiles', 'update profiles']);
+      assert.deepEqual((await profiles.get(other))?.properties, { plan: 'team' });
+      const listed = await watched.repositories.audience.findMatchingUsers(
+        { field: 'user.properties.plan', op: 'exists', value: true },
+        { now: Date.now() },
+        undefined,
+        10,
+      );
+      assert.deepEqual([...listed].sort(), [known, other].sort());
+    } finally {
+      await watched.repositories.connection.close();
+    }
+  });
+
   it('loses no property when two gateways create the same new user at once', async function () {
     const userId = uniqueId('racer');
     const at = new Date();
