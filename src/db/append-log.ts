@@ -1,4 +1,4 @@
-import type { Collection } from 'mongodb';
+import type { Collection, UpdateFilter } from 'mongodb';
 import { isDuplicateKey } from './duplicate-key';
 
 /**
@@ -24,8 +24,14 @@ interface Head {
   seq: number;
 }
 
+/** How many ids `retract` took back out of a log's entries ("<L>#retracted"). */
+interface Retracted {
+  _id: string;
+  count: number;
+}
+
 /** What a log's collection holds. */
-export type LogDocument<T = string> = LogEntry<T> | Head;
+export type LogDocument<T = string> = LogEntry<T> | Head | Retracted;
 
 /** A reader that walked this many entries past the head moves it. */
 const HEAD_LAG = 4;
@@ -38,7 +44,7 @@ export class AppendLog<T = string> {
 
   /** `remember`: keep a hint per log, for a few logs appended to often (not one per user). */
   constructor(
-    private readonly records: Collection<LogEntry<T> | Head>,
+    private readonly records: Collection<LogDocument<T>>,
     private readonly remember: boolean,
   ) {}
 
@@ -104,9 +110,22 @@ export class AppendLog<T = string> {
     return [last, ...found.filter((e): e is LogEntry<T> => e !== null)];
   }
 
-  /** Takes ids back out of an entry its writer appended; no other writer changes an entry. */
+  /**
+   * Takes ids back out of an entry its writer appended (no other writer changes an entry), and
+   * counts them, so that the ids a log holds are its last entry's `upTo` less `retracted`.
+   */
   async retract(entry: LogEntry<T>, ids: Set<T>): Promise<void> {
-    await this.records.updateOne({ _id: entry._id }, { $set: { ids: entry.ids.filter((id) => !ids.has(id)) } });
+    const kept = entry.ids.filter((id) => !ids.has(id));
+    await this.records.updateOne({ _id: entry._id }, { $set: { ids: kept } });
+    const log = entry._id.slice(0, entry._id.lastIndexOf('#'));
+    await this.upsert(`${log}#retracted`, { $inc: { count: entry.ids.length - kept.length } });
+  }
+
+  /** How many ids were taken back out of each of these logs (0 for a log without any). */
+  async retracted(logs: string[]): Promise<number[]> {
+    const found = await this.records.find({ _id: { $in: logs.map((log) => `${log}#retracted`) } }).toArray();
+    const byId = new Map(found.map((r) => [r._id, 'count' in r ? r.count : 0]));
+    return logs.map((log) => byId.get(`${log}#retracted`) ?? 0);
   }
 
   /**
@@ -123,14 +142,18 @@ export class AppendLog<T = string> {
   }
 
   /** $max: a head moved further by another reader stays there (not atomic on FerretDB, which only makes it staler). */
-  private async moveHead(log: string, seq: number): Promise<void> {
-    const move = () => this.records.updateOne({ _id: `${log}#head` }, { $max: { seq } }, { upsert: true });
+  private moveHead(log: string, seq: number): Promise<void> {
+    return this.upsert(`${log}#head`, { $max: { seq } });
+  }
+
+  private async upsert(id: string, update: UpdateFilter<LogDocument<T>>): Promise<void> {
+    const write = () => this.records.updateOne({ _id: id }, update, { upsert: true });
     try {
-      await move();
+      await write();
     } catch (err) {
-      // Two first upserts of one head race on FerretDB (a duplicate key); the loser's update then finds it.
+      // Two first upserts of one _id race on FerretDB (a duplicate key); the loser's update then finds it.
       if (!isDuplicateKey(err)) throw err;
-      await move();
+      await write();
     }
   }
 }

@@ -58,7 +58,7 @@ const laneLog = (lane: number) => `lane:${lane}`;
 
 /** A read of the whole directory in random chunk order, for estimates. */
 export interface Survey {
-  /** Ids registered (an upper bound on the profiles: a few may not be created yet). */
+  /** Ids registered and not taken back (an upper bound on the profiles: a few may not be created yet). */
   total: number;
   chunks: number;
   /** Each chunk, in random order. */
@@ -175,7 +175,10 @@ export class ProfileDirectory {
       for (const place of places)
         yield { ...place, ids: ((await log.entry(laneLog(place.lane), place.seq)) as LogEntry).ids };
     }
-    return { total: ends.reduce((sum, e) => sum + (e?.upTo ?? 0), 0), chunks: places.length, entries: entries() };
+    const lanes = Array.from({ length: LANES }, (_, lane) => laneLog(lane));
+    const taken = (await this.log.retracted(lanes)).reduce((sum, n) => sum + n, 0);
+    const total = ends.reduce((sum, e) => sum + (e?.upTo ?? 0), 0) - taken;
+    return { total, chunks: places.length, entries: entries() };
   }
 
   /**

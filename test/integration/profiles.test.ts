@@ -79,10 +79,12 @@ describe('profile merges', function () {
       const [known, other] = [uniqueId('known'), uniqueId('other')];
       await seen(known, 'free');
       assert.deepEqual(await onProfiles(() => seen(other, 'free')), ['insert profile_directory', 'insert profiles']);
-      // A guess that loses: the user existed, so its profile is read and merged after all.
+      // A guess that loses: the user existed, so it is taken back out of the directory (and
+      // counted as taken back), and its profile is read and merged after all.
       assert.deepEqual(await onProfiles(() => seen(known, 'pro')), [
         'insert profile_directory',
         'insert profiles',
+        'update profile_directory',
         'update profile_directory',
         'find profiles',
         'update profiles',
