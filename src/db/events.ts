@@ -4,7 +4,7 @@ import { insertNewOnly } from './insert-new';
 import type { EventDays } from './event-days';
 import type { EventHistory } from './event-history';
 import { EventRetention } from './event-retention';
-import { pendingOf, type HistoryOutbox, type PendingHistory } from './history-outbox';
+import { pendingOf, type FoldProgress, type HistoryOutbox, type PendingHistory } from './history-outbox';
 import type { PropertyCatalog } from './property-catalog';
 import { decodeRecord, encodeRecord } from './stored-value';
 
@@ -66,11 +66,15 @@ const NAMESPACE_NOT_FOUND = 26;
 /** Events handled per round of the start-up migrations. */
 const MIGRATION_BATCH = 20_000;
 
-/** What insertNew stored; `fold` appends the events to their users' histories (true once done). */
+/**
+ * What insertNew stored; `fold` appends the events to their users' histories and day logs (true
+ * once done); `foldInStages` tells the histories apart, the day logs waiting up to `dayPatienceMs`.
+ */
 export interface StoredEvents {
   inserted: EventRecord[];
   duplicates: number;
   fold: () => Promise<boolean>;
+  foldInStages: (dayPatienceMs: number) => FoldProgress;
 }
 
 function minReceivedAt(events: EventRecord[]): Date {
@@ -149,7 +153,12 @@ export class EventRepository {
       outboxed: events.flatMap((e) => (e.pendingRoutes ? [e._id] : [])),
       ...pendingOf(events),
     };
-    return { inserted, duplicates: failed.size, fold: () => this.histories.fold(pending) };
+    return {
+      inserted,
+      duplicates: failed.size,
+      fold: () => this.histories.fold(pending),
+      foldInStages: (dayPatienceMs) => this.histories.foldInStages(pending, dayPatienceMs),
+    };
   }
 
   /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { Logger } from '../logger';
 import type { DayItem, EventDays } from './event-days';
+import { GroupCommit } from './group-commit';
 import { userHistoryEvents, type EventHistory, type UserHistoryEvent } from './event-history';
 
 /**
@@ -62,10 +63,29 @@ export function pendingOf(events: FoldableEvent[]): HistoryItems {
 
 const isEmpty = (items: HistoryItems) => items.events.length === 0 && items.entityEvents.length === 0;
 
+/**
+ * A fold's progress: `histories` once the events are in their users' histories (what routing
+ * waits for: a journey's audience check counts the event that started it), `done` once in the
+ * day logs too, and what the database kept for them is dropped (false when either failed: the
+ * sweep folds them again). Neither rejects.
+ */
+export interface FoldProgress {
+  histories: Promise<boolean>;
+  done: Promise<boolean>;
+}
+
 interface Queued {
   pending: PendingHistory;
+  /** How long its day log entries may wait to be written with later folds' (a group commit). */
+  dayPatienceMs: number;
+  histories: (appended: boolean) => void;
   done: (folded: boolean) => void;
 }
+
+const dayItemsOf = (pending: PendingHistory): DayItem[] => [
+  ...pending.events.map(({ id, userId, timestamp }): DayItem => ({ id, userId, at: timestamp })),
+  ...pending.entityEvents,
+];
 
 /** Records the sweep folds per round. */
 const SWEEP_PAGE = 500;
@@ -80,6 +100,11 @@ export class HistoryOutbox {
    */
   private readonly heldRecords = new Map<string, Promise<boolean>>();
   private readonly heldEvents = new Map<string, Promise<boolean>>();
+  /** Today's day log entries of folds close in time, written together (group-commit.ts). */
+  private readonly dayLogs = new GroupCommit<DayItem[], void>(async (items) => {
+    await this.days.record(items.flat());
+    return { results: Promise.resolve(items.map(() => undefined)) };
+  });
 
   constructor(
     private readonly connection: Connection,
@@ -101,13 +126,21 @@ export class HistoryOutbox {
   }
 
   /**
-   * Queues events for the next fold; true once they are in their users' histories, false when
-   * the fold failed (what the database keeps for them is then folded by the sweep). Never rejects.
+   * Queues events for the next fold; true once they are in their users' histories and day
+   * logs, false when the fold failed (what the database keeps for them is then folded by the
+   * sweep). Never rejects.
    */
   fold(pending: PendingHistory): Promise<boolean> {
-    if (isEmpty(pending)) return Promise.resolve(true);
+    return this.foldInStages(pending, 0).done;
+  }
+
+  /** As fold, telling apart the histories (at once) and the day logs (within `dayPatienceMs`). */
+  foldInStages(pending: PendingHistory, dayPatienceMs: number): FoldProgress {
+    if (isEmpty(pending)) return { histories: Promise.resolve(true), done: Promise.resolve(true) };
+    let histories!: (appended: boolean) => void;
+    const appended = new Promise<boolean>((resolve) => (histories = resolve));
     const folded = new Promise<boolean>((done) => {
-      this.queue.push({ pending, done });
+      this.queue.push({ pending, dayPatienceMs, histories, done });
       if (this.folding) return;
       this.folding = true;
       // A tick later, so that what the same turn of the event loop hands over joins this fold.
@@ -115,7 +148,7 @@ export class HistoryOutbox {
     });
     hold(this.heldRecords, pending.recordIds, folded);
     hold(this.heldEvents, pending.outboxed, folded);
-    return folded;
+    return { histories: appended, done: folded };
   }
 
   /**
@@ -157,33 +190,37 @@ export class HistoryOutbox {
     return !results.includes(false);
   }
 
+  /**
+   * Appends to the users' histories everything taken at once; the next fold need not wait for
+   * the day logs, which join a group commit (written at once when nothing may wait, beside the
+   * histories) and, once written, let the records go. An event logged twice is harmless.
+   */
   private async drain(): Promise<void> {
     for (let taken = this.queue.splice(0); taken.length > 0; taken = this.queue.splice(0)) {
-      const folded = await this.append(taken.map((q) => q.pending)).then(
-        () => true,
-        (err) => {
-          this.logger.warn(
-            { err, requests: taken.length },
-            'appending to event histories or day logs failed; the sweep retries',
-          );
-          return false;
-        },
-      );
-      if (folded) await this.forget(taken.flatMap((q) => q.pending.recordIds));
-      for (const q of taken) q.done(folded);
+      const failed = (err: unknown) => {
+        this.logger.warn(
+          { err, requests: taken.length },
+          'appending to event histories or day logs failed; the sweep retries',
+        );
+        return false;
+      };
+      const patience = Math.min(...taken.map((q) => q.dayPatienceMs));
+      const logged = this.dayLogs
+        .add(
+          taken.flatMap((q) => dayItemsOf(q.pending)),
+          patience,
+        )
+        .then(() => true, failed);
+      const appended = await this.history.appendAll(taken.flatMap((q) => q.pending.events)).then(() => true, failed);
+      for (const q of taken) q.histories(appended);
+      void logged.then(async (inDayLogs) => {
+        const folded = appended && inDayLogs;
+        if (folded) await this.forget(taken.flatMap((q) => q.pending.recordIds));
+        for (const q of taken) q.done(folded);
+      });
     }
     // Set in the same turn as the empty queue was seen, so a later fold() starts a new drain.
     this.folding = false;
-  }
-
-  /** Into users' histories and today's day log at once: one append each for everything taken. */
-  private async append(pending: PendingHistory[]): Promise<void> {
-    const events = pending.flatMap((p) => p.events);
-    const logged = events.map(({ id, userId, timestamp }): DayItem => ({ id, userId, at: timestamp }));
-    await Promise.all([
-      this.history.appendAll(events),
-      this.days.record([...logged, ...pending.flatMap((p) => p.entityEvents)]),
-    ]);
   }
 
   private async forget(recordIds: string[]): Promise<void> {

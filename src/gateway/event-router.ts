@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Claims } from '../db/claims';
-import type { EventRecord, EventRepository, PendingRoute } from '../db/events';
+import type { EventRecord, EventRepository, PendingRoute, StoredEvents } from '../db/events';
 import { GroupCommit } from '../db/group-commit';
 import type { ProfileRepository } from '../db/profiles';
 import { campaignGate } from '../domain/campaign-gate';
@@ -45,11 +45,12 @@ const ROUTE_CONCURRENCY = 16;
 const ROUTE_LEASE_MARGIN_MS = 5_000;
 const SWEEP_BATCH = 200;
 /**
- * How long a routed event's outbox entry may wait to be deleted with others (one command for
- * them all instead of one each), at most a quarter of the sweep's interval, so the sweep seldom
- * meets an entry whose deletion is under way; routing one again would be harmless anyway.
+ * How long a request's day log entries, then a routed event's outbox entry, may wait to be
+ * written with others' (one command for them all instead of one each): at most a quarter of
+ * the sweep's interval each, so the sweep seldom meets an entry whose deletion is under way;
+ * folding and routing one again would be harmless anyway.
  */
-const ROUTED_PATIENCE_MS = 500;
+const PATIENCE_MS = 500;
 
 function journeyEvent(record: UserEventRecord): JourneyEvent {
   return {
@@ -89,10 +90,10 @@ export class EventRouter {
     await this.deps.events.markRouted(ids);
     return { results: Promise.resolve(ids.map(() => undefined)) };
   });
-  private readonly routedPatienceMs: number;
+  private readonly patienceMs: number;
 
   constructor(private readonly deps: EventRouterDeps) {
-    this.routedPatienceMs = Math.min(ROUTED_PATIENCE_MS, deps.sweepIntervalMs / 4);
+    this.patienceMs = Math.min(PATIENCE_MS, deps.sweepIntervalMs / 4);
   }
 
   async ingest(inputs: EventInput[]): Promise<IngestResult> {
@@ -111,7 +112,7 @@ export class EventRouter {
     });
     // Both writes at once (one round trip less per request); journeys start only after both,
     // so the journeys these events start see the new properties.
-    const [, { inserted, duplicates, fold }] = await Promise.all([
+    const [, { inserted, duplicates, foldInStages }] = await Promise.all([
       this.deps.profiles.merge(
         inputs.flatMap((input, i) =>
           input.userId === undefined
@@ -122,7 +123,7 @@ export class EventRouter {
       this.deps.events.insertNew(records),
     ]);
     const toRoute = inserted.filter((r) => r.pendingRoutes);
-    this.track(this.foldThenRoute(fold, toRoute));
+    this.track(this.foldThenRoute(foldInStages, toRoute));
     const stored = new Set(inserted);
     const results = records.map((r, index) => ({
       index,
@@ -134,22 +135,32 @@ export class EventRouter {
 
   /**
    * Once answered: the events join their users' histories (with other requests' in one fold),
-   * then are routed, so a journey's audience check counts the event that started it. When the
-   * fold fails the sweep folds them, then routes them.
+   * then are routed, so a journey's audience check counts the event that started it. Their day
+   * log entries may follow (a group commit), and an event's outbox entry goes once both are
+   * written. A hand-off that must be alone waits for the whole fold: handed off again by the
+   * sweep, it would replace the journey it started. When the fold fails the sweep folds the
+   * events, then routes them.
    */
-  private async foldThenRoute(fold: () => Promise<boolean>, toRoute: EventRecord[]): Promise<void> {
-    if (!(await fold())) return;
-    if (toRoute.length > 0) await this.routeAll(toRoute);
+  private async foldThenRoute(foldInStages: StoredEvents['foldInStages'], toRoute: EventRecord[]): Promise<void> {
+    const alone = toRoute.some((r) => this.handedOffAlone(r));
+    const { histories, done } = foldInStages(alone ? 0 : this.patienceMs);
+    if (!(await (alone ? done : histories))) return;
+    if (toRoute.length > 0) await this.routeAll(toRoute, done);
+    // Held until the day logs too are written, so that stop() lets them finish.
+    await done;
   }
 
-  private async route(record: EventRecord): Promise<void> {
+  /** `folded`: whether the event is in its day log too, so its outbox entry may go. */
+  private async route(record: EventRecord, folded: Promise<boolean>): Promise<void> {
     if (!this.handedOffAlone(record)) {
       await this.handOff(record);
       // Not awaited: the next hand-offs need not wait for the group. An entry left by a failed
-      // deletion is routed again by the sweep, which such a hand-off allows.
+      // fold or deletion is folded and routed again by the sweep, which such a hand-off allows.
       this.track(
-        this.routed
-          .add(record._id, this.routedPatienceMs)
+        folded
+          .then(async (inDayLog) => {
+            if (inDayLog) await this.routed.add(record._id, this.patienceMs);
+          })
           .catch((err: unknown) => this.deps.logger.warn({ err }, 'routed outbox entries not deleted; the sweep will')),
       );
       return;
@@ -213,11 +224,13 @@ export class EventRouter {
    * When a whole group fails (Temporal is down), the rest waits for the next sweep too: trying
    * each would only churn claims in the database that event posts need.
    */
-  private async routeAll(records: EventRecord[]): Promise<void> {
+  private async routeAll(records: EventRecord[], folded = Promise.resolve(true)): Promise<void> {
     let failed = 0;
     let lastError: unknown;
     for (let i = 0; i < records.length; i += ROUTE_CONCURRENCY) {
-      const results = await Promise.allSettled(records.slice(i, i + ROUTE_CONCURRENCY).map((r) => this.route(r)));
+      const results = await Promise.allSettled(
+        records.slice(i, i + ROUTE_CONCURRENCY).map((r) => this.route(r, folded)),
+      );
       const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       failed += rejected.length;
       lastError = rejected.at(-1)?.reason ?? lastError;

@@ -216,6 +216,29 @@ describe('event histories appended off the request path (real FerretDB)', functi
       assert.deepEqual((await repositories.events.recentForUser(userId, 10)).map((e) => e.id).sort(), [...ids].sort());
   });
 
+  it("the day log entries of posts close in time are written together, and each post's record goes once they are", async function () {
+    const run = uniqueId('days');
+    const histories = repositories.connection.collection('history_outbox');
+    await eventually(async () => ((await histories.countDocuments()) === 0 ? true : undefined));
+    const users = [0, 1, 2].map((i) => `${run}-user-${i}`);
+    const { sent } = await watched.pointCommands(
+      async () => {
+        for (const userId of users) await router.ingest([{ id: `${userId}-viewed`, userId, name: 'page_viewed' }]);
+        await eventually(async () => ((await histories.countDocuments()) === 0 ? true : undefined));
+      },
+      () => true,
+    );
+    assert.deepEqual(
+      sent.filter((c) => c === 'insert event_days'),
+      ['insert event_days'],
+    );
+    for (const userId of users)
+      assert.deepEqual(
+        (await repositories.events.recentForUser(userId, 10)).map((e) => e.id),
+        [`${userId}-viewed`],
+      );
+  });
+
   it('the event_outbox entries of events routed together are deleted in one command', async function () {
     const campaignId = await welcomeCampaign();
     const run = uniqueId('together');
