@@ -41,6 +41,8 @@ const MAX_TRIES = 200;
 export class AppendLog<T = string> {
   /** The last entry this process saw of each log: its next append tries the entry after it first. */
   private readonly hints = new Map<string, LogEntry<T>>();
+  /** The retraction written last (see retract). */
+  private retracting: Promise<void> = Promise.resolve();
 
   /** `remember`: keep a hint per log, for a few logs appended to often (not one per user). */
   constructor(
@@ -113,12 +115,21 @@ export class AppendLog<T = string> {
   /**
    * Takes ids back out of an entry its writer appended (no other writer changes an entry), and
    * counts them, so that the ids a log holds are its last entry's `upTo` less `retracted`.
+   * Retractions from one entry are written one after another, each on what the one before kept
+   * (`entry` is updated): two at once would each write back ids the other took out.
    */
-  async retract(entry: LogEntry<T>, ids: Set<T>): Promise<void> {
-    const kept = entry.ids.filter((id) => !ids.has(id));
-    await this.records.updateOne({ _id: entry._id }, { $set: { ids: kept } });
-    const log = entry._id.slice(0, entry._id.lastIndexOf('#'));
-    await this.upsert(`${log}#retracted`, { $inc: { count: entry.ids.length - kept.length } });
+  retract(entry: LogEntry<T>, ids: Set<T>): Promise<void> {
+    const retracting = this.retracting.then(async () => {
+      const kept = entry.ids.filter((id) => !ids.has(id));
+      if (kept.length === entry.ids.length) return;
+      await this.records.updateOne({ _id: entry._id }, { $set: { ids: kept } });
+      const taken = entry.ids.length - kept.length;
+      entry.ids = kept;
+      const log = entry._id.slice(0, entry._id.lastIndexOf('#'));
+      await this.upsert(`${log}#retracted`, { $inc: { count: taken } });
+    });
+    this.retracting = retracting.catch(() => undefined);
+    return retracting;
   }
 
   /** How many ids were taken back out of each of these logs (0 for a log without any). */

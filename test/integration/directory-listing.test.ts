@@ -60,6 +60,23 @@ describe('the profile directory lists each user once (real FerretDB)', function 
     assert.equal(preview.count, users.length);
   });
 
+  it('keeps out every user taken back out of one entry at once, and counts none of them', async function () {
+    const alone = await testRepositories(uniqueId('directory-release'));
+    try {
+      const directory = new ProfileDirectory(alone.connection);
+      const users = ['lost-a', 'lost-b', 'kept-c'];
+      const registered = await directory.add(users);
+      // Two lost guesses from one registration, answered at once.
+      await Promise.all([registered.release(['lost-a']), registered.release(['lost-b'])]);
+      const survey = await directory.survey();
+      const listed: string[] = [];
+      for await (const chunk of survey.entries) listed.push(...chunk.ids);
+      assert.deepEqual({ total: survey.total, listed }, { total: 1, listed: ['kept-c'] });
+    } finally {
+      await alone.connection.close();
+    }
+  });
+
   it("registers a new user with one insert, its place kept on the user's profile", async function () {
     // The first merge of a process notes the property names it has not seen (property-catalog.ts).
     await create(watched.repositories, [uniqueId('warm-up')], 'solo');
