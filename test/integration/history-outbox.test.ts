@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { CommandStartedEvent } from 'mongodb';
 import assert from 'node:assert/strict';
+import { setTimeout } from 'node:timers/promises';
 import pino from 'pino';
 import type { Repositories } from '../../src/db/connection';
 import type { EventRecord } from '../../src/db/events';
@@ -220,18 +221,27 @@ describe('event histories appended off the request path (real FerretDB)', functi
     const run = uniqueId('days');
     const histories = repositories.connection.collection('history_outbox');
     await eventually(async () => ((await histories.countDocuments()) === 0 ? true : undefined));
-    const users = [0, 1, 2].map((i) => `${run}-user-${i}`);
+    const users = [0, 1, 2, 3].map((i) => `${run}-user-${i}`);
+    const inHistory = async (userId: string) => {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await setTimeout(10))
+        if ((await repositories.events.recentForUser(userId, 1)).length > 0) return;
+      throw new Error(`${userId}'s event never reached the history`);
+    };
     const { sent } = await watched.pointCommands(
       async () => {
-        for (const userId of users) await router.ingest([{ id: `${userId}-viewed`, userId, name: 'page_viewed' }]);
+        // Each post once the one before is in its user's history: its fold's history part is
+        // done, so this one's fold is a fold of its own, and only its day log may wait for company.
+        for (const userId of users) {
+          await router.ingest([{ id: `${userId}-viewed`, userId, name: 'page_viewed' }]);
+          await inHistory(userId);
+        }
         await eventually(async () => ((await histories.countDocuments()) === 0 ? true : undefined));
       },
       () => true,
     );
-    assert.deepEqual(
-      sent.filter((c) => c === 'insert event_days'),
-      ['insert event_days'],
-    );
+    // One insert when the four posts come within the group's 500 ms; a loaded machine may split them once.
+    const dayLogInserts = sent.filter((c) => c === 'insert event_days').length;
+    assert.ok(dayLogInserts <= 2, `${dayLogInserts} day log inserts for ${users.length} posts`);
     for (const userId of users)
       assert.deepEqual(
         (await repositories.events.recentForUser(userId, 10)).map((e) => e.id),
