@@ -17,7 +17,7 @@ export interface EntryInput {
 export type Entry =
   { inAudience: false } | { inAudience: true; admitted: boolean; reason?: string; firstSend?: SendStep };
 
-interface EntrySteps {
+export interface EntrySteps {
   checkAudience(input: CheckAudienceInput): Promise<boolean>;
   checkSendAndPrepare(input: SendStepInput): Promise<SendStep>;
 }
@@ -29,7 +29,7 @@ interface EntrySteps {
  * The entry is announced (a system event) while the send check runs: neither needs the other,
  * and the first webhook waits for this activity.
  */
-async function enterAndCheck(deps: JourneyActivityDeps, steps: EntrySteps, input: EntryInput): Promise<Entry> {
+export async function enterAndCheck(deps: JourneyActivityDeps, steps: EntrySteps, input: EntryInput): Promise<Entry> {
   const { audience, firstSend } = input;
   const admission = await decideAdmission(deps, input.admission, audience && (() => steps.checkAudience(audience)));
   if (!admission.admitted)

@@ -7,6 +7,7 @@ import type { Logger } from '../src/logger';
 import { WorkerMetrics } from '../src/metrics/worker-metrics';
 import { createAudienceActivities } from './audience';
 import { createEntryActivities } from './entry';
+import { createEntryAndSendActivities } from './entry-and-send';
 import { createFatigueActivities } from './fatigue';
 import { createFanOutActivities, type EnterJourney } from './fan-out';
 import { createFanOutAudienceActivities } from './fan-out-audience';
@@ -65,10 +66,12 @@ export function createActivities({
     logger,
   };
   const sendStep = createSendStepActivities({ ...webhook, ...fatigue });
+  const entrySteps = { checkAudience: audience.checkAudience, ...sendStep };
   return {
     ...audience,
     ...createJourneyActivities(journey),
-    ...createEntryActivities(journey, { checkAudience: audience.checkAudience, ...sendStep }),
+    ...createEntryActivities(journey, entrySteps),
+    ...createEntryAndSendActivities({ ...journey, webhook }, entrySteps),
     ...createFanOutActivities({
       campaigns: repositories.campaigns,
       entries: repositories.fanOutEntries,

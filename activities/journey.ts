@@ -172,6 +172,17 @@ async function recordConversion(
   await emit(deps, input, SYSTEM_EVENT.goalReached, 'goal', { eventId });
 }
 
+export type JourneyEnd = JourneyIdentity & { outcome: string; reason?: string; at: number };
+
+/** Records a run's end, with its outcome, and announces and counts its exit once. */
+export async function recordJourneyEnd(deps: JourneyActivityDeps, input: JourneyEnd): Promise<void> {
+  // The version is known before the write that decides the counting, so a failed read cannot lose the count.
+  const version =
+    (await deps.journeys.ended(input.journeyId, input.runId, input.outcome, new Date(input.at)))?.version ?? 0;
+  // Nothing waits for a journey's end but its workflow's completion.
+  await countExit(deps, input, version, input, 'afterSend');
+}
+
 export function createJourneyActivities(deps: JourneyActivityDeps) {
   return {
     /** The campaign's lifecycle status now: a paused campaign holds its journeys before each webhook. */
@@ -179,13 +190,7 @@ export function createJourneyActivities(deps: JourneyActivityDeps) {
       return deps.campaigns.status(input.campaignId);
     },
     admitJourney: (input: AdmitJourneyInput) => admitJourney(deps, input),
-    async journeyEnded(input: JourneyIdentity & { outcome: string; reason?: string; at: number }): Promise<void> {
-      // The version is known before the write that decides the counting, so a failed read cannot lose the count.
-      const version =
-        (await deps.journeys.ended(input.journeyId, input.runId, input.outcome, new Date(input.at)))?.version ?? 0;
-      // Nothing waits for a journey's end but its workflow's completion.
-      await countExit(deps, input, version, input, 'afterSend');
-    },
+    journeyEnded: (input: JourneyEnd) => recordJourneyEnd(deps, input),
     countJourneyFact: (input: Parameters<typeof countJourneyFact>[1]) => countJourneyFact(deps, input),
     recordConversion: (input: JourneyIdentity & { eventId: string }) => recordConversion(deps, input),
   };

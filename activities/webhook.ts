@@ -280,7 +280,7 @@ function firstAttemptOfJourney(): boolean {
 }
 
 /** One attempt at a stored delivery; Temporal calls it again after the delay it asks for. */
-async function attemptDelivery(
+export async function attemptDelivery(
   deps: WebhookDeps,
   input: { deliveryId: string },
   cancelled?: AbortSignal,

@@ -9,11 +9,13 @@ import {
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
+  sleep,
 } from '@temporalio/workflow';
+import type { FirstAttempt } from '../activities/entry-and-send';
 import type { Activities } from '../activities';
 import type { WebhookResponse } from '../src/domain/journey-state';
 import { NON_RETRYABLE_WEBHOOK_ERRORS } from '../src/domain/webhook-errors';
-import { SHORT_STEP } from './activity-options';
+import { SHORT_STEP, WEBHOOK_ATTEMPT } from './activity-options';
 
 const STORE_STEP = {
   ...SHORT_STEP,
@@ -32,10 +34,7 @@ export function deliverySteps(asLocal: boolean): DeliverySteps {
 }
 
 const { deliverWebhook } = proxyActivities<Activities>({
-  // An attempt may wait up to 90 s for a slow receiver, plus a rate-limit pause.
-  startToCloseTimeout: '3m',
-  // The attempt heartbeats: one lost with its worker is retried after this, not after 3 minutes.
-  heartbeatTimeout: '20s',
+  ...WEBHOOK_ATTEMPT,
   // A safety net well past the longest schedule (about 28 hours) and the 3-day disable rule.
   scheduleToCloseTimeout: '10d',
   retry: {
@@ -55,22 +54,34 @@ export function failureMessage(err: unknown): string {
 
 /**
  * Delivers until success (the response) or final failure (undefined; recorded on the
- * delivery). `retryBase` names the delivery's generation: a journey's first try is 0, each
- * redelivery a later one, so a late failure mark never overwrites a newer redelivery.
+ * delivery), going on from the `first` attempt when the journey's entry made it. `retryBase`
+ * names the delivery's generation: a journey's first try is 0, each redelivery a later one, so
+ * a late failure mark never overwrites a newer redelivery.
  */
 export async function deliver(
   deliveryId: string,
   retryBase: number,
   steps: DeliverySteps = queued,
+  first?: Exclude<FirstAttempt, { kind: 'sent' }>,
 ): Promise<WebhookResponse | undefined> {
+  const outcome = first?.kind === 'failed' ? first : await attempts(deliveryId, first?.afterMs);
+  if ('response' in outcome) return outcome.response;
+  const { error } = outcome;
+  // Recorded even when the journey's scope was cancelled, so the delivery does not stay "retrying".
+  await CancellationScope.nonCancellable(() => steps.markDeliveryFailed({ deliveryId, retryBase, error }));
+  return undefined;
+}
+
+/** Attempts until one succeeds or the last fails, after `waitMs` when an earlier attempt asked for it. */
+async function attempts(
+  deliveryId: string,
+  waitMs?: number,
+): Promise<{ response: WebhookResponse } | { error: string }> {
   try {
-    return await deliverWebhook({ deliveryId });
+    if (waitMs !== undefined) await sleep(waitMs);
+    return { response: await deliverWebhook({ deliveryId }) };
   } catch (err) {
-    const error = isCancellation(err)
-      ? 'cancelled: the journey ended while this webhook was being retried'
-      : failureMessage(err);
-    // Recorded even when the journey's scope was cancelled, so the delivery does not stay "retrying".
-    await CancellationScope.nonCancellable(() => steps.markDeliveryFailed({ deliveryId, retryBase, error }));
-    return undefined;
+    if (isCancellation(err)) return { error: 'cancelled: the journey ended while this webhook was being retried' };
+    return { error: failureMessage(err) };
   }
 }

@@ -4,6 +4,7 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { JourneyIdentity } from '../activities/journey';
+import type { FirstAttempt } from '../activities/entry-and-send';
 import type { SendStep } from '../activities/send-step';
 import type { PrepareWebhookInput } from '../activities/webhook';
 import type { Campaign, EventFilter } from '../src/domain/campaign';
@@ -33,6 +34,8 @@ export interface FirstSend {
   /** The time the check was made for. */
   at: number;
   check: SendStep;
+  /** Its first attempt, when the entry made it (generation 2 on). */
+  attempt?: FirstAttempt;
 }
 
 /** Which paths of legacy-paths.ts a journey takes for the whole run. */
@@ -83,6 +86,8 @@ export class JourneyContext {
   lastWebhookAt: number;
   /** Set by the resume signal; a held journey clears it before it looks at its campaign. */
   resumed = false;
+  /** The entry's first attempt completed the journey and recorded its end: the journey need not. */
+  readonly endRecorded: boolean;
   private phase?: JourneyPhase;
   /** The phase a current journey shows with its next step, in the same upsert. */
   private unshownPhase?: JourneyPhase;
@@ -103,6 +108,7 @@ export class JourneyContext {
     this.conversionRecorded = resume?.conversionRecorded ?? false;
     this.enteredAt = resume?.enteredAt ?? Date.now();
     this.lastWebhookAt = resume?.lastWebhookAt ?? this.enteredAt;
+    this.endRecorded = firstSend?.attempt?.kind === 'sent' && firstSend.attempt.ended;
   }
 
   /** Shows the journey running and starts taking events, the ones a previous run carried first. */

@@ -49,7 +49,8 @@ export async function journey(input: JourneyInput): Promise<JourneyResult> {
   try {
     const result = await run(ctx);
     ctx.markEnded();
-    await db.journeyEnded({ ...identity, outcome: result.outcome, reason: result.reason, at: Date.now() });
+    if (!(ctx.endRecorded && result.outcome === 'completed'))
+      await db.journeyEnded({ ...identity, outcome: result.outcome, reason: result.reason, at: Date.now() });
     return result;
   } catch (err) {
     if (isCancellation(err)) {

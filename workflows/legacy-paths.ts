@@ -16,7 +16,7 @@ import { patched } from '@temporalio/workflow';
  * anything: its input, part of its history, says which code started it, so it needs no marker.
  * Folding a future patch the same way: take its newest path from generation 2 on, and bump this.
  */
-export const JOURNEY_GENERATION = 1;
+export const JOURNEY_GENERATION = 2;
 
 /**
  * Whether the journey takes the current paths. Each patch a journey asks costs a marker in its
@@ -88,4 +88,15 @@ export function checksSendAtOnce(current: boolean): boolean {
  */
 export function mergesChecks(current: boolean): boolean {
   return current || patched('merged-checks');
+}
+
+/**
+ * Journeys of generation 2 on (started from 2026-12-08) make their first webhook's first
+ * attempt in the entry's activity (enterAndSend, on the task queue), which also records the end
+ * of a journey that webhook completes; earlier ones enter in a local activity (enterAndCheck),
+ * send with deliverWebhook and record their end with journeyEnded. Asked of the input, so it
+ * needs no marker; it goes once no journey of generation 1 can still be running.
+ */
+export function attemptsFirstWebhookAtEntry(generation: number | undefined): boolean {
+  return (generation ?? 0) >= 2;
 }

@@ -23,6 +23,8 @@ interface Answers {
   properties: Record<string, unknown>;
   response: { status: number; headers: Record<string, string>; body: unknown };
   failWebhook: boolean;
+  /** The entry's first attempt asks to be tried again after this long. */
+  firstAttemptAgainMs?: number;
 }
 
 describe('journey step modules (time-skipping server, stubbed activities)', function () {
@@ -40,6 +42,18 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
       admitted: true,
       ...(input.firstSend && { firstSend: await stubs.checkSendAndPrepare(input.firstSend) }),
     }),
+    // The same entry making the first webhook's first attempt (deliverWebhook's stub) when the check stored it.
+    enterAndSend: async (input: {
+      firstSend: { at: number; delivery: { key: { stepId: string } } };
+      endsOnSuccess: boolean;
+    }) => {
+      const entry = await stubs.enterAndCheck(input);
+      if (entry.firstSend?.prepared !== 'stored') return entry;
+      const againMs = answers.firstAttemptAgainMs;
+      if (againMs !== undefined) return { ...entry, attempt: { kind: 'again', afterMs: againMs } };
+      if (answers.failWebhook) return { ...entry, attempt: { kind: 'failed', error: 'answered 400' } };
+      return { ...entry, attempt: { kind: 'sent', response: answers.response, ended: input.endsOnSuccess } };
+    },
     admitJourney: async () => ({ admitted: true }),
     journeyEnded: async () => undefined,
     countJourneyFact: async () => undefined,
@@ -167,6 +181,14 @@ describe('journey step modules (time-skipping server, stubbed activities)', func
     assert.deepEqual(failed.result, { outcome: 'webhookFailed', step: 'first' });
     assert.deepEqual(prepared, ['first']);
     assert.equal(failedMarks, 1, 'the delivery is marked failed');
+  });
+
+  it('webhook: a first attempt that asks for another is tried again after the delay it asked for', async function () {
+    answers.firstAttemptAgainMs = 2 * DAY_MS;
+    const { result, elapsed } = await runJourney([webhook('only')]);
+    assert.deepEqual(result, { outcome: 'completed' });
+    assert.ok(elapsed >= 2 * DAY_MS, `tried again after ${elapsed} ms`);
+    assert.equal(failedMarks, 0);
   });
 
   it('waitForEvent: a matching event takes onEvent; none within the timeout takes onTimeout', async function () {

@@ -1,6 +1,7 @@
 // The webhook step: the send rules first (pause, quiet hours, send window, caps), then the
 // delivery with its retries. An exit event ends the journey even while the webhook is retried.
 import { CancellationScope, condition, uuid4 } from '@temporalio/workflow';
+import type { FirstAttempt } from '../../activities/entry-and-send';
 import type { SendStep } from '../../activities/send-step';
 import type { PrepareWebhookInput } from '../../activities/webhook';
 import type { Step } from '../../src/domain/campaign';
@@ -22,7 +23,7 @@ export async function runWebhook(ctx: JourneyContext, step: WebhookStep): Promis
   const delivery = first?.delivery ?? deliveryOf(ctx.ref(), ctx.input.campaignVersion, step, `msg_${uuid4()}`);
   const gate = await sendGate(ctx, step, delivery, first);
   if (!('reserved' in gate)) return gate;
-  const response = await send(ctx, delivery, gate.prepared);
+  const response = await send(ctx, delivery, gate.prepared, first?.attempt);
   // A send that did not succeed gives its slot back.
   if (!response && gate.reserved) await ctx.db.releaseSend({ key: delivery.key._id, userId: ctx.userId });
   if (ctx.exited()) return exitResult(ctx);
@@ -59,16 +60,18 @@ async function sendGate(
 }
 
 /**
- * Stores the delivery (unless the send check did) and sends it; the response, or undefined
- * when it failed or the journey exited.
+ * Stores the delivery (unless the send check did) and sends it, going on from the entry's
+ * `first` attempt when it made one; the response, or undefined when it failed or the journey exited.
  */
 async function send(
   ctx: JourneyContext,
   delivery: PrepareWebhookInput,
   prepared: SendStep['prepared'],
+  first?: FirstAttempt,
 ): Promise<WebhookResponse | undefined> {
   // A failed preparation's reason (a template error, a missing destination) is on the delivery already.
   if (prepared === 'failed') return undefined;
+  if (first?.kind === 'sent') return first.response;
   if (!prepared) {
     try {
       await ctx.db.prepareWebhook(delivery);
@@ -78,7 +81,7 @@ async function send(
   }
   const sending = new CancellationScope();
   const watching = new CancellationScope();
-  const delivered = sending.run(() => deliver(delivery.key._id, 0, ctx.db));
+  const delivered = sending.run(() => deliver(delivery.key._id, 0, ctx.db, first));
   const exitSeen = watching.run(() => condition(() => ctx.exited())).catch(() => undefined);
   await Promise.race([delivered.catch(() => undefined), exitSeen]);
   // The watch must not outlive the step, or every webhook would leave a condition behind.
