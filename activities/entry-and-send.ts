@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, msToNumber } from '@temporalio/common';
 import type { WebhookResponse } from '../src/domain/journey-state';
-import { enterAndCheck, type Entry, type EntryInput, type EntrySteps } from './entry';
+import { enterWhileAnnouncing, type Entry, type EntryInput, type EntrySteps } from './entry';
 import { whileHeartbeating } from './heartbeat';
 import { recordJourneyEnd, type JourneyActivityDeps } from './journey';
 import type { SendStepInput } from './send-step';
@@ -64,9 +64,14 @@ async function enterAndSend(
 ): Promise<EntryAndSend> {
   const now = workflowClock();
   return whileHeartbeating(async (cancelled) => {
-    const entry = await enterAndCheck(deps, steps, input);
-    if (!entry.inAudience || !entry.admitted || entry.firstSend?.prepared !== 'stored') return entry;
+    const { entry, announced } = await enterWhileAnnouncing(deps, steps, input);
+    if (!entry.inAudience || !entry.admitted || entry.firstSend?.prepared !== 'stored') {
+      await announced;
+      return entry;
+    }
+    // The webhook goes out while the entry's announcement is written; both are done before the answer.
     const attempt = await firstAttempt(deps.webhook, input.firstSend.delivery.key._id, cancelled);
+    await announced;
     if ('kind' in attempt) return { ...entry, attempt };
     if (input.endsOnSuccess) await recordJourneyEnd(deps, { ...input.admission, outcome: 'completed', at: now() });
     return { ...entry, attempt: { kind: 'sent', response: attempt, ended: input.endsOnSuccess } };

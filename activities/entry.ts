@@ -22,25 +22,44 @@ export interface EntrySteps {
   checkSendAndPrepare(input: SendStepInput): Promise<SendStep>;
 }
 
+/** The entry's answer and, for an admitted run, the write of its announcement, still under way. */
+export interface Entering {
+  entry: Entry;
+  announced?: Promise<void>;
+}
+
 /**
  * The audience is heeded only after the admission's first read, so a retried call for a run an
  * earlier attempt admitted stays admitted, even if the user has left the audience since; the
  * send check is asked again on a retry, and finds its reserved slot by the delivery's key.
- * The entry is announced (a system event) while the send check runs: neither needs the other,
- * and the first webhook waits for this activity.
+ * The entry is announced (a system event) while the send check runs: neither needs the other.
+ * The caller awaits `announced` before its activity ends, so a retry is what a lost write costs.
  */
-export async function enterAndCheck(deps: JourneyActivityDeps, steps: EntrySteps, input: EntryInput): Promise<Entry> {
+export async function enterWhileAnnouncing(
+  deps: JourneyActivityDeps,
+  steps: EntrySteps,
+  input: EntryInput,
+): Promise<Entering> {
   const { audience, firstSend } = input;
   const admission = await decideAdmission(deps, input.admission, audience && (() => steps.checkAudience(audience)));
   if (!admission.admitted)
-    return admission.outOfAudience
-      ? { inAudience: false }
-      : { inAudience: true, admitted: false, reason: admission.reason };
-  const [, check] = await Promise.all([
-    announceEntry(deps, input.admission, admission),
-    firstSend && steps.checkSendAndPrepare(firstSend),
-  ]);
-  return { inAudience: true, admitted: true, ...(check && { firstSend: check }) };
+    return {
+      entry: admission.outOfAudience
+        ? { inAudience: false }
+        : { inAudience: true, admitted: false, reason: admission.reason },
+    };
+  const announced = announceEntry(deps, input.admission, admission);
+  // Handled here, so that it fails the caller's await, not the process, while the check runs.
+  announced.catch(() => undefined);
+  const check = firstSend && (await steps.checkSendAndPrepare(firstSend));
+  return { entry: { inAudience: true, admitted: true, ...(check && { firstSend: check }) }, announced };
+}
+
+/** The entry, announced, as one local activity whose answer the first webhook waits for. */
+async function enterAndCheck(deps: JourneyActivityDeps, steps: EntrySteps, input: EntryInput): Promise<Entry> {
+  const { entry, announced } = await enterWhileAnnouncing(deps, steps, input);
+  await announced;
+  return entry;
 }
 
 export function createEntryActivities(deps: JourneyActivityDeps, steps: EntrySteps) {
