@@ -46,9 +46,10 @@ async function firstAttempt(
   deps: WebhookDeps,
   deliveryId: string,
   cancelled: AbortSignal | undefined,
+  withSuccess: (() => Promise<void>) | undefined,
 ): Promise<FirstAttempt | WebhookResponse> {
   try {
-    return await attemptDelivery(deps, { deliveryId }, cancelled);
+    return await attemptDelivery(deps, { deliveryId }, cancelled, withSuccess);
   } catch (err) {
     if (!(err instanceof ApplicationFailure)) throw err;
     if (err.nonRetryable) return { kind: 'failed', error: err.message };
@@ -69,11 +70,13 @@ async function enterAndSend(
       await announced;
       return entry;
     }
-    // The webhook goes out while the entry's announcement is written; both are done before the answer.
-    const attempt = await firstAttempt(deps.webhook, input.firstSend.delivery.key._id, cancelled);
+    // The webhook goes out while the entry's announcement is written, and a journey it completes
+    // ends while its success is announced; all is done before the answer.
+    const end = () => recordJourneyEnd(deps, { ...input.admission, outcome: 'completed', at: now() });
+    const deliveryId = input.firstSend.delivery.key._id;
+    const attempt = await firstAttempt(deps.webhook, deliveryId, cancelled, input.endsOnSuccess ? end : undefined);
     await announced;
     if ('kind' in attempt) return { ...entry, attempt };
-    if (input.endsOnSuccess) await recordJourneyEnd(deps, { ...input.admission, outcome: 'completed', at: now() });
     return { ...entry, attempt: { kind: 'sent', response: attempt, ended: input.endsOnSuccess } };
   });
 }

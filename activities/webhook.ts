@@ -208,6 +208,8 @@ interface SentAttempt {
   attempt: Attempt;
   at: Date;
   retryDelays: ReturnType<typeof deliveryPolicy>['retryDelays'];
+  /** What the caller records with a success, beside its announcement (a journey's end). */
+  withSuccess?: () => Promise<void>;
 }
 
 async function recordSuccess(deps: WebhookDeps, sent: SentAttempt): Promise<WebhookResponse> {
@@ -217,6 +219,7 @@ async function recordSuccess(deps: WebhookDeps, sent: SentAttempt): Promise<Webh
   await Promise.all([
     destination && deps.destinations.recordSuccess(destination._id),
     announceSuccess(deps, delivery, outcome.status),
+    sent.withSuccess?.(),
   ]);
   return savedResponse(outcome.status, outcome.headers, outcome.body);
 }
@@ -279,11 +282,15 @@ function firstAttemptOfJourney(): boolean {
   }
 }
 
-/** One attempt at a stored delivery; Temporal calls it again after the delay it asks for. */
+/**
+ * One attempt at a stored delivery; Temporal calls it again after the delay it asks for.
+ * `withSuccess` is recorded once the delivery's success is, while that is announced.
+ */
 export async function attemptDelivery(
   deps: WebhookDeps,
   input: { deliveryId: string },
   cancelled?: AbortSignal,
+  withSuccess?: () => Promise<void>,
 ): Promise<WebhookResponse> {
   const { deliveries } = deps;
   const id = input.deliveryId;
@@ -293,7 +300,7 @@ export async function attemptDelivery(
   const last = delivery.attempts.at(-1);
   if (delivery.status === 'succeeded' && last?.status) {
     // An attempt that recorded its success but failed before announcing it is retried here.
-    await announceSuccess(deps, delivery, last.status);
+    await Promise.all([announceSuccess(deps, delivery, last.status), withSuccess?.()]);
     return savedResponse(last.status, {}, last.responseExcerpt ?? '');
   }
 
@@ -303,7 +310,7 @@ export async function attemptDelivery(
   const attempt = attemptOf(outcome, at);
   const verdict = verdictOf(outcome, Date.now());
   countAttempt(deps, delivery, attempt, verdict);
-  return settle(deps, { delivery, destination, outcome, attempt, at, retryDelays }, verdict);
+  return settle(deps, { delivery, destination, outcome, attempt, at, retryDelays, withSuccess }, verdict);
 }
 
 /** A template or destination failure fails the step for good; anything else is retried by Temporal. */
