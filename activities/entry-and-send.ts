@@ -65,7 +65,9 @@ async function enterAndSend(
 ): Promise<EntryAndSend> {
   const now = workflowClock();
   return whileHeartbeating(async (cancelled) => {
-    const { entry, announced } = await enterWhileAnnouncing(deps, steps, input);
+    // Nothing waits for the announcement but this answer: it may wait for company as long as
+    // a webhook's outcome does, and mostly shares their write.
+    const { entry, announced } = await enterWhileAnnouncing(deps, steps, input, 'afterSend');
     if (!entry.inAudience || !entry.admitted || entry.firstSend?.prepared !== 'stored') {
       await announced;
       return entry;

@@ -5,6 +5,7 @@
 import type { CheckAudienceInput } from './audience';
 import { announceEntry, decideAdmission, type AdmitJourneyInput, type JourneyActivityDeps } from './journey';
 import type { SendStep, SendStepInput } from './send-step';
+import type { Patience } from './system-events';
 
 export interface EntryInput {
   audience?: CheckAudienceInput;
@@ -39,6 +40,7 @@ export async function enterWhileAnnouncing(
   deps: JourneyActivityDeps,
   steps: EntrySteps,
   input: EntryInput,
+  patience: Patience,
 ): Promise<Entering> {
   const { audience, firstSend } = input;
   const admission = await decideAdmission(deps, input.admission, audience && (() => steps.checkAudience(audience)));
@@ -48,7 +50,7 @@ export async function enterWhileAnnouncing(
         ? { inAudience: false }
         : { inAudience: true, admitted: false, reason: admission.reason },
     };
-  const announced = announceEntry(deps, input.admission, admission);
+  const announced = announceEntry(deps, input.admission, admission, patience);
   // Handled here, so that it fails the caller's await, not the process, while the check runs.
   announced.catch(() => undefined);
   const check = firstSend && (await steps.checkSendAndPrepare(firstSend));
@@ -57,7 +59,7 @@ export async function enterWhileAnnouncing(
 
 /** The entry, announced, as one local activity whose answer the first webhook waits for. */
 async function enterAndCheck(deps: JourneyActivityDeps, steps: EntrySteps, input: EntryInput): Promise<Entry> {
-  const { entry, announced } = await enterWhileAnnouncing(deps, steps, input);
+  const { entry, announced } = await enterWhileAnnouncing(deps, steps, input, 'beforeSend');
   await announced;
   return entry;
 }

@@ -121,6 +121,7 @@ export async function announceEntry(
   deps: JourneyActivityDeps,
   input: AdmitJourneyInput,
   admission: Extract<Admission, { admitted: true }>,
+  patience: Patience = 'beforeSend',
 ): Promise<void> {
   const { campaignId, reentry } = input;
   const version = input.campaignVersion ?? 0;
@@ -130,9 +131,9 @@ export async function announceEntry(
       { ...input, runId: admission.replaced.runId },
       admission.replaced.campaignVersion,
       { outcome: reentry.mode === 'restart' ? 'replaced' : 'terminated' },
-      'beforeSend',
+      patience,
     );
-  if (await emit(deps, input, SYSTEM_EVENT.journeyEntered, 'entered', {})) {
+  if (await emit(deps, input, SYSTEM_EVENT.journeyEntered, 'entered', {}, patience)) {
     deps.stats.count({ campaignId, version }, COUNTER.entered);
     deps.logger.info({ ...logFields(input), campaignVersion: version }, 'journey entered');
   }

@@ -15,11 +15,12 @@ export type SystemEvent = Omit<EventRecord, 'receivedAt' | 'pendingMatch'>;
 
 /**
  * How long an event may wait for others to share its write. Every command costs the worker and
- * the database CPU, which bounds how many journeys a machine runs. An entry is announced while
- * the first send check runs, so the first webhook waits for it: it waits least, like any event a
- * later step may wait for. A delivery's outcome and a journey's end come after the webhook; they
- * hold only the journey's next step (or its completion), so they wait long enough to join the
- * next entry's write at a few journeys a second.
+ * the database CPU, which bounds how many journeys a machine runs. An entry announced while the
+ * first send check runs in a local activity holds the first webhook: it waits least, like any
+ * event a later step may wait for. A delivery's outcome and a journey's end come after the
+ * webhook, and an entry whose activity makes the first attempt meanwhile (entry-and-send.ts) is
+ * written while that goes out; they hold only the journey's next step (or its completion), so
+ * they wait long enough to share one write, with other journeys' at a few journeys a second.
  */
 export const GROUP_PATIENCE_MS = { beforeSend: 20, afterSend: 150 } as const;
 export type Patience = keyof typeof GROUP_PATIENCE_MS;
