@@ -6,6 +6,7 @@ import { timeSkippingSuite } from '../support/time-skipping';
 import { fanOut, fanOutProgressQuery } from '../../workflows';
 import { CAMPAIGN_ID } from '../../workflows/search-attributes';
 import type { FanOutInput } from '../../src/domain/fan-out';
+import { journeyWorkflowId } from '../../src/domain/journey-id';
 import { eventually, uniqueId } from '../support/stack';
 import { storeCampaign } from '../support/campaigns';
 
@@ -57,18 +58,20 @@ describe('fan-outs over days (time-skipping server)', function () {
       event: { properties: {} },
       entriesPerSecond: 10,
     });
-    const ended = async (userId: string) =>
-      (await ts.repositories.journeys.listForUser(userId, 5)).some(
-        (j) => j.campaignId === definition.id && j.status === 'ended',
-      );
-    // The worker runs only inside ts.run: the last zone's journey must end before it stops (a
-    // journey cut off mid-step would hold this server's clock until its activity timed out).
+    // The worker runs only inside ts.run: every journey must complete before it stops (one cut
+    // off in an activity would hold this server's clock until the activity timed out). Its
+    // record says ended a moment before: the activity that writes the end then announces it.
+    // Asked with describe(), which keeps the clock still (waiting on a result would let it skip
+    // past the running activity's timeouts).
+    const completed = async (userId: string) =>
+      (await ts.env.client.workflow.getHandle(journeyWorkflowId(definition.id, userId)).describe()).status.name ===
+      'COMPLETED';
     const progress = await ts.run(async () => {
       await handle.result();
       await receiver.waitFor(4);
       await eventually(
         async () =>
-          (await Promise.all(Object.keys(zones).map((z) => ended(`${tag}-${z}`)))).every(Boolean) || undefined,
+          (await Promise.all(Object.keys(zones).map((z) => completed(`${tag}-${z}`)))).every(Boolean) || undefined,
       );
       return handle.query(fanOutProgressQuery);
     });
