@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { campaignSchema } from '../domain/campaign';
+import type { JourneyEvent } from '../domain/event';
+import { journeyStart } from '../temporal/journeys';
+import { eventSignal } from '../../workflows';
 import { runMs, type BenchContext } from './context';
 import { floorWorkflow } from './floor/workflow';
+import { webhookCampaign } from './gateway-client';
 import { closedLoop, perSecond, summarise, type LatencySummary } from './stats';
 
 export interface FlowResult {
@@ -55,18 +60,63 @@ async function measure(
   };
 }
 
-/** The floor: raw client starts of a one-activity workflow whose activity POSTs to the receiver. */
-export function runFloor(ctx: BenchContext, run: string, count = ctx.options.journeys): Promise<FlowResult> {
+/** Floor workflows, each started by `start` under the id `ref`; latency from the start to its POST. */
+function floorRuns(
+  ctx: BenchContext,
+  run: string,
+  count: number,
+  start: (ref: string, i: number) => Promise<unknown>,
+): Promise<FlowResult> {
   return measure(ctx, count, ctx.options.concurrency, 'WorkflowType="floorWorkflow"', async (i) => {
     const ref = `floor-${run}-${i}`;
     const t0 = performance.now();
-    await ctx.temporal.workflow.start(floorWorkflow, {
+    await start(ref, i);
+    const at = await ctx.receiver.arrival(ref, 1, WEBHOOK_TIMEOUT_MS);
+    return at === undefined ? undefined : at - t0;
+  });
+}
+
+/** The floor: raw client starts of a one-activity workflow whose activity POSTs to the receiver. */
+export function runFloor(ctx: BenchContext, run: string, count = ctx.options.journeys): Promise<FlowResult> {
+  return floorRuns(ctx, run, count, (ref) =>
+    ctx.temporal.workflow.start(floorWorkflow, {
       workflowId: ref,
       taskQueue: ctx.floorTaskQueue,
       args: [ctx.receiver.url, ref],
+    }),
+  );
+}
+
+/**
+ * The floor started the way the gateway starts a journey (src/temporal/journeys.ts): by
+ * signalWithStart with its trigger event, carrying a journey's input, search attributes and
+ * memo. What Temporal spends here beyond the plain floor is the price of a journey's start.
+ */
+export function runFloorStartedLikeJourney(
+  ctx: BenchContext,
+  run: string,
+  count = ctx.options.journeys,
+): Promise<FlowResult> {
+  const campaign = campaignSchema.parse(webhookCampaign('bench-journey', 'bench_journey', ctx.receiver.url));
+  return floorRuns(ctx, run, count, (ref, i) => {
+    const timestamp = new Date().toISOString();
+    const event: JourneyEvent = {
+      id: ref,
+      name: 'bench_journey',
+      userId: `user-${ref}`,
+      timestamp,
+      properties: { n: i },
+    };
+    const { args, typedSearchAttributes, memo } = journeyStart(campaign, event, 1);
+    return ctx.temporal.workflow.signalWithStart(floorWorkflow, {
+      workflowId: ref,
+      taskQueue: ctx.floorTaskQueue,
+      args: [ctx.receiver.url, ref, ...args],
+      typedSearchAttributes,
+      memo,
+      signal: eventSignal,
+      signalArgs: [event],
     });
-    const at = await ctx.receiver.arrival(ref, 1, WEBHOOK_TIMEOUT_MS);
-    return at === undefined ? undefined : at - t0;
   });
 }
 

@@ -5,6 +5,17 @@ const REQUEST_TIMEOUT_MS = 60_000;
 const RESENDS = 5;
 
 /** The gateway's API as a customer calls it, over kept-alive connections. */
+/** The bench's campaigns: one webhook to the receiver, after a delay when one is given. */
+export function webhookCampaign(id: string, trigger: string, url: string, delay?: string) {
+  const webhook = {
+    id: 'hook',
+    type: 'webhook',
+    request: { method: 'POST', url, body: { ref: '{{event.id}}', campaign: '{{campaign.id}}' } },
+  };
+  const steps = delay ? [{ id: 'wait', type: 'delay', duration: delay }, webhook] : [webhook];
+  return { id, name: `bench ${id}`, trigger: { event: trigger }, steps };
+}
+
 export class GatewayClient {
   // Idle sockets close before the server's 5 s keep-alive timeout would close them under a request.
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
@@ -62,13 +73,7 @@ export class GatewayClient {
 
   /** Creates and activates a campaign whose one webhook posts `{ ref, campaign }` to `url`, after `delay` if given. */
   async createWebhookCampaign(id: string, trigger: string, url: string, delay?: string): Promise<void> {
-    const webhook = {
-      id: 'hook',
-      type: 'webhook',
-      request: { method: 'POST', url, body: { ref: '{{event.id}}', campaign: '{{campaign.id}}' } },
-    };
-    const steps = delay ? [{ id: 'wait', type: 'delay', duration: delay }, webhook] : [webhook];
-    await this.expect('POST', '/v1/campaigns', { id, name: `bench ${id}`, trigger: { event: trigger }, steps }, 201);
+    await this.expect('POST', '/v1/campaigns', webhookCampaign(id, trigger, url, delay), 201);
     await this.expect('POST', `/v1/campaigns/${id}/activate`, undefined, 200);
   }
 

@@ -11,14 +11,14 @@ import type { BenchContext, BenchOptions } from './context';
 import { cpuMeter, runCost, type TemporalLoad } from './cpu';
 import { commandsBetween, readDbCommands } from './db-commands';
 import { readTemporalCounters, type TemporalCounters } from './temporal-metrics';
-import { runFloor, runJourneys } from './flows';
+import { runFloor, runFloorStartedLikeJourney, runJourneys } from './flows';
 import { GatewayClient } from './gateway-client';
 import { runBroadcast } from './broadcast';
 import { runDataGrowth } from './data-growth';
 import { runIngestion } from './ingestion';
 import { PARKED_CAMPAIGN, PARKED_TRIGGER, runParked } from './parked';
 import { BenchReceiver } from './receiver';
-import { cpuTable, machine, markdownTable, rows, textTable, type BenchResults } from './report';
+import { cpuTable, machine, markdownTable, rows, START_SHAPE_PHASE, textTable, type BenchResults } from './report';
 import { freePort } from '../embedded/free-port';
 import { startBenchStack, startBenchProcess, type BenchStack, type NodeProcess } from './stack';
 
@@ -33,7 +33,7 @@ function positive(value: string): number {
 }
 
 /** Optional phases; the floor and the journey figure always run, as the others' reference. */
-const PHASES = ['fanout', 'ingestion', 'scale', 'parked', 'broadcast', 'data-growth'] as const;
+const PHASES = ['start-shape', 'fanout', 'ingestion', 'scale', 'parked', 'broadcast', 'data-growth'] as const;
 type Phase = (typeof PHASES)[number];
 /** A broadcast to thousands and a million events take far longer than the default budget: run only when asked for. */
 const DEFAULT_PHASES = PHASES.filter((p) => p !== 'data-growth' && p !== 'broadcast');
@@ -261,6 +261,7 @@ async function runPhases(ctx: BenchContext, phases: Set<Phase>): Promise<BenchRe
   });
   results.floor = await phase('floor', () => runFloor(ctx, 'main'));
   results.journeys = await phase('journeys', () => journeyRun('j1'));
+  if (hasTime('start-shape')) await phase(START_SHAPE_PHASE, () => runFloorStartedLikeJourney(ctx, 'like'));
   if (hasTime('fanout')) {
     const concurrency = Math.max(1, Math.round(ctx.options.concurrency / 10));
     const fanout = (run: string, trigger: string, campaigns: string[]) =>

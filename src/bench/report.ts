@@ -8,6 +8,9 @@ import type { ParkedResult } from './parked';
 import type { BroadcastResult } from './broadcast';
 
 /** Each phase's figures; a phase left out with --phases has none. */
+/** The phase that starts floor workflows the way the gateway starts journeys. */
+export const START_SHAPE_PHASE = 'floor started like a journey';
+
 export interface BenchResults {
   floor?: FlowResult;
   journeys?: FlowResult;
@@ -66,8 +69,11 @@ function journeyRows(floor: FlowResult, journeys: FlowResult): Row[] {
 
 const sumOf = (cost: RunCost) => Math.round(Object.values(cost.cpuMs).reduce((a, b) => a + b, 0) * 10) / 10;
 
-/** What one journey costs next to one floor workflow: CPU per process (ms per run) and database commands. */
-function costRows(floor: RunCost, journeys: RunCost): Row[] {
+/**
+ * What one journey costs next to one floor workflow: CPU per process (ms per run) and database
+ * commands; Temporal's also next to a floor workflow started like a journey, when that ran.
+ */
+function costRows(floor: RunCost, journeys: RunCost, startShape?: RunCost): Row[] {
   const cpuRow = (figure: string, mine: number, theirs: number, bound?: number): Row => {
     const r = ratio(mine, theirs);
     return {
@@ -88,6 +94,15 @@ function costRows(floor: RunCost, journeys: RunCost): Row[] {
       2,
     ),
     cpuRow('Temporal CPU per journey', journeys.cpuMs.temporal ?? NaN, floor.cpuMs.temporal ?? NaN, 1.2),
+    ...(startShape
+      ? [
+          cpuRow(
+            'Temporal CPU per journey (floor: started like a journey)',
+            journeys.cpuMs.temporal ?? NaN,
+            startShape.cpuMs.temporal ?? NaN,
+          ),
+        ]
+      : []),
     cpuRow('all processes CPU per journey', sumOf(journeys), sumOf(floor)),
     ...(['gateway', 'ferretdb'] as const).map((name): Row => ({
       figure: `${name} CPU per journey`,
@@ -303,7 +318,9 @@ export function rows(r: BenchResults): Row[] {
   const oneWorker = r.journeysWithParked ?? journeys;
   return [
     ...(floor && journeys ? journeyRows(floor, journeys) : []),
-    ...(r.perRun.floor && r.perRun.journeys ? costRows(r.perRun.floor, r.perRun.journeys) : []),
+    ...(r.perRun.floor && r.perRun.journeys
+      ? costRows(r.perRun.floor, r.perRun.journeys, r.perRun[START_SHAPE_PHASE])
+      : []),
     ...(r.ingestion ? ingestionRows(r.ingestion) : []),
     ...(r.parked && journeys && r.journeysWithParked ? parkedRows(r.parked, journeys, r.journeysWithParked) : []),
     ...(r.fanout1 && r.fanout10 ? fanoutRows(r.fanout1, r.fanout10) : []),
