@@ -27,9 +27,17 @@ export class ClosingConnection extends Connection {
   }
 }
 
+/**
+ * Each retry's timer is shadowed by one of ours, set just before it in the same turn of the
+ * event loop with the same delay: Node runs timers of one delay in the order they were set,
+ * so ours fires just before the retry's, which has started its call by the next turn. (A
+ * wall-clock due time was not enough: timers count from the loop's cached time, and on a
+ * loaded machine the retry could fire after close.)
+ */
 class ScheduledRetries {
   private stopping = false;
-  private lastDueAt = 0;
+  private scheduled = 0;
+  private allFired?: () => void;
   readonly options: GrpcRetryOptions;
 
   constructor(defaults: GrpcRetryOptions) {
@@ -37,7 +45,10 @@ class ScheduledRetries {
       retryableDecider: (attempt, status) => !this.stopping && defaults.retryableDecider(attempt, status),
       delayFunction: (attempt, status) => {
         const delayMs = defaults.delayFunction(attempt, status);
-        this.lastDueAt = Math.max(this.lastDueAt, Date.now() + delayMs);
+        this.scheduled++;
+        setTimeout(() => {
+          if (--this.scheduled === 0) this.allFired?.();
+        }, delayMs).unref();
         return delayMs;
       },
     };
@@ -46,7 +57,7 @@ class ScheduledRetries {
   /** Resolves once every scheduled retry has started its call on the still-open channel. */
   async stop(): Promise<void> {
     this.stopping = true;
-    const waitMs = this.lastDueAt - Date.now();
-    if (waitMs >= 0) await new Promise((resolve) => setTimeout(resolve, waitMs + 1));
+    if (this.scheduled > 0) await new Promise<void>((resolve) => (this.allFired = resolve));
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
