@@ -55,7 +55,7 @@ export interface JourneyState {
   timeZoneProblem?: string;
 }
 
-/** Every event for this journey's user arrives here; the trigger too, through signalWithStart. */
+/** Every event for this journey's user arrives here; a trigger too, once the journey is running (signalWithStart). */
 export const eventSignal = defineSignal<[JourneyEvent]>('event');
 export const stateQuery = defineQuery<JourneyState>('state');
 /** Sent when a paused campaign is resumed, so held journeys go on at once. */

@@ -9,7 +9,7 @@ import type { PropertyCatalog } from './property-catalog';
 import { decodeRecord, encodeRecord } from './stored-value';
 
 /**
- * start: the event triggers the campaign's journey (signalWithStart); signal: it only concerns
+ * start: the event triggers the campaign's journey (started, or signalled when running); signal: it only concerns
  * a running one (exitOn, waitForEvent); fanOut: an entity event enters the campaign's audience.
  */
 export interface PendingRoute {

@@ -5,7 +5,8 @@ import { defaultPayloadConverter, type LoadedDataConverter, type Payload } from 
 import { decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow';
 import { optionalTsToMs, tsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
-import { stateQuery } from '../../workflows';
+import type { JourneyEvent } from '../domain/event';
+import { stateQuery, type JourneyInput } from '../../workflows';
 import { JOURNEY_STATE, JOURNEY_STEP } from '../../workflows/search-attributes';
 
 /** One moment of a journey's current run: a step entered, a wait or hold begun, an event received. */
@@ -27,39 +28,61 @@ export interface JourneyInspection {
 const decode = (payload: Payload | null | undefined): unknown =>
   payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
 
+/** An event the journey was handed: its trigger in its input, or an event signal. */
+type HandedEvent = Pick<JourneyEvent, 'id' | 'name'>;
+
+/** The first payload, decoded; inputs and signals pass through the payload codec (encrypted). */
+function decodeFirst<T>(converter: LoadedDataConverter, payloads: { payloads?: Payload[] | null } | null | undefined) {
+  return decodeOptionalSinglePayload<T>(converter, payloads?.payloads?.[0]).catch(() => undefined);
+}
+
 /**
- * What the search attributes the journey was started with or upserts, its timers and its
- * signals say about it. A journey is started showing its first step (journeyStart), and a
- * refused one removes it again.
+ * What the search attributes the journey was started with or upserts, its timers and the
+ * events it was handed say about it. A journey is started showing its first step
+ * (journeyStart), with its trigger in its input; a refused one removes the step again.
  */
-async function momentOf(
+async function momentsOf(
   event: temporal.api.history.v1.IHistoryEvent,
   converter: LoadedDataConverter,
-): Promise<JourneyMoment | undefined> {
+  trigger: HandedEvent | undefined,
+): Promise<JourneyMoment[]> {
   const at = new Date(tsToMs(event.eventTime));
-  const shown =
-    event.upsertWorkflowSearchAttributesEventAttributes ?? event.workflowExecutionStartedEventAttributes ?? undefined;
+  const started = event.workflowExecutionStartedEventAttributes;
+  const handed = started ? trigger : undefined;
+  const shown = event.upsertWorkflowSearchAttributesEventAttributes ?? started ?? undefined;
   const fields = shown?.searchAttributes?.indexedFields;
   const step = decode(fields?.[JOURNEY_STEP.name]);
-  if (typeof step === 'string' && step !== '') return { at, kind: 'step', detail: step };
   const state = decode(fields?.[JOURNEY_STATE.name]);
-  if (typeof state === 'string' && state !== '') return { at, kind: state as JourneyMoment['kind'] };
+  const moments: JourneyMoment[] = [];
+  if (typeof step === 'string' && step !== '') moments.push({ at, kind: 'step', detail: step });
+  else if (typeof state === 'string' && state !== '') moments.push({ at, kind: state as JourneyMoment['kind'] });
+  if (handed) moments.push({ at, kind: 'event', detail: handed.name });
   const timer = event.timerStartedEventAttributes;
   if (timer)
-    return {
+    moments.push({
       at,
       kind: 'timer',
       detail: new Date(at.getTime() + (optionalTsToMs(timer.startToFireTimeout) ?? 0)).toISOString(),
-    };
+    });
   const signal = event.workflowExecutionSignaledEventAttributes;
   if (signal?.signalName === 'event') {
-    // Signal inputs pass through the payload codec (encrypted); search attributes do not.
-    const input = await decodeOptionalSinglePayload<{ name?: string }>(converter, signal.input?.payloads?.[0]).catch(
-      () => undefined,
-    );
-    return { at, kind: 'event', detail: input?.name };
+    const signalled = await decodeFirst<HandedEvent>(converter, signal.input);
+    // signalWithStart hands a new journey its trigger twice; like the journey, show it once.
+    if (signalled?.id === undefined || signalled.id !== trigger?.id)
+      moments.push({ at, kind: 'event', detail: signalled?.name });
   }
-  return undefined;
+  return moments;
+}
+
+/** The trigger a first run was started with; a continued run was handed none. */
+async function triggerOf(
+  events: temporal.api.history.v1.IHistoryEvent[],
+  converter: LoadedDataConverter,
+): Promise<HandedEvent | undefined> {
+  const started = events[0]?.workflowExecutionStartedEventAttributes;
+  if (!started) return undefined;
+  const input = await decodeFirst<Pick<JourneyInput, 'trigger' | 'resume'>>(converter, started.input);
+  return input?.resume ? undefined : input?.trigger;
 }
 
 /** Undefined when no workflow has this id. */
@@ -70,11 +93,11 @@ export async function inspectJourney(client: Client, journeyId: string): Promise
   const running = description.status.name === 'RUNNING';
   // A journey that ends between the two calls cannot answer the query; it just has no state.
   const state = running ? await handle.query(stateQuery).catch(() => undefined) : undefined;
-  const history = await handle.fetchHistory();
+  const events = (await handle.fetchHistory()).events ?? [];
+  const converter = client.options.loadedDataConverter;
+  const trigger = await triggerOf(events, converter);
   return {
-    moments: (
-      await Promise.all((history.events ?? []).map((e) => momentOf(e, client.options.loadedDataConverter)))
-    ).filter((m): m is JourneyMoment => m !== undefined),
+    moments: (await Promise.all(events.map((e) => momentsOf(e, converter, trigger)))).flat(),
     status: description.status.name,
     startedAt: description.startTime,
     closedAt: description.closeTime,

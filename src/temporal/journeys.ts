@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Campaign } from '../domain/campaign';
 import type { JourneyEvent } from '../domain/event';
@@ -53,7 +53,16 @@ export async function enterJourney(
     await client.workflow.start(journey, { ...options, workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
     return;
   }
-  await client.workflow.signalWithStart(journey, { ...options, signal: eventSignal, signalArgs: [event] });
+  try {
+    // Most triggers start a new journey, which finds its trigger in its input: a plain start
+    // spares Temporal the signal and the read of the current run that signalWithStart adds.
+    await client.workflow.start(journey, options);
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    // A journey runs under this id: the trigger reaches it as an event, or starts the next run
+    // should that journey end in between.
+    await client.workflow.signalWithStart(journey, { ...options, signal: eventSignal, signalArgs: [event] });
+  }
 }
 
 /** Whether the journey running under this id was started by this event (journeys started before the memo held it never match). */
