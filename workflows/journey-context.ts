@@ -136,6 +136,11 @@ export class JourneyContext {
     if (this.inbox.length > INBOX_LIMIT) this.inbox.shift();
   }
 
+  /** The goal event reached, while its conversion is not recorded yet. */
+  unrecordedGoal(): JourneyEvent | undefined {
+    return this.conversionRecorded ? undefined : this.goalEvent;
+  }
+
   /** Whether the goal's conversion window is still open. */
   goalOpen(): boolean {
     const { goal } = this.campaign;

@@ -12,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { JourneyIdentity } from '../activities/journey';
 import { nextStepId } from '../src/domain/step-graph';
-import { continueJourneyIfLong } from './guards/continue-as-new';
+import { continueJourney, historyIsLong } from './guards/continue-as-new';
 import { exitResult, finish, recordGoal } from './guards/exit-and-goal';
 import { stateQuery, type JourneyInput, type JourneyResult } from './journey-api';
 import { JOURNEY_STATE, JOURNEY_STEP } from './search-attributes';
@@ -84,9 +84,12 @@ async function run(ctx: JourneyContext): Promise<JourneyResult> {
   let index: number | undefined = ctx.input.resume ? indexOf.get(ctx.input.resume.stepId) : 0;
   while (index !== undefined) {
     if (ctx.exited()) return exitResult(ctx);
-    await recordGoal(ctx);
+    // Calls with nothing to do are skipped, not made: every promise a workflow creates costs
+    // the worker a captured stack trace (the SDK keeps them for the stack-trace query).
+    const goal = ctx.unrecordedGoal();
+    if (goal) await recordGoal(ctx, goal);
     const step = steps[index];
-    await continueJourneyIfLong(ctx, step.id);
+    if (historyIsLong()) await continueJourney(ctx, step.id);
     ctx.beginStep(step.id);
     const result = await runStep(ctx, step);
     if ('outcome' in result) return result;

@@ -15,9 +15,8 @@ export function historyIsLong(): boolean {
   return info.continueAsNewSuggested || info.historyLength > HISTORY_LIMIT;
 }
 
-/** Continues the journey as a new run that starts at `stepId`, when its history is long. */
-export async function continueJourneyIfLong(ctx: JourneyContext, stepId: string): Promise<void> {
-  if (!historyIsLong()) return;
+/** Continues the journey as a new run that starts at `stepId` (once historyIsLong()). */
+export async function continueJourney(ctx: JourneyContext, stepId: string): Promise<void> {
   await condition(allHandlersFinished);
   const { campaign, userId, trigger, campaignVersion, generation } = ctx.input;
   await continueAsNew<(input: JourneyInput) => Promise<JourneyResult>>({

@@ -2,20 +2,21 @@
 // goal is recorded once, and the journey's result says which of them ended it.
 import { condition } from '@temporalio/workflow';
 import { parseDuration } from '../../src/domain/duration';
+import type { JourneyEvent } from '../../src/domain/event';
 import type { JourneyResult } from '../journey-api';
 import type { JourneyContext } from '../journey-context';
 import type { JourneyPhase } from '../search-attributes';
 
-/** Records the goal's conversion once per journey, however many runs it spans. */
-export async function recordGoal(ctx: JourneyContext): Promise<void> {
-  if (!ctx.goalEvent || ctx.conversionRecorded) return;
+/** Records the conversion of `goal`, ctx.unrecordedGoal(): once per journey, however many runs it spans. */
+export async function recordGoal(ctx: JourneyContext, goal: JourneyEvent): Promise<void> {
   ctx.conversionRecorded = true;
-  await ctx.db.recordConversion({ ...ctx.identity, eventId: ctx.goalEvent.id });
+  await ctx.db.recordConversion({ ...ctx.identity, eventId: goal.id });
 }
 
 /** How a journey that exited() ends: by its exit event, or by a goal that exits. */
 export async function exitResult(ctx: JourneyContext): Promise<JourneyResult> {
-  await recordGoal(ctx);
+  const goal = ctx.unrecordedGoal();
+  if (goal) await recordGoal(ctx, goal);
   return ctx.exitEvent
     ? { outcome: 'exited', reason: `event:${ctx.exitEvent.name}` }
     : { outcome: 'goalReached', reason: `event:${ctx.goalEvent!.name}` };
@@ -44,7 +45,8 @@ export async function finish(ctx: JourneyContext): Promise<JourneyResult> {
     const left = ctx.enteredAt + parseDuration(goal.within)! - Date.now();
     await waitOrExit(ctx, left, `goal ${goal.event}`, () => ctx.goalEvent !== undefined);
   }
-  await recordGoal(ctx);
+  const reached = ctx.unrecordedGoal();
+  if (reached) await recordGoal(ctx, reached);
   if (ctx.exitEvent) return exitResult(ctx);
   return ctx.goalEvent ? { outcome: 'goalReached', reason: `event:${ctx.goalEvent.name}` } : { outcome: 'completed' };
 }

@@ -70,6 +70,11 @@ export function sendCheckInput(
   return { journeyId, userId, rules: rulesOf(campaign), at, key, capExempt: campaign.capExempt ?? false };
 }
 
+/** The time zone the send rules were read in, and why it is not the user's, in the journey's state. */
+export function showZone(ctx: JourneyContext, plan: SendPlan): void {
+  Object.assign(ctx.state, { timeZone: plan.zone, timeZoneProblem: plan.zoneProblem });
+}
+
 /**
  * Once the campaign lets the journey send: waits out quiet hours or the send window (then asks
  * again), or takes the reservation's verdict. `now` is the time the plan was made for.
@@ -82,7 +87,7 @@ async function decide(
 ): Promise<SendGate | 'again'> {
   const { campaign, identity, db } = ctx;
   const { plan } = check;
-  Object.assign(ctx.state, { timeZone: plan.zone, timeZoneProblem: plan.zoneProblem });
+  showZone(ctx, plan);
   // Quiet hours and the send window never overlap: this webhook can never go out.
   if (plan.sendAt === undefined) return {};
   if (plan.sendAt > check.now) {

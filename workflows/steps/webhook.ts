@@ -9,7 +9,7 @@ import type { JourneyRef } from '../../src/domain/scope';
 import type { WebhookResponse } from '../../src/domain/journey-state';
 import { deliver } from '../deliver';
 import { exitResult } from '../guards/exit-and-goal';
-import { checkSendRules, holdWhilePaused, passSendRules, type SendGate } from '../guards/hold';
+import { checkSendRules, holdWhilePaused, passSendRules, showZone, type SendGate } from '../guards/hold';
 import { checksSendAtOnce, mergesChecks } from '../legacy-paths';
 import type { FirstSend, JourneyContext } from '../journey-context';
 import type { StepOutcome } from './outcome';
@@ -21,11 +21,19 @@ export async function runWebhook(ctx: JourneyContext, step: WebhookStep): Promis
   const first = ctx.takeFirstSend(step.id);
   // uuid4 is deterministic across replays, so every attempt of this step carries the same id.
   const delivery = first?.delivery ?? deliveryOf(ctx.ref(), ctx.input.campaignVersion, step, `msg_${uuid4()}`);
-  const gate = await sendGate(ctx, step, delivery, first);
-  if (!('reserved' in gate)) return gate;
-  const response = await send(ctx, delivery, gate.prepared, first?.attempt);
-  // A send that did not succeed gives its slot back.
-  if (!response && gate.reserved) await ctx.db.releaseSend({ key: delivery.key._id, userId: ctx.userId });
+  const attempt = first?.attempt;
+  let response: WebhookResponse | undefined;
+  if (attempt?.kind === 'sent') {
+    // The entry's check let it go out now (it made the attempt only then), and the attempt succeeded.
+    if (first?.check.plan) showZone(ctx, first.check.plan);
+    response = attempt.response;
+  } else {
+    const gate = await sendGate(ctx, step, delivery, first);
+    if (!('reserved' in gate)) return gate;
+    response = await send(ctx, delivery, gate.prepared, attempt);
+    // A send that did not succeed gives its slot back.
+    if (!response && gate.reserved) await ctx.db.releaseSend({ key: delivery.key._id, userId: ctx.userId });
+  }
   if (ctx.exited()) return exitResult(ctx);
   ctx.lastWebhookAt = Date.now();
   if (!response)
@@ -67,11 +75,10 @@ async function send(
   ctx: JourneyContext,
   delivery: PrepareWebhookInput,
   prepared: SendStep['prepared'],
-  first?: FirstAttempt,
+  first?: Exclude<FirstAttempt, { kind: 'sent' }>,
 ): Promise<WebhookResponse | undefined> {
   // A failed preparation's reason (a template error, a missing destination) is on the delivery already.
   if (prepared === 'failed') return undefined;
-  if (first?.kind === 'sent') return first.response;
   if (!prepared) {
     try {
       await ctx.db.prepareWebhook(delivery);
