@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { campaignSchema } from '../domain/campaign';
 import type { JourneyEvent } from '../domain/event';
 import { journeyStart } from '../temporal/journeys';
-import { eventSignal } from '../../workflows';
 import { runMs, type BenchContext } from './context';
 import { floorWorkflow } from './floor/workflow';
 import { webhookCampaign } from './gateway-client';
@@ -88,9 +87,9 @@ export function runFloor(ctx: BenchContext, run: string, count = ctx.options.jou
 }
 
 /**
- * The floor started the way the gateway starts a journey (src/temporal/journeys.ts): by
- * signalWithStart with its trigger event, carrying a journey's input, search attributes and
- * memo. What Temporal spends here beyond the plain floor is the price of a journey's start.
+ * The floor started the way the gateway starts a new journey (src/temporal/journeys.ts): with
+ * a journey's input, search attributes and memo. What Temporal spends here beyond the plain
+ * floor is the price of a journey's start.
  */
 export function runFloorStartedLikeJourney(
   ctx: BenchContext,
@@ -108,14 +107,12 @@ export function runFloorStartedLikeJourney(
       properties: { n: i },
     };
     const { args, typedSearchAttributes, memo } = journeyStart(campaign, event, 1);
-    return ctx.temporal.workflow.signalWithStart(floorWorkflow, {
+    return ctx.temporal.workflow.start(floorWorkflow, {
       workflowId: ref,
       taskQueue: ctx.floorTaskQueue,
       args: [ctx.receiver.url, ref, ...args],
       typedSearchAttributes,
       memo,
-      signal: eventSignal,
-      signalArgs: [event],
     });
   });
 }
