@@ -11,6 +11,7 @@ import type { Logger } from '../logger';
 import { enterJourney, signalJourney } from '../temporal/journeys';
 import type { ActiveCampaigns } from './active-campaigns';
 import { handOffEntityEvent, isUserEvent, type UserEventRecord } from './entity-events';
+import { HandOffsUnderWay } from './hand-offs-under-way';
 
 export interface EventRouterDeps {
   events: EventRepository;
@@ -91,6 +92,7 @@ export class EventRouter {
     return { results: Promise.resolve(ids.map(() => undefined)) };
   });
   private readonly patienceMs: number;
+  private readonly underWay = new HandOffsUnderWay();
 
   constructor(private readonly deps: EventRouterDeps) {
     this.patienceMs = Math.min(PATIENCE_MS, deps.sweepIntervalMs / 4);
@@ -123,7 +125,12 @@ export class EventRouter {
       this.deps.events.insertNew(records),
     ]);
     const toRoute = inserted.filter((r) => r.pendingRoutes);
-    this.track(this.foldThenRoute(foldInStages, toRoute));
+    this.track(
+      this.underWay.during(
+        toRoute.map((r) => r._id),
+        this.foldThenRoute(foldInStages, toRoute),
+      ),
+    );
     const stored = new Set(inserted);
     const results = records.map((r, index) => ({
       index,
@@ -259,7 +266,9 @@ export class EventRouter {
     }
     const pending = await this.deps.events.findPendingRoutes(cutoff, SWEEP_BATCH);
     const routed = new Set(this.routed.waiting());
-    const fresh = pending.filter((p) => !matched.some((m) => m._id === p._id) && !routed.has(p._id));
+    const fresh = pending.filter(
+      (p) => !matched.some((m) => m._id === p._id) && !routed.has(p._id) && !this.underWay.has(p._id),
+    );
     // An outbox entry means "fold, then route": its gateway may have died before the fold, or
     // the fold failed. (`matched` are workers' system events, folded before their activities return.)
     await this.deps.events.foldLeftInOutbox(fresh);
