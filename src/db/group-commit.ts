@@ -19,6 +19,8 @@ interface Waiting<T, R> {
 
 export class GroupCommit<T, R> {
   private queue: Array<Waiting<T, R>> = [];
+  /** The group being written. */
+  private inWrite: Array<Waiting<T, R>> = [];
   private writing = false;
   private timer?: { at: number; handle: NodeJS.Timeout };
 
@@ -32,9 +34,9 @@ export class GroupCommit<T, R> {
     });
   }
 
-  /** The items handed over and not yet taken into a write. */
+  /** The items handed over whose group is not written yet. */
   waiting(): T[] {
-    return this.queue.map((w) => w.item);
+    return [...this.inWrite, ...this.queue].map((w) => w.item);
   }
 
   /** Writes the queue when its first item is due; one group at a time. */
@@ -50,6 +52,7 @@ export class GroupCommit<T, R> {
     this.timer = undefined;
     this.writing = true;
     const taken = this.queue.splice(0);
+    this.inWrite = taken;
     try {
       const { results } = await this.writeGroup(taken.map((w) => w.item));
       void results.then(
@@ -59,6 +62,7 @@ export class GroupCommit<T, R> {
     } catch (err) {
       for (const w of taken) w.reject(err);
     }
+    this.inWrite = [];
     this.writing = false;
     this.schedule();
   }

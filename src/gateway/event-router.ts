@@ -264,11 +264,10 @@ export class EventRouter {
       await this.deps.events.setRoutes(record._id, routes);
       if (routes.length > 0) matched.push({ ...record, pendingRoutes: routes });
     }
+    // Taken before the read: an entry deleted between the two would otherwise look left behind.
+    const ours = new Set([...this.underWay.list(), ...this.routed.waiting()]);
     const pending = await this.deps.events.findPendingRoutes(cutoff, SWEEP_BATCH);
-    const routed = new Set(this.routed.waiting());
-    const fresh = pending.filter(
-      (p) => !matched.some((m) => m._id === p._id) && !routed.has(p._id) && !this.underWay.has(p._id),
-    );
+    const fresh = pending.filter((p) => !matched.some((m) => m._id === p._id) && !ours.has(p._id));
     // An outbox entry means "fold, then route": its gateway may have died before the fold, or
     // the fold failed. (`matched` are workers' system events, folded before their activities return.)
     await this.deps.events.foldLeftInOutbox(fresh);

@@ -15,7 +15,7 @@ export class HandOffsUnderWay {
     });
   }
 
-  has(id: string): boolean {
-    return this.ids.has(id);
+  list(): string[] {
+    return [...this.ids];
   }
 }
