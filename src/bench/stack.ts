@@ -128,7 +128,7 @@ export interface NodeProcess {
 /**
  * Runs one of Hookway's (or the floor's) Node entry points as its own process, its output in
  * `<dir>/logs/<name>.log`, and waits until it prints `readyText`. With `cpuProfileDir` it
- * writes a V8 CPU profile there when it stops.
+ * writes a V8 CPU profile of each of its threads into `<cpuProfileDir>/<name>/` when it stops.
  */
 export async function startBenchProcess(opts: {
   name: string;
@@ -139,10 +139,11 @@ export async function startBenchProcess(opts: {
   cpuProfileDir?: string;
   timeoutMs?: number;
 }): Promise<NodeProcess> {
-  const profile = opts.cpuProfileDir
-    ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfileDir, '--cpu-prof-name', `${opts.name}.cpuprofile`]
-    : [];
-  if (opts.cpuProfileDir) mkdirSync(opts.cpuProfileDir, { recursive: true });
+  // One folder per process and node's own file names (they hold the thread id): a worker's
+  // workflow thread writes its profile beside the main thread's instead of over it.
+  const profileDir = opts.cpuProfileDir && path.join(opts.cpuProfileDir, opts.name);
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const started = await startNodeProcess({
     name: opts.name,
     script: opts.script,
