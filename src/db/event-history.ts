@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { HistoryEvent } from '../domain/behaviour';
 import { isDuplicateKey } from './duplicate-key';
-import { mapInGroups } from './in-groups';
 import { GuessOutcomes } from './guess-outcomes';
 import { duplicateIndexes, insertOnce } from './insert-new';
 import { decodeStored, encodeStored } from './stored-value';
@@ -35,8 +34,8 @@ const MAX_TRIES = 200;
 const MAX_WALK = 1_000;
 /** Marks that events stored before histories existed were copied into them (EventRepository.migrateToHistory). */
 const MIGRATION_MARK = 'migrated:events';
-/** Users whose last entries an append reads at once. */
-const READ_CONCURRENCY = 32;
+/** Users whose first reads (head and first entries) one command joins: 7 _ids each. */
+const READ_GROUP = 64;
 /** Users one append writes together: their new entries in one insert, the entries they supersede emptied in bulk. */
 const APPEND_GROUP = 500;
 /** Replacements per command; FerretDB stalls on commands with many statements. */
@@ -240,7 +239,7 @@ export class EventHistory {
     const users = [...byUser];
     for (let i = 0; i < users.length; i += APPEND_GROUP) {
       const guessedWrong = await this.appendFirst(users.slice(i, i + APPEND_GROUP));
-      const lostAgain = await this.appendTogether(guessedWrong, (userId) => this.found(userId));
+      const lostAgain = await this.appendTogether(guessedWrong, (userIds) => this.foundAll(userIds));
       await Promise.all(lostAgain.map(([userId, added]) => this.change(userId, appending(userId, added))));
     }
   }
@@ -253,19 +252,21 @@ export class EventHistory {
   private async appendFirst(users: Array<[string, HistoryEvent[]]>): Promise<Array<[string, HistoryEvent[]]>> {
     const guessing = this.guesses.worthGuessing();
     const guessed = users.map(([userId]) => userId).filter((userId) => guessing && !this.known.has(userId));
-    const guessedWrong = await this.appendTogether(users, (userId) =>
-      this.known.has(userId) || guessing ? Promise.resolve(this.remembered(userId)) : this.readFirst(userId),
-    );
+    const guessedWrong = await this.appendTogether(users, (userIds) => this.rememberedOrRead(userIds, guessing));
     const lost = new Set(guessedWrong.map(([userId]) => userId));
     for (const userId of guessed) this.guesses.record(lost.has(userId));
     return guessedWrong;
   }
 
-  /** The last entry of a user not remembered, read instead of guessed; noting how a guess would have fared. */
-  private async readFirst(userId: string): Promise<Found> {
-    const found = await this.found(userId);
-    this.guesses.record(found.last !== null);
-    return found;
+  /**
+   * Each user's last entry as remembered or guessed, or for users not remembered while guesses
+   * mostly lose, read (in one command for them all), noting how a guess would have fared.
+   */
+  private async rememberedOrRead(userIds: string[], guessing: boolean): Promise<Found[]> {
+    const toRead = userIds.filter((userId) => !guessing && !this.known.has(userId));
+    const read = new Map((await this.foundAll(toRead)).map((found, k) => [toRead[k], found]));
+    for (const found of read.values()) this.guesses.record(found.last !== null);
+    return userIds.map((userId) => read.get(userId) ?? this.remembered(userId));
   }
 
   /**
@@ -274,10 +275,10 @@ export class EventHistory {
    */
   private async appendTogether(
     users: Array<[string, HistoryEvent[]]>,
-    lastOf: (userId: string) => Promise<Found>,
+    lastOf: (userIds: string[]) => Promise<Found[]>,
   ): Promise<Array<[string, HistoryEvent[]]>> {
     if (users.length === 0) return [];
-    const found = await mapInGroups(users, READ_CONCURRENCY, ([userId]) => lastOf(userId));
+    const found = await lastOf(users.map(([userId]) => userId));
     const planned = users.flatMap((user, k) => {
       const decided = plan(user[0], found[k], appending(user[0], user[1]));
       return decided ? [{ user, decided }] : [];
@@ -461,9 +462,9 @@ export class EventHistory {
    * are read READ_AHEAD at a time, and the first read takes the head with the entries from 0:
    * a short history (no head yet) costs one command, a longer one two.
    */
-  private async found(userId: string): Promise<Found> {
+  private async found(userId: string, firstRead?: Window): Promise<Found> {
     const headId = `head:${userId}`;
-    const first = await this.window(userId, 0, [headId]);
+    const first = firstRead ?? (await this.window(userId, 0, [headId]));
     const head = (first.docs.get(headId) as Head | undefined)?.seq ?? 0;
     let window = head === 0 ? first : await this.window(userId, head);
     let found = window.entry(head);
@@ -478,16 +479,47 @@ export class EventHistory {
     }
   }
 
-  /** READ_AHEAD entries from `from` on, and the `others` named, by _id in one command. */
-  private async window(userId: string, from: number, others: string[] = []) {
-    const ids = Array.from({ length: READ_AHEAD }, (_, k) => `${from + k}:${userId}`);
-    const docs = new Map(
-      (await this.records.find({ _id: { $in: [...others, ...ids] } }).toArray()).map((d) => [d._id, d]),
-    );
-    return {
-      docs,
-      end: from + READ_AHEAD,
-      entry: (seq: number) => docs.get(`${seq}:${userId}`) as Entry | undefined,
-    };
+  /**
+   * found() for many users: their first reads (the head and the entries from 0) joined in one
+   * command per READ_GROUP users, as the histories a worker appends its system events to are
+   * mostly short; a user whose history is longer reads on from there alone.
+   */
+  private async foundAll(userIds: string[]): Promise<Found[]> {
+    const found: Found[] = [];
+    for (let i = 0; i < userIds.length; i += READ_GROUP) {
+      const group = userIds.slice(i, i + READ_GROUP);
+      const docs = await this.readIds(group.flatMap((userId) => [`head:${userId}`, ...windowIds(userId, 0)]));
+      found.push(...(await Promise.all(group.map((userId) => this.found(userId, windowOf(docs, userId, 0))))));
+    }
+    return found;
   }
+
+  /** READ_AHEAD entries from `from` on, and the `others` named, by _id in one command. */
+  private async window(userId: string, from: number, others: string[] = []): Promise<Window> {
+    return windowOf(await this.readIds([...others, ...windowIds(userId, from)]), userId, from);
+  }
+
+  private async readIds(ids: string[]): Promise<Map<string, Stored>> {
+    if (ids.length === 0) return new Map();
+    return new Map((await this.records.find({ _id: { $in: ids } }).toArray()).map((d) => [d._id, d]));
+  }
+}
+
+/** What one read of a user's entries from `from` on found: the entries, and the other documents read with them. */
+interface Window {
+  docs: Map<string, Stored>;
+  end: number;
+  entry: (seq: number) => Entry | undefined;
+}
+
+function windowIds(userId: string, from: number): string[] {
+  return Array.from({ length: READ_AHEAD }, (_, k) => `${from + k}:${userId}`);
+}
+
+function windowOf(docs: Map<string, Stored>, userId: string, from: number): Window {
+  return {
+    docs,
+    end: from + READ_AHEAD,
+    entry: (seq: number) => docs.get(`${seq}:${userId}`) as Entry | undefined,
+  };
 }

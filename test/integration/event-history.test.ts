@@ -168,4 +168,27 @@ describe('targeting with many events stored (real FerretDB)', function () {
       assert.deepEqual(guessed.sent, ['insert event_history'], 'one insert, no read');
     }
   });
+
+  it("one append to many users' histories reads them in one command, a long one on its own, and loses no event", async function () {
+    // A worker's system events: one group for several journeys' users, whose histories the gateway began.
+    const gateway = new EventHistory(repositories.connection);
+    const worker = new EventHistory(watched.repositories.connection);
+    const users = Array.from({ length: 20 }, () => uniqueId('grouped-user'));
+    for (const userId of users) await gateway.appendAll(userHistoryEvents([event(userId, 'signed_up', NOW)]));
+    // Ten entries: past the first read's window, with a head that moved on.
+    const long = uniqueId('long-user');
+    for (let i = 0; i < 10; i++)
+      await gateway.appendAll(userHistoryEvents([event(long, `visit_${i}`, NOW - (10 - i) * 1_000)]));
+    const everyone = [...users, long];
+    const { sent } = await watched.pointCommands(() =>
+      worker.appendAll(userHistoryEvents(everyone.map((userId) => event(userId, 'entered', NOW)))),
+    );
+    const reads = sent.filter((c) => c === 'find event_history').length;
+    assert.ok(reads <= 2, `one read for the group and one more for the long history, not one a user: ${reads} reads`);
+    for (const userId of users)
+      assert.deepEqual((await gateway.recent(userId, 10)).map((e) => e.name).sort(), ['entered', 'signed_up']);
+    const longNames = (await gateway.recent(long, 20)).map((e) => e.name);
+    assert.equal(longNames.length, 11);
+    assert.equal(longNames[0], 'entered');
+  });
 });
