@@ -76,7 +76,15 @@ async function enterAndSend(
     // ends while its success is announced; all is done before the answer.
     const end = () => recordJourneyEnd(deps, { ...input.admission, outcome: 'completed', at: now() });
     const deliveryId = input.firstSend.delivery.key._id;
-    const attempt = await firstAttempt(deps.webhook, deliveryId, cancelled, input.endsOnSuccess ? end : undefined);
+    const attempt = await firstAttempt(
+      deps.webhook,
+      deliveryId,
+      cancelled,
+      input.endsOnSuccess ? end : undefined,
+    ).finally(
+      // Stored with its attempt's outcome; one that ended without an attempt is stored as it is.
+      () => deps.webhook.deliveries.save(deliveryId),
+    );
     await announced;
     if ('kind' in attempt) return { ...entry, attempt };
     return { ...entry, attempt: { kind: 'sent', response: attempt, ended: input.endsOnSuccess } };

@@ -13,7 +13,7 @@ import { createFanOutActivities, type EnterJourney } from './fan-out';
 import { createFanOutAudienceActivities } from './fan-out-audience';
 import { createJourneyActivities } from './journey';
 import { createRetentionActivities } from './retention';
-import { createSendStepActivities } from './send-step';
+import { checkSendBeforeFirstAttempt, createSendStepActivities } from './send-step';
 import { SystemEventWriter } from './system-events';
 import { createWebhookActivities } from './webhook';
 
@@ -71,7 +71,10 @@ export function createActivities({
     ...audience,
     ...createJourneyActivities(journey),
     ...createEntryActivities(journey, entrySteps),
-    ...createEntryAndSendActivities({ ...journey, webhook }, entrySteps),
+    ...createEntryAndSendActivities(
+      { ...journey, webhook },
+      { ...entrySteps, checkSendAndPrepare: checkSendBeforeFirstAttempt({ ...webhook, ...fatigue }) },
+    ),
     ...createFanOutActivities({
       campaigns: repositories.campaigns,
       entries: repositories.fanOutEntries,

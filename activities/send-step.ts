@@ -29,13 +29,17 @@ function readingOnce(profiles: Pick<ProfileRepository, 'get'>): Pick<ProfileRepo
   };
 }
 
-async function checkSendAndPrepare(deps: FatigueDeps & WebhookDeps, input: SendStepInput): Promise<SendStep> {
+async function checkSendAndPrepare(
+  deps: FatigueDeps & WebhookDeps,
+  input: SendStepInput,
+  firstAttemptFollows = false,
+): Promise<SendStep> {
   const { delivery, ...rules } = input;
   const once = { ...deps, profiles: readingOnce(deps.profiles) };
   const check = await checkSend(once, rules);
   if (!goesOutNow(check, rules)) return check;
   try {
-    await prepareWebhook(once, delivery);
+    await prepareWebhook(once, delivery, firstAttemptFollows);
     return { ...check, prepared: 'stored' };
   } catch (err) {
     // A template or destination failure: the workflow gives the slot back.
@@ -50,4 +54,9 @@ export function createSendStepActivities(deps: FatigueDeps & WebhookDeps) {
   return {
     checkSendAndPrepare: (input: SendStepInput) => checkSendAndPrepare(deps, input),
   };
+}
+
+/** The send check of an entry that attempts the webhook itself (entry-and-send.ts): the delivery is stored with that attempt. */
+export function checkSendBeforeFirstAttempt(deps: FatigueDeps & WebhookDeps) {
+  return (input: SendStepInput) => checkSendAndPrepare(deps, input, true);
 }

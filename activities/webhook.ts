@@ -322,8 +322,16 @@ function preparationFailure(err: unknown): { reason: string; type: string; error
   return undefined;
 }
 
-/** Renders the step's request once and stores it, so every attempt and redelivery sends the same bytes. */
-export async function prepareWebhook(deps: WebhookDeps, input: PrepareWebhookInput): Promise<void> {
+/**
+ * Renders the step's request once and stores it, so every attempt and redelivery sends the same
+ * bytes. `firstAttemptFollows`: the caller attempts it next (entry-and-send.ts); on its first
+ * try the delivery is then stored with that attempt (DeliveryRepository.prepare).
+ */
+export async function prepareWebhook(
+  deps: WebhookDeps,
+  input: PrepareWebhookInput,
+  firstAttemptFollows = false,
+): Promise<void> {
   const { key } = input;
   const version = input.campaignVersion ?? (await deps.journeys.versionOf(key.journeyId));
   const statsKey = { campaignId: key.campaignId, version };
@@ -334,7 +342,8 @@ export async function prepareWebhook(deps: WebhookDeps, input: PrepareWebhookInp
       ? await loadScope(deps.profiles, input)
       : journeyScope(input, undefined);
     const request = composeRequest(input.request, scope, destination);
-    if (await deps.deliveries.prepare(key, version, destination?._id, input.trigger.depth ?? 0, request)) {
+    const withAttempt = firstAttemptFollows && firstAttemptOfJourney();
+    if (await deps.deliveries.prepare(key, version, destination?._id, input.trigger.depth ?? 0, request, withAttempt)) {
       deps.stats.count(statsKey, stepCounter(key.stepId, 'reached'));
     }
   } catch (err) {

@@ -111,19 +111,28 @@ export class DeliveryRepository {
   private readonly records: Collection<DeliveryRecord>;
   /** What prepare() stored, kept for the journey's first attempt, which would read it back (see forFirstAttempt). */
   private readonly prepared = new Map<string, DeliveryRecord>();
+  /** Deliveries prepared to be inserted with their first attempt (see prepare), not stored yet. */
+  private readonly unsaved = new Map<string, DeliveryRecord>();
 
   constructor(connection: Connection) {
     this.model = connection.model<DeliveryRecord>('Delivery', deliverySchema, DELIVERIES);
     this.records = connection.collection<DeliveryRecord>(DELIVERIES);
   }
 
-  /** Stores the rendered request once; a repeated call (an activity retry) changes nothing. True when it was stored now. */
+  /**
+   * Stores the rendered request once; a repeated call (an activity retry) changes nothing. True
+   * when it was stored now. `withFirstAttempt`: the caller makes the first attempt next, in the
+   * same call, and has not tried before; the delivery is then inserted with that attempt's
+   * outcome (one command instead of an insert and an update), or as it is by save() when the
+   * call ends without one. A first attempt in flight is listed once it ends.
+   */
   async prepare(
     key: DeliveryKey,
     campaignVersion: number,
     destinationId: string | undefined,
     chainDepth: number,
     request: RenderedRequest,
+    withFirstAttempt = false,
   ): Promise<boolean> {
     const { _id, ...identity } = key;
     const record = {
@@ -137,8 +146,9 @@ export class DeliveryRepository {
       retryBase: 0,
     };
     const stored = { _id, ...record, createdAt: new Date(), updatedAt: new Date() };
+    if (withFirstAttempt) this.unsaved.set(_id, stored);
     // An insert, not an upsert with $setOnInsert: the same outcome, and FerretDB's slowest write avoided.
-    if (!(await insertOnce(this.records, stored))) return false;
+    else if (!(await insertOnce(this.records, stored))) return false;
     this.prepared.set(_id, stored);
     if (this.prepared.size > REMEMBERED_PREPARED) this.prepared.delete(this.prepared.keys().next().value!);
     return true;
@@ -150,7 +160,7 @@ export class DeliveryRepository {
    * redelivery needs it failed, which only follows an attempt); otherwise read. Taken once.
    */
   async forFirstAttempt(id: string): Promise<DeliveryRecord | null> {
-    const stored = this.prepared.get(id);
+    const stored = this.prepared.get(id) ?? this.unsaved.get(id);
     if (!stored) return this.get(id);
     this.prepared.delete(id);
     return stored;
@@ -190,6 +200,9 @@ export class DeliveryRepository {
   ): Promise<number> {
     this.prepared.delete(current._id);
     const numbered = { attempt: current.attempts.length + 1, ...attempt };
+    const unsaved = this.unsaved.get(current._id);
+    this.unsaved.delete(current._id);
+    if (unsaved && (await this.insertWithFirstAttempt(unsaved, numbered, status, error))) return 1;
     const updated = await this.records.findOneAndUpdate(
       { _id: current._id },
       {
@@ -201,6 +214,26 @@ export class DeliveryRepository {
     );
     if (!updated) throw new Error(`delivery ${current._id} does not exist`);
     return updated.attempts.length - (updated.retryBase ?? 0);
+  }
+
+  /** A delivery prepare() left unsaved, inserted with its first attempt; false when it was stored meanwhile. */
+  private insertWithFirstAttempt(
+    unsaved: DeliveryRecord,
+    attempt: DeliveryAttempt,
+    status: DeliveryStatus,
+    error: string | undefined,
+  ): Promise<boolean> {
+    const defined = Object.fromEntries(Object.entries(attempt).filter(([, v]) => v !== undefined)) as DeliveryAttempt;
+    const record = { ...unsaved, status, attempts: [defined], ...(error && { error }), updatedAt: new Date() };
+    return insertOnce(this.records, record);
+  }
+
+  /** Stores a delivery prepare() left unsaved whose call ended without an attempt (held by a limit, or cancelled). */
+  async save(id: string): Promise<void> {
+    const unsaved = this.unsaved.get(id);
+    if (!unsaved) return;
+    await insertOnce(this.records, unsaved);
+    this.unsaved.delete(id);
   }
 
   /**

@@ -55,6 +55,54 @@ describe('records written per journey', function () {
     assert.deepEqual(done?.attempts[1], { attempt: 2, ...success });
   });
 
+  it('a delivery stored with its first attempt reads back as one stored before it, and one left without an attempt is stored as prepared', async function () {
+    const campaignId = uniqueId('campaign');
+    const keyOf = (n: number) => ({
+      _id: uniqueId(`msg-${n}`),
+      journeyId: uniqueId('journey'),
+      campaignId,
+      userId: 'u-2',
+      stepId: 'hook',
+    });
+    const request = { method: 'POST', url: 'https://example.test/hook', headers: {}, body: '{}' };
+    const withAttempt = keyOf(1);
+    assert.equal(await repositories.deliveries.prepare(withAttempt, 3, undefined, 0, request, true), true);
+    assert.deepEqual(await repositories.deliveries.list({ campaignId, limit: 10 }), [], 'stored only with its attempt');
+    const prepared = await repositories.deliveries.forFirstAttempt(withAttempt._id);
+    assert.ok(prepared, 'the first attempt finds what was prepared');
+    const success = {
+      at: new Date('2026-03-01T10:00:00Z'),
+      latencyMs: 12,
+      status: 200,
+      responseExcerpt: 'ok',
+      errorClass: undefined,
+    };
+    assert.equal(await repositories.deliveries.recordAttempt(prepared, success, 'succeeded'), 1);
+    const stored = await repositories.deliveries.get(withAttempt._id);
+    const { createdAt, updatedAt, ...rest } = stored!;
+    assert.ok(createdAt instanceof Date && updatedAt instanceof Date);
+    assert.deepEqual(rest, {
+      ...withAttempt,
+      campaignVersion: 3,
+      chainDepth: 0,
+      request,
+      status: 'succeeded',
+      retryBase: 0,
+      attempts: [{ attempt: 1, at: success.at, latencyMs: 12, status: 200, responseExcerpt: 'ok' }],
+    });
+
+    // Held by a destination's limit: no attempt, so the call stores the delivery as it was prepared.
+    const held = keyOf(2);
+    assert.equal(await repositories.deliveries.prepare(held, 3, undefined, 0, request, true), true);
+    await repositories.deliveries.save(held._id);
+    const pending = await repositories.deliveries.get(held._id);
+    assert.equal(pending?.status, 'pending');
+    assert.deepEqual(pending?.attempts, []);
+    const retry = { at: new Date('2026-03-01T10:01:00Z'), latencyMs: 40, status: 503, responseExcerpt: 'busy' };
+    assert.equal(await repositories.deliveries.recordAttempt(pending!, retry, 'retrying', 'HTTP 503'), 1);
+    assert.equal((await repositories.deliveries.get(held._id))?.status, 'retrying');
+  });
+
   it("a journey's record reads back in the user view with its Dates, version and runs", async function () {
     const journeyId = uniqueId('journey');
     const userId = uniqueId('user');
