@@ -1,9 +1,9 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { HistoryEvent } from '../domain/behaviour';
-import { insertNewOnly } from './insert-new';
 import type { EventDays } from './event-days';
 import type { EventHistory } from './event-history';
 import { EventRetention } from './event-retention';
+import { sharedInsertsInto, type SharedInserts } from './shared-commands';
 import { pendingOf, type FoldProgress, type HistoryOutbox, type PendingHistory } from './history-outbox';
 import type { PropertyCatalog } from './property-catalog';
 import { decodeRecord, encodeRecord } from './stored-value';
@@ -91,6 +91,9 @@ export class EventRepository {
    * event is folded, then routed, then its copy deleted.
    */
   private readonly outbox: Model<EventRecord>;
+  /** Concurrent requests' events, and their outbox entries, each inserted in one command. */
+  private readonly newEvents: SharedInserts<EventRecord>;
+  private readonly newOutboxEntries: SharedInserts<EventRecord>;
   private readonly retention: EventRetention;
 
   constructor(
@@ -106,6 +109,8 @@ export class EventRepository {
   ) {
     this.model = connection.model<EventRecord>('Event', eventSchema, 'events');
     this.outbox = connection.model<EventRecord>('EventOutbox', outboxSchema, 'event_outbox');
+    this.newEvents = sharedInsertsInto(this.model);
+    this.newOutboxEntries = sharedInsertsInto(this.outbox);
     this.retention = new EventRetention(
       connection,
       days,
@@ -135,13 +140,10 @@ export class EventRepository {
     const owing = events.filter((e) => e.pendingRoutes || e.pendingMatch);
     // The outbox entry goes first: an event stored without one would never be swept.
     const alreadyOwing =
-      owing.length > 0 ? await insertNewOnly(this.outbox, owing.map(encodeRecord)) : new Set<number>();
+      owing.length > 0 ? await this.newOutboxEntries.insert(owing.map(encodeRecord)) : new Set<number>();
     // The stored event itself is never updated afterwards: what it still owes lives in the outbox.
     const [failed, recordId] = await Promise.all([
-      insertNewOnly(
-        this.model,
-        events.map(({ pendingRoutes, pendingMatch, ...stored }) => encodeRecord(stored)),
-      ),
+      this.newEvents.insert(events.map(({ pendingRoutes, pendingMatch, ...stored }) => encodeRecord(stored))),
       recordHistory(),
       this.catalog.noteEvents(events),
     ]);

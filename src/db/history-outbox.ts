@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { Logger } from '../logger';
 import type { DayItem, EventDays } from './event-days';
+import { SharedInserts } from './shared-commands';
 import { GroupCommit } from './group-commit';
 import { userHistoryEvents, type EventHistory, type UserHistoryEvent } from './event-history';
 
@@ -106,6 +107,11 @@ export class HistoryOutbox {
     return { results: Promise.resolve(items.map(() => undefined)) };
   });
 
+  /** Concurrent requests' records, inserted in one command. */
+  private readonly newRecords = new SharedInserts<OutboxRecord>((records) =>
+    this.records.insertMany(records, { ordered: false }),
+  );
+
   constructor(
     private readonly connection: Connection,
     private readonly history: EventHistory,
@@ -121,7 +127,7 @@ export class HistoryOutbox {
   async record(items: HistoryItems, receivedAt: Date): Promise<string | undefined> {
     if (isEmpty(items)) return undefined;
     const recordId = randomUUID();
-    await this.records.insertOne({ _id: recordId, receivedAt, ...items });
+    await this.newRecords.insert([{ _id: recordId, receivedAt, ...items }]);
     return recordId;
   }
 

@@ -7,10 +7,16 @@ import { isDuplicateKey } from './duplicate-key';
  * threw) is thrown again when anything else failed.
  */
 export function duplicateIndexes(err: unknown): Set<number> {
+  const refused = refusedDocuments(err);
+  if (!refused?.length || !refused.every((r) => r.duplicate)) throw err;
+  return new Set(refused.map((r) => r.index));
+}
+
+/** The documents an unordered insert refused, each by its index and whether as a duplicate; undefined when the whole command failed. */
+export function refusedDocuments(err: unknown): Array<{ index: number; duplicate: boolean }> | undefined {
   const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: { code?: number }; code?: number }> })
     .writeErrors;
-  if (!writeErrors?.length || !writeErrors.every((e) => isDuplicateKey(e) || isDuplicateKey(e.err))) throw err;
-  return new Set(writeErrors.map((e) => e.index));
+  return writeErrors?.map((e) => ({ index: e.index, duplicate: isDuplicateKey(e) || isDuplicateKey(e.err) }));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKey } from './duplicate-key';
+import { sharedInsertsInto, SharedReads, type SharedInserts } from './shared-commands';
 import { GuessOutcomes } from './guess-outcomes';
 import type { DirectoryPlace, ProfileDirectory } from './profile-directory';
 import type { PropertyCatalog } from './property-catalog';
@@ -95,6 +95,9 @@ function upsertOf(u: MergedUpdate) {
 
 export class ProfileRepository {
   private readonly model: Model<ProfileRecord>;
+  /** Concurrent requests' new profiles, inserted in one command, and their reads, read in one. */
+  private readonly newProfiles: SharedInserts<ProfileRecord>;
+  private readonly storedProfiles = new SharedReads<ProfileRecord>((ids) => this.readAll(ids));
 
   /** Whether guessing a few users new has paid lately (see merge). */
   private readonly guesses = new GuessOutcomes(BEARABLE_LOST_GUESSES);
@@ -107,6 +110,7 @@ export class ProfileRepository {
     private readonly catalog: PropertyCatalog,
   ) {
     this.model = connection.model<ProfileRecord>('Profile', profileSchema, 'profiles');
+    this.newProfiles = sharedInsertsInto(this.model);
   }
 
   /**
@@ -152,11 +156,16 @@ export class ProfileRepository {
     return { changes: (await this.changesAfterRead(existed)).changes, existed: existed.length };
   }
 
+  /** The stored profiles among these users (and perhaps others'), read with concurrent requests'. */
+  private read(ids: string[]): Promise<ProfileRecord[]> {
+    return this.storedProfiles.find(ids);
+  }
+
   /**
    * The stored profiles among these users, READ_GROUP by _id in each command (a batch one
    * larger than the group, so the first reply holds them all and no getMore follows).
    */
-  private async read(ids: string[]): Promise<ProfileRecord[]> {
+  private async readAll(ids: string[]): Promise<ProfileRecord[]> {
     const groups = Array.from({ length: Math.ceil(ids.length / READ_GROUP) }, (_, k) =>
       ids.slice(k * READ_GROUP, (k + 1) * READ_GROUP),
     );
@@ -182,16 +191,10 @@ export class ProfileRepository {
       lastSeen: u.seenAt,
       directory: registered.placeOf(u.userId),
     }));
-    try {
-      await this.model.insertMany(docs, { ordered: false, lean: true });
-      return [];
-    } catch (err) {
-      const writeErrors = (err as { writeErrors?: Array<{ index: number; err?: unknown }> }).writeErrors;
-      if (!writeErrors?.length || !writeErrors.every((e) => isDuplicateKey(e) || isDuplicateKey(e.err))) throw err;
-      const raced = writeErrors.map((e) => fresh[e.index]);
-      await registered.release(raced.map((u) => u.userId));
-      return raced;
-    }
+    const existed = await this.newProfiles.insert(docs);
+    const raced = fresh.filter((_, i) => existed.has(i));
+    if (raced.length > 0) await registered.release(raced.map((u) => u.userId));
+    return raced;
   }
 
   async get(userId: string): Promise<ProfileRecord | null> {
