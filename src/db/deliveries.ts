@@ -1,7 +1,7 @@
 import type { Collection } from 'mongodb';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { RenderedRequest } from '../domain/template';
-import { insertOnce } from './insert-new';
+import { sharedInsertOnce } from './shared-commands';
 
 export const DELIVERY_STATUSES = ['pending', 'retrying', 'succeeded', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -109,6 +109,8 @@ export class DeliveryRepository {
    * request, which the schema left alone (Mixed), are still stored as null.
    */
   private readonly records: Collection<DeliveryRecord>;
+  /** Concurrent journeys' new deliveries, inserted in one command (shared-commands.ts). */
+  private readonly insertRecord: ReturnType<typeof sharedInsertOnce<DeliveryRecord>>;
   /** What prepare() stored, kept for the journey's first attempt, which would read it back (see forFirstAttempt). */
   private readonly prepared = new Map<string, DeliveryRecord>();
   /** Deliveries prepared to be inserted with their first attempt (see prepare), not stored yet. */
@@ -117,6 +119,7 @@ export class DeliveryRepository {
   constructor(connection: Connection) {
     this.model = connection.model<DeliveryRecord>('Delivery', deliverySchema, DELIVERIES);
     this.records = connection.collection<DeliveryRecord>(DELIVERIES);
+    this.insertRecord = sharedInsertOnce(this.records);
   }
 
   /**
@@ -148,7 +151,7 @@ export class DeliveryRepository {
     const stored = { _id, ...record, createdAt: new Date(), updatedAt: new Date() };
     if (withFirstAttempt) this.unsaved.set(_id, stored);
     // An insert, not an upsert with $setOnInsert: the same outcome, and FerretDB's slowest write avoided.
-    else if (!(await insertOnce(this.records, stored))) return false;
+    else if (!(await this.insertRecord(stored))) return false;
     this.prepared.set(_id, stored);
     if (this.prepared.size > REMEMBERED_PREPARED) this.prepared.delete(this.prepared.keys().next().value!);
     return true;
@@ -225,14 +228,14 @@ export class DeliveryRepository {
   ): Promise<boolean> {
     const defined = Object.fromEntries(Object.entries(attempt).filter(([, v]) => v !== undefined)) as DeliveryAttempt;
     const record = { ...unsaved, status, attempts: [defined], ...(error && { error }), updatedAt: new Date() };
-    return insertOnce(this.records, record);
+    return this.insertRecord(record);
   }
 
   /** Stores a delivery prepare() left unsaved whose call ended without an attempt (held by a limit, or cancelled). */
   async save(id: string): Promise<void> {
     const unsaved = this.unsaved.get(id);
     if (!unsaved) return;
-    await insertOnce(this.records, unsaved);
+    await this.insertRecord(unsaved);
     this.unsaved.delete(id);
   }
 

@@ -7,6 +7,7 @@ import { AppendLog } from './append-log';
 import { isDuplicateKey } from './duplicate-key';
 import { GuessOutcomes } from './guess-outcomes';
 import { insertOnce } from './insert-new';
+import { sharedInsertOnce } from './shared-commands';
 
 /** One record per journey workflow id: who entered, when it last ended, for the re-entry rules. */
 export interface JourneyRecord {
@@ -118,6 +119,8 @@ export class JourneyRepository {
    * name one _id and already carry the stored types. The models keep the schemas and indexes.
    */
   private readonly records: Collection<JourneyRecord>;
+  /** Concurrent entries' new records, inserted in one command (shared-commands.ts). */
+  private readonly insertRecord: ReturnType<typeof sharedInsertOnce<JourneyRecord>>;
   private readonly triggers: Collection<TriggerRecord>;
   /**
    * Each user's journeys whose id is not the campaign's one per user (journeyWorkflowId), i.e.
@@ -134,6 +137,7 @@ export class JourneyRepository {
     // Registered still, so the collection is created at start like every other.
     connection.model<TriggerRecord>('JourneyTrigger', triggerSchema, TRIGGERS);
     this.records = connection.collection<JourneyRecord>(JOURNEYS);
+    this.insertRecord = sharedInsertOnce(this.records);
     this.triggers = connection.collection<TriggerRecord>(TRIGGERS);
   }
 
@@ -200,7 +204,7 @@ export class JourneyRepository {
     const { journeyId, campaignId, userId, runId, triggerEventId } = request;
     // Indexed before the record exists, so the user view lists every record (a repeat is read once).
     if (journeyId !== journeyWorkflowId(campaignId, userId)) await this.userIndex.append(userLog(userId), [journeyId]);
-    return insertOnce(this.records, {
+    return this.insertRecord({
       _id: journeyId,
       ...entryOf(request),
       runIds: [runId],

@@ -1,3 +1,4 @@
+import type { Collection, Document, OptionalUnlessRequiredId } from 'mongodb';
 import type { Model } from 'mongoose';
 import { GroupCommit } from './group-commit';
 import { refusedDocuments } from './insert-new';
@@ -56,6 +57,19 @@ async function insertTogether<T>(
     }
     return outcomes;
   }
+}
+
+/**
+ * insertOnce (insert-new.ts) for concurrent callers, each inserting one document: true when it
+ * was stored now, false when a document with its _id existed (left unchanged).
+ */
+export function sharedInsertOnce<T extends Document>(
+  collection: Collection<T>,
+): (document: OptionalUnlessRequiredId<T>) => Promise<boolean> {
+  const shared = new SharedInserts<OptionalUnlessRequiredId<T>>((documents) =>
+    collection.insertMany(documents, { ordered: false }),
+  );
+  return async (document) => (await shared.insert([document])).size === 0;
 }
 
 /** Shared inserts through a mongoose model, as plain documents (`lean`: no hydration). */
