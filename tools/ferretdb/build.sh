@@ -13,6 +13,12 @@
 # patches/id-filter-pushdown.patch: FerretDB 1.24 narrows a query to one row by _id only when
 # its filter is exactly { _id: value }; { _id, runId } or { _id: { $in: [...] } } read the whole
 # table. The patch narrows every filter naming _id (a string or ObjectID, or an $in of them).
+#
+# patches/release-builds-track-nothing.patch: FerretDB 1.24 tracks every document iterator's
+# lifetime, in release builds too: a stack capture into a pprof profile, a reflective check and
+# a finalizer each, 5% of its CPU in the benchmark's profile, and the finalizer panics (ending
+# the server) should an iterator ever leak. The patch tracks only in debug builds, as the
+# tracking's own debugbuild flag intends.
 set -euo pipefail
 out=$(realpath -m "$1")
 cd "$(dirname "$0")"
